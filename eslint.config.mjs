@@ -1,0 +1,59 @@
+// Type-aware linting, and the dependency rule: inner layers never import outer ones or SDKs.
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const sdkPackages = ['@azure/*', 'durable-functions', 'durable-functions/*', 'jose', 'zod', 'node:*'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      eqeqeq: ['error', 'always'],
+      '@typescript-eslint/return-await': ['error', 'always'],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: sdkPackages, message: 'src/domain is pure: no SDKs or I/O.' },
+          { group: ['**/app/**', '**/ports/**', '**/adapters/**', '**/functions/**', '**/http/**', '**/local/**', '**/config', '**/compositionRoot'], message: 'src/domain imports nothing outside itself.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/app/**/*.ts', 'src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@azure/*', 'durable-functions', 'durable-functions/*'], message: 'Use cases take ports, never SDK clients.' },
+          { group: ['**/adapters/**', '**/functions/**', '**/http/**', '**/local/**', '**/compositionRoot'], message: 'Use cases depend on domain and ports only.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/functions/**', '**/http/**', '**/local/**', '**/compositionRoot'], message: 'Adapters implement ports; they do not reach the entry layers.' }],
+      }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,13 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { HealthProbe } from '../../ports/HealthProbe';
+
+/** Lists one container: needs only data-plane read access, as the app's identity has. */
+export function blobHealthProbe(name: string, client: BlobServiceClient): HealthProbe {
+  return {
+    name,
+    async check(abortSignal) {
+      await client.listContainers().byPage({ maxPageSize: 1 }).next();
+      abortSignal.throwIfAborted();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { ErrorResponse, type Container } from '@azure/cosmos';
+import { ConflictError } from '../../domain/errors';
+import type { Tenant } from '../../domain/tenant';
+import type { TenantStore } from '../../ports/TenantStore';
+
+interface TenantDocument extends Omit<Tenant, 'version'> {
+  _etag?: string;
+}
+
+export class CosmosTenantStore implements TenantStore {
+  constructor(private readonly container: Container) {}
+
+  async get(id: string): Promise<Tenant | undefined> {
+    const { resource } = await this.container.item(id, id).read<TenantDocument>();
+    return resource ? toTenant(resource) : undefined;
+  }
+
+  async create(tenant: Tenant): Promise<Tenant> {
+    try {
+      const { resource } = await this.container.items.create<TenantDocument>(toDocument(tenant));
+      return toTenant(resource!);
+    } catch (err) {
+      if (statusOf(err) === 409) throw new ConflictError('tenant-exists', `Tenant ${tenant.id} already exists`);
+      throw err;
+    }
+  }
+
+  async replace(tenant: Tenant, ifVersion?: string): Promise<Tenant> {
+    try {
+      const { resource } = await this.container
+        .item(tenant.id, tenant.id)
+        .replace<TenantDocument>(toDocument(tenant), ifVersion ? { accessCondition: { type: 'IfMatch', condition: ifVersion } } : {});
+      return toTenant(resource!);
+    } catch (err) {
+      if (statusOf(err) === 412) {
+        throw new ConflictError('precondition-failed', `Tenant ${tenant.id} was changed by someone else; read it again`);
+      }
+      throw err;
+    }
+  }
+}
+
+function toDocument(tenant: Tenant): TenantDocument {
+  const { version: _version, ...document } = tenant;
+  return document;
+}
+
+function toTenant(document: TenantDocument): Tenant {
+  const { id, name, licences, allowedBackupRegions, createdAt, updatedAt, _etag } = document;
+  const tenant: Tenant = { id, name, licences, allowedBackupRegions, createdAt, updatedAt };
+  if (_etag) tenant.version = _etag;
+  return tenant;
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return err instanceof ErrorResponse || (typeof err === 'object' && err !== null && 'code' in err)
+    ? Number((err as { code?: unknown }).code)
+    : undefined;
+}

@@ -1,0 +1,12 @@
+import type { QueueServiceClient } from '@azure/storage-queue';
+import type { HealthProbe } from '../../ports/HealthProbe';
+
+export function storageQueueHealthProbe(client: QueueServiceClient): HealthProbe {
+  return {
+    name: 'work-queue',
+    async check(abortSignal) {
+      await client.listQueues().byPage({ maxPageSize: 1 }).next();
+      abortSignal.throwIfAborted();
+    },
+  };
+}

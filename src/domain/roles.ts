@@ -1,0 +1,16 @@
+/**
+ * The app roles of the admin API. Each includes the ones below it: an Operator may do what a Reader
+ * may, an Admin what an Operator may.
+ */
+export const Roles = ['DR.Reader', 'DR.Operator', 'DR.Admin'] as const;
+export type Role = (typeof Roles)[number];
+
+/** True when any of the granted roles is at least the required one. */
+export function satisfiesRole(granted: readonly string[], required: Role): boolean {
+  const needed = Roles.indexOf(required);
+  return granted.some((role) => Roles.indexOf(role as Role) >= needed);
+}
+
+export function isRole(value: string): value is Role {
+  return (Roles as readonly string[]).includes(value);
+}

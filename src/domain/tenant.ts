@@ -1,0 +1,13 @@
+/** A customer organisation, identified by its Entra tenant id, and its disaster-recovery entitlement. */
+export interface Tenant {
+  id: string;
+  name: string;
+  /** Disaster-recovery licences: devices beyond this count are stored but not protected. */
+  licences: number;
+  /** Regions the tenant allows its restore points to live in (data sovereignty). */
+  allowedBackupRegions: string[];
+  createdAt: string;
+  updatedAt: string;
+  /** Opaque version for optimistic concurrency (the store's ETag). */
+  version?: string;
+}

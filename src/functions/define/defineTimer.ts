@@ -1,0 +1,15 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { register } from '../registry';
+
+export interface TimerOptions {
+  name: string;
+  /** Six-field NCRONTAB, or `%SETTING%` to read it from a setting. */
+  schedule: string;
+  handler: (timer: Timer, context: InvocationContext) => Promise<void>;
+}
+
+/** Defines a timer once for both hosts. Timers are not retried after a failure, so handlers must be safe to run again on the next tick. */
+export function defineTimer(options: TimerOptions): void {
+  register({ kind: 'timer', ...options });
+  app.timer(options.name, { schedule: options.schedule, handler: options.handler });
+}

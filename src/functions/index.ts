@@ -1,0 +1,5 @@
+/** Loads every function module; each defines its functions as it loads. */
+import './health';
+import './openApiDocument';
+import './localIssuerKeys';
+import './tenants';

@@ -1,0 +1,10 @@
+/** Bounds that protect the service from oversized requests. */
+export const HttpLimits = {
+  /** Request bodies larger than this are refused with 413 unless a route sets its own bound. */
+  defaultMaxBodyBytes: 256 * 1024,
+  /** The largest bound any route may set (bulk device import). */
+  absoluteMaxBodyBytes: 16 * 1024 * 1024,
+  /** Page sizes of list routes. */
+  defaultPageSize: 100,
+  maxPageSize: 1000,
+} as const;

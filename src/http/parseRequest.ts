@@ -1,0 +1,99 @@
+/**
+ * Turns a raw request into the typed input a route declared, or into the 4xx response that says
+ * exactly which field is wrong and why. Returns a union rather than throwing.
+ */
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
+import { HttpLimits } from './limits';
+import { badRequest, problem, type FieldError } from './problem';
+
+export interface RequestSchemas<P, Q, B> {
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  maxBodyBytes?: number;
+}
+
+export interface ParsedRequest<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+export type ParseResult<T> = { value: T } | { response: HttpResponseInit };
+
+export async function parseRequest<P, Q, B>(
+  request: HttpRequest,
+  schemas: RequestSchemas<P, Q, B>,
+): Promise<ParseResult<ParsedRequest<P, Q, B>>> {
+  const errors: FieldError[] = [];
+  const params = validate('path', schemas.params, { ...request.params }, errors);
+  const query = validate('query', schemas.query, queryObject(request.query), errors);
+
+  let body: B | undefined;
+  if (schemas.body) {
+    const raw = await readJsonBody(request, schemas.maxBodyBytes ?? HttpLimits.defaultMaxBodyBytes);
+    if ('response' in raw) return raw;
+    body = validate('body', schemas.body, raw.value, errors);
+  }
+  if (errors.length > 0) {
+    return { response: badRequest(`The request is invalid: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`, errors) };
+  }
+  return { value: { params: params as P, query: query as Q, body: body as B } };
+}
+
+function validate<T>(where: string, schema: z.ZodType<T> | undefined, input: unknown, errors: FieldError[]): T | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const path = [where, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ field: `${path}.${key}`, reason: 'is not a known field' });
+    } else {
+      errors.push({ field: path, reason: issue.message });
+    }
+  }
+  return undefined;
+}
+
+/** A parameter given once is a string; given several times, an array of strings. */
+function queryObject(query: URLSearchParams): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    result[key] = values.length === 1 ? values[0]! : values;
+  }
+  return result;
+}
+
+async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<ParseResult<unknown>> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) return { response: tooLarge(maxBytes) };
+  const contentType = request.headers.get('content-type');
+  if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    return { response: problem(415, 'unsupported-media-type', `Content-Type must be application/json, not ${contentType}`) };
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) return { response: tooLarge(maxBytes) };
+  if (bytes.byteLength === 0) {
+    return { response: badRequest('The request body is required', [{ field: 'body', reason: 'is required' }]) };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { response: badRequest('The request body is not valid UTF-8', [{ field: 'body', reason: 'is not valid UTF-8' }]) };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { response: badRequest('The request body is not valid JSON', [{ field: 'body', reason: 'is not valid JSON' }]) };
+  }
+}
+
+function tooLarge(maxBytes: number): HttpResponseInit {
+  return problem(413, 'body-too-large', `The request body exceeds ${maxBytes} bytes`, {
+    errors: [{ field: 'body', reason: `exceeds ${maxBytes} bytes` }],
+  });
+}

@@ -1,0 +1,56 @@
+/** Runs Azurite (blob, queue, table) as a child process with the regions' accounts. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { azuriteAccountsVariable, type LocalPorts } from '../localSettings';
+import { waitForPort } from './waitForPort';
+
+export interface AzuriteOptions {
+  ports: Pick<LocalPorts, 'blob' | 'queue' | 'table'>;
+  /** Folder for Azurite's data and metadata; without one, data lives in memory only (tests). */
+  location?: string;
+}
+
+export interface RunningProcess {
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startAzurite(options: AzuriteOptions): Promise<RunningProcess> {
+  if (options.location) await mkdir(options.location, { recursive: true });
+  const args = [
+    require.resolve('azurite/dist/src/azurite.js'),
+    '--blobHost', '127.0.0.1', '--blobPort', String(options.ports.blob),
+    '--queueHost', '127.0.0.1', '--queuePort', String(options.ports.queue),
+    '--tableHost', '127.0.0.1', '--tablePort', String(options.ports.table),
+    '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
+    ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, AZURITE_ACCOUNTS: azuriteAccountsVariable() },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([
+    Promise.all([options.ports.blob, options.ports.queue, options.ports.table].map((port) => waitForPort(port, 30_000))),
+    exited,
+  ]);
+  return { process: child, stop: () => stopChild(child) };
+}
+
+/** SIGTERM, then SIGKILL if the process has not gone after a few seconds. */
+export function stopChild(child: ChildProcess, graceInMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceInMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * Serves the registered HTTP functions on `node:http` with the host's own route templates and
+ * `/api` prefix: socket → the framework's HttpRequest → the handler → HttpResponseInit → socket.
+ */
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { ensureErrorType } from '../domain/errors';
+import type { HttpFunction } from '../functions/registry';
+import { HttpLimits } from '../http/limits';
+import { problem } from '../http/problem';
+
+export type LogHandler = (level: string, functionName: string, message: string) => void;
+
+interface CompiledRoute {
+  fn: HttpFunction;
+  pattern: RegExp;
+  paramNames: string[];
+  literalSegments: number;
+}
+
+export interface HttpHost {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface HttpHostOptions {
+  port: number;
+  host?: string;
+  log?: LogHandler;
+}
+
+export async function startHttpHost(functions: readonly HttpFunction[], options: HttpHostOptions): Promise<HttpHost> {
+  const routes = compileRoutes(functions);
+  const log = options.log ?? (() => undefined);
+  const server = createServer((req, res) => {
+    handle(routes, req, res, log).catch((err) => {
+      log('error', 'http-host', ensureErrorType(err).stack ?? String(err));
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function compileRoutes(functions: readonly HttpFunction[]): CompiledRoute[] {
+  return functions
+    .map((fn) => {
+      const paramNames: string[] = [];
+      const segments = fn.spec.route.split('/');
+      const source = segments
+        .map((segment) =>
+          segment.replace(/\{([A-Za-z0-9_]+)[^}]*\}|[^{]+/g, (part, name?: string) => {
+            if (name) {
+              paramNames.push(name);
+              return '([^/]+)';
+            }
+            return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          }),
+        )
+        .join('/');
+      const literalSegments = segments.filter((s) => !s.includes('{')).length;
+      return { fn, pattern: new RegExp(`^/api/${source}/?$`, 'i'), paramNames, literalSegments };
+    })
+    .sort((a, b) => b.literalSegments - a.literalSegments);
+}
+
+async function handle(routes: CompiledRoute[], req: IncomingMessage, res: ServerResponse, log: LogHandler): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const matching = routes
+    .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+    .filter((m): m is { route: CompiledRoute; match: RegExpExecArray } => m.match !== null);
+  const found = matching.find((m) => m.route.fn.spec.method === method);
+  if (!found) {
+    const response =
+      matching.length > 0
+        ? problem(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}`, {
+            headers: { allow: matching.map((m) => m.route.fn.spec.method).join(', ') },
+          })
+        : problem(404, 'not-found', `No route matches ${url.pathname}`);
+    await send(res, response);
+    return;
+  }
+
+  const body = await readBody(req, HttpLimits.absoluteMaxBodyBytes);
+  if (body === 'too-large') {
+    await send(res, problem(413, 'body-too-large', `The request body exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes`));
+    req.destroy();
+    return;
+  }
+  const params: Record<string, string> = {};
+  let badParam: string | undefined;
+  found.route.paramNames.forEach((name, i) => {
+    try {
+      params[name] = decodeURIComponent(found.match[i + 1]!);
+    } catch {
+      badParam = name;
+    }
+  });
+  if (badParam) {
+    await send(res, problem(400, 'validation-failed', `Path parameter ${badParam} is not valid percent-encoding`));
+    return;
+  }
+
+  const functionName = found.route.fn.name;
+  const request = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers: headersOf(req),
+    query: Object.fromEntries(url.searchParams),
+    params,
+    body: body.length > 0 ? { bytes: body } : undefined,
+  });
+  copyRepeatedQuery(request.query, url.searchParams);
+  const context = new InvocationContext({
+    functionName,
+    invocationId: randomUUID(),
+    logHandler: (level, ...args) => log(level, functionName, args.map(String).join(' ')),
+  });
+  const response = await found.route.fn.handler(request, context);
+  await send(res, response);
+}
+
+/** `HttpRequestInit.query` takes one value a key; restore repeated keys from the URL. */
+function copyRepeatedQuery(target: URLSearchParams, source: URLSearchParams): void {
+  for (const key of new Set(source.keys())) {
+    const values = source.getAll(key);
+    if (values.length > 1) {
+      target.delete(key);
+      for (const value of values) target.append(key, value);
+    }
+  }
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function send(res: ServerResponse, init: HttpResponseInit | HttpResponse): Promise<void> {
+  const response = init instanceof HttpResponse ? init : new HttpResponse(init);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  for (const cookie of response.cookies) {
+    res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}`);
+  }
+  res.writeHead(response.status, headers);
+  if (response.body) {
+    for await (const chunk of Readable.fromWeb(response.body)) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+  }
+  res.end();
+}

@@ -1,0 +1,42 @@
+/**
+ * The name of every setting the app reads, in one place. Code holds a setting's name, never its
+ * value; `config.ts` reads the values once. One spelling per setting everywhere: app settings,
+ * `local.settings.example.json`, the README and Bicep outputs.
+ */
+export const SettingNames = {
+  /** The control-plane region this process runs in. */
+  region: 'CONTROL_PLANE_REGION',
+  /** JSON map of region name to that region's storage (blob service URI or connection string). */
+  regionStorage: 'REGION_STORAGE',
+  /** Connection prefix for Cosmos DB: a connection string, or `__accountEndpoint` for identity. */
+  cosmosConnection: 'CosmosConnection',
+  cosmosDatabase: 'COSMOS_DATABASE',
+  /** `servicebus` in Azure; `storage` (Azurite queues) in the embedded runtime. */
+  workQueueBackend: 'WORK_QUEUE_BACKEND',
+  /** Connection prefix for Service Bus: a connection string, or `__fullyQualifiedNamespace`. */
+  serviceBusConnection: 'ServiceBusConnection',
+  /** The Functions host's own storage; also holds the work queues when the backend is `storage`. */
+  hostStorage: 'AzureWebJobsStorage',
+  /** Durable Functions task hub name; host.json reads it as `%DURABLE_TASK_HUB%`. */
+  taskHub: 'DURABLE_TASK_HUB',
+  authIssuer: 'AUTH_ISSUER',
+  authAudience: 'AUTH_AUDIENCE',
+  authJwksUri: 'AUTH_JWKS_URI',
+  authClockSkewSeconds: 'AUTH_CLOCK_SKEW_SECONDS',
+  /** `true` only for development: serves the local issuer's JWKS. */
+  localIssuer: 'LOCAL_ISSUER',
+  /** Folder for local-only data (issuer keys, emulator data). */
+  localDataDir: 'LOCAL_DATA_DIR',
+} as const;
+
+export type SettingName = (typeof SettingNames)[keyof typeof SettingNames];
+
+/** Suffixes of identity-based connection settings, as the Functions host spells them. */
+export const ConnectionSuffixes = {
+  blobServiceUri: 'blobServiceUri',
+  queueServiceUri: 'queueServiceUri',
+  accountEndpoint: 'accountEndpoint',
+  fullyQualifiedNamespace: 'fullyQualifiedNamespace',
+  credential: 'credential',
+  clientId: 'clientId',
+} as const;

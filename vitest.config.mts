@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One Azurite and one Cosmos emulator for the whole run; each test file isolates itself with
+    // its own database and ids.
+    globalSetup: ['test/support/globalSetup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    // Outside the Functions host @azure/functions warns once per registration; that is expected.
+    onConsoleLog: (log) => !/package (is|to) test mode/.test(log),
+    hookTimeout: 60_000,
+  },
+});
