@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/http';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
 describe('GET /api/health', () => {
@@ -6,12 +7,11 @@ describe('GET /api/health', () => {
   beforeAll(async () => {
     env = await startTestEnvironment();
   });
-  afterAll(async () => env.close());
+  afterAll(async () => await env.close());
 
   it('answers 200 with every dependency and its latency when all are reachable', async () => {
-    const response = await fetch(`${env.baseUrl}/health`);
-    expect(response.status).toBe(200);
-    const body = await response.json();
+    const { status, body } = await call(`${env.baseUrl}/health`);
+    expect(status).toBe(200);
     expect(body.status).toBe('healthy');
     expect(body.dependencies.map((d: { name: string }) => d.name).sort()).toEqual(
       ['state-store', 'storage:northeurope', 'storage:westeurope', 'work-queue'].sort(),

@@ -2,7 +2,7 @@
  * Starts the real local services once for the whole run, on free ports: Azurite (blob, queue,
  * table) with an account per simulated region, and the embedded Cosmos DB emulator.
  */
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { freePort } from '../../src/local/emulators/freePort';
 import { startAzurite } from '../../src/local/emulators/startAzurite';
 import { startCosmosEmulator } from '../../src/local/emulators/startCosmosEmulator';

@@ -15,14 +15,13 @@ import { httpFunctions } from '../../src/functions/registry';
 import { freePort } from '../../src/local/emulators/freePort';
 import { startHttpHost } from '../../src/local/httpHost';
 import { localSettings } from '../../src/local/localSettings';
-import type { Role } from '../../src/domain/roles';
 import '../../src/functions';
 
 export interface TestEnvironment {
   baseUrl: string;
   settings: Record<string, string>;
   /** A token from the local issuer; override any claim to make a bad one. */
-  token(tenantId: string, roles: (Role | string)[], overrides?: Partial<LocalTokenClaims>): Promise<string>;
+  token(tenantId: string, roles: string[], overrides?: Partial<LocalTokenClaims>): Promise<string>;
   close(): Promise<void>;
 }
 
