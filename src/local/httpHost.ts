@@ -124,11 +124,9 @@ async function handle(routes: CompiledRoute[], req: IncomingMessage, res: Server
     method,
     url: url.toString(),
     headers: headersOf(req),
-    query: Object.fromEntries(url.searchParams),
     params,
     body: body.length > 0 ? { bytes: body } : undefined,
   });
-  copyRepeatedQuery(request.query, url.searchParams);
   const context = new InvocationContext({
     functionName,
     invocationId: randomUUID(),
@@ -136,17 +134,6 @@ async function handle(routes: CompiledRoute[], req: IncomingMessage, res: Server
   });
   const response = await found.route.fn.handler(request, context);
   await send(res, response);
-}
-
-/** `HttpRequestInit.query` takes one value a key; restore repeated keys from the URL. */
-function copyRepeatedQuery(target: URLSearchParams, source: URLSearchParams): void {
-  for (const key of new Set(source.keys())) {
-    const values = source.getAll(key);
-    if (values.length > 1) {
-      target.delete(key);
-      for (const value of values) target.append(key, value);
-    }
-  }
 }
 
 function headersOf(req: IncomingMessage): Record<string, string> {

@@ -22,3 +22,25 @@ describe('GET /api/health', () => {
     }
   });
 });
+
+describe('GET /api/health with a region unreachable', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    const healthy = await startTestEnvironment();
+    const storage = JSON.parse(healthy.settings.REGION_STORAGE!) as Record<string, string>;
+    await healthy.close();
+    storage['northeurope'] = storage['northeurope']!.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'BlobEndpoint=http://127.0.0.1:1');
+    env = await startTestEnvironment({ REGION_STORAGE: JSON.stringify(storage) });
+  });
+  afterAll(async () => await env.close());
+
+  it('answers 503 naming the dependency that is not reachable, and still reports the others', async () => {
+    const { status, body } = await call(`${env.baseUrl}/health`);
+    expect(status).toBe(503);
+    expect(body.status).toBe('unhealthy');
+    const byName = Object.fromEntries(body.dependencies.map((d: { name: string }) => [d.name, d]));
+    expect(byName['storage:northeurope']).toMatchObject({ healthy: false, error: expect.any(String) });
+    expect(byName['storage:westeurope']).toMatchObject({ healthy: true });
+    expect(byName['state-store']).toMatchObject({ healthy: true });
+  });
+});

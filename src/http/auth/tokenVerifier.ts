@@ -13,14 +13,24 @@ export type VerifyResult =
   /** The issuer's keys could not be fetched: 503, the caller may retry. */
   | { unavailable: string };
 
+export interface TokenVerifierOptions {
+  /**
+   * Least time between two fetches of the key set. An unknown `kid` triggers a fetch, but no more
+   * often than this, so tokens with made-up key ids cannot hammer the issuer.
+   */
+  refetchCooldownInMs?: number;
+}
+
 export class TokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(private readonly config: AuthConfig) {
-    // Cached for 10 minutes; an unknown `kid` triggers a refetch at most every 30 seconds.
+  constructor(
+    private readonly config: AuthConfig,
+    options: TokenVerifierOptions = {},
+  ) {
     this.keys = createRemoteJWKSet(new URL(config.jwksUri), {
       cacheMaxAge: 10 * 60_000,
-      cooldownDuration: 30_000,
+      cooldownDuration: options.refetchCooldownInMs ?? 30_000,
       timeoutDuration: 5_000,
     });
   }

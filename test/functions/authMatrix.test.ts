@@ -1,0 +1,117 @@
+/**
+ * The auth matrix over every registered route that needs a token: no token, expired, wrong
+ * audience, wrong issuer, bad signature, wrong tenant, and each role. State is unchanged after
+ * every refusal. A new route joins the matrix by being registered.
+ */
+import { generateKeyPair } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLocalSigningKey, signLocalToken } from '../../src/adapters/local-issuer/localIssuer';
+import { Roles, type Role } from '../../src/domain/roles';
+import { httpFunctions, type HttpFunction } from '../../src/functions/registry';
+import { routeParamNames } from '../../src/http/routeSpec';
+import { call } from '../support/http';
+import { stateSnapshot } from '../support/stateSnapshot';
+import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+
+const tenantId = randomUUID();
+const otherTenantId = randomUUID();
+
+/** A valid body for each route that takes one, so a wrongly allowed request would change state. */
+const sampleBodies: Record<string, unknown> = {
+  putTenant: { name: 'Changed by a refused request', licences: 7, allowedBackupRegions: ['northeurope'] },
+};
+
+function pathOf(fn: HttpFunction): string {
+  let path = fn.spec.route;
+  for (const name of routeParamNames(fn.spec.route)) {
+    path = path.replace(new RegExp(`\\{${name}[^}]*\\}`), name === 'tenantId' ? tenantId : randomUUID());
+  }
+  return path;
+}
+
+const protectedRoutes = httpFunctions().filter((fn) => fn.spec.auth !== 'anonymous');
+
+describe('auth matrix', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    const seeded = await call(`${env.baseUrl}/tenants/${tenantId}`, {
+      method: 'PUT',
+      token: await env.token(tenantId, ['DR.Admin']),
+      json: { name: 'Contoso', licences: 10, allowedBackupRegions: ['northeurope'] },
+    });
+    expect(seeded.status).toBe(201);
+  });
+  afterAll(async () => await env.close());
+
+  it('covers every route that needs a token, each with a sample body where it takes one', () => {
+    expect(protectedRoutes.length).toBeGreaterThan(0);
+    for (const fn of protectedRoutes) {
+      if (fn.spec.body) expect(sampleBodies, `sample body for ${fn.name}`).toHaveProperty(fn.name);
+    }
+  });
+
+  async function send(fn: HttpFunction, token?: string) {
+    const body = sampleBodies[fn.name];
+    return await call(`${env.baseUrl}/${pathOf(fn)}`, { method: fn.spec.method, token, ...(body ? { json: body } : {}) });
+  }
+
+  async function expectRefusedWithoutChange(fn: HttpFunction, token: string | undefined, status: number, code: string) {
+    const before = await stateSnapshot();
+    const response = await send(fn, token);
+    expect(response.status, `${fn.name}: ${response.text}`).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body.code).toBe(code);
+    expect(await stateSnapshot()).toEqual(before);
+    return response;
+  }
+
+  describe.each(protectedRoutes.map((fn) => [`${fn.spec.method} /api/${fn.spec.route}`, fn] as const))('%s', (_label, fn) => {
+    const required = fn.spec.auth === 'anonymous' ? 'DR.Reader' : fn.spec.auth.role;
+
+    it('answers 401 with a Bearer challenge when no token is sent', async () => {
+      const response = await expectRefusedWithoutChange(fn, undefined, 401, 'missing-token');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="cloudpc-dr"');
+    });
+
+    it.each([
+      ['expired', { expiresInSeconds: -3600 }],
+      ['for another audience', { audience: 'api://another-app' }],
+      ['from another issuer', { issuer: 'https://issuer.example.test/' }],
+    ])('answers 401 invalid_token for a token %s', async (_what, overrides) => {
+      const response = await expectRefusedWithoutChange(fn, await env.token(tenantId, ['DR.Admin'], overrides), 401, 'invalid-token');
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    });
+
+    it('answers 401 for a bad signature', async () => {
+      const real = await loadLocalSigningKey(env.settings.LOCAL_DATA_DIR!);
+      const { privateKey } = await generateKeyPair('RS256');
+      const forged = await signLocalToken(
+        { ...real, privateKey },
+        { issuer: env.settings.AUTH_ISSUER!, audience: env.settings.AUTH_AUDIENCE!, tenantId, roles: ['DR.Admin'] },
+      );
+      await expectRefusedWithoutChange(fn, forged, 401, 'invalid-token');
+    });
+
+    if (routeParamNames(fn.spec.route).includes('tenantId')) {
+      it("answers 404, as for a missing resource, to an admin of another tenant", async () => {
+        await expectRefusedWithoutChange(fn, await env.token(otherTenantId, ['DR.Admin']), 404, 'not-found');
+      });
+    }
+
+    it.each(Roles.map((role) => [role]))('with only %s: allowed exactly when the role suffices', async (role: Role) => {
+      const token = await env.token(tenantId, [role]);
+      if (Roles.indexOf(role) < Roles.indexOf(required)) {
+        await expectRefusedWithoutChange(fn, token, 403, 'forbidden');
+      } else {
+        const response = await send(fn, token);
+        expect(response.status, `${fn.name} as ${role}: ${response.text}`).toBeLessThan(400);
+      }
+    });
+
+    it('answers 403 to a token with no roles at all', async () => {
+      await expectRefusedWithoutChange(fn, await env.token(tenantId, []), 403, 'forbidden');
+    });
+  });
+});
