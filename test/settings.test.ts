@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registeredFunctions } from '../src/functions/registry';
+import { LocalSettingNames } from '../src/local/localSettingNames';
 import { SettingNames } from '../src/settingNames';
 import '../src/functions';
 
@@ -40,7 +41,7 @@ const readmeTableNames = new Set([...readme.matchAll(/^\| `([A-Za-z0-9_]+)`/gm)]
 
 describe('settings', () => {
   it('are read from the environment only by config.ts and the local tooling, by their declared names', () => {
-    const declared = new Set<string>(Object.values(SettingNames));
+    const declared = new Set<string>([...Object.values(SettingNames), ...Object.values(LocalSettingNames)]);
     for (const file of sourceFiles(join(root, 'src'))) {
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(/process\.env(?:\.([A-Za-z0-9_]+)|\[['"]([A-Za-z0-9_]+)['"]\])/g)) {
@@ -56,8 +57,12 @@ describe('settings', () => {
     expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
   });
 
+  it.each(Object.values(LocalSettingNames).map((name) => [name]))('%s (embedded runtime only) is in the README table', (name) => {
+    expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
+  });
+
   it('local.settings.example.json and the README list nothing the code does not read', () => {
-    const known = namedSettings();
+    const known = new Set([...namedSettings(), ...Object.values(LocalSettingNames)]);
     const base = (key: string) => key.split('__')[0]!;
     for (const key of Object.keys(example.Values)) {
       expect(known.has(base(key)) || hostOwned.has(key), `${key} in local.settings.example.json is not read`).toBe(true);

@@ -1,0 +1,44 @@
+/**
+ * Entry of the Cosmos emulator's own process: `node cosmosEmulatorProcess.js <port> <export file>`.
+ * Loads the export on start, writes it on SIGTERM/SIGINT, so data survives a clean restart.
+ */
+import { createCosmosClient } from '../../adapters/cosmos/createCosmosClient';
+import { cosmosEmulatorKey } from '../localSettings';
+import { exportCosmos, importCosmos } from './cosmosPersistence';
+import { startCosmosEmulator } from './startCosmosEmulator';
+
+async function main(): Promise<void> {
+  const port = Number(process.argv[2]);
+  const file = process.argv[3];
+  if (!Number.isInteger(port) || !file) throw new TypeError('usage: cosmosEmulatorProcess <port> <export file>');
+  const emulator = await startCosmosEmulator(port);
+  const client = createCosmosClient({
+    kind: 'connectionString',
+    connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
+  });
+  const imported = await importCosmos(client, file);
+  process.send?.({ ready: true, imported });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      const exported = await exportCosmos(client, file);
+      process.send?.({ exported });
+    } finally {
+      client.dispose();
+      await emulator.close();
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  // Stop when the supervisor goes away without a signal, rather than linger as an orphan.
+  process.on('disconnect', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
