@@ -94,7 +94,7 @@ describe('npm start', () => {
 
   async function token(tenantId: string): Promise<string> {
     const key = await loadLocalSigningKey(dataDir);
-    return signLocalToken(key, { issuer: `${api}/local-issuer`, audience: localAudience, tenantId, roles: ['DR.Admin'] });
+    return await signLocalToken(key, { issuer: `${api}/local-issuer`, audience: localAudience, tenantId, roles: ['DR.Admin'] });
   }
 
   it('serves a healthy API, keeps data across a clean restart, and leaves no process behind', async () => {

@@ -15,7 +15,7 @@ describe('startTimerHost', () => {
     await host.stop();
     expect(seen[0]!.name).toBe('everySecond');
     expect(seen[0]!.timer.isPastDue).toBe(false);
-    expect(Date.parse(seen[1]!.timer.scheduleStatus!.next)).toBeGreaterThan(Date.parse(seen[1]!.timer.scheduleStatus!.lastUpdated));
+    expect(Date.parse(seen[1]!.timer.scheduleStatus.next)).toBeGreaterThan(Date.parse(seen[1]!.timer.scheduleStatus.lastUpdated));
   });
 
   it('never overlaps runs of one timer, and keeps firing after a failed run', async () => {
