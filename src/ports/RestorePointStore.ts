@@ -1,0 +1,43 @@
+import type { DiskSnapshot } from '../domain/disk';
+import type { RestorePoint, RestorePointKind } from '../domain/restorePoint';
+
+/** Which restore point an operation is about: its device, region and time fix its name. */
+export interface RestorePointTarget {
+  region: string;
+  deviceId: string;
+  takenAt: Date;
+  kind: RestorePointKind;
+}
+
+export type CopyStatus =
+  /** The copy is still running: check again later. */
+  | { state: 'pending' }
+  /** The data is in place, not yet verified. */
+  | { state: 'copied' }
+  /** The copy failed or was aborted; the partial point must be removed before trying again. */
+  | { state: 'failed'; reason: string }
+  /** This point already exists and is verified: nothing to do (a retried or duplicated message). */
+  | { state: 'verified' };
+
+export type VerifyResult = { ok: true; hash: string } | { ok: false; reason: string };
+
+/**
+ * The backup region's side: restore points live with their data under `{deviceId}/{inverted time}`
+ * with their metadata on the blob, so everything about them is readable with the primary region
+ * gone. Every operation is idempotent by target.
+ */
+export interface RestorePointStore {
+  /** Starts bringing the snapshot's content into the target point; never overwrites an existing point. */
+  startCopy(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<CopyStatus>;
+  checkCopy(target: RestorePointTarget): Promise<CopyStatus>;
+  /** Compares the copied point with its source snapshot: status, length, page ranges, sampled hashes. */
+  verify(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<VerifyResult>;
+  /** Marks the point verified: from then on it is offered for recovery. */
+  markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint>;
+  /** Removes a point (a failed copy, or pruned by retention); a missing one is success. */
+  remove(region: string, name: string): Promise<void>;
+  /** Every point of a device in that region, newest first, verified or not. */
+  list(region: string, deviceId: string): Promise<RestorePoint[]>;
+  /** The newest verified point: one prefix listing of the backup region's storage alone. */
+  latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined>;
+}
