@@ -34,6 +34,12 @@ export interface RestorePointStore {
   verify(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<VerifyResult>;
   /** Marks the point verified: from then on it is offered for recovery. */
   markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint>;
+  /**
+   * Called once the point is verified: returns the primary-region snapshots no longer needed, for
+   * the caller to delete. A full copy needs none; an incremental store keeps the newest snapshot
+   * as the base of the next diff and releases the one before it.
+   */
+  releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]>;
   /** Removes a point (a failed copy, or pruned by retention); a missing one is success. */
   remove(region: string, name: string): Promise<void>;
   /** Every point of a device in that region, newest first, verified or not. */
