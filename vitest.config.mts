@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     // Outside the Functions host @azure/functions warns once per registration; that is expected.
-    onConsoleLog: (log) => !/package (is|to) test mode/.test(log),
+    onConsoleLog: (log) => !/package (is in|to) test mode/.test(log),
     hookTimeout: 60_000,
   },
 });

@@ -4,5 +4,5 @@
  */
 const warn = console.warn.bind(console);
 console.warn = (...args: unknown[]) => {
-  if (!/package (is|to) test mode/.test(String(args[0]))) warn(...args);
+  if (!/package (is in|to) test mode/.test(String(args[0]))) warn(...args);
 };

@@ -1,6 +1,12 @@
-/** The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP. */
-import { createHttpServer } from '@vercel/cosmosdb-server';
-import type { Server } from 'node:http';
+/**
+ * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
+ * handling reassembled here so transactional batches behave as in Cosmos DB (see atomicBatch.ts).
+ */
+import Account from '@vercel/cosmosdb-server/lib/account';
+import routes from '@vercel/cosmosdb-server/lib/routes';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { handleAtomicBatch } from './atomicBatch';
 
 export interface CosmosEmulator {
   server: Server;
@@ -8,17 +14,29 @@ export interface CosmosEmulator {
   close(): Promise<void>;
 }
 
+type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown>;
+
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
-  // Keep-alive spares a TCP handshake per request; the emulator closes connections otherwise.
-  const server = createHttpServer({ keepAlive: true });
+  let account: Account | undefined;
+  const server = createServer((req, res) => {
+    handle(account!, req, res).catch((err: unknown) => {
+      console.error(err);
+      if (!res.writableEnded) {
+        res.statusCode = 500;
+        res.end('');
+      }
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  account = new Account(host, actualPort);
   return {
     server,
-    port: typeof address === 'object' && address ? address.port : port,
+    port: actualPort,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -26,3 +44,48 @@ export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Pro
       }),
   };
 }
+
+/** The emulator's own request loop, with keep-alive, and batches routed to the atomic handler. */
+async function handle(account: Account, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const route = (routes as (req: IncomingMessage) => [Record<string, string>, Handler] | undefined)(req);
+  let body: unknown;
+  if (route) {
+    const [params, emulatorHandler] = route;
+    const isBatch = /^true$/i.test(String(req.headers['x-ms-cosmos-is-batch-request'] ?? ''));
+    const handler: Handler = isBatch ? (a, q, s, p) => handleAtomicBatch(a, q, s, p as { dbId: string; collId: string }) : emulatorHandler;
+    try {
+      body = await handler(account, req, res, params);
+    } catch (err) {
+      console.error(err);
+      body = { message: (err as Error).message };
+      res.statusCode = 500;
+    }
+    if (res.statusCode > 399 && body && typeof body === 'object' && !('message' in body)) {
+      (body as Record<string, unknown>)['message'] = '';
+    }
+  } else {
+    res.statusCode = 400;
+    body = { message: 'no route' };
+  }
+  const etag = body && typeof body === 'object' ? (body as Record<string, unknown>)['_etag'] : undefined;
+  if (typeof etag === 'string') res.setHeader('etag', etag);
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-location', `https://${req.headers.host}${req.url}`);
+  res.setHeader('connection', 'keep-alive');
+  res.setHeader('x-ms-activity-id', randomUUID());
+  res.setHeader('x-ms-request-charge', '1');
+  if (req.headers['x-ms-documentdb-populatequerymetrics']) {
+    res.setHeader('x-ms-documentdb-query-metrics', queryMetrics);
+  }
+  if (req.headers['a-im'] && res.statusCode === 200) {
+    if (req.headers['if-none-match']) res.statusCode = 304;
+    res.setHeader('etag', '1');
+  }
+  res.end(JSON.stringify(body));
+}
+
+const queryMetrics =
+  'totalExecutionTimeInMs=0.00;queryCompileTimeInMs=0.00;queryLogicalPlanBuildTimeInMs=0.00;queryPhysicalPlanBuildTimeInMs=0.00;' +
+  'queryOptimizationTimeInMs=0.00;VMExecutionTimeInMs=0.00;indexLookupTimeInMs=0.00;documentLoadTimeInMs=0.00;' +
+  'systemFunctionExecuteTimeInMs=0.00;userFunctionExecuteTimeInMs=0.00;retrievedDocumentCount=0;retrievedDocumentSize=0;' +
+  'outputDocumentCount=1;outputDocumentSize=0;writeOutputTimeInMs=0.00;indexUtilizationRatio=0.00';

@@ -1,0 +1,78 @@
+import type { Container, OperationInput } from '@azure/cosmos';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCosmosClient } from '../../../src/adapters/cosmos/createCosmosClient';
+import { cosmosEmulatorKey } from '../../../src/local/localSettings';
+import { startCosmosEmulator, type CosmosEmulator } from '../../../src/local/emulators/startCosmosEmulator';
+
+describe('the embedded Cosmos emulator: transactional batch', () => {
+  let emulator: CosmosEmulator;
+  let container: Container;
+  let dispose: () => void;
+  const pk = 'tenant-1';
+
+  beforeAll(async () => {
+    emulator = await startCosmosEmulator(0);
+    const client = createCosmosClient({
+      kind: 'connectionString',
+      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
+    });
+    dispose = () => client.dispose();
+    const { database } = await client.databases.createIfNotExists({ id: 'db' });
+    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    await container.items.create({ id: 'counter', tenantId: pk, used: 0 });
+  });
+  afterAll(async () => {
+    dispose();
+    await emulator.close();
+  });
+
+  it('applies Create and conditional Patch together', async () => {
+    const id = randomUUID();
+    const response = await container.items.batch(
+      [
+        { operationType: 'Create', resourceBody: { id, tenantId: pk } },
+        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' } },
+      ] as OperationInput[],
+      pk,
+    );
+    expect(response.result?.map((r) => r.statusCode)).toEqual([201, 200]);
+    expect((await container.item(id, pk).read()).statusCode).toBe(200);
+  });
+
+  it('is all or nothing: a failed condition undoes the operations before it, keeping their ETags', async () => {
+    const before = (await container.item('counter', pk).read()).resource;
+    const id = randomUUID();
+    const response = await container.items.batch(
+      [
+        { operationType: 'Create', resourceBody: { id, tenantId: pk } },
+        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }] } },
+        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 0' } },
+      ] as OperationInput[],
+      pk,
+    );
+    expect(response.result?.map((r) => r.statusCode)).toEqual([424, 424, 412]);
+    expect((await container.item(id, pk).read()).statusCode).toBe(404);
+    const after = (await container.item('counter', pk).read()).resource;
+    expect(after.used).toBe(before.used);
+    expect(after._etag).toBe(before._etag);
+  });
+
+  it('undoes a replace and a delete when a later create conflicts', async () => {
+    const a = randomUUID();
+    await container.items.create({ id: a, tenantId: pk, v: 1 });
+    const original = (await container.item(a, pk).read()).resource;
+    const response = await container.items.batch(
+      [
+        { operationType: 'Replace', id: a, resourceBody: { id: a, tenantId: pk, v: 2 } },
+        { operationType: 'Delete', id: a },
+        { operationType: 'Create', resourceBody: { id: 'counter', tenantId: pk } },
+      ] as OperationInput[],
+      pk,
+    );
+    expect(response.result?.[2]?.statusCode).toBe(409);
+    const restored = (await container.item(a, pk).read()).resource;
+    expect(restored).toEqual(original);
+    expect((await container.item(a, pk).replace({ id: a, tenantId: pk, v: 3 }, { accessCondition: { type: 'IfMatch', condition: original._etag } })).statusCode).toBe(200);
+  });
+});
