@@ -63,7 +63,7 @@ export async function handleAtomicBatch(
       res.statusCode = 400;
       return { message: `Operation ${index} has no id` };
     }
-    const partition = parsePartitionKey(operation.partitionKey as string, id) as unknown;
+    const partition = parsePartitionKey(operation.partitionKey, id) as unknown;
     touched.push({ id, partition, before: readDocument(collection, id, partition) });
     const result = apply(collection, operation, id);
     if (result.statusCode >= 400) {
@@ -89,7 +89,7 @@ export async function handleAtomicBatch(
 }
 
 function readDocument(collection: Collection, id: string, partition: unknown): StoredDocument | undefined {
-  return (collection.document(id, partition as string).read() as StoredDocument | undefined) ?? undefined;
+  return (collection.document(id, partition).read()) ?? undefined;
 }
 
 function apply(collection: Collection, operation: BatchOperation, id: string): OperationResult {

@@ -17,9 +17,16 @@ export interface CosmosEmulator {
 type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown>;
 
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
-  let account: Account | undefined;
-  const server = createServer((req, res) => {
-    handle(account!, req, res).catch((err: unknown) => {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const account = new Account(host, actualPort);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(account, req, res).catch((err: unknown) => {
       console.error(err);
       if (!res.writableEnded) {
         res.statusCode = 500;
@@ -27,13 +34,6 @@ export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Pro
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  account = new Account(host, actualPort);
   return {
     server,
     port: actualPort,
