@@ -28,6 +28,7 @@ export interface Config {
   taskHub: string;
   auth: AuthConfig;
   localIssuer: { enabled: boolean; dataDir: string };
+  restorePoints: { schedule: string; copy: 'incremental' | 'full' };
 }
 
 export class ConfigError extends Error {
@@ -69,6 +70,12 @@ export function loadConfig(env: Env = process.env): Config {
   const clockSkewSeconds = reader.integer(SettingNames.authClockSkewSeconds, 0, 300, 60);
   const localIssuer = reader.boolean(SettingNames.localIssuer, false);
   const dataDir = env[SettingNames.localDataDir] || '.data';
+  const schedule = reader.matching(
+    SettingNames.restorePointSchedule,
+    /^\S+( \S+){5}$/,
+    'a six-field NCRONTAB schedule such as "0 */5 * * * *"',
+  );
+  const copy = reader.oneOf(SettingNames.restorePointCopy, ['incremental', 'full'] as const, 'incremental');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -79,6 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
     taskHub: taskHub!,
     auth: { issuer: issuer!, audience: audience!, jwksUri: jwksUri!, clockSkewSeconds: clockSkewSeconds! },
     localIssuer: { enabled: localIssuer!, dataDir },
+    restorePoints: { schedule: schedule!, copy: copy! },
   };
 }
 

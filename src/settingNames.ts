@@ -23,6 +23,10 @@ export const SettingNames = {
   authAudience: 'AUTH_AUDIENCE',
   authJwksUri: 'AUTH_JWKS_URI',
   authClockSkewSeconds: 'AUTH_CLOCK_SKEW_SECONDS',
+  /** NCRONTAB of the restore-point timer; the Functions host reads it as `%RESTORE_POINT_SCHEDULE%`. */
+  restorePointSchedule: 'RESTORE_POINT_SCHEDULE',
+  /** `incremental` (Azure: changed pages only) or `full` (the embedded runtime: Azurite has no page diff). */
+  restorePointCopy: 'RESTORE_POINT_COPY',
   /** `true` only for development: serves the local issuer's JWKS. */
   localIssuer: 'LOCAL_ISSUER',
   /** Folder for local-only data (issuer keys, emulator data). */

@@ -38,7 +38,7 @@ export class TenantService {
     const existing = await this.store.get(id);
     if (!existing) {
       if (ifVersion) throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
-      const tenant = await this.store.create({ id, ...input, createdAt: timestamp, updatedAt: timestamp });
+      const tenant = await this.store.create({ id, ...input, regionsInOutage: [], createdAt: timestamp, updatedAt: timestamp });
       return { tenant, created: true };
     }
     const { version: _version, ...unversioned } = existing;

@@ -33,6 +33,13 @@ export class RuleViolationError extends DomainError {
   }
 }
 
+/** A dependency (a region's storage, the state store) did not answer: the caller may retry. */
+export class UnavailableError extends DomainError {
+  constructor(message: string) {
+    super('dependency-unavailable', message);
+  }
+}
+
 /** Normalises whatever a `catch` receives into an Error. */
 export function ensureErrorType(err: unknown): Error {
   if (err instanceof Error) return err;

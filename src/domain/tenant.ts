@@ -6,6 +6,11 @@ export interface Tenant {
   licences: number;
   /** Regions the tenant allows its restore points to live in (data sovereignty). */
   allowedBackupRegions: string[];
+  /**
+   * Primary regions under an activation (outage mode): their devices' scheduling pauses instead
+   * of piling up failures, and their restore points are never pruned.
+   */
+  regionsInOutage: string[];
   createdAt: string;
   updatedAt: string;
   /** Opaque version for optimistic concurrency (the store's ETag). */

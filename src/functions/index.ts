@@ -3,3 +3,8 @@ import './health';
 import './openApiDocument';
 import './localIssuerKeys';
 import './tenants';
+import './policies';
+import './devices';
+import './restorePoints';
+import './compliance';
+import './protection';

@@ -4,7 +4,7 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, DomainError, NotFoundError, RuleViolationError, ensureErrorType } from '../domain/errors';
+import { ConflictError, DomainError, NotFoundError, RuleViolationError, UnavailableError, ensureErrorType } from '../domain/errors';
 import { satisfiesRole } from '../domain/roles';
 import type { TokenVerifier } from './auth/tokenVerifier';
 import { parseRequest } from './parseRequest';
@@ -55,6 +55,7 @@ export function createHttpHandler<P, Q, B>(
 function errorResponse(err: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {
   if (err instanceof NotFoundError) return notFound(err.message);
   if (err instanceof RuleViolationError) return badRequest(err.message, [{ field: err.field, reason: err.message }]);
+  if (err instanceof UnavailableError) return problem(503, err.code, err.message, { headers: { 'retry-after': '30' } });
   if (err instanceof ConflictError) return problem(err.code === 'precondition-failed' ? 412 : 409, err.code, err.message);
   if (err instanceof DomainError) return problem(400, err.code, err.message);
   const error = ensureErrorType(err);

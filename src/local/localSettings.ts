@@ -71,6 +71,8 @@ export function localSettings(ports: LocalPorts = defaultLocalPorts, dataDir = '
     [SettingNames.authIssuer]: `${api}/local-issuer`,
     [SettingNames.authAudience]: localAudience,
     [SettingNames.authJwksUri]: `${api}/local-issuer/jwks.json`,
+    [SettingNames.restorePointSchedule]: '0 */5 * * * *',
+    [SettingNames.restorePointCopy]: 'full',
     [SettingNames.localIssuer]: 'true',
     [SettingNames.localDataDir]: dataDir,
   };

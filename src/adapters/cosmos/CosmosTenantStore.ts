@@ -38,6 +38,24 @@ export class CosmosTenantStore implements TenantStore {
       throw err;
     }
   }
+
+  async setRegionOutage(tenantId: string, region: string, inOutage: boolean): Promise<void> {
+    for (;;) {
+      const { resource } = await this.container.item(tenantId, tenantId).read<TenantDocument>();
+      if (!resource) return;
+      const regions = new Set(resource.regionsInOutage ?? []);
+      if (inOutage) regions.add(region);
+      else regions.delete(region);
+      try {
+        await this.container.item(tenantId, tenantId).patch([{ op: 'set', path: '/regionsInOutage', value: [...regions] }], {
+          accessCondition: { type: 'IfMatch', condition: resource._etag },
+        });
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 412) throw err;
+      }
+    }
+  }
 }
 
 function toDocument(tenant: Tenant): TenantDocument {
@@ -46,8 +64,8 @@ function toDocument(tenant: Tenant): TenantDocument {
 }
 
 function toTenant(document: TenantDocument): Tenant {
-  const { id, name, licences, allowedBackupRegions, createdAt, updatedAt, _etag } = document;
-  const tenant: Tenant = { id, name, licences, allowedBackupRegions, createdAt, updatedAt };
+  const { id, name, licences, allowedBackupRegions, regionsInOutage, createdAt, updatedAt, _etag } = document;
+  const tenant: Tenant = { id, name, licences, allowedBackupRegions, regionsInOutage: regionsInOutage ?? [], createdAt, updatedAt };
   if (_etag) tenant.version = _etag;
   return tenant;
 }

@@ -9,6 +9,9 @@ export interface ContainerSpec {
 
 export const Containers = {
   tenants: { id: 'tenants', partitionKeyPath: '/id' },
+  policies: { id: 'policies', partitionKeyPath: '/tenantId' },
+  /** Devices with their tenant's licence counter and compliance histogram shards (one partition a tenant). */
+  devices: { id: 'devices', partitionKeyPath: '/tenantId' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const allContainers: readonly ContainerSpec[] = Object.values(Containers);

@@ -1,0 +1,168 @@
+/** Registering, importing, changing and listing a tenant's devices. */
+import type { Device } from '../domain/device';
+import type { DiskRef } from '../domain/disk';
+import { ConflictError, NotFoundError, RuleViolationError, UnavailableError, ensureErrorType } from '../domain/errors';
+import type { Policy } from '../domain/policy';
+import { nextSlotStart, rpoMs } from '../domain/rpo';
+import type { Clock } from '../ports/Clock';
+import type { DeviceFilter, DeviceStore } from '../ports/DeviceStore';
+import type { DiskSource } from '../ports/DiskSource';
+import type { Page, PageRequest } from '../ports/Page';
+import type { PolicyStore } from '../ports/PolicyStore';
+import { mapConcurrently } from './mapConcurrently';
+import type { TenantService } from './TenantService';
+
+export interface DeviceInput {
+  upn: string;
+  primaryRegion: string;
+  disk: DiskRef;
+  policyId: string;
+  priorityTier: number;
+}
+
+export interface ImportRow {
+  /** Position in the request, so each result names its row. */
+  index: number;
+  id: string;
+  input: DeviceInput;
+}
+
+export interface ImportResult {
+  index: number;
+  id: string;
+  outcome: 'created' | 'failed';
+  licensed?: boolean;
+  errors?: { field: string; reason: string }[];
+}
+
+/** Imports check disks and write in parallel, this many rows at once. */
+const importConcurrency = 16;
+
+export class DeviceService {
+  constructor(
+    private readonly devices: DeviceStore,
+    private readonly policies: PolicyStore,
+    private readonly tenants: TenantService,
+    private readonly disks: DiskSource,
+    private readonly knownRegions: ReadonlySet<string>,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(tenantId: string, id: string): Promise<Device> {
+    const device = await this.devices.get(tenantId, id);
+    if (!device) throw new NotFoundError(`Device ${id}`);
+    return device;
+  }
+
+  async list(tenantId: string, filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
+    await this.tenants.get(tenantId);
+    return await this.devices.list(tenantId, filter, page, this.clock.now());
+  }
+
+  /** Registers the device, or changes its registration when it exists. */
+  async put(tenantId: string, id: string, input: DeviceInput, ifVersion?: string): Promise<{ device: Device; created: boolean }> {
+    const existing = await this.devices.get(tenantId, id);
+    if (existing) return { device: await this.update(tenantId, id, input, ifVersion), created: false };
+    if (ifVersion) throw new ConflictError('precondition-failed', `Device ${id} does not exist, so If-Match cannot match`);
+    return { device: await this.register(tenantId, id, input), created: true };
+  }
+
+  /** Registers a new device; beyond the tenant's licences it is stored but not protected. */
+  async register(tenantId: string, id: string, input: DeviceInput): Promise<Device> {
+    const tenant = await this.tenants.get(tenantId);
+    const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
+    await this.check(input, policy, 'body.');
+    return await this.devices.register(this.draft(tenantId, id, input, policy), tenant.licences);
+  }
+
+  /** Changes a device's registration; its protection history and licence stay. */
+  async update(tenantId: string, id: string, input: DeviceInput, ifVersion?: string): Promise<Device> {
+    const current = await this.get(tenantId, id);
+    const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
+    await this.check(input, policy, 'body.');
+    const { nextDueAt } = current.policyId === policy.id && current.protection.rpoHours === policy.rpoHours ? current : this.draft(tenantId, id, input, policy);
+    return await this.devices.update(
+      {
+        ...current,
+        ...input,
+        protection: { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled },
+        nextDueAt,
+        updatedAt: this.clock.now().toISOString(),
+      },
+      ifVersion ?? current.version,
+    );
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.get(tenantId, id);
+    await this.devices.remove(tenantId, id);
+  }
+
+  /**
+   * Registers many devices: each row succeeds or fails on its own, and every failure names its
+   * field and reason. Rows must already be well-formed and their ids distinct.
+   */
+  async import(tenantId: string, rows: readonly ImportRow[]): Promise<ImportResult[]> {
+    const tenant = await this.tenants.get(tenantId);
+    const policies = new Map((await this.policies.list(tenantId)).map((p) => [p.id, p]));
+    return await mapConcurrently(rows, importConcurrency, async ({ index, id, input }): Promise<ImportResult> => {
+      const prefix = `body.devices.${index}.`;
+      try {
+        const policy = policies.get(input.policyId);
+        if (!policy) throw new RuleViolationError('unknown-policy', `Policy ${input.policyId} does not exist`, `${prefix}policyId`);
+        await this.check(input, policy, prefix);
+        const device = await this.devices.register(this.draft(tenantId, id, input, policy), tenant.licences);
+        return { index, id, outcome: 'created', licensed: device.licensed };
+      } catch (err) {
+        if (err instanceof RuleViolationError) return { index, id, outcome: 'failed', errors: [{ field: err.field, reason: err.message }] };
+        if (err instanceof ConflictError) return { index, id, outcome: 'failed', errors: [{ field: `${prefix}id`, reason: err.message }] };
+        if (err instanceof UnavailableError) return { index, id, outcome: 'failed', errors: [{ field: `${prefix}primaryRegion`, reason: err.message }] };
+        throw err;
+      }
+    });
+  }
+
+  private async policyFor(tenantId: string, policyId: string, field: string): Promise<Policy> {
+    const policy = await this.policies.get(tenantId, policyId);
+    if (!policy) throw new RuleViolationError('unknown-policy', `Policy ${policyId} does not exist`, field);
+    return policy;
+  }
+
+  /** The rules a schema cannot express: known region, backup differs from primary, the disk exists. */
+  private async check(input: DeviceInput, policy: Policy, prefix: string): Promise<void> {
+    if (!this.knownRegions.has(input.primaryRegion)) {
+      throw new RuleViolationError('unknown-region', `Region "${input.primaryRegion}" is not one this deployment has storage for`, `${prefix}primaryRegion`);
+    }
+    if (input.primaryRegion === policy.backupRegion) {
+      throw new RuleViolationError(
+        'backup-equals-primary',
+        `Policy ${policy.id} keeps restore points in ${policy.backupRegion}, the device's own primary region; choose a policy with another backup region`,
+        `${prefix}policyId`,
+      );
+    }
+    let disk;
+    try {
+      disk = await this.disks.describe(input.primaryRegion, input.disk);
+    } catch (err) {
+      throw new UnavailableError(`The storage of ${input.primaryRegion} could not be reached to check the disk: ${ensureErrorType(err).message}`);
+    }
+    if (!disk) {
+      throw new RuleViolationError('disk-not-found', `No disk ${input.disk.container}/${input.disk.blob} in ${input.primaryRegion}`, `${prefix}disk`);
+    }
+  }
+
+  private draft(tenantId: string, id: string, input: DeviceInput, policy: Policy): Omit<Device, 'licensed' | 'version'> {
+    const now = this.clock.now();
+    return {
+      id,
+      tenantId,
+      ...input,
+      protection: { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled },
+      // The first point waits for the device's own slot, so a fleet registered at once is spread over the RPO window.
+      nextDueAt: nextSlotStart(id, rpoMs(policy.rpoHours), now).toISOString(),
+      announced: 'not-yet-protected',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The worker's use case: takes one restore point of one device, start–record–check. It snapshots
+ * the disk in the primary region, records that, starts the server-side copy to the backup region,
+ * and comes back (a delayed message) while the copy runs; then verifies, records, releases the
+ * source snapshot and prunes by retention. Every step is idempotent by (device, slot): duplicated
+ * or retried messages, or two regions working the same slot, still yield one point.
+ */
+import type { Device, PendingRestorePoint } from '../domain/device';
+import type { DiskSnapshot } from '../domain/disk';
+import { ensureErrorType } from '../domain/errors';
+import { restorePointName, type RestorePoint } from '../domain/restorePoint';
+import { pointsToPrune } from '../domain/retention';
+import type { Clock } from '../ports/Clock';
+import type { DeviceStore } from '../ports/DeviceStore';
+import type { DiskSource } from '../ports/DiskSource';
+import type { EventLog } from '../ports/EventLog';
+import type { PolicyStore } from '../ports/PolicyStore';
+import type { RestorePointStore, RestorePointTarget } from '../ports/RestorePointStore';
+import type { TenantStore } from '../ports/TenantStore';
+import type { WorkQueue } from '../ports/WorkQueue';
+import { QueueNames } from '../queueNames';
+import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
+
+export interface RestorePointWorkerOptions {
+  /** How long to wait before checking on a copy still running. */
+  checkDelayInMs?: number;
+  /** Tries of one slot (snapshot, copy, verify) before it is given up; the next slot comes anyway. */
+  maxAttempts?: number;
+  /** Back-off before retry n is `base · 2^(n-1)`, at most `max`. */
+  retryBaseDelayInMs?: number;
+  retryMaxDelayInMs?: number;
+}
+
+export type WorkerOutcome = 'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
+
+export class RestorePointWorker {
+  private readonly options: Required<RestorePointWorkerOptions>;
+
+  constructor(
+    private readonly devices: DeviceStore,
+    private readonly tenants: TenantStore,
+    private readonly policies: PolicyStore,
+    private readonly disks: DiskSource,
+    private readonly points: RestorePointStore,
+    private readonly queue: WorkQueue,
+    private readonly events: EventLog,
+    private readonly clock: Clock,
+    options: RestorePointWorkerOptions = {},
+  ) {
+    this.options = {
+      checkDelayInMs: options.checkDelayInMs ?? 10_000,
+      maxAttempts: options.maxAttempts ?? 5,
+      retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
+      retryMaxDelayInMs: options.retryMaxDelayInMs ?? 10 * 60_000,
+    };
+  }
+
+  async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
+    let device = await this.devices.get(request.tenantId, request.deviceId);
+    if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
+    const takenAt = new Date(request.takenAt);
+    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= takenAt.getTime()) return 'already-recorded';
+    const target: RestorePointTarget = { region: device.protection.backupRegion, deviceId: device.id, takenAt, kind: request.kind };
+
+    let pending = device.pending;
+    // A newer point already in progress supersedes this one; an older one is given up for this.
+    if (pending && Date.parse(pending.takenAt) > takenAt.getTime()) return 'skipped';
+    if (pending?.takenAt !== request.takenAt) {
+      if (pending) await this.abandon(device, pending);
+      try {
+        const snapshot = await this.disks.snapshot(device.primaryRegion, device.disk);
+        pending = { takenAt: request.takenAt, kind: request.kind, snapshot, attempt: request.attempt, startedAt: this.clock.now().toISOString() };
+      } catch (err) {
+        return await this.retry(request, device, 'snapshot-failed', err);
+      }
+      // Recorded before the copy starts: a crash from here on finds the snapshot again.
+      device = await this.devices.setPending(device, pending);
+    }
+
+    let status;
+    try {
+      status = await this.points.startCopy(pending.snapshot, target);
+    } catch (err) {
+      return await this.retry(request, device, 'copy-failed', err);
+    }
+    switch (status.state) {
+      case 'pending':
+        await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
+        return 'checking';
+      case 'failed':
+        await this.points.remove(target.region, restorePointName(device.id, takenAt));
+        return await this.retry(request, device, 'copy-failed', new Error(status.reason));
+      case 'verified':
+        return await this.finish(device, pending, target, undefined);
+      case 'copied': {
+        const verdict = await this.points.verify(pending.snapshot, target);
+        if (!verdict.ok) {
+          // Never offered for recovery: removed, and the slot tried again from the same snapshot.
+          await this.points.remove(target.region, restorePointName(device.id, takenAt));
+          return await this.retry(request, device, 'verification-failed', new Error(verdict.reason));
+        }
+        const point = await this.points.markVerified(target, verdict.hash);
+        return await this.finish(device, pending, target, point);
+      }
+    }
+  }
+
+  private async finish(device: Device, pending: PendingRestorePoint, target: RestorePointTarget, point: RestorePoint | undefined): Promise<WorkerOutcome> {
+    const name = point?.name ?? restorePointName(device.id, target.takenAt);
+    const recorded = await this.devices.recordVerified(device, { takenAt: target.takenAt, name }, this.clock.now());
+    for (const snapshot of await this.points.releaseSource(pending.snapshot, target)) {
+      await this.deleteSnapshot(device, snapshot);
+    }
+    if (device.announced !== 'protected') {
+      this.events.emit('rpo.protected', { tenantId: device.tenantId, deviceId: device.id, primaryRegion: device.primaryRegion, lastVerifiedAt: recorded.lastVerifiedAt });
+      await this.devices.announce(recorded, 'protected');
+    }
+    await this.prune(recorded);
+    return 'recorded';
+  }
+
+  /** Deletes points retention no longer keeps, unless the device's region is in outage mode. */
+  private async prune(device: Device): Promise<void> {
+    const [tenant, policy] = await Promise.all([this.tenants.get(device.tenantId), this.policies.get(device.tenantId, device.policyId)]);
+    if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
+    const points = await this.points.list(device.protection.backupRegion, device.id);
+    for (const point of pointsToPrune(points, policy.retention)) {
+      await this.points.remove(point.region, point.name);
+    }
+  }
+
+  private async retry(request: RestorePointRequest, device: Device, reason: string, err: unknown): Promise<WorkerOutcome> {
+    const detail = ensureErrorType(err).message;
+    if (request.attempt >= this.options.maxAttempts) {
+      this.events.emit('restore-point.failed', { tenantId: device.tenantId, deviceId: device.id, takenAt: request.takenAt, attempts: request.attempt, reason, detail });
+      if (device.pending?.takenAt === request.takenAt) await this.abandon(device, device.pending);
+      return 'given-up';
+    }
+    this.events.emit('restore-point.retrying', { tenantId: device.tenantId, deviceId: device.id, takenAt: request.takenAt, attempt: request.attempt, reason, detail });
+    const delay = Math.min(this.options.retryBaseDelayInMs * 2 ** (request.attempt - 1), this.options.retryMaxDelayInMs);
+    await this.send({ ...request, attempt: request.attempt + 1, check: 0 }, delay);
+    return 'retrying';
+  }
+
+  /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
+  private async abandon(device: Device, pending: PendingRestorePoint): Promise<void> {
+    const name = restorePointName(device.id, new Date(pending.takenAt));
+    const existing = (await this.points.list(device.protection.backupRegion, device.id)).find((p) => p.name === name);
+    if (existing && !existing.verified) await this.points.remove(existing.region, name);
+    await this.deleteSnapshot(device, pending.snapshot);
+    await this.devices.setPending(device, null);
+  }
+
+  /** A snapshot left behind costs storage, not data: reported for the sweeper, not fatal. */
+  private async deleteSnapshot(device: Device, snapshot: DiskSnapshot): Promise<void> {
+    try {
+      await this.disks.deleteSnapshot(snapshot);
+    } catch (err) {
+      this.events.emit('restore-point.snapshot-cleanup-failed', {
+        tenantId: device.tenantId,
+        deviceId: device.id,
+        snapshotId: snapshot.snapshotId,
+        reason: ensureErrorType(err).message,
+      });
+    }
+  }
+
+  private async send(request: RestorePointRequest, delayInMs: number): Promise<void> {
+    await this.queue.send(
+      QueueNames.restorePoints,
+      [{ id: restorePointMessageId(request), body: request, properties: { tenantId: request.tenantId, kind: request.kind } }],
+      { delayInMs },
+    );
+  }
+}

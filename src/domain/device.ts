@@ -1,0 +1,48 @@
+/** A Cloud PC under protection, with what the scheduler and the compliance report need to know of it. */
+import type { DiskRef, DiskSnapshot } from './disk';
+import type { RestorePointKind } from './restorePoint';
+import type { RpoHours } from './rpo';
+
+/** The policy's settings copied onto the device, so the scheduler's query needs no join. */
+export interface DeviceProtection {
+  backupRegion: string;
+  rpoHours: RpoHours;
+  enabled: boolean;
+}
+
+/** A restore point in progress: started, recorded, then checked (start–record–check). */
+export interface PendingRestorePoint {
+  takenAt: string;
+  kind: RestorePointKind;
+  snapshot: DiskSnapshot;
+  attempt: number;
+  startedAt: string;
+}
+
+/** The compliance state last announced for the device: transitions are logged once each. */
+export type AnnouncedCompliance = 'not-yet-protected' | 'protected' | 'at-risk' | 'breached';
+
+export interface Device {
+  id: string;
+  tenantId: string;
+  upn: string;
+  primaryRegion: string;
+  disk: DiskRef;
+  policyId: string;
+  /** 1 is recovered first. */
+  priorityTier: number;
+  /** Whether the device holds one of the tenant's licences; unlicensed devices are stored, not protected. */
+  licensed: boolean;
+  protection: DeviceProtection;
+  /** When the scheduler next takes a restore point of it. */
+  nextDueAt: string;
+  lastVerifiedAt?: string;
+  lastRestorePoint?: string;
+  announced: AnnouncedCompliance;
+  pending?: PendingRestorePoint;
+  createdAt: string;
+  updatedAt: string;
+  version?: string;
+}
+
+export const deviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

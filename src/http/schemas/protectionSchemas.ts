@@ -1,0 +1,100 @@
+/** Request and response schemas of policies, devices, restore points and the compliance report. */
+import { z } from 'zod';
+import { deviceIdPattern } from '../../domain/device';
+import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
+import { HttpLimits } from '../limits';
+import { guid, regionName } from './common';
+
+export const policyId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+export const deviceId = z.string().regex(deviceIdPattern, 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+
+export const policyPathParams = z.strictObject({ tenantId: guid, policyId });
+export const devicePathParams = z.strictObject({ tenantId: guid, deviceId });
+
+export const retentionBody = z.strictObject({
+  latest: z.number().int().min(1).max(100),
+  weekly: z.number().int().min(0).max(52),
+  keepLatestManual: z.boolean(),
+});
+
+export const policyBody = z.strictObject({
+  name: z.string().trim().min(1).max(256),
+  backupRegion: regionName,
+  rpoHours: z.number().refine((n) => (rpoHoursValues as readonly number[]).includes(n), `must be one of ${rpoHoursValues.join(', ')}`),
+  retention: retentionBody.default({ latest: 10, weekly: 4, keepLatestManual: true }),
+  enabled: z.boolean().default(true),
+});
+
+export const policyResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  backupRegion: regionName,
+  rpoHours: z.number().int(),
+  retention: retentionBody,
+  enabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const diskBody = z.strictObject({
+  /** Page-blob VHDs now; managed disks are a later kind. */
+  kind: z.literal('pageBlob').default('pageBlob'),
+  container: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name'),
+  blob: z.string().min(1).max(1024),
+});
+
+export const deviceBody = z.strictObject({
+  upn: z.string().trim().min(3).max(256).regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name such as ada@contoso.com'),
+  primaryRegion: regionName,
+  disk: diskBody,
+  policyId,
+  priorityTier: z.number().int().min(1).max(10).default(5),
+});
+
+export const importRow = deviceBody.extend({ id: deviceId });
+
+export const importBody = z.strictObject({
+  devices: z.array(z.unknown()).min(1).max(10_000, 'at most 10,000 devices in one import'),
+});
+
+export const deviceResource = z.object({
+  id: z.string(),
+  upn: z.string(),
+  primaryRegion: regionName,
+  disk: z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+  policyId: z.string(),
+  priorityTier: z.number().int(),
+  licensed: z.boolean().describe('false: stored but not protected, beyond the tenant\'s licences'),
+  backupRegion: regionName,
+  rpoHours: z.number().int(),
+  status: z.enum(complianceStatuses as [string, ...string[]]),
+  nextRestorePointAt: z.iso.datetime(),
+  lastVerifiedAt: z.iso.datetime().optional(),
+  lastRestorePoint: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+const pageSize = z.coerce.number().int().min(1).max(HttpLimits.maxPageSize).default(HttpLimits.defaultPageSize);
+const continuationToken = z.string().min(1).max(8192);
+
+export const deviceListQuery = z.strictObject({
+  policyId: policyId.optional(),
+  primaryRegion: regionName.optional(),
+  priorityTier: z.coerce.number().int().min(1).max(10).optional(),
+  status: z.enum(complianceStatuses as [string, ...string[]]).optional(),
+  pageSize,
+  continuationToken: continuationToken.optional(),
+});
+
+export const complianceQuery = deviceListQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
+
+export const restorePointResource = z.object({
+  name: z.string(),
+  region: regionName,
+  takenAt: z.iso.datetime(),
+  ageMinutes: z.number().int(),
+  kind: z.enum(['scheduled', 'manual']),
+  verified: z.boolean(),
+  sizeBytes: z.number().int(),
+});

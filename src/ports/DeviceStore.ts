@@ -1,0 +1,56 @@
+import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint } from '../domain/device';
+import type { ComplianceStatus } from '../domain/rpo';
+import type { Page, PageRequest } from './Page';
+
+export interface DeviceFilter {
+  policyId?: string;
+  primaryRegion?: string;
+  priorityTier?: number;
+  /** Status as of `now`, derived from the last verified point. */
+  status?: ComplianceStatus;
+}
+
+/** A policy's share of a tenant's compliance histogram, summed over its shards. */
+export interface PolicyHistogram {
+  policyId: string;
+  buckets: Record<string, number>;
+}
+
+/** A device whose announced compliance no longer matches its age: an RPO transition to log. */
+export interface ComplianceTransition {
+  device: Device;
+  to: Extract<AnnouncedCompliance, 'at-risk' | 'breached'>;
+}
+
+/**
+ * Devices, their licences and the compliance histogram, kept consistent together: every write
+ * that moves a device between histogram keys or takes a licence does so atomically.
+ */
+export interface DeviceStore {
+  get(tenantId: string, id: string): Promise<Device | undefined>;
+  /** Creates the device, taking one of the tenant's `licences` if one is free. Throws ConflictError `device-exists`. */
+  register(device: Omit<Device, 'licensed' | 'version'>, licences: number): Promise<Device>;
+  /** Replaces registration fields (upn, disk, policy and protection, tier); throws ConflictError `precondition-failed`. */
+  update(device: Device, ifVersion?: string): Promise<Device>;
+  /** Removes the device and gives back its licence; a missing device is success. */
+  remove(tenantId: string, id: string): Promise<void>;
+  list(tenantId: string, filter: DeviceFilter, page: PageRequest, now: Date): Promise<Page<Device>>;
+  /** Every device matching the filter, page by page, for exports. */
+  listAll(tenantId: string, filter: DeviceFilter, now: Date): AsyncIterable<Device>;
+  /** Licensed devices with an enabled policy whose next restore point is due, soonest first. */
+  due(now: Date, pageSize: number): Promise<Device[]>;
+  /** Moves the next due time on, unless someone else already did (false then). */
+  advanceSchedule(device: Device, nextDueAt: Date): Promise<boolean>;
+  setPending(device: Device, pending: PendingRestorePoint | null): Promise<Device>;
+  /** Records a verified point if newer than the last one, moving the device in the histogram. */
+  recordVerified(device: Device, point: { takenAt: Date; name: string }, now: Date): Promise<Device>;
+  /** Devices whose compliance has crossed a threshold since it was last announced. */
+  complianceTransitions(now: Date, pageSize: number): Promise<ComplianceTransition[]>;
+  announce(device: Device, state: AnnouncedCompliance): Promise<void>;
+  histograms(tenantId: string): Promise<PolicyHistogram[]>;
+  /** Folds histogram buckets too old to matter into one key; keeps documents small. */
+  compactHistograms(now: Date): Promise<void>;
+  /** Copies a policy's settings onto each of its devices. Returns how many were updated. */
+  applyProtection(tenantId: string, policyId: string, protection: DeviceProtection): Promise<number>;
+  countByPolicy(tenantId: string, policyId: string, primaryRegion?: string): Promise<number>;
+}
