@@ -14,25 +14,68 @@ import { createServiceBusClient } from './adapters/servicebus/createServiceBusCl
 import { serviceBusHealthProbe } from './adapters/servicebus/serviceBusHealthProbe';
 import { createQueueServiceClient } from './adapters/storage-queue/createQueueServiceClient';
 import { storageQueueHealthProbe } from './adapters/storage-queue/storageQueueHealthProbe';
+import { FullCopyRestorePointStore } from './adapters/blob/FullCopyRestorePointStore';
+import { IncrementalRestorePointStore } from './adapters/blob/IncrementalRestorePointStore';
+import { PageBlobDiskSource } from './adapters/blob/PageBlobDiskSource';
+import { CosmosDeviceStore } from './adapters/cosmos/CosmosDeviceStore';
+import { CosmosPolicyStore } from './adapters/cosmos/CosmosPolicyStore';
+import { consoleEventLog } from './adapters/logging/consoleEventLog';
+import { ServiceBusWorkQueue } from './adapters/servicebus/ServiceBusWorkQueue';
+import { StorageWorkQueue } from './adapters/storage-queue/StorageWorkQueue';
 import { checkHealth, type HealthReport } from './app/checkHealth';
+import { ComplianceReport } from './app/ComplianceReport';
+import { DeviceService } from './app/DeviceService';
+import { PolicyService } from './app/PolicyService';
+import { RestorePointScheduler } from './app/RestorePointScheduler';
+import { RestorePointService } from './app/RestorePointService';
+import { RestorePointWorker, type RestorePointWorkerOptions } from './app/RestorePointWorker';
 import { TenantService } from './app/TenantService';
 import { getConfig, resetConfig, type Config } from './config';
 import { TokenVerifier } from './http/auth/tokenVerifier';
+import { systemClock, type Clock } from './ports/Clock';
+import type { DeviceStore } from './ports/DeviceStore';
+import type { DiskSource } from './ports/DiskSource';
+import type { EventLog } from './ports/EventLog';
 import type { HealthProbe } from './ports/HealthProbe';
+import type { RestorePointStore } from './ports/RestorePointStore';
+import type { TenantStore } from './ports/TenantStore';
+import type { WorkQueue } from './ports/WorkQueue';
 import { QueueNames } from './queueNames';
 
 export interface Services {
   config: Config;
+  clock: Clock;
   tokenVerifier: TokenVerifier;
   tenants: TenantService;
+  policies: PolicyService;
+  devices: DeviceService;
+  restorePoints: RestorePointService;
+  compliance: ComplianceReport;
+  scheduler: RestorePointScheduler;
+  restorePointWorker: RestorePointWorker;
+  /** The adapters behind the use cases, for tests and tools that inspect state. */
+  stores: { tenants: TenantStore; devices: DeviceStore; points: RestorePointStore; disks: DiskSource; queue: WorkQueue };
   checkHealth(): Promise<HealthReport>;
   dispose(): Promise<void>;
+}
+
+/** What a test may swap: the clock, where events go, and the worker's timings. */
+export interface ServiceOverrides {
+  clock?: Clock;
+  events?: EventLog;
+  worker?: RestorePointWorkerOptions;
 }
 
 let current: Services | undefined;
 
 export function services(): Services {
   current ??= createServices(getConfig());
+  return current;
+}
+
+/** Installs services built with overrides (tests); `resetServices` drops them again. */
+export function installServices(overrides: ServiceOverrides): Services {
+  current = createServices(getConfig(), overrides);
   return current;
 }
 
@@ -44,32 +87,53 @@ export async function resetServices(): Promise<void> {
   await previous?.dispose();
 }
 
-function createServices(config: Config): Services {
+function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
+  const clock = overrides.clock ?? systemClock;
+  const events = overrides.events ?? consoleEventLog;
+  const regions = new Set(config.regionStorage.keys());
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection);
   const database = cosmos.database(config.cosmos.database);
-  let serviceBus: ServiceBusClient | undefined;
+  const blobClients = new Map([...config.regionStorage].map(([region, connection]) => [region, createBlobServiceClient(connection)]));
 
   const probes: HealthProbe[] = [cosmosHealthProbe(cosmos, config.cosmos.database)];
-  for (const [region, connection] of config.regionStorage) {
-    probes.push(blobHealthProbe(`storage:${region}`, createBlobServiceClient(connection)));
-  }
+  for (const [region, client] of blobClients) probes.push(blobHealthProbe(`storage:${region}`, client));
+  let queue: WorkQueue;
+  let serviceBus: ServiceBusClient | undefined;
+  let serviceBusQueue: ServiceBusWorkQueue | undefined;
   if (config.workQueue.backend === 'storage') {
-    probes.push(storageQueueHealthProbe(createQueueServiceClient(config.workQueue.connection)));
+    const queueClient = createQueueServiceClient(config.workQueue.connection);
+    probes.push(storageQueueHealthProbe(queueClient));
+    queue = new StorageWorkQueue(queueClient);
   } else {
     serviceBus = createServiceBusClient(config.workQueue.connection);
     probes.push(serviceBusHealthProbe(serviceBus, QueueNames.restorePoints));
+    queue = serviceBusQueue = new ServiceBusWorkQueue(serviceBus);
   }
 
+  const tenantStore = new CosmosTenantStore(database.container(Containers.tenants.id));
+  const policyStore = new CosmosPolicyStore(database.container(Containers.policies.id));
+  const deviceStore = new CosmosDeviceStore(database.container(Containers.devices.id), config.region);
+  const disks = new PageBlobDiskSource(blobClients);
+  const points: RestorePointStore =
+    config.restorePoints.copy === 'full' ? new FullCopyRestorePointStore(blobClients) : new IncrementalRestorePointStore(blobClients);
+
+  const tenants = new TenantService(tenantStore, regions, () => clock.now());
   return {
     config,
+    clock,
     tokenVerifier: new TokenVerifier(config.auth),
-    tenants: new TenantService(
-      new CosmosTenantStore(database.container(Containers.tenants.id)),
-      new Set(config.regionStorage.keys()),
-    ),
+    tenants,
+    policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
+    devices: new DeviceService(deviceStore, policyStore, tenants, disks, regions, clock),
+    restorePoints: new RestorePointService(deviceStore, points, queue, clock),
+    compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
+    scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events),
+    restorePointWorker: new RestorePointWorker(deviceStore, tenantStore, policyStore, disks, points, queue, events, clock, overrides.worker),
+    stores: { tenants: tenantStore, devices: deviceStore, points, disks, queue },
     checkHealth: () => checkHealth(probes),
     async dispose() {
       cosmos.dispose();
+      await serviceBusQueue?.close();
       await serviceBus?.close();
     },
   };

@@ -1,0 +1,76 @@
+/**
+ * The metadata a restore-point blob carries, which is everything known about the point: the
+ * backup region's listing alone answers "which points, which verified", with no other store.
+ */
+import type { DiskSnapshot } from '../../domain/disk';
+import type { RestorePoint, RestorePointKind } from '../../domain/restorePoint';
+import type { RestorePointTarget } from '../../ports/RestorePointStore';
+import { parseRestorePointName } from './restorePointName';
+
+/** Metadata names are case-insensitive and come back lower-case, so they are written that way. */
+export const PointMetadata = {
+  deviceId: 'deviceid',
+  takenAt: 'takenat',
+  kind: 'kind',
+  verified: 'verified',
+  hash: 'hash',
+  sourceSize: 'sourcesize',
+  sourceRegion: 'sourceregion',
+  sourceSnapshot: 'sourcesnapshot',
+  /**
+   * The hash `verify` found, stamped on the blob under the ETag it read before comparing:
+   * `markVerified` accepts only this hash, so a blob replaced after its verification (removed and
+   * copied again) cannot be marked with the old blob's result.
+   */
+  checkedHash: 'checkedhash',
+} as const;
+
+const kinds: readonly RestorePointKind[] = ['scheduled', 'manual'];
+
+/** The metadata of a point being created: not verified yet. */
+export function newPointMetadata(snapshot: DiskSnapshot, target: RestorePointTarget): Record<string, string> {
+  return {
+    [PointMetadata.deviceId]: target.deviceId,
+    [PointMetadata.takenAt]: target.takenAt.toISOString(),
+    [PointMetadata.kind]: target.kind,
+    [PointMetadata.verified]: 'false',
+    [PointMetadata.sourceSize]: String(snapshot.sizeBytes),
+    [PointMetadata.sourceRegion]: snapshot.region,
+    [PointMetadata.sourceSnapshot]: snapshot.snapshotId,
+  };
+}
+
+/**
+ * The point a blob's name and metadata describe, or undefined when they do not describe one
+ * consistently (a foreign blob, or metadata half-written by hand): such a blob is never offered
+ * for recovery.
+ */
+export function toRestorePoint(region: string, name: string, metadata: Readonly<Record<string, string>> | undefined): RestorePoint | undefined {
+  const parsed = parseRestorePointName(name);
+  if (!parsed || !metadata) return undefined;
+  const takenAtMs = Date.parse(metadata[PointMetadata.takenAt] ?? '');
+  const kind = metadata[PointMetadata.kind] as RestorePointKind;
+  const verified = metadata[PointMetadata.verified];
+  const sizeBytes = Number(metadata[PointMetadata.sourceSize]);
+  const hash = metadata[PointMetadata.hash];
+  const consistent =
+    metadata[PointMetadata.deviceId] === parsed.deviceId &&
+    takenAtMs === parsed.takenAt.getTime() &&
+    kinds.includes(kind) &&
+    (verified === 'true' || verified === 'false') &&
+    Number.isSafeInteger(sizeBytes) &&
+    sizeBytes >= 0 &&
+    // A verified point always has its hash; one without is not trusted as verified.
+    (verified === 'false' || !!hash);
+  if (!consistent) return undefined;
+  return {
+    deviceId: parsed.deviceId,
+    name,
+    region,
+    takenAt: parsed.takenAt.toISOString(),
+    kind,
+    verified: verified === 'true',
+    sizeBytes,
+    ...(hash ? { hash } : {}),
+  };
+}

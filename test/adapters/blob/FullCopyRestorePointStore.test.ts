@@ -1,0 +1,241 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FullCopyRestorePointStore } from '../../../src/adapters/blob/FullCopyRestorePointStore';
+import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
+import { restorePointName } from '../../../src/adapters/blob/restorePointName';
+import { sampleRanges } from '../../../src/adapters/blob/sampleRanges';
+import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
+import type { DiskSnapshot } from '../../../src/domain/disk';
+import { ConflictError } from '../../../src/domain/errors';
+import type { CopyStatus, RestorePointStore, RestorePointTarget } from '../../../src/ports/RestorePointStore';
+import { azuriteRegionClients, backup, createDisk, patternBytes, primary, snapshotOf, unreachableClient, uniqueId, type TestDisk } from './azuriteRegions';
+
+const KiB = 1024;
+
+/** Checks until the copy is no longer pending: Azurite finishes copies at once, Azure may not. */
+async function settled(store: RestorePointStore, target: RestorePointTarget, status: CopyStatus): Promise<CopyStatus> {
+  let current = status;
+  for (let i = 0; i < 50 && current.state === 'pending'; i++) current = await store.checkCopy(target);
+  return current;
+}
+
+describe('FullCopyRestorePointStore', () => {
+  let clients: Map<string, BlobServiceClient>;
+  let store: FullCopyRestorePointStore;
+  beforeAll(() => {
+    clients = azuriteRegionClients();
+    store = new FullCopyRestorePointStore(clients);
+  });
+
+  const target = (deviceId: string, takenAt: string, kind: RestorePointTarget['kind'] = 'scheduled'): RestorePointTarget => ({
+    region: backup,
+    deviceId,
+    takenAt: new Date(takenAt),
+    kind,
+  });
+  const pointBlob = (t: RestorePointTarget) =>
+    clients.get(backup)!.getContainerClient(restorePointsContainerName).getPageBlobClient(restorePointName(t.deviceId, t.takenAt));
+
+  /** A 256 KiB disk with data at the start, in the middle and at the end, and holes between. */
+  async function protectedDisk(seed: string): Promise<TestDisk> {
+    return await createDisk(clients, 256 * KiB, [
+      { offset: 0, bytes: patternBytes(`${seed}:a`, 16 * KiB) },
+      { offset: 100 * KiB, bytes: patternBytes(`${seed}:b`, 8 * KiB) },
+      { offset: 252 * KiB, bytes: patternBytes(`${seed}:c`, 4 * KiB) },
+    ]);
+  }
+
+  async function copiedPoint(seed: string, takenAt = '2025-05-01T10:00:00Z') {
+    const disk = await protectedDisk(seed);
+    const snapshot = await snapshotOf(disk);
+    const t = target(uniqueId('pc'), takenAt);
+    expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
+    return { disk, snapshot, target: t };
+  }
+
+  /** Replaces the point with a copy of `tampered`, keeping the metadata the store wrote: a copy that delivered the wrong bytes. */
+  async function replaceWithCopyOf(t: RestorePointTarget, tampered: DiskSnapshot): Promise<void> {
+    const point = pointBlob(t);
+    const { metadata } = await point.getProperties();
+    await point.delete();
+    const url = await snapshotReadUrl(clients.get(primary)!, { container: tampered.disk.container, blob: tampered.disk.blob, snapshotId: tampered.snapshotId });
+    await (await point.beginCopyFromURL(url, { metadata })).pollUntilDone();
+  }
+
+  it('copies the snapshot byte for byte into the backup region, unverified until marked', async () => {
+    const { disk, snapshot, target: t } = await copiedPoint('exact');
+    const source = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+    const copy = await pointBlob(t).downloadToBuffer();
+    expect(copy.equals(source)).toBe(true);
+
+    const [listed, ...others] = await store.list(backup, t.deviceId);
+    expect(others).toEqual([]);
+    expect(listed).toEqual({
+      deviceId: t.deviceId,
+      name: restorePointName(t.deviceId, t.takenAt),
+      region: backup,
+      takenAt: '2025-05-01T10:00:00.000Z',
+      kind: 'scheduled',
+      verified: false,
+      sizeBytes: 256 * KiB,
+    });
+    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+
+    const result = await store.verify(snapshot, t);
+    expect(result).toEqual({ ok: true, hash: createHash('md5').update(source).digest('base64') });
+    const point = await store.markVerified(t, result.ok ? result.hash : '');
+    expect(point).toMatchObject({ verified: true, hash: createHash('md5').update(source).digest('base64') });
+    expect(await store.latestVerified(backup, t.deviceId)).toEqual(point);
+    expect(await store.markVerified(t, point.hash!)).toEqual(point);
+    expect(await store.checkCopy(t)).toEqual({ state: 'verified' });
+    expect(await store.startCopy(snapshot, t)).toEqual({ state: 'verified' });
+    expect(await store.releaseSource(snapshot, t)).toEqual([snapshot]);
+  });
+
+  it('beyond 4 MiB compares and hashes sampled ranges, and finds a difference inside one', async () => {
+    const MiB = 1024 * KiB;
+    const disk = await createDisk(clients, 16 * MiB, [
+      { offset: 0, bytes: patternBytes('big:boot', 64 * KiB) },
+      { offset: 5 * MiB, bytes: patternBytes('big:data', 2 * MiB) },
+      { offset: 16 * MiB - 4 * KiB, bytes: patternBytes('big:footer', 4 * KiB) },
+    ]);
+    const snapshot = await snapshotOf(disk);
+    const t = target(uniqueId('pc'), '2025-05-03T00:00:00Z');
+    await settled(store, t, await store.startCopy(snapshot, t));
+
+    const samples = sampleRanges(16 * MiB, [
+      { start: 0, end: 64 * KiB - 1 },
+      { start: 5 * MiB, end: 7 * MiB - 1 },
+      { start: 16 * MiB - 4 * KiB, end: 16 * MiB - 1 },
+    ]);
+    expect(samples.reduce((sum, s) => sum + s.end - s.start + 1, 0)).toBeLessThan(16 * MiB);
+    const hash = createHash('md5');
+    for (const sample of samples) hash.update(await pointBlob(t).downloadToBuffer(sample.start, sample.end - sample.start + 1));
+    expect(await store.verify(snapshot, t)).toEqual({ ok: true, hash: hash.digest('base64') });
+
+    // One byte changed in the middle of the written data, which the samples cover.
+    const sampled = samples.find((s) => s.start <= 6 * MiB && s.end >= 6 * MiB)!;
+    const page = Buffer.from(await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer(6 * MiB, 512));
+    page[100] = page[100]! ^ 0xff;
+    await disk.blob.uploadPages(page, 6 * MiB, 512);
+    await replaceWithCopyOf(t, await snapshotOf(disk));
+    expect(await store.verify(snapshot, t)).toEqual({ ok: false, reason: `content differs in bytes ${sampled.start}–${sampled.end}` });
+  });
+
+  it('never overwrites a point: a second start for the same target keeps the first content', async () => {
+    const { disk, snapshot, target: t } = await copiedPoint('first');
+    const first = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+    await disk.blob.uploadPages(patternBytes('changed', 16 * KiB), 0, 16 * KiB);
+    const later = await snapshotOf(disk);
+
+    expect(await store.startCopy(later, t)).toEqual({ state: 'copied' });
+    expect((await pointBlob(t).downloadToBuffer()).equals(first)).toBe(true);
+    expect(await store.verify(later, t)).toEqual({
+      ok: false,
+      reason: `the point was copied from snapshot ${snapshot.snapshotId}, not ${later.snapshotId}`,
+    });
+  });
+
+  it('never verifies a copy whose content differs, so never offers it', async () => {
+    // Azurite shares a copied page blob's page list with its source, so pages written into the
+    // point after the copy would show in the source snapshot too. The wrong bytes are therefore
+    // delivered by the copy itself: one 512-byte page differs from the snapshot.
+    const { disk, snapshot, target: t } = await copiedPoint('corrupt');
+    await disk.blob.uploadPages(Buffer.alloc(512, 0xee), 100 * KiB + 512, 512);
+    await replaceWithCopyOf(t, await snapshotOf(disk));
+
+    const result = await store.verify(snapshot, t);
+    expect(result).toEqual({ ok: false, reason: `content differs in bytes 0–${256 * KiB - 1}` });
+    await expect(store.markVerified(t, createHash('md5').update('anything').digest('base64'))).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+  });
+
+  it('never verifies a copy whose written pages differ, even when the bytes read the same', async () => {
+    const { disk, snapshot, target: t } = await copiedPoint('ranges');
+    // Zeros written into a hole: the content is unchanged, the page ranges are not.
+    await disk.blob.uploadPages(Buffer.alloc(512), 200 * KiB, 512);
+    await replaceWithCopyOf(t, await snapshotOf(disk));
+
+    const result = await store.verify(snapshot, t);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^page ranges differ: source has 3 ranges \(28672 bytes written\), copy has 4 \(29184 bytes written\); first difference at byte 204800$/);
+    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+  });
+
+  it('never verifies a truncated copy', async () => {
+    const { snapshot, target: t } = await copiedPoint('truncated');
+    await pointBlob(t).resize(128 * KiB);
+
+    expect(await store.verify(snapshot, t)).toEqual({ ok: false, reason: `length differs: source ${256 * KiB} bytes, copy ${128 * KiB} bytes` });
+    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+  });
+
+  it('will not mark a point verified with a result from before it was replaced', async () => {
+    const { snapshot, target: t } = await copiedPoint('replaced');
+    const result = await store.verify(snapshot, t);
+    expect(result.ok).toBe(true);
+    await store.remove(backup, restorePointName(t.deviceId, t.takenAt));
+    expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
+
+    await expect(store.markVerified(t, result.ok ? result.hash : '')).rejects.toMatchObject({ code: 'restore-point-not-checked' });
+    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+  });
+
+  it('lists newest first and finds the latest verified point with the primary region unreachable', async () => {
+    const disk = await protectedDisk('dr');
+    const deviceId = uniqueId('pc');
+    const times = ['2025-05-01T08:00:00Z', '2025-05-01T12:00:00Z', '2025-05-01T16:00:00Z'];
+    for (const [i, takenAt] of times.entries()) {
+      const snapshot = await snapshotOf(disk);
+      const t = target(deviceId, takenAt, i === 0 ? 'manual' : 'scheduled');
+      await settled(store, t, await store.startCopy(snapshot, t));
+      // The newest stays unverified, as a copy still in flight would.
+      if (i < 2) {
+        const result = await store.verify(snapshot, t);
+        await store.markVerified(t, result.ok ? result.hash : '');
+      }
+    }
+    // A stranger under the device's prefix is not a point.
+    await clients.get(backup)!.getContainerClient(restorePointsContainerName).getBlockBlobClient(`${deviceId}/junk`).upload('', 0);
+
+    const drStore = new FullCopyRestorePointStore(new Map([[primary, unreachableClient()], [backup, clients.get(backup)!]]));
+    const points = await drStore.list(backup, deviceId);
+    expect(points.map((p) => [p.takenAt, p.kind, p.verified])).toEqual([
+      ['2025-05-01T16:00:00.000Z', 'scheduled', false],
+      ['2025-05-01T12:00:00.000Z', 'scheduled', true],
+      ['2025-05-01T08:00:00.000Z', 'manual', true],
+    ]);
+    expect(await drStore.latestVerified(backup, deviceId)).toEqual(points[1]);
+    expect(await drStore.checkCopy(target(deviceId, times[2]!))).toEqual({ state: 'copied' });
+    expect(await drStore.list(backup, uniqueId('nobody'))).toEqual([]);
+  });
+
+  it('reports a copy from a snapshot that no longer exists as failed', async () => {
+    const { snapshot } = await copiedPoint('gone');
+    const t = target(uniqueId('pc'), '2025-05-02T00:00:00Z');
+    const missing = { ...snapshot, snapshotId: '2020-01-01T00:00:00.0000000Z' };
+    expect(await store.startCopy(missing, t)).toEqual({
+      state: 'failed',
+      reason: expect.stringMatching(/^the source snapshot cannot be read: \S/),
+    });
+    expect(await store.list(backup, t.deviceId)).toEqual([]);
+  });
+
+  it('removes a point with its snapshots; removing it again is success', async () => {
+    const { target: t } = await copiedPoint('remove');
+    const name = restorePointName(t.deviceId, t.takenAt);
+    await pointBlob(t).createSnapshot();
+    await store.remove(backup, name);
+    expect(await store.list(backup, t.deviceId)).toEqual([]);
+    expect(await store.checkCopy(t)).toEqual({ state: 'failed', reason: `restore point ${name} does not exist` });
+    await store.remove(backup, name);
+    await expect(store.remove(backup, 'not-a-point')).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('refuses a region it has no storage for', async () => {
+    const { snapshot } = await copiedPoint('region');
+    await expect(store.startCopy(snapshot, { ...target('pc', '2025-05-01T00:00:00Z'), region: 'mars' })).rejects.toBeInstanceOf(TypeError);
+    await expect(store.startCopy({ ...snapshot, region: 'mars' }, target('pc', '2025-05-01T00:00:00Z'))).rejects.toBeInstanceOf(TypeError);
+  });
+});
