@@ -64,6 +64,8 @@ export interface ServiceOverrides {
   clock?: Clock;
   events?: EventLog;
   worker?: RestorePointWorkerOptions;
+  /** Storage SDK retries: its defaults wait half a minute on a region that is down. */
+  storageRetry?: { maxTries: number; retryDelayInMs: number };
 }
 
 let current: Services | undefined;
@@ -93,7 +95,8 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   const regions = new Set(config.regionStorage.keys());
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection);
   const database = cosmos.database(config.cosmos.database);
-  const blobClients = new Map([...config.regionStorage].map(([region, connection]) => [region, createBlobServiceClient(connection)]));
+  const blobOptions = overrides.storageRetry ? { retryOptions: overrides.storageRetry } : {};
+  const blobClients = new Map([...config.regionStorage].map(([region, connection]) => [region, createBlobServiceClient(connection, blobOptions)]));
 
   const probes: HealthProbe[] = [cosmosHealthProbe(cosmos, config.cosmos.database)];
   for (const [region, client] of blobClients) probes.push(blobHealthProbe(`storage:${region}`, client));

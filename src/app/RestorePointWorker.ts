@@ -5,12 +5,13 @@
  * source snapshot and prunes by retention. Every step is idempotent by (device, slot): duplicated
  * or retried messages, or two regions working the same slot, still yield one point.
  */
+import { randomUUID } from 'node:crypto';
 import type { Device, PendingRestorePoint } from '../domain/device';
 import type { DiskSnapshot } from '../domain/disk';
 import { ensureErrorType } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import { pointsToPrune } from '../domain/retention';
-import type { Clock } from '../ports/Clock';
+import { systemClock, type Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { DiskSource } from '../ports/DiskSource';
 import type { EventLog } from '../ports/EventLog';
@@ -29,6 +30,8 @@ export interface RestorePointWorkerOptions {
   /** Back-off before retry n is `base · 2^(n-1)`, at most `max`. */
   retryBaseDelayInMs?: number;
   retryMaxDelayInMs?: number;
+  /** How long one invocation may hold a slot before another may take it over. */
+  leaseInMs?: number;
 }
 
 export type WorkerOutcome = 'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
@@ -46,37 +49,40 @@ export class RestorePointWorker {
     private readonly events: EventLog,
     private readonly clock: Clock,
     options: RestorePointWorkerOptions = {},
+    /** Leases are judged on this process's own wall clock, not the business clock. */
+    private readonly leaseClock: Clock = systemClock,
   ) {
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 5,
       retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
       retryMaxDelayInMs: options.retryMaxDelayInMs ?? 10 * 60_000,
+      leaseInMs: options.leaseInMs ?? 2 * 60_000,
     };
   }
 
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
-    let device = await this.devices.get(request.tenantId, request.deviceId);
+    const device = await this.devices.get(request.tenantId, request.deviceId);
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
-    const takenAt = new Date(request.takenAt);
-    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= takenAt.getTime()) return 'already-recorded';
-    const target: RestorePointTarget = { region: device.protection.backupRegion, deviceId: device.id, takenAt, kind: request.kind };
-
-    let pending = device.pending;
-    // A newer point already in progress supersedes this one; an older one is given up for this.
-    if (pending && Date.parse(pending.takenAt) > takenAt.getTime()) return 'skipped';
-    if (pending?.takenAt !== request.takenAt) {
-      if (pending) await this.abandon(device, pending);
-      try {
-        const snapshot = await this.disks.snapshot(device.primaryRegion, device.disk);
-        pending = { takenAt: request.takenAt, kind: request.kind, snapshot, attempt: request.attempt, startedAt: this.clock.now().toISOString() };
-      } catch (err) {
-        return await this.retry(request, device, 'snapshot-failed', err);
-      }
-      // Recorded before the copy starts: a crash from here on finds the snapshot again.
-      device = await this.devices.setPending(device, pending);
+    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= Date.parse(request.takenAt)) return 'already-recorded';
+    const owner = randomUUID();
+    const claimed = await this.claim(request, device, owner);
+    if (claimed === 'superseded') return 'skipped';
+    if (claimed === 'busy') {
+      // Another invocation holds this slot: come back later rather than race it.
+      await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
+      return 'checking';
     }
+    if ('retry' in claimed) return claimed.retry;
+    const outcome = await this.work(request, claimed.device, claimed.pending);
+    if (outcome !== 'recorded' && outcome !== 'given-up') await this.devices.releasePending(claimed.device, owner, this.leaseClock.now());
+    return outcome;
+  }
 
+  /** With the slot's lease held: copy, check, verify, record. */
+  private async work(request: RestorePointRequest, device: Device, pending: PendingRestorePoint): Promise<WorkerOutcome> {
+    const takenAt = new Date(request.takenAt);
+    const target: RestorePointTarget = { region: device.protection.backupRegion, deviceId: device.id, takenAt, kind: request.kind };
     let status;
     try {
       status = await this.points.startCopy(pending.snapshot, target);
@@ -103,6 +109,45 @@ export class RestorePointWorker {
         return await this.finish(device, pending, target, point);
       }
     }
+  }
+
+  /**
+   * Takes the slot's lease. Any worker on this slot uses one snapshot: the first to record its
+   * snapshot wins and the others drop their own. While another invocation holds the lease this one
+   * is 'busy'; a lease that ran out (its owner crashed) is taken over. A newer point already in
+   * progress supersedes this one; an older one is given up for it.
+   */
+  private async claim(
+    request: RestorePointRequest,
+    device: Device,
+    owner: string,
+  ): Promise<{ device: Device; pending: PendingRestorePoint } | { retry: WorkerOutcome } | 'superseded' | 'busy'> {
+    let current: Device | undefined = device;
+    for (let round = 0; round < 5 && current; round += 1) {
+      const now = this.leaseClock.now();
+      const lease = { owner, leaseUntil: new Date(now.getTime() + this.options.leaseInMs).toISOString() };
+      const existing = current.pending;
+      if (existing?.owner && existing.owner !== owner && Date.parse(existing.leaseUntil) > now.getTime()) return 'busy';
+      let claim: PendingRestorePoint;
+      if (existing?.takenAt === request.takenAt) {
+        claim = { ...existing, ...lease };
+      } else {
+        if (existing && Date.parse(existing.takenAt) > Date.parse(request.takenAt)) return 'superseded';
+        if (existing) current = await this.abandon(current, existing);
+        try {
+          const snapshot = await this.disks.snapshot(current.primaryRegion, current.disk);
+          claim = { takenAt: request.takenAt, kind: request.kind, snapshot, attempt: request.attempt, startedAt: now.toISOString(), ...lease };
+        } catch (err) {
+          return { retry: await this.retry(request, current, 'snapshot-failed', err) };
+        }
+      }
+      // Recorded before the copy starts: a crash from here on finds the snapshot again.
+      const recorded = await this.devices.claimPending(current, claim);
+      if (recorded) return { device: recorded, pending: claim };
+      if (claim.snapshot !== existing?.snapshot) await this.deleteSnapshot(current, claim.snapshot);
+      current = await this.devices.get(request.tenantId, request.deviceId);
+    }
+    return 'busy';
   }
 
   private async finish(device: Device, pending: PendingRestorePoint, target: RestorePointTarget, point: RestorePoint | undefined): Promise<WorkerOutcome> {
@@ -143,12 +188,12 @@ export class RestorePointWorker {
   }
 
   /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
-  private async abandon(device: Device, pending: PendingRestorePoint): Promise<void> {
+  private async abandon(device: Device, pending: PendingRestorePoint): Promise<Device> {
     const name = restorePointName(device.id, new Date(pending.takenAt));
     const existing = (await this.points.list(device.protection.backupRegion, device.id)).find((p) => p.name === name);
     if (existing && !existing.verified) await this.points.remove(existing.region, name);
     await this.deleteSnapshot(device, pending.snapshot);
-    await this.devices.setPending(device, null);
+    return await this.devices.clearPending(device);
   }
 
   /** A snapshot left behind costs storage, not data: reported for the sweeper, not fatal. */

@@ -17,6 +17,12 @@ export interface PendingRestorePoint {
   snapshot: DiskSnapshot;
   attempt: number;
   startedAt: string;
+  /**
+   * The invocation working on it, until `leaseUntil` (wall-clock time). Duplicated messages for the
+   * slot wait for the lease instead of racing the owner; an owner that crashed loses it when it ends.
+   */
+  owner: string | null;
+  leaseUntil: string;
 }
 
 /** The compliance state last announced for the device: transitions are logged once each. */

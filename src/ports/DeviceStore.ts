@@ -41,7 +41,14 @@ export interface DeviceStore {
   due(now: Date, pageSize: number): Promise<Device[]>;
   /** Moves the next due time on, unless someone else already did (false then). */
   advanceSchedule(device: Device, nextDueAt: Date): Promise<boolean>;
-  setPending(device: Device, pending: PendingRestorePoint | null): Promise<Device>;
+  /**
+   * Records the restore point in progress only if the device is unchanged since it was read, so two
+   * workers on one slot agree on one snapshot. Undefined when someone else changed it first.
+   */
+  claimPending(device: Device, pending: PendingRestorePoint): Promise<Device | undefined>;
+  /** Ends `owner`'s lease on the pending point, if it still holds it, so the next message may work on it. */
+  releasePending(device: Device, owner: string, now: Date): Promise<void>;
+  clearPending(device: Device): Promise<Device>;
   /** Records a verified point if newer than the last one, moving the device in the histogram. */
   recordVerified(device: Device, point: { takenAt: Date; name: string }, now: Date): Promise<Device>;
   /** Devices whose compliance has crossed a threshold since it was last announced. */

@@ -174,10 +174,32 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async setPending(device: Device, pending: PendingRestorePoint | null): Promise<Device> {
-    const { resource } = await this.container.item(device.id, device.tenantId).patch<DeviceDocument>([
-      { op: 'set', path: '/pending', value: pending },
-    ]);
+  async claimPending(device: Device, pending: PendingRestorePoint): Promise<Device | undefined> {
+    try {
+      const { resource } = await this.container
+        .item(device.id, device.tenantId)
+        .patch<DeviceDocument>([{ op: 'set', path: '/pending', value: pending }], device.version ? { accessCondition: { type: 'IfMatch', condition: device.version } } : {});
+      return toDevice(resource!);
+    } catch (err) {
+      if (statusOf(err) === 412) return undefined;
+      throw err;
+    }
+  }
+
+  async releasePending(device: Device, owner: string, now: Date): Promise<void> {
+    try {
+      await this.container.item(device.id, device.tenantId).patch({
+        operations: [{ op: 'set', path: '/pending/leaseUntil', value: now.toISOString() }],
+        condition: `from c where c.pending.owner = '${owner.replace(/'/g, '')}'`,
+      });
+    } catch (err) {
+      // Another invocation holds it now, or the point is done: nothing of ours to release.
+      if (statusOf(err) !== 412 && statusOf(err) !== 404 && statusOf(err) !== 400) throw err;
+    }
+  }
+
+  async clearPending(device: Device): Promise<Device> {
+    const { resource } = await this.container.item(device.id, device.tenantId).patch<DeviceDocument>([{ op: 'set', path: '/pending', value: null }]);
     return toDevice(resource!);
   }
 

@@ -17,6 +17,7 @@ import {
 } from '@vercel/cosmosdb-server/lib/handler/_document-operations';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
+import { caseSafeCondition } from './patchDocument';
 import getPartitionFromHeader, { parsePartitionKey } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
 
 interface BatchOperation {
@@ -111,7 +112,7 @@ function apply(collection: Collection, operation: BatchOperation, id: string): O
         partitionKey: operation.partitionKey,
         ifMatch: operation.ifMatch,
         operations: (operation.resourceBody?.operations ?? []) as never,
-        condition: operation.resourceBody?.condition,
+        condition: caseSafeCondition(operation.resourceBody?.condition),
       });
     default:
       return { statusCode: 400, body: { message: `Operation type '${operation.operationType}' is not supported in Batch.` } };

@@ -1,12 +1,14 @@
 /**
  * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
- * handling reassembled here so transactional batches behave as in Cosmos DB (see atomicBatch.ts).
+ * handling reassembled here so transactional batches and conditional patches behave as in Cosmos
+ * DB (see atomicBatch.ts and patchDocument.ts).
  */
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAtomicBatch } from './atomicBatch';
+import { handlePatchDocument } from './patchDocument';
 
 export interface CosmosEmulator {
   server: Server;
@@ -52,7 +54,11 @@ async function handle(account: Account, req: IncomingMessage, res: ServerRespons
   if (route) {
     const [params, emulatorHandler] = route;
     const isBatch = /^true$/i.test(String(req.headers['x-ms-cosmos-is-batch-request'] ?? ''));
-    const handler: Handler = isBatch ? (a, q, s, p) => handleAtomicBatch(a, q, s, p as { dbId: string; collId: string }) : emulatorHandler;
+    const handler: Handler = isBatch
+      ? (a, q, s, p) => handleAtomicBatch(a, q, s, p as { dbId: string; collId: string })
+      : req.method === 'PATCH' && params['docId']
+        ? (a, q, s, p) => handlePatchDocument(a, q, s, p as { dbId: string; collId: string; docId: string })
+        : emulatorHandler;
     try {
       body = await handler(account, req, res, params);
     } catch (err) {

@@ -76,3 +76,38 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
     expect((await container.item(a, pk).replace({ id: a, tenantId: pk, v: 3 }, { accessCondition: { type: 'IfMatch', condition: original._etag } })).statusCode).toBe(200);
   });
 });
+
+describe('the embedded Cosmos emulator: conditional patch', () => {
+  let emulator: CosmosEmulator;
+  let container: Container;
+  let dispose: () => void;
+
+  beforeAll(async () => {
+    emulator = await startCosmosEmulator(0);
+    const client = createCosmosClient({
+      kind: 'connectionString',
+      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
+    });
+    dispose = () => client.dispose();
+    const { database } = await client.databases.createIfNotExists({ id: 'db' });
+    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    await container.items.create({ id: 'device', tenantId: 't', nextDueAtMs: 100, lastVerifiedAtMs: null });
+  });
+  afterAll(async () => {
+    dispose();
+    await emulator.close();
+  });
+
+  it('evaluates conditions on camelCase properties, alone and in a batch', async () => {
+    await container.item('device', 't').patch({ operations: [{ op: 'set', path: '/nextDueAtMs', value: 200 }], condition: 'from c where c.nextDueAtMs = 100' });
+    await expect(
+      container.item('device', 't').patch({ operations: [{ op: 'set', path: '/nextDueAtMs', value: 300 }], condition: 'from c where c.nextDueAtMs = 100' }),
+    ).rejects.toMatchObject({ code: 412 });
+    const batch = await container.items.batch(
+      [{ operationType: 'Patch', id: 'device', resourceBody: { operations: [{ op: 'set', path: '/lastVerifiedAtMs', value: 5 }], condition: 'from c where IS_NULL(c.lastVerifiedAtMs)' } }] as OperationInput[],
+      't',
+    );
+    expect(batch.result?.[0]?.statusCode).toBe(200);
+    expect((await container.item('device', 't').read()).resource).toMatchObject({ nextDueAtMs: 200, lastVerifiedAtMs: 5 });
+  });
+});
