@@ -50,7 +50,7 @@ describe('protection cycle', () => {
   }
 
   async function points(deviceId: string): Promise<RestorePoint[]> {
-    return services().stores.points.list('northeurope', deviceId);
+    return await services().stores.points.list('northeurope', deviceId);
   }
 
   /** Runs the timer's use case at `time`, then waits until the worker has recorded every expected device. */
