@@ -16,6 +16,7 @@ export const tenantResource = z.object({
   name: z.string(),
   licences: z.number().int(),
   allowedBackupRegions: z.array(regionName),
+  regionsInOutage: z.array(regionName).describe('Primary regions under an activation: scheduling paused, nothing pruned'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
