@@ -120,7 +120,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   const points: RestorePointStore =
     config.restorePoints.copy === 'full' ? new FullCopyRestorePointStore(blobClients) : new IncrementalRestorePointStore(blobClients);
 
-  const tenants = new TenantService(tenantStore, regions, () => clock.now());
+  const tenants = new TenantService(tenantStore, regions, () => clock.now(), deviceStore);
   return {
     config,
     clock,

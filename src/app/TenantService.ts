@@ -1,6 +1,7 @@
 /** Creating, reading and updating tenants: the unit of isolation and licensing. */
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
 import type { Tenant } from '../domain/tenant';
+import type { DeviceStore } from '../ports/DeviceStore';
 import type { TenantStore } from '../ports/TenantStore';
 
 export interface TenantInput {
@@ -15,6 +16,7 @@ export class TenantService {
     /** Regions this deployment has storage for; a backup region must be one of them. */
     private readonly knownRegions: ReadonlySet<string>,
     private readonly now: () => Date = () => new Date(),
+    private readonly devices?: DeviceStore,
   ) {}
 
   async get(id: string): Promise<Tenant> {
@@ -43,6 +45,8 @@ export class TenantService {
     }
     const { version: _version, ...unversioned } = existing;
     const tenant = await this.store.replace({ ...unversioned, ...input, updatedAt: timestamp }, ifVersion ?? existing.version);
+    // More licences protect devices that were waiting for one; fewer take none away.
+    if (tenant.licences > existing.licences) await this.devices?.licenseWaiting(id, tenant.licences);
     return { tenant, created: false };
   }
 }

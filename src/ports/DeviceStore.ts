@@ -60,4 +60,6 @@ export interface DeviceStore {
   /** Copies a policy's settings onto each of its devices. Returns how many were updated. */
   applyProtection(tenantId: string, policyId: string, protection: DeviceProtection): Promise<number>;
   countByPolicy(tenantId: string, policyId: string, primaryRegion?: string): Promise<number>;
+  /** Gives free licences to unlicensed devices, oldest first, until `licences` are taken. Returns how many. */
+  licenseWaiting(tenantId: string, licences: number): Promise<number>;
 }

@@ -194,6 +194,16 @@ describe('protection cycle', () => {
     });
   });
 
+  describe('licences', () => {
+    it('protects waiting devices, oldest first, when the tenant gets more licences', async () => {
+      await put('', { name: 'Contoso', licences: 7, allowedBackupRegions: ['northeurope'] });
+      expect((await call(api('/devices/over-1'), { token: admin })).body).toMatchObject({ licensed: true, status: 'not-yet-protected' });
+      expect((await call(api('/devices/over-2'), { token: admin })).body).toMatchObject({ licensed: false, status: 'unlicensed' });
+      const report = (await call(api('/compliance'), { token: admin })).body;
+      expect(report.counts).toMatchObject({ unlicensed: 1, 'not-yet-protected': 1 });
+    });
+  });
+
   describe('with the primary region unreachable', () => {
     beforeAll(async () => {
       // Room for more devices than the fleet above took.

@@ -339,6 +339,37 @@ export class CosmosDeviceStore implements DeviceStore {
     return resources[0] ?? 0;
   }
 
+  async licenseWaiting(tenantId: string, licences: number): Promise<number> {
+    await this.ensure(tenantId, licenceCounterId, { type: 'licences', used: 0 });
+    const query = this.container.items.query<DeviceDocument>(
+      "SELECT * FROM c WHERE c.type = 'device' AND c.licensed = false ORDER BY c.createdAt",
+      { partitionKey: tenantId, maxItemCount: 100 },
+    );
+    let licensed = 0;
+    while (query.hasMoreResults()) {
+      const { resources } = await query.fetchNext();
+      for (const document of resources) {
+        const histogram = this.histogramId(document.policyId, document.id);
+        await this.ensureHistogram(tenantId, document.policyId, histogram);
+        const outcome = await runBatch(this.container, tenantId, [
+          patchOperation(document.id, [
+            { op: 'set', path: '/licensed', value: true },
+            { op: 'set', path: '/scheduled', value: document.protection.enabled },
+          ], 'from c where c.licensed = false'),
+          patchOperation(licenceCounterId, [{ op: 'incr', path: '/used', value: 1 }], `from c where c.used < ${Math.floor(licences)}`),
+          patchOperation(histogram, [
+            { op: 'incr', path: `/buckets/${'unlicensed' satisfies HistogramKey}`, value: -1 },
+            { op: 'incr', path: `/buckets/${'never' satisfies HistogramKey}`, value: 1 },
+          ]),
+        ]);
+        if (outcome.ok) licensed += 1;
+        else if (outcome.failedIndex === 1 || (await this.licencesExhausted(tenantId, licences))) return licensed;
+        // Otherwise the device changed or went meanwhile: the next one.
+      }
+    }
+    return licensed;
+  }
+
   private histogramId(policyId: string, deviceId: string): string {
     return `histogram:${policyId}:${this.region}:${stableHash32(deviceId) % shardsPerRegion}`;
   }
