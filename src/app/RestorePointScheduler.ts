@@ -1,12 +1,12 @@
 /**
  * The timer's use case: finds devices whose restore point is due, page by page, and sends one
- * message per device; then moves each device's next due time to its next slot. Sending comes
- * before moving on, so a crash between the two re-sends (harmless: the worker is idempotent by
- * slot) rather than loses a slot. Also announces RPO transitions and compacts the histogram.
+ * message per device. The worker that claims a slot moves the device on, so a message lost on the
+ * way is sent again by the next run rather than losing the slot; the worker is idempotent by slot.
+ * Also announces RPO transitions and compacts the histogram.
  */
 import type { Device } from '../domain/device';
 import { ensureErrorType } from '../domain/errors';
-import { rpoMs, slotIndex, slotStart } from '../domain/rpo';
+import { nextScheduledSlot, rpoMs, slotIndex, slotStart } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { EventLog } from '../ports/EventLog';
@@ -48,23 +48,24 @@ export class RestorePointScheduler {
     const run: SchedulerRun = { dispatched: 0, paused: 0, transitions: 0 };
     run.transitions = await this.announceTransitions(now);
     const tenants = new Map<string, Promise<Tenant | undefined>>();
-    const seen = new Set<string>();
-    while (seen.size < this.maxDevicesPerRun) {
-      // Devices dispatched drop out of the query as their due time moves on; no continuation
-      // token is needed, and none can go stale while the set changes under it.
-      const page = (await this.devices.due(now, this.pageSize)).filter((d) => !seen.has(`${d.tenantId}/${d.id}`));
-      if (page.length === 0) break;
-      for (const device of page) seen.add(`${device.tenantId}/${device.id}`);
+    let continuationToken: string | undefined;
+    let seen = 0;
+    do {
+      const page = await this.devices.due(now, continuationToken ? { pageSize: this.pageSize, continuationToken } : { pageSize: this.pageSize });
+      continuationToken = page.continuationToken;
+      seen += page.items.length;
 
       const outage = await Promise.all(
-        page.map(async (device) => {
+        page.items.map(async (device) => {
           let tenant = tenants.get(device.tenantId);
           if (!tenant) tenants.set(device.tenantId, (tenant = this.tenants.get(device.tenantId)));
           return (await tenant)?.regionsInOutage.includes(device.primaryRegion) ?? false;
         }),
       );
-      const toSend = page.filter((_, i) => !outage[i]);
-      run.paused += page.length - toSend.length;
+      const toSend = page.items.filter((_, i) => !outage[i]);
+      const paused = page.items.filter((_, i) => outage[i]);
+      // Devices are moved on by the worker that claims their slot, not here: a message lost before
+      // that is sent again by the next run (and dropped as a duplicate by Service Bus if it was not).
       if (toSend.length > 0) {
         await this.queue.send(
           QueueNames.restorePoints,
@@ -75,24 +76,24 @@ export class RestorePointScheduler {
         );
         run.dispatched += toSend.length;
       }
-      await mapConcurrently(page, 16, (device) => this.devices.advanceSchedule(device, this.nextDue(device, now)));
-    }
+      // Paused devices are moved on without a message: no failures pile up while the region is out.
+      await mapConcurrently(paused, 16, (device) => this.devices.advanceSchedule(device, nextScheduledSlot(device, now)));
+      run.paused += paused.length;
+    } while (continuationToken && seen < this.maxDevicesPerRun);
     await this.devices.compactHistograms(now).catch((err: unknown) =>
       this.events.emit('histogram.compaction-failed', { reason: ensureErrorType(err).message }),
     );
     return run;
   }
 
-  /** The current slot: after a pause or an outage, missed slots are not backfilled. */
+  /**
+   * The current slot: after a pause or an outage, missed slots are not backfilled. The device as
+   * read rides along, so the worker needs no read of its own while the device is unchanged.
+   */
   private request(device: Device, now: Date): RestorePointRequest {
     const rpo = rpoMs(device.protection.rpoHours);
     const takenAt = slotStart(device.id, rpo, slotIndex(device.id, rpo, now));
-    return { tenantId: device.tenantId, deviceId: device.id, takenAt: takenAt.toISOString(), kind: 'scheduled', attempt: 1, check: 0 };
-  }
-
-  private nextDue(device: Device, now: Date): Date {
-    const rpo = rpoMs(device.protection.rpoHours);
-    return slotStart(device.id, rpo, slotIndex(device.id, rpo, now) + 1);
+    return { tenantId: device.tenantId, deviceId: device.id, takenAt: takenAt.toISOString(), kind: 'scheduled', attempt: 1, check: 0, device };
   }
 
   private async announceTransitions(now: Date): Promise<number> {

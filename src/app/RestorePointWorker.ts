@@ -11,6 +11,7 @@ import type { DiskSnapshot } from '../domain/disk';
 import { ensureErrorType } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import { pointsToPrune } from '../domain/retention';
+import { nextScheduledSlot } from '../domain/rpo';
 import { systemClock, type Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { DiskSource } from '../ports/DiskSource';
@@ -32,12 +33,15 @@ export interface RestorePointWorkerOptions {
   retryMaxDelayInMs?: number;
   /** How long one invocation may hold a slot before another may take it over. */
   leaseInMs?: number;
+  /** How long a tenant or policy read is reused for retention and outage decisions. */
+  cacheTtlInMs?: number;
 }
 
 export type WorkerOutcome = 'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
 
 export class RestorePointWorker {
   private readonly options: Required<RestorePointWorkerOptions>;
+  private readonly cache = new Map<string, { value: Promise<unknown>; until: number }>();
 
   constructor(
     private readonly devices: DeviceStore,
@@ -58,11 +62,12 @@ export class RestorePointWorker {
       retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
       retryMaxDelayInMs: options.retryMaxDelayInMs ?? 10 * 60_000,
       leaseInMs: options.leaseInMs ?? 2 * 60_000,
+      cacheTtlInMs: options.cacheTtlInMs ?? 30_000,
     };
   }
 
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
-    const device = await this.devices.get(request.tenantId, request.deviceId);
+    const device = request.device ?? (await this.devices.get(request.tenantId, request.deviceId));
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
     if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= Date.parse(request.takenAt)) return 'already-recorded';
     const owner = randomUUID();
@@ -141,8 +146,10 @@ export class RestorePointWorker {
           return { retry: await this.retry(request, current, 'snapshot-failed', err) };
         }
       }
-      // Recorded before the copy starts: a crash from here on finds the snapshot again.
-      const recorded = await this.devices.claimPending(current, claim);
+      // Recorded before the copy starts: a crash from here on finds the snapshot again. A scheduled
+      // slot also moves the device on, so the next timer run does not send it again.
+      const nextDueAt = request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
+      const recorded = await this.devices.claimPending(current, claim, nextDueAt);
       if (recorded) return { device: recorded, pending: claim };
       if (claim.snapshot !== existing?.snapshot) await this.deleteSnapshot(current, claim.snapshot);
       current = await this.devices.get(request.tenantId, request.deviceId);
@@ -153,12 +160,11 @@ export class RestorePointWorker {
   private async finish(device: Device, pending: PendingRestorePoint, target: RestorePointTarget, point: RestorePoint | undefined): Promise<WorkerOutcome> {
     const name = point?.name ?? restorePointName(device.id, target.takenAt);
     const recorded = await this.devices.recordVerified(device, { takenAt: target.takenAt, name }, this.clock.now());
-    for (const snapshot of await this.points.releaseSource(pending.snapshot, target)) {
-      await this.deleteSnapshot(device, snapshot);
-    }
     if (device.announced !== 'protected') {
       this.events.emit('rpo.protected', { tenantId: device.tenantId, deviceId: device.id, primaryRegion: device.primaryRegion, lastVerifiedAt: recorded.lastVerifiedAt });
-      await this.devices.announce(recorded, 'protected');
+    }
+    for (const snapshot of await this.points.releaseSource(pending.snapshot, target)) {
+      await this.deleteSnapshot(device, snapshot);
     }
     await this.prune(recorded);
     return 'recorded';
@@ -166,7 +172,10 @@ export class RestorePointWorker {
 
   /** Deletes points retention no longer keeps, unless the device's region is in outage mode. */
   private async prune(device: Device): Promise<void> {
-    const [tenant, policy] = await Promise.all([this.tenants.get(device.tenantId), this.policies.get(device.tenantId, device.policyId)]);
+    const [tenant, policy] = await Promise.all([
+      this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
+      this.cached(`policy:${device.tenantId}:${device.policyId}`, () => this.policies.get(device.tenantId, device.policyId)),
+    ]);
     if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
     const points = await this.points.list(device.protection.backupRegion, device.id);
     for (const point of pointsToPrune(points, policy.retention)) {
@@ -210,7 +219,22 @@ export class RestorePointWorker {
     }
   }
 
-  private async send(request: RestorePointRequest, delayInMs: number): Promise<void> {
+  /**
+   * Tenants and policies change rarely and every point of a fleet reads them: read each once a
+   * while, not once per point. A change (an outage declared, a new retention) applies within the TTL.
+   */
+  private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const now = this.leaseClock.now().getTime();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.value as Promise<T>;
+    const value = read();
+    this.cache.set(key, { value, until: now + this.options.cacheTtlInMs });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
+
+  /** Checks and retries read the device afresh: the one the scheduler sent is stale by then. */
+  private async send({ device: _stale, ...request }: RestorePointRequest, delayInMs: number): Promise<void> {
     await this.queue.send(
       QueueNames.restorePoints,
       [{ id: restorePointMessageId(request), body: request, properties: { tenantId: request.tenantId, kind: request.kind } }],

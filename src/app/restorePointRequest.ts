@@ -1,4 +1,5 @@
 /** The message that asks a worker to take (or keep taking) one restore point of one device. */
+import type { Device } from '../domain/device';
 import type { RestorePointKind } from '../domain/restorePoint';
 
 export interface RestorePointRequest {
@@ -11,6 +12,8 @@ export interface RestorePointRequest {
   attempt: number;
   /** How many times this attempt has come back to check on a running copy. */
   check: number;
+  /** The device as the scheduler read it; used as is while its version still matches. */
+  device?: Device;
 }
 
 /**

@@ -118,3 +118,9 @@ export function complianceStatus(input: ComplianceInput): ComplianceStatus {
   if (input.lastVerifiedAt === undefined) return 'not-yet-protected';
   return statusForAge(timeOf(input.now, 'now') - timeOf(input.lastVerifiedAt, 'lastVerifiedAt'), input.rpoMs);
 }
+
+/** The start of the slot after the one `now` falls in: when a device's next restore point is due. */
+export function nextScheduledSlot(device: { id: string; protection: { rpoHours: RpoHours } }, now: Date): Date {
+  const rpo = rpoMs(device.protection.rpoHours);
+  return slotStart(device.id, rpo, slotIndex(device.id, rpo, now) + 1);
+}

@@ -1,5 +1,6 @@
 /** The protection cycle: a timer fans out due restore points; a queue worker takes each one. */
 import { z } from 'zod';
+import type { RestorePointRequest } from '../app/restorePointRequest';
 import { services } from '../compositionRoot';
 import { QueueNames } from '../queueNames';
 import { SettingNames } from '../settingNames';
@@ -16,6 +17,20 @@ defineTimer({
   },
 });
 
+/** The device as the scheduler read it: checked for the fields the worker relies on. */
+const dispatchedDevice = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  primaryRegion: z.string(),
+  disk: z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+  policyId: z.string(),
+  licensed: z.boolean(),
+  protection: z.object({ backupRegion: z.string(), rpoHours: z.number(), enabled: z.boolean() }),
+  nextDueAt: z.string(),
+  announced: z.string(),
+  version: z.string().optional(),
+});
+
 const restorePointRequest = z.strictObject({
   tenantId: z.string().min(1).max(64),
   deviceId: z.string().min(1).max(64),
@@ -23,6 +38,7 @@ const restorePointRequest = z.strictObject({
   kind: z.enum(['scheduled', 'manual']),
   attempt: z.number().int().min(1),
   check: z.number().int().min(0),
+  device: dispatchedDevice.optional(),
 });
 
 defineQueueWorker({
@@ -30,7 +46,7 @@ defineQueueWorker({
   queueName: QueueNames.restorePoints,
   handler: async (message, context) => {
     // A malformed message throws: it is delivered again and dead-lettered, where an operator sees it.
-    const request = restorePointRequest.parse(message);
+    const request = restorePointRequest.parse(message) as RestorePointRequest;
     const outcome = await services().restorePointWorker.handle(request);
     context.log(`Restore point ${request.deviceId}@${request.takenAt} (attempt ${request.attempt}): ${outcome}`);
   },

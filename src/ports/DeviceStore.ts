@@ -37,19 +37,24 @@ export interface DeviceStore {
   list(tenantId: string, filter: DeviceFilter, page: PageRequest, now: Date): Promise<Page<Device>>;
   /** Every device matching the filter, page by page, for exports. */
   listAll(tenantId: string, filter: DeviceFilter, now: Date): AsyncIterable<Device>;
-  /** Licensed devices with an enabled policy whose next restore point is due, soonest first. */
-  due(now: Date, pageSize: number): Promise<Device[]>;
+  /** Licensed devices with an enabled policy whose next restore point is due, soonest first, paged. */
+  due(now: Date, page: PageRequest): Promise<Page<Device>>;
   /** Moves the next due time on, unless someone else already did (false then). */
   advanceSchedule(device: Device, nextDueAt: Date): Promise<boolean>;
   /**
    * Records the restore point in progress only if the device is unchanged since it was read, so two
-   * workers on one slot agree on one snapshot. Undefined when someone else changed it first.
+   * workers on one slot agree on one snapshot; a scheduled point also moves the next due time on.
+   * Undefined when someone else changed the device first.
    */
-  claimPending(device: Device, pending: PendingRestorePoint): Promise<Device | undefined>;
+  claimPending(device: Device, pending: PendingRestorePoint, nextDueAt?: Date): Promise<Device | undefined>;
   /** Ends `owner`'s lease on the pending point, if it still holds it, so the next message may work on it. */
   releasePending(device: Device, owner: string, now: Date): Promise<void>;
   clearPending(device: Device): Promise<Device>;
-  /** Records a verified point if newer than the last one, moving the device in the histogram. */
+  /**
+   * Records a verified point if newer than the last one, moving the device in the histogram and
+   * announcing it protected. `device` should be fresh (as `claimPending` returned it); a stale one
+   * costs a read.
+   */
   recordVerified(device: Device, point: { takenAt: Date; name: string }, now: Date): Promise<Device>;
   /** Devices whose compliance has crossed a threshold since it was last announced. */
   complianceTransitions(now: Date, pageSize: number): Promise<ComplianceTransition[]>;

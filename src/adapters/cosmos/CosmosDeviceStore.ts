@@ -7,7 +7,7 @@
  *   increments to last-writer-wins), and a device's shard is fixed by its id. Counts of one key may
  *   be spread over shards, even negative in one; only sums mean anything.
  */
-import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
+import type { Container, JSONObject, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint } from '../../domain/device';
 import { ConflictError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
@@ -147,14 +147,20 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async due(now: Date, pageSize: number): Promise<Device[]> {
-    const { resources } = await this.container.items
-      .query<DeviceDocument>({
-        query: `SELECT TOP ${Math.floor(pageSize)} * FROM c WHERE c.type = 'device' AND c.scheduled = true AND c.nextDueAtMs <= @now ORDER BY c.nextDueAtMs`,
-        parameters: [{ name: '@now', value: now.getTime() }],
-      })
-      .fetchAll();
-    return resources.map(toDevice);
+  async due(now: Date, page: PageRequest): Promise<Page<Device>> {
+    // Continuation resumes after the last due time read, so devices leaving the set meanwhile
+    // (their worker moved them on) do not shift the pages.
+    const { resources, continuationToken } = await this.container.items
+      .query<DeviceDocument>(
+        {
+          query: "SELECT * FROM c WHERE c.type = 'device' AND c.scheduled = true AND c.nextDueAtMs <= @now ORDER BY c.nextDueAtMs",
+          parameters: [{ name: '@now', value: now.getTime() }],
+        },
+        { maxItemCount: page.pageSize, continuationToken: page.continuationToken },
+      )
+      .fetchNext();
+    const items = resources.map(toDevice);
+    return continuationToken ? { items, continuationToken } : { items };
   }
 
   async advanceSchedule(device: Device, nextDueAt: Date): Promise<boolean> {
@@ -174,14 +180,18 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async claimPending(device: Device, pending: PendingRestorePoint): Promise<Device | undefined> {
+  async claimPending(device: Device, pending: PendingRestorePoint, nextDueAt?: Date): Promise<Device | undefined> {
+    const operations: PatchOperation[] = [{ op: 'set', path: '/pending', value: pending }];
+    if (nextDueAt) {
+      operations.push({ op: 'set', path: '/nextDueAt', value: nextDueAt.toISOString() }, { op: 'set', path: '/nextDueAtMs', value: nextDueAt.getTime() });
+    }
     try {
       const { resource } = await this.container
         .item(device.id, device.tenantId)
-        .patch<DeviceDocument>([{ op: 'set', path: '/pending', value: pending }], device.version ? { accessCondition: { type: 'IfMatch', condition: device.version } } : {});
+        .patch<DeviceDocument>(operations, device.version ? { accessCondition: { type: 'IfMatch', condition: device.version } } : {});
       return toDevice(resource!);
     } catch (err) {
-      if (statusOf(err) === 412) return undefined;
+      if (statusOf(err) === 412 || statusOf(err) === 404) return undefined;
       throw err;
     }
   }
@@ -209,6 +219,7 @@ export class CosmosDeviceStore implements DeviceStore {
     await this.ensureHistogram(device.tenantId, device.policyId, histogram);
     let current: Device | undefined = device;
     for (let attempt = 0; attempt < 5 && current; attempt += 1) {
+      if (attempt > 0 && current.policyId !== device.policyId) break;
       const previousMs = current.lastVerifiedAt ? Date.parse(current.lastVerifiedAt) : undefined;
       // Forward only: a late worker for an older slot must not move the device back in time.
       if (previousMs !== undefined && previousMs >= takenAtMs) return current;
@@ -222,6 +233,7 @@ export class CosmosDeviceStore implements DeviceStore {
             { op: 'set', path: '/lastVerifiedAtMs', value: takenAtMs },
             { op: 'set', path: '/lastRestorePoint', value: point.name },
             { op: 'set', path: '/pending', value: null },
+            { op: 'set', path: '/announced', value: 'protected' },
           ],
           // Exactly the state the histogram move was computed from; else read again and recompute.
           previousMs === undefined ? 'from c where IS_NULL(c.lastVerifiedAtMs)' : `from c where c.lastVerifiedAtMs = ${previousMs}`,
