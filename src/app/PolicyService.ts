@@ -68,7 +68,13 @@ export class PolicyService {
       existing.rpoHours !== policy.rpoHours ||
       existing.enabled !== policy.enabled
     ) {
-      await this.devices.applyProtection(tenantId, id, { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled });
+      await this.devices.applyProtection(
+        tenantId,
+        id,
+        { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled },
+        // A new RPO moves each device's next point into its slot of the new window.
+        existing.rpoHours !== policy.rpoHours ? this.clock.now() : undefined,
+      );
     }
     return { policy, created: false };
   }

@@ -126,23 +126,28 @@ defineHttp({
     const firstIndexOfId = new Map<string, number>();
     const duplicates: FieldError[] = [];
     body.devices.forEach((raw, index) => {
+      // Ids are checked for repeats whether or not the row is valid: a repeat refuses the import.
+      const rawId = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+      if (rawId !== undefined) {
+        const first = firstIndexOfId.get(rawId);
+        if (first !== undefined) {
+          duplicates.push({ field: `body.devices.${index}.id`, reason: `repeats the id of row ${first}` });
+          return;
+        }
+        firstIndexOfId.set(rawId, index);
+      }
       const parsed = importRow.safeParse(raw);
       if (!parsed.success) {
-        const errors = parsed.error.issues.map((issue) => ({
-          field: ['body', 'devices', index, ...issue.path].join('.') + (issue.code === 'unrecognized_keys' ? `.${issue.keys.join(',')}` : ''),
-          reason: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
-        }));
-        const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
-        results.push(id === undefined ? { index, outcome: 'failed', errors } : { index, id, outcome: 'failed', errors });
+        const errors = parsed.error.issues.flatMap((issue) => {
+          const path = ['body', 'devices', index, ...issue.path].join('.');
+          return issue.code === 'unrecognized_keys'
+            ? issue.keys.map((key) => ({ field: `${path}.${key}`, reason: 'is not a known field' }))
+            : [{ field: path, reason: issue.message }];
+        });
+        results.push(rawId === undefined ? { index, outcome: 'failed', errors } : { index, id: rawId, outcome: 'failed', errors });
         return;
       }
       const { id, ...input } = parsed.data;
-      const first = firstIndexOfId.get(id);
-      if (first !== undefined) {
-        duplicates.push({ field: `body.devices.${index}.id`, reason: `repeats the id of row ${first}` });
-        return;
-      }
-      firstIndexOfId.set(id, index);
       rows.push({ index, id, input });
     });
     if (duplicates.length > 0) return badRequest('The import repeats device ids; nothing was saved', duplicates);

@@ -8,7 +8,7 @@ import { ConflictError, DomainError, NotFoundError, RuleViolationError, Unavaila
 import { satisfiesRole } from '../domain/roles';
 import type { TokenVerifier } from './auth/tokenVerifier';
 import { parseRequest } from './parseRequest';
-import { badRequest, forbidden, notFound, problem, problemContentType, unauthorized, type Problem } from './problem';
+import { forbidden, notFound, problem, problemContentType, unauthorized, type Problem } from './problem';
 import { routeParamNames, type HttpRouteSpec } from './routeSpec';
 
 const correlationHeader = 'x-correlation-id';
@@ -54,7 +54,7 @@ export function createHttpHandler<P, Q, B>(
 
 function errorResponse(err: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {
   if (err instanceof NotFoundError) return notFound(err.message);
-  if (err instanceof RuleViolationError) return badRequest(err.message, [{ field: err.field, reason: err.message }]);
+  if (err instanceof RuleViolationError) return problem(400, err.code, err.message, { errors: [{ field: err.field, reason: err.message }] });
   if (err instanceof UnavailableError) return problem(503, err.code, err.message, { headers: { 'retry-after': '30' } });
   if (err instanceof ConflictError) return problem(err.code === 'precondition-failed' ? 412 : 409, err.code, err.message);
   if (err instanceof DomainError) return problem(400, err.code, err.message);

@@ -9,9 +9,9 @@
  */
 import type { Container, JSONObject, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
 import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint } from '../../domain/device';
-import { ConflictError } from '../../domain/errors';
+import { ConflictError, RuleViolationError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
-import { rpoMs, stableHash32 } from '../../domain/rpo';
+import { nextSlotStart, rpoMs, stableHash32 } from '../../domain/rpo';
 import type { ComplianceTransition, DeviceFilter, DeviceStore, PolicyHistogram } from '../../ports/DeviceStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
@@ -130,17 +130,26 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async list(tenantId: string, filter: DeviceFilter, page: PageRequest, now: Date): Promise<Page<Device>> {
-    const query = this.container.items.query<DeviceDocument>(filterQuery(filter, now), {
+    const query = this.container.items.query<DeviceDocument>(filterQuery(tenantId, filter, now), {
       partitionKey: tenantId,
       maxItemCount: page.pageSize,
       continuationToken: page.continuationToken,
     });
-    const { resources, continuationToken } = await query.fetchNext();
-    return continuationToken ? { items: resources.map(toDevice), continuationToken } : { items: resources.map(toDevice) };
+    let result;
+    try {
+      result = await query.fetchNext();
+    } catch (err) {
+      if (page.continuationToken && statusOf(err) === 400) {
+        throw new RuleViolationError('invalid-continuation-token', 'is not a continuation token of this query', 'query.continuationToken');
+      }
+      throw err;
+    }
+    const items = result.resources.map(toDevice);
+    return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
   }
 
   async *listAll(tenantId: string, filter: DeviceFilter, now: Date): AsyncIterable<Device> {
-    const query = this.container.items.query<DeviceDocument>(filterQuery(filter, now), { partitionKey: tenantId, maxItemCount: 1000 });
+    const query = this.container.items.query<DeviceDocument>(filterQuery(tenantId, filter, now), { partitionKey: tenantId, maxItemCount: 1000 });
     while (query.hasMoreResults()) {
       const { resources } = await query.fetchNext();
       for (const document of resources) yield toDevice(document);
@@ -280,7 +289,10 @@ export class CosmosDeviceStore implements DeviceStore {
 
   async histograms(tenantId: string): Promise<PolicyHistogram[]> {
     const { resources } = await this.container.items
-      .query<HistogramDocument>("SELECT * FROM c WHERE c.type = 'histogram'", { partitionKey: tenantId })
+      .query<HistogramDocument>(
+        { query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'histogram'", parameters: [{ name: '@tenant', value: tenantId }] },
+        { partitionKey: tenantId },
+      )
       .fetchAll();
     const byPolicy = new Map<string, Record<string, number>>();
     for (const document of resources) {
@@ -318,9 +330,15 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async applyProtection(tenantId: string, policyId: string, protection: DeviceProtection): Promise<number> {
+  async applyProtection(tenantId: string, policyId: string, protection: DeviceProtection, rescheduleFrom?: Date): Promise<number> {
     const query = this.container.items.query<DeviceDocument>(
-      { query: "SELECT * FROM c WHERE c.type = 'device' AND c.policyId = @policy", parameters: [{ name: '@policy', value: policyId }] },
+      {
+        query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy",
+        parameters: [
+          { name: '@tenant', value: tenantId },
+          { name: '@policy', value: policyId },
+        ],
+      },
       { partitionKey: tenantId, maxItemCount: 500 },
     );
     let updated = 0;
@@ -332,6 +350,7 @@ export class CosmosDeviceStore implements DeviceStore {
             { op: 'set', path: '/protection', value: protection },
             { op: 'set', path: '/rpoMs', value: rpoMs(protection.rpoHours) },
             { op: 'set', path: '/scheduled', value: document.licensed && protection.enabled },
+            ...reschedule(document.id, protection, rescheduleFrom),
           ]),
         ),
       );
@@ -341,8 +360,11 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async countByPolicy(tenantId: string, policyId: string, primaryRegion?: string): Promise<number> {
-    const parameters: SqlParameter[] = [{ name: '@policy', value: policyId }];
-    let query = "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'device' AND c.policyId = @policy";
+    const parameters: SqlParameter[] = [
+      { name: '@tenant', value: tenantId },
+      { name: '@policy', value: policyId },
+    ];
+    let query = "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy";
     if (primaryRegion) {
       query += ' AND c.primaryRegion = @region';
       parameters.push({ name: '@region', value: primaryRegion });
@@ -354,7 +376,10 @@ export class CosmosDeviceStore implements DeviceStore {
   async licenseWaiting(tenantId: string, licences: number): Promise<number> {
     await this.ensure(tenantId, licenceCounterId, { type: 'licences', used: 0 });
     const query = this.container.items.query<DeviceDocument>(
-      "SELECT * FROM c WHERE c.type = 'device' AND c.licensed = false ORDER BY c.createdAt",
+      {
+        query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.licensed = false ORDER BY c.createdAt",
+        parameters: [{ name: '@tenant', value: tenantId }],
+      },
       { partitionKey: tenantId, maxItemCount: 100 },
     );
     let licensed = 0;
@@ -408,6 +433,15 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 }
 
+function reschedule(deviceId: string, protection: DeviceProtection, from: Date | undefined): PatchOperation[] {
+  if (!from) return [];
+  const next = nextSlotStart(deviceId, rpoMs(protection.rpoHours), from);
+  return [
+    { op: 'set', path: '/nextDueAt', value: next.toISOString() },
+    { op: 'set', path: '/nextDueAtMs', value: next.getTime() },
+  ];
+}
+
 function createOperation(document: DeviceDocument): OperationInput {
   return { operationType: 'Create', resourceBody: document as unknown as JSONObject };
 }
@@ -423,9 +457,16 @@ function keyOf(device: Device, now: Date): HistogramKey {
   );
 }
 
-function filterQuery(filter: DeviceFilter, now: Date): { query: string; parameters: SqlParameter[] } {
-  const conditions = ["c.type = 'device'"];
-  const parameters: SqlParameter[] = [{ name: '@now', value: now.getTime() }];
+/**
+ * Every query of a tenant's partition also names the tenant: Cosmos DB scopes it by the partition
+ * key anyway, and the embedded emulator does not.
+ */
+function filterQuery(tenantId: string, filter: DeviceFilter, now: Date): { query: string; parameters: SqlParameter[] } {
+  const conditions = ['c.tenantId = @tenant', "c.type = 'device'"];
+  const parameters: SqlParameter[] = [
+    { name: '@tenant', value: tenantId },
+    { name: '@now', value: now.getTime() },
+  ];
   if (filter.policyId) {
     conditions.push('c.policyId = @policy');
     parameters.push({ name: '@policy', value: filter.policyId });

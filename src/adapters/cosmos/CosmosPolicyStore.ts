@@ -19,7 +19,10 @@ export class CosmosPolicyStore implements PolicyStore {
 
   async list(tenantId: string): Promise<Policy[]> {
     const { resources } = await this.container.items
-      .query<PolicyDocument>('SELECT * FROM c ORDER BY c.id', { partitionKey: tenantId })
+      .query<PolicyDocument>(
+        { query: 'SELECT * FROM c WHERE c.tenantId = @tenant ORDER BY c.id', parameters: [{ name: '@tenant', value: tenantId }] },
+        { partitionKey: tenantId },
+      )
       .fetchAll();
     return resources.map(toPolicy);
   }

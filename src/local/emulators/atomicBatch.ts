@@ -112,7 +112,7 @@ function apply(collection: Collection, operation: BatchOperation, id: string): O
         partitionKey: operation.partitionKey,
         ifMatch: operation.ifMatch,
         operations: (operation.resourceBody?.operations ?? []) as never,
-        condition: caseSafeCondition(operation.resourceBody?.condition),
+        condition: caseSafeCondition(collection, operation.partitionKey, id, operation.resourceBody?.condition),
       });
     default:
       return { statusCode: 400, body: { message: `Operation type '${operation.operationType}' is not supported in Batch.` } };

@@ -7,13 +7,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Account from '@vercel/cosmosdb-server/lib/account';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
-import getPartitionFromHeader from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
+import type Collection from '@vercel/cosmosdb-server/lib/account/collection';
+import getPartitionFromHeader, { parsePartitionKey } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
 
-/** `from c where X` → `SELECT * FROM c WHERE c.id = @id AND (X)`, which the emulator keeps as is. */
-export function caseSafeCondition(condition: string | undefined): string | undefined {
+/**
+ * `from c where X` → `SELECT * FROM c WHERE c.id = @id AND c.<partition key> = <value> AND (X)`,
+ * which the emulator keeps as written. The partition term matters: the emulator runs the
+ * condition over every partition, where another tenant's document may have the same id.
+ */
+export function caseSafeCondition(collection: Collection, partitionHeader: string | undefined, id: string, condition: string | undefined): string | undefined {
   if (!condition) return undefined;
   const match = /^\s*from\s+c\s+where\s+([\s\S]+)$/i.exec(condition);
-  return match ? `SELECT * FROM c WHERE c.id = @id AND (${match[1]})` : condition;
+  if (!match) return condition;
+  const path = (collection.read() as { partitionKey?: { paths?: string[] } } | null)?.partitionKey?.paths?.[0];
+  const partition = path && partitionHeader ? (parsePartitionKey(partitionHeader, id) as unknown) : undefined;
+  const scope = path && partition !== undefined ? ` AND c${path.split('/').filter(Boolean).map((p) => `.${p}`).join('')} = ${JSON.stringify(partition)}` : '';
+  return `SELECT * FROM c WHERE c.id = @id${scope} AND (${match[1]})`;
 }
 
 export async function handlePatchDocument(
@@ -35,7 +44,7 @@ export async function handlePatchDocument(
     partitionKey: getPartitionFromHeader(req),
     ifMatch: req.headers['if-match'],
     operations: operations as never,
-    condition: caseSafeCondition(condition),
+    condition: caseSafeCondition(collection, getPartitionFromHeader(req), params.docId, condition),
   });
   res.statusCode = result.statusCode;
   return result.body;

@@ -111,3 +111,35 @@ describe('the embedded Cosmos emulator: conditional patch', () => {
     expect((await container.item('device', 't').read()).resource).toMatchObject({ nextDueAtMs: 200, lastVerifiedAtMs: 5 });
   });
 });
+
+describe('the embedded Cosmos emulator: partitions', () => {
+  let emulator: CosmosEmulator;
+  let container: Container;
+  let dispose: () => void;
+
+  beforeAll(async () => {
+    emulator = await startCosmosEmulator(0);
+    const client = createCosmosClient({
+      kind: 'connectionString',
+      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
+    });
+    dispose = () => client.dispose();
+    const { database } = await client.databases.createIfNotExists({ id: 'db' });
+    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    await container.items.create({ id: 'counter', tenantId: 'a', used: 5 });
+    await container.items.create({ id: 'counter', tenantId: 'b', used: 0 });
+  });
+  afterAll(async () => {
+    dispose();
+    await emulator.close();
+  });
+
+  it("checks a patch condition against the document of the request's partition only", async () => {
+    await expect(
+      container.item('counter', 'a').patch({ operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' }),
+    ).rejects.toMatchObject({ code: 412 });
+    await container.item('counter', 'b').patch({ operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' });
+    expect((await container.item('counter', 'a').read()).resource.used).toBe(5);
+    expect((await container.item('counter', 'b').read()).resource.used).toBe(1);
+  });
+});

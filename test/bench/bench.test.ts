@@ -1,0 +1,106 @@
+/**
+ * A smoke run of the benchmark harness (N = 200, one run), so `npm run bench` cannot rot. It checks
+ * that every figure is measured, that the cycle really protected every device, and the shape of
+ * what it writes; never how fast anything was (benchmarks are not tests).
+ */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBenchmark, type BenchmarkOutcome, type BenchmarkReport } from '../../bench/harness';
+
+const devices = 200;
+
+describe('npm run bench (smoke run, N = 200)', () => {
+  let resultsDir: string;
+  let outcome: BenchmarkOutcome;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
+    outcome = await runBenchmark({ devices: [devices], runs: 1, resultsDir, log: (line) => log.push(line) });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
+  });
+
+  it('measures every figure: present, finite and positive, and the medians of one run are that run', () => {
+    const [size] = outcome.report.sizes;
+    expect(size?.devices).toBe(devices);
+    expect(size?.runs).toHaveLength(1);
+    const { figures } = size!.runs[0]!;
+    const names = [
+      'cycleSeconds',
+      'timeToFirstSeconds',
+      'restorePointsPerSecond',
+      'floorSeconds',
+      'floorTimeToFirstSeconds',
+      'floorRestorePointsPerSecond',
+      'cycleToFloorRatio',
+      'cosmosRequestsPerDevice',
+      'storageRequestsPerDevice',
+      'floorStorageRequestsPerDevice',
+      'controlPlanePeakRssMiB',
+      'azuritePeakRssMiB',
+      'cosmosPeakRssMiB',
+      'complianceP50Ms',
+      'complianceP99Ms',
+      'complianceSamples',
+      'fleetSetupSeconds',
+      'oneHourRpoShare',
+      'devicesPerHourAtThisRate',
+    ];
+    expect(Object.keys(figures).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const value = (figures as unknown as Record<string, number>)[name];
+      expect(Number.isFinite(value) && value! > 0, `${name} = ${value}`).toBe(true);
+    }
+    expect(size!.median).toEqual(figures);
+    expect(figures.timeToFirstSeconds).toBeLessThanOrEqual(figures.cycleSeconds);
+    expect(figures.complianceP50Ms).toBeLessThanOrEqual(figures.complianceP99Ms);
+  });
+
+  it('recorded a verified restore point for all 200 devices in the backup region, each from one message', () => {
+    const { details } = outcome.report.sizes[0]!.runs[0]!;
+    expect(details.cycle.dispatched).toBe(devices);
+    expect(details.cycle.verifiedInBackupRegion).toBe(devices);
+    expect(details.cycle.events['rpo.protected']).toBe(devices);
+    expect(details.cycle.workerOutcomes['recorded']).toBe(devices);
+    expect(details.compliance.errors).toBe(0);
+  });
+
+  it('counts the requests of the cycle and of the floor per device, and the floor issues the storage calls the cycle does', () => {
+    const { requests } = outcome.report.sizes[0]!.runs[0]!.details;
+    for (const kind of ['blob:snapshot', 'blob:copy', 'blob:download', 'blob:page-ranges', 'blob:set-metadata', 'queue:send', 'queue:delete']) {
+      expect(requests.cycle.perDeviceByKind[kind], kind).toBeGreaterThan(0);
+      expect(requests.floor.perDeviceByKind[kind], kind).toBeCloseTo(requests.cycle.perDeviceByKind[kind]!, 1);
+    }
+    expect(requests.cycle.perDevice.cosmos).toBeGreaterThan(0);
+    expect(requests.floor.perDevice.cosmos).toBe(0);
+    // Only receive batching may differ: it follows how fast messages are taken.
+    expect(requests.floorVersusCycle.map((d) => d.kind).filter((k) => k !== 'queue:receive')).toEqual([]);
+  });
+
+  it('writes <timestamp>.json with the machine, the commit and every figure, and latest.md with the table', async () => {
+    const files = (await readdir(resultsDir)).sort();
+    expect(files).toEqual(['latest.md', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.json$/)].sort());
+    expect(outcome.jsonFile).toBe(join(resultsDir, files.find((f) => f.endsWith('.json'))!));
+
+    const written = JSON.parse(await readFile(outcome.jsonFile, 'utf8')) as BenchmarkReport;
+    expect(written).toEqual(JSON.parse(JSON.stringify(outcome.report)));
+    expect(written.machine).toMatchObject({ cpus: expect.any(Number), model: expect.any(String), memoryBytes: expect.any(Number), node: process.version, os: expect.any(String) });
+    expect(written.commit.sha).toMatch(/^[0-9a-f]{40}$|^unknown$/);
+    expect(typeof written.commit.dirty).toBe('boolean');
+    expect(written.settings).toMatchObject({ concurrency: 16, diskBytes: 64 * 1024 });
+    expect(written.targets).toMatchObject({ appliesAt: 50_000, measuredAt: devices, indicative: true });
+    expect(written.targets!.checks).toHaveLength(4);
+
+    const markdown = await readFile(outcome.markdownFile, 'utf8');
+    expect(markdown).toContain('| devices |');
+    expect(markdown).toContain('| 200 |');
+    expect(markdown).toContain('1-hour RPO');
+    expect(outcome.table).toContain('cycle ÷ floor');
+    expect(log.some((line) => line.includes('N=200 run 1/1'))).toBe(true);
+  });
+});
