@@ -62,9 +62,9 @@ describe('npm start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function launch(extraEnv: Record<string, string> = {}): ChildProcess {
+  function launch(extraEnv: Record<string, string> = {}, args: string[] = []): ChildProcess {
     // The same entry `npm start` runs, from source (tsx) so the test needs no build.
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/local/main.ts'], {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/local/main.ts', ...args], {
       cwd: root,
       env: { ...process.env, ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,6 +125,25 @@ describe('npm start', () => {
 
     await stop({ ...second, pids: [...second.pids.slice(1), restartedPid] });
   }, 180_000);
+
+  it('attaches to emulators already running (npm run emulators) instead of starting its own', async () => {
+    const emulators = launch({}, ['--emulators-only']);
+    let emulatorOutput = '';
+    emulators.stdout!.on('data', (chunk: Buffer) => (emulatorOutput += chunk.toString()));
+    await expect.poll(() => emulatorOutput, { timeout: 60_000, interval: 200 }).toMatch(/ready: Azurite/);
+
+    const attached = launch({ LOCAL_EMULATORS: 'attach' });
+    let output = '';
+    attached.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/^ready: serving/m);
+    expect(output).toContain('attached to services already running');
+    expect((await call(`${api}/health`)).status).toBe(200);
+
+    attached.kill('SIGINT');
+    expect(await exited(attached)).toBe(0);
+    emulators.kill('SIGINT');
+    expect(await exited(emulators)).toBe(0);
+  }, 120_000);
 
   it('stops with a clear error naming the port and the setting when a port is in use', async () => {
     const blocker: Server = createServer();
