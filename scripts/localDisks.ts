@@ -21,13 +21,19 @@ async function main(): Promise<void> {
   });
   const count = Number(values.count);
   const sizeBytes = Number(values.sizeKiB) * 1024;
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new RangeError('--count must be a whole number from 1 to 10000');
-  if (!Number.isInteger(sizeBytes) || sizeBytes < 512 || sizeBytes % 512 !== 0) throw new RangeError('--sizeKiB must give a multiple of 512 bytes');
+  if (!Number.isInteger(count) || count < 1 || count > 10_000)
+    throw new RangeError('--count must be a whole number from 1 to 10000');
+  if (!Number.isInteger(sizeBytes) || sizeBytes < 512 || sizeBytes % 512 !== 0)
+    throw new RangeError('--sizeKiB must give a multiple of 512 bytes');
 
   const blobPort = Number(process.env[LocalSettingNames.blobPort] ?? defaultLocalPorts.blob);
   const settings = localSettings({ ...defaultLocalPorts, blob: blobPort });
-  const storage = JSON.parse(process.env[SettingNames.regionStorage] ?? settings[SettingNames.regionStorage]!) as Record<string, string>;
-  const container = BlobServiceClient.fromConnectionString(storage[LocalRegions.primary]!).getContainerClient('disks');
+  const storage = JSON.parse(
+    process.env[SettingNames.regionStorage] ?? settings[SettingNames.regionStorage]!,
+  ) as Record<string, string>;
+  const container = BlobServiceClient.fromConnectionString(storage[LocalRegions.primary]!).getContainerClient(
+    'disks',
+  );
   await container.createIfNotExists();
 
   const devices = [];

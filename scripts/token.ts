@@ -25,10 +25,13 @@ async function main(): Promise<void> {
   const roles = values.role ?? [];
   const hours = Number(values.hours);
   const problems: string[] = [];
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant)) problems.push('--tenant must be a GUID');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant))
+    problems.push('--tenant must be a GUID');
   if (roles.length === 0) problems.push('at least one --role is required');
-  for (const role of roles) if (!isRole(role)) problems.push(`--role ${role} is not one of ${Roles.join(', ')}`);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24) problems.push('--hours must be a whole number from 1 to 24');
+  for (const role of roles)
+    if (!isRole(role)) problems.push(`--role ${role} is not one of ${Roles.join(', ')}`);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24)
+    problems.push('--hours must be a whole number from 1 to 24');
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n${usage}`);
     process.exitCode = 2;

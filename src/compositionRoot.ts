@@ -54,7 +54,13 @@ export interface Services {
   scheduler: RestorePointScheduler;
   restorePointWorker: RestorePointWorker;
   /** The adapters behind the use cases, for tests and tools that inspect state. */
-  stores: { tenants: TenantStore; devices: DeviceStore; points: RestorePointStore; disks: DiskSource; queue: WorkQueue };
+  stores: {
+    tenants: TenantStore;
+    devices: DeviceStore;
+    points: RestorePointStore;
+    disks: DiskSource;
+    queue: WorkQueue;
+  };
   checkHealth(): Promise<HealthReport>;
   dispose(): Promise<void>;
 }
@@ -96,7 +102,12 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection);
   const database = cosmos.database(config.cosmos.database);
   const blobOptions = overrides.storageRetry ? { retryOptions: overrides.storageRetry } : {};
-  const blobClients = new Map([...config.regionStorage].map(([region, connection]) => [region, createBlobServiceClient(connection, blobOptions)]));
+  const blobClients = new Map(
+    [...config.regionStorage].map(([region, connection]) => [
+      region,
+      createBlobServiceClient(connection, blobOptions),
+    ]),
+  );
 
   const probes: HealthProbe[] = [cosmosHealthProbe(cosmos, config.cosmos.database)];
   for (const [region, client] of blobClients) probes.push(blobHealthProbe(`storage:${region}`, client));
@@ -118,7 +129,9 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   const deviceStore = new CosmosDeviceStore(database.container(Containers.devices.id), config.region);
   const disks = new PageBlobDiskSource(blobClients);
   const points: RestorePointStore =
-    config.restorePoints.copy === 'full' ? new FullCopyRestorePointStore(blobClients) : new IncrementalRestorePointStore(blobClients);
+    config.restorePoints.copy === 'full'
+      ? new FullCopyRestorePointStore(blobClients)
+      : new IncrementalRestorePointStore(blobClients);
 
   const tenants = new TenantService(tenantStore, regions, () => clock.now(), deviceStore);
   return {
@@ -131,7 +144,17 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     restorePoints: new RestorePointService(deviceStore, points, queue, clock),
     compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
     scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events),
-    restorePointWorker: new RestorePointWorker(deviceStore, tenantStore, policyStore, disks, points, queue, events, clock, overrides.worker),
+    restorePointWorker: new RestorePointWorker(
+      deviceStore,
+      tenantStore,
+      policyStore,
+      disks,
+      points,
+      queue,
+      events,
+      clock,
+      overrides.worker,
+    ),
     stores: { tenants: tenantStore, devices: deviceStore, points, disks, queue },
     checkHealth: () => checkHealth(probes),
     async dispose() {

@@ -23,8 +23,7 @@ export interface Config {
   regionStorage: ReadonlyMap<string, Connection>;
   cosmos: { connection: Connection; database: string };
   workQueue:
-    | { backend: 'servicebus'; connection: Connection }
-    | { backend: 'storage'; connection: Connection };
+    { backend: 'servicebus'; connection: Connection } | { backend: 'storage'; connection: Connection };
   taskHub: string;
   auth: AuthConfig;
   localIssuer: { enabled: boolean; dataDir: string };
@@ -52,9 +51,21 @@ export function loadConfig(env: Env = process.env): Config {
   if (region && regionStorage && !regionStorage.has(region)) {
     problems.push(`${SettingNames.regionStorage}: expected an entry for ${SettingNames.region} "${region}"`);
   }
-  const cosmosConnection = reader.connection(SettingNames.cosmosConnection, ConnectionSuffixes.accountEndpoint);
-  const database = reader.matching(SettingNames.cosmosDatabase, /^[A-Za-z0-9_-]{1,255}$/, 'a database id', 'clouddr');
-  const backend = reader.oneOf(SettingNames.workQueueBackend, ['servicebus', 'storage'] as const, 'servicebus');
+  const cosmosConnection = reader.connection(
+    SettingNames.cosmosConnection,
+    ConnectionSuffixes.accountEndpoint,
+  );
+  const database = reader.matching(
+    SettingNames.cosmosDatabase,
+    /^[A-Za-z0-9_-]{1,255}$/,
+    'a database id',
+    'clouddr',
+  );
+  const backend = reader.oneOf(
+    SettingNames.workQueueBackend,
+    ['servicebus', 'storage'] as const,
+    'servicebus',
+  );
   const queueConnection =
     backend === 'storage'
       ? reader.connection(SettingNames.hostStorage, ConnectionSuffixes.queueServiceUri)
@@ -177,7 +188,9 @@ class SettingReader {
     const endpointName = `${name}__${endpointSuffix}`;
     const endpoint = this.env[endpointName]?.trim();
     if (!endpoint) {
-      this.problems.push(`${name}: missing; set ${name} to a connection string or ${endpointName} for an identity`);
+      this.problems.push(
+        `${name}: missing; set ${name} to a connection string or ${endpointName} for an identity`,
+      );
       return undefined;
     }
     if (!isHttpUrl(endpoint) && !/^[a-z0-9.-]+$/i.test(endpoint)) {
@@ -185,7 +198,9 @@ class SettingReader {
     }
     const credential = this.env[`${name}__${ConnectionSuffixes.credential}`]?.trim();
     if (credential && credential !== 'managedidentity') {
-      this.problems.push(`${name}__${ConnectionSuffixes.credential}: "${credential}" is invalid; expected managedidentity`);
+      this.problems.push(
+        `${name}__${ConnectionSuffixes.credential}: "${credential}" is invalid; expected managedidentity`,
+      );
     }
     const clientIdName = `${name}__${ConnectionSuffixes.clientId}`;
     const clientId = this.env[clientIdName]?.trim();
@@ -197,7 +212,10 @@ class SettingReader {
 
   /** `{"westeurope": "https://acct.blob.core.windows.net", "northeurope": "DefaultEndpointsProtocol=..."}` */
   regionStorage(name: string): Map<string, Connection> | undefined {
-    const raw = this.required(name, 'a JSON object mapping region names to blob service URIs or connection strings');
+    const raw = this.required(
+      name,
+      'a JSON object mapping region names to blob service URIs or connection strings',
+    );
     if (raw === undefined) return undefined;
     let parsed: unknown;
     try {
@@ -206,20 +224,29 @@ class SettingReader {
       this.problems.push(`${name}: invalid JSON; expected an object mapping region names to storage`);
       return undefined;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      Array.isArray(parsed) ||
+      Object.keys(parsed).length === 0
+    ) {
       this.problems.push(`${name}: expected a non-empty object mapping region names to storage`);
       return undefined;
     }
     const result = new Map<string, Connection>();
     for (const [region, value] of Object.entries(parsed)) {
       if (!regionPattern.test(region)) {
-        this.problems.push(`${name}: region "${region}" is invalid; expected a region name such as westeurope`);
+        this.problems.push(
+          `${name}: region "${region}" is invalid; expected a region name such as westeurope`,
+        );
       } else if (typeof value === 'string' && isHttpUrl(value)) {
         result.set(region, { kind: 'identity', endpoint: value });
       } else if (typeof value === 'string' && value.includes('=')) {
         result.set(region, { kind: 'connectionString', connectionString: value });
       } else {
-        this.problems.push(`${name}: storage of region "${region}" is invalid; expected a blob service URI or connection string`);
+        this.problems.push(
+          `${name}: storage of region "${region}" is invalid; expected a blob service URI or connection string`,
+        );
       }
     }
     return result;

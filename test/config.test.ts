@@ -32,7 +32,16 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['CONTROL_PLANE_REGION', 'REGION_STORAGE', 'CosmosConnection', 'ServiceBusConnection', 'DURABLE_TASK_HUB', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URI']) {
+    for (const name of [
+      'CONTROL_PLANE_REGION',
+      'REGION_STORAGE',
+      'CosmosConnection',
+      'ServiceBusConnection',
+      'DURABLE_TASK_HUB',
+      'AUTH_ISSUER',
+      'AUTH_AUDIENCE',
+      'AUTH_JWKS_URI',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).toContain('CosmosConnection__accountEndpoint');
@@ -47,7 +56,10 @@ describe('loadConfig', () => {
       CosmosConnection__clientId: '00000000-0000-0000-0000-000000000001',
       WORK_QUEUE_BACKEND: 'servicebus',
       ServiceBusConnection__fullyQualifiedNamespace: 'ns.servicebus.windows.net',
-      REGION_STORAGE: JSON.stringify({ westeurope: 'https://a.blob.core.windows.net', northeurope: 'https://b.blob.core.windows.net' }),
+      REGION_STORAGE: JSON.stringify({
+        westeurope: 'https://a.blob.core.windows.net',
+        northeurope: 'https://b.blob.core.windows.net',
+      }),
     };
     const config = loadConfig(env);
     expect(config.cosmos.connection).toEqual({
@@ -59,7 +71,10 @@ describe('loadConfig', () => {
       backend: 'servicebus',
       connection: { kind: 'identity', endpoint: 'ns.servicebus.windows.net' },
     });
-    expect(config.regionStorage.get('northeurope')).toEqual({ kind: 'identity', endpoint: 'https://b.blob.core.windows.net' });
+    expect(config.regionStorage.get('northeurope')).toEqual({
+      kind: 'identity',
+      endpoint: 'https://b.blob.core.windows.net',
+    });
   });
 
   it.each([
@@ -67,8 +82,16 @@ describe('loadConfig', () => {
     ['REGION_STORAGE', '{not json', 'REGION_STORAGE: invalid JSON'],
     ['REGION_STORAGE', '[]', 'REGION_STORAGE: expected a non-empty object'],
     ['REGION_STORAGE', '{"westeurope": 42}', 'storage of region "westeurope" is invalid'],
-    ['REGION_STORAGE', '{"northeurope": "https://b.blob.core.windows.net"}', 'expected an entry for CONTROL_PLANE_REGION "westeurope"'],
-    ['WORK_QUEUE_BACKEND', 'kafka', 'WORK_QUEUE_BACKEND: "kafka" is invalid; expected one of servicebus, storage'],
+    [
+      'REGION_STORAGE',
+      '{"northeurope": "https://b.blob.core.windows.net"}',
+      'expected an entry for CONTROL_PLANE_REGION "westeurope"',
+    ],
+    [
+      'WORK_QUEUE_BACKEND',
+      'kafka',
+      'WORK_QUEUE_BACKEND: "kafka" is invalid; expected one of servicebus, storage',
+    ],
     ['DURABLE_TASK_HUB', 'a-b', 'DURABLE_TASK_HUB: "a-b" is invalid'],
     ['AUTH_JWKS_URI', 'not a url', 'AUTH_JWKS_URI: "not a url" is invalid'],
     ['AUTH_CLOCK_SKEW_SECONDS', '900', 'AUTH_CLOCK_SKEW_SECONDS: "900" is invalid'],

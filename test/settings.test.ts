@@ -34,10 +34,14 @@ function namedSettings(): Set<string> {
   return names;
 }
 
-const example = JSON.parse(readFileSync(join(root, 'local.settings.example.json'), 'utf8')) as { Values: Record<string, string> };
+const example = JSON.parse(readFileSync(join(root, 'local.settings.example.json'), 'utf8')) as {
+  Values: Record<string, string>;
+};
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 /** Names in the settings table; `NAME__accountEndpoint` rows count as `NAME`. */
-const readmeTableNames = new Set([...readme.matchAll(/^\| `([A-Za-z0-9_]+)`/gm)].map((m) => m[1]!.split('__')[0]!));
+const readmeTableNames = new Set(
+  [...readme.matchAll(/^\| `([A-Za-z0-9_]+)`/gm)].map((m) => m[1]!.split('__')[0]!),
+);
 
 describe('settings', () => {
   it('are read from the environment only by config.ts and the local tooling, by their declared names', () => {
@@ -51,21 +55,32 @@ describe('settings', () => {
     }
   });
 
-  it.each([...namedSettings()].map((name) => [name]))('%s is in local.settings.example.json and the README table', (name) => {
-    const inExample = Object.keys(example.Values).some((key) => key === name || key.startsWith(`${name}__`));
-    expect(inExample, `${name} missing from local.settings.example.json`).toBe(true);
-    expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
-  });
+  it.each([...namedSettings()].map((name) => [name]))(
+    '%s is in local.settings.example.json and the README table',
+    (name) => {
+      const inExample = Object.keys(example.Values).some(
+        (key) => key === name || key.startsWith(`${name}__`),
+      );
+      expect(inExample, `${name} missing from local.settings.example.json`).toBe(true);
+      expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
+    },
+  );
 
-  it.each(Object.values(LocalSettingNames).map((name) => [name]))('%s (embedded runtime only) is in the README table', (name) => {
-    expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
-  });
+  it.each(Object.values(LocalSettingNames).map((name) => [name]))(
+    '%s (embedded runtime only) is in the README table',
+    (name) => {
+      expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
+    },
+  );
 
   it('local.settings.example.json and the README list nothing the code does not read', () => {
     const known = new Set([...namedSettings(), ...Object.values(LocalSettingNames)]);
     const base = (key: string) => key.split('__')[0]!;
     for (const key of Object.keys(example.Values)) {
-      expect(known.has(base(key)) || hostOwned.has(key), `${key} in local.settings.example.json is not read`).toBe(true);
+      expect(
+        known.has(base(key)) || hostOwned.has(key),
+        `${key} in local.settings.example.json is not read`,
+      ).toBe(true);
     }
     for (const name of readmeTableNames) {
       expect(known.has(name) || hostOwned.has(name), `${name} in the README table is not read`).toBe(true);

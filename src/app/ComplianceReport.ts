@@ -17,7 +17,13 @@ export interface ComplianceSummary {
   counts: Record<ComplianceStatus, number>;
   /** The start of the oldest minute holding a device's latest verified point (to the minute). */
   oldestLatestPointAt?: string;
-  byPolicy: { policyId: string; rpoHours: number; enabled: boolean; total: number; counts: Record<ComplianceStatus, number> }[];
+  byPolicy: {
+    policyId: string;
+    rpoHours: number;
+    enabled: boolean;
+    total: number;
+    counts: Record<ComplianceStatus, number>;
+  }[];
 }
 
 export interface ComplianceRow {
@@ -45,7 +51,10 @@ export class ComplianceReport {
   async summary(tenantId: string): Promise<ComplianceSummary> {
     await this.tenants.get(tenantId);
     const now = this.clock.now();
-    const [histograms, policies] = await Promise.all([this.devices.histograms(tenantId), this.policies.list(tenantId)]);
+    const [histograms, policies] = await Promise.all([
+      this.devices.histograms(tenantId),
+      this.policies.list(tenantId),
+    ]);
     const policyById = new Map(policies.map((p) => [p.id, p]));
     const counts = zeroCounts();
     const byPolicy: ComplianceSummary['byPolicy'] = [];
@@ -53,10 +62,20 @@ export class ComplianceReport {
     for (const { policyId, buckets } of histograms) {
       const policy = policyById.get(policyId);
       if (!policy) continue;
-      const policyCounts = countStatuses(buckets, { rpoMs: rpoMs(policy.rpoHours), enabled: policy.enabled }, now);
+      const policyCounts = countStatuses(
+        buckets,
+        { rpoMs: rpoMs(policy.rpoHours), enabled: policy.enabled },
+        now,
+      );
       for (const status of complianceStatuses) counts[status] += policyCounts[status];
       const total = complianceStatuses.reduce((sum, status) => sum + policyCounts[status], 0);
-      byPolicy.push({ policyId, rpoHours: policy.rpoHours, enabled: policy.enabled, total, counts: policyCounts });
+      byPolicy.push({
+        policyId,
+        rpoHours: policy.rpoHours,
+        enabled: policy.enabled,
+        total,
+        counts: policyCounts,
+      });
       if (policy.enabled) {
         const start = oldestBucketStart(buckets);
         if (start && (!oldest || start < oldest)) oldest = start;

@@ -1,7 +1,13 @@
 /** Registering, importing, changing and listing a tenant's devices. */
 import type { Device } from '../domain/device';
 import type { DiskRef } from '../domain/disk';
-import { ConflictError, NotFoundError, RuleViolationError, UnavailableError, ensureErrorType } from '../domain/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  RuleViolationError,
+  UnavailableError,
+  ensureErrorType,
+} from '../domain/errors';
 import type { Policy } from '../domain/policy';
 import { nextSlotStart, rpoMs } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
@@ -60,10 +66,16 @@ export class DeviceService {
   }
 
   /** Registers the device, or changes its registration when it exists. */
-  async put(tenantId: string, id: string, input: DeviceInput, ifVersion?: string): Promise<{ device: Device; created: boolean }> {
+  async put(
+    tenantId: string,
+    id: string,
+    input: DeviceInput,
+    ifVersion?: string,
+  ): Promise<{ device: Device; created: boolean }> {
     const existing = await this.devices.get(tenantId, id);
     if (existing) return { device: await this.update(tenantId, id, input, ifVersion), created: false };
-    if (ifVersion) throw new ConflictError('precondition-failed', `Device ${id} does not exist, so If-Match cannot match`);
+    if (ifVersion)
+      throw new ConflictError('precondition-failed', `Device ${id} does not exist, so If-Match cannot match`);
     return { device: await this.register(tenantId, id, input), created: true };
   }
 
@@ -80,7 +92,10 @@ export class DeviceService {
     const current = await this.get(tenantId, id);
     const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
     await this.check(input, policy, 'body.');
-    const { nextDueAt } = current.policyId === policy.id && current.protection.rpoHours === policy.rpoHours ? current : this.draft(tenantId, id, input, policy);
+    const { nextDueAt } =
+      current.policyId === policy.id && current.protection.rpoHours === policy.rpoHours
+        ? current
+        : this.draft(tenantId, id, input, policy);
     return await this.devices.update(
       {
         ...current,
@@ -105,21 +120,41 @@ export class DeviceService {
   async import(tenantId: string, rows: readonly ImportRow[]): Promise<ImportResult[]> {
     const tenant = await this.tenants.get(tenantId);
     const policies = new Map((await this.policies.list(tenantId)).map((p) => [p.id, p]));
-    return await mapConcurrently(rows, importConcurrency, async ({ index, id, input }): Promise<ImportResult> => {
-      const prefix = `body.devices.${index}.`;
-      try {
-        const policy = policies.get(input.policyId);
-        if (!policy) throw new RuleViolationError('unknown-policy', `Policy ${input.policyId} does not exist`, `${prefix}policyId`);
-        await this.check(input, policy, prefix);
-        const device = await this.devices.register(this.draft(tenantId, id, input, policy), tenant.licences);
-        return { index, id, outcome: 'created', licensed: device.licensed };
-      } catch (err) {
-        if (err instanceof RuleViolationError) return { index, id, outcome: 'failed', errors: [{ field: err.field, reason: err.message }] };
-        if (err instanceof ConflictError) return { index, id, outcome: 'failed', errors: [{ field: `${prefix}id`, reason: err.message }] };
-        if (err instanceof UnavailableError) return { index, id, outcome: 'failed', errors: [{ field: `${prefix}primaryRegion`, reason: err.message }] };
-        throw err;
-      }
-    });
+    return await mapConcurrently(
+      rows,
+      importConcurrency,
+      async ({ index, id, input }): Promise<ImportResult> => {
+        const prefix = `body.devices.${index}.`;
+        try {
+          const policy = policies.get(input.policyId);
+          if (!policy)
+            throw new RuleViolationError(
+              'unknown-policy',
+              `Policy ${input.policyId} does not exist`,
+              `${prefix}policyId`,
+            );
+          await this.check(input, policy, prefix);
+          const device = await this.devices.register(
+            this.draft(tenantId, id, input, policy),
+            tenant.licences,
+          );
+          return { index, id, outcome: 'created', licensed: device.licensed };
+        } catch (err) {
+          if (err instanceof RuleViolationError)
+            return { index, id, outcome: 'failed', errors: [{ field: err.field, reason: err.message }] };
+          if (err instanceof ConflictError)
+            return { index, id, outcome: 'failed', errors: [{ field: `${prefix}id`, reason: err.message }] };
+          if (err instanceof UnavailableError)
+            return {
+              index,
+              id,
+              outcome: 'failed',
+              errors: [{ field: `${prefix}primaryRegion`, reason: err.message }],
+            };
+          throw err;
+        }
+      },
+    );
   }
 
   private async policyFor(tenantId: string, policyId: string, field: string): Promise<Policy> {
@@ -131,7 +166,11 @@ export class DeviceService {
   /** The rules a schema cannot express: known region, backup differs from primary, the disk exists. */
   private async check(input: DeviceInput, policy: Policy, prefix: string): Promise<void> {
     if (!this.knownRegions.has(input.primaryRegion)) {
-      throw new RuleViolationError('unknown-region', `Region "${input.primaryRegion}" is not one this deployment has storage for`, `${prefix}primaryRegion`);
+      throw new RuleViolationError(
+        'unknown-region',
+        `Region "${input.primaryRegion}" is not one this deployment has storage for`,
+        `${prefix}primaryRegion`,
+      );
     }
     if (input.primaryRegion === policy.backupRegion) {
       throw new RuleViolationError(
@@ -144,14 +183,25 @@ export class DeviceService {
     try {
       disk = await this.disks.describe(input.primaryRegion, input.disk);
     } catch (err) {
-      throw new UnavailableError(`The storage of ${input.primaryRegion} could not be reached to check the disk: ${ensureErrorType(err).message}`);
+      throw new UnavailableError(
+        `The storage of ${input.primaryRegion} could not be reached to check the disk: ${ensureErrorType(err).message}`,
+      );
     }
     if (!disk) {
-      throw new RuleViolationError('disk-not-found', `No disk ${input.disk.container}/${input.disk.blob} in ${input.primaryRegion}`, `${prefix}disk`);
+      throw new RuleViolationError(
+        'disk-not-found',
+        `No disk ${input.disk.container}/${input.disk.blob} in ${input.primaryRegion}`,
+        `${prefix}disk`,
+      );
     }
   }
 
-  private draft(tenantId: string, id: string, input: DeviceInput, policy: Policy): Omit<Device, 'licensed' | 'version'> {
+  private draft(
+    tenantId: string,
+    id: string,
+    input: DeviceInput,
+    policy: Policy,
+  ): Omit<Device, 'licensed' | 'version'> {
     const now = this.clock.now();
     return {
       id,

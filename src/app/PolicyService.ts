@@ -41,13 +41,22 @@ export class PolicyService {
    * Creates the policy or replaces it. A changed backup region must not be the primary region of
    * any device under the policy; changed settings are copied onto its devices.
    */
-  async put(tenantId: string, id: string, input: PolicyInput, ifVersion?: string): Promise<{ policy: Policy; created: boolean }> {
+  async put(
+    tenantId: string,
+    id: string,
+    input: PolicyInput,
+    ifVersion?: string,
+  ): Promise<{ policy: Policy; created: boolean }> {
     const tenant = await this.tenants.get(tenantId);
     this.checkBackupRegion(tenant, input.backupRegion);
     const now = this.clock.now().toISOString();
     const existing = await this.policies.get(tenantId, id);
     if (!existing) {
-      if (ifVersion) throw new ConflictError('precondition-failed', `Policy ${id} does not exist, so If-Match cannot match`);
+      if (ifVersion)
+        throw new ConflictError(
+          'precondition-failed',
+          `Policy ${id} does not exist, so If-Match cannot match`,
+        );
       const policy = await this.policies.create({ id, tenantId, ...input, createdAt: now, updatedAt: now });
       return { policy, created: true };
     }
@@ -62,7 +71,10 @@ export class PolicyService {
       }
     }
     const { version: _version, ...unversioned } = existing;
-    const policy = await this.policies.replace({ ...unversioned, ...input, updatedAt: now }, ifVersion ?? existing.version);
+    const policy = await this.policies.replace(
+      { ...unversioned, ...input, updatedAt: now },
+      ifVersion ?? existing.version,
+    );
     if (
       existing.backupRegion !== policy.backupRegion ||
       existing.rpoHours !== policy.rpoHours ||
@@ -83,13 +95,21 @@ export class PolicyService {
   async remove(tenantId: string, id: string): Promise<void> {
     await this.get(tenantId, id);
     const count = await this.devices.countByPolicy(tenantId, id);
-    if (count > 0) throw new ConflictError('policy-in-use', `Policy ${id} still protects ${count} device(s); move or remove them first`);
+    if (count > 0)
+      throw new ConflictError(
+        'policy-in-use',
+        `Policy ${id} still protects ${count} device(s); move or remove them first`,
+      );
     await this.policies.remove(tenantId, id);
   }
 
   private checkBackupRegion(tenant: Tenant, region: string): void {
     if (!this.knownRegions.has(region)) {
-      throw new RuleViolationError('unknown-region', `Region "${region}" is not one this deployment has storage for`, 'body.backupRegion');
+      throw new RuleViolationError(
+        'unknown-region',
+        `Region "${region}" is not one this deployment has storage for`,
+        'body.backupRegion',
+      );
     }
     if (!tenant.allowedBackupRegions.includes(region)) {
       throw new RuleViolationError(

@@ -51,7 +51,10 @@ export class RestorePointScheduler {
     let continuationToken: string | undefined;
     let seen = 0;
     do {
-      const page = await this.devices.due(now, continuationToken ? { pageSize: this.pageSize, continuationToken } : { pageSize: this.pageSize });
+      const page = await this.devices.due(
+        now,
+        continuationToken ? { pageSize: this.pageSize, continuationToken } : { pageSize: this.pageSize },
+      );
       continuationToken = page.continuationToken;
       seen += page.items.length;
 
@@ -71,18 +74,26 @@ export class RestorePointScheduler {
           QueueNames.restorePoints,
           toSend.map((device) => {
             const body = this.request(device, now);
-            return { id: restorePointMessageId(body), body, properties: { tenantId: device.tenantId, kind: 'scheduled' } };
+            return {
+              id: restorePointMessageId(body),
+              body,
+              properties: { tenantId: device.tenantId, kind: 'scheduled' },
+            };
           }),
         );
         run.dispatched += toSend.length;
       }
       // Paused devices are moved on without a message: no failures pile up while the region is out.
-      await mapConcurrently(paused, 16, (device) => this.devices.advanceSchedule(device, nextScheduledSlot(device, now)));
+      await mapConcurrently(paused, 16, (device) =>
+        this.devices.advanceSchedule(device, nextScheduledSlot(device, now)),
+      );
       run.paused += paused.length;
     } while (continuationToken && seen < this.maxDevicesPerRun);
-    await this.devices.compactHistograms(now).catch((err: unknown) =>
-      this.events.emit('histogram.compaction-failed', { reason: ensureErrorType(err).message }),
-    );
+    await this.devices
+      .compactHistograms(now)
+      .catch((err: unknown) =>
+        this.events.emit('histogram.compaction-failed', { reason: ensureErrorType(err).message }),
+      );
     return run;
   }
 
@@ -93,7 +104,15 @@ export class RestorePointScheduler {
   private request(device: Device, now: Date): RestorePointRequest {
     const rpo = rpoMs(device.protection.rpoHours);
     const takenAt = slotStart(device.id, rpo, slotIndex(device.id, rpo, now));
-    return { tenantId: device.tenantId, deviceId: device.id, takenAt: takenAt.toISOString(), kind: 'scheduled', attempt: 1, check: 0, device };
+    return {
+      tenantId: device.tenantId,
+      deviceId: device.id,
+      takenAt: takenAt.toISOString(),
+      kind: 'scheduled',
+      attempt: 1,
+      check: 0,
+      device,
+    };
   }
 
   private async announceTransitions(now: Date): Promise<number> {

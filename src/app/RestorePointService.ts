@@ -27,12 +27,31 @@ export class RestorePointService {
   async requestManual(tenantId: string, deviceId: string): Promise<{ name: string; takenAt: string }> {
     const device = await this.devices.get(tenantId, deviceId);
     if (!device) throw new NotFoundError(`Device ${deviceId}`);
-    if (!device.licensed) throw new RuleViolationError('device-unlicensed', `Device ${deviceId} holds no licence, so it is not protected`, 'path.deviceId');
-    if (!device.protection.enabled) throw new RuleViolationError('policy-disabled', `The policy of device ${deviceId} is disabled`, 'path.deviceId');
+    if (!device.licensed)
+      throw new RuleViolationError(
+        'device-unlicensed',
+        `Device ${deviceId} holds no licence, so it is not protected`,
+        'path.deviceId',
+      );
+    if (!device.protection.enabled)
+      throw new RuleViolationError(
+        'policy-disabled',
+        `The policy of device ${deviceId} is disabled`,
+        'path.deviceId',
+      );
     // Whole seconds: two requests in the same second are one point, not two.
     const takenAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000);
-    const request: RestorePointRequest = { tenantId, deviceId, takenAt: takenAt.toISOString(), kind: 'manual', attempt: 1, check: 0 };
-    await this.queue.send(QueueNames.restorePoints, [{ id: restorePointMessageId(request), body: request, properties: { tenantId, kind: 'manual' } }]);
+    const request: RestorePointRequest = {
+      tenantId,
+      deviceId,
+      takenAt: takenAt.toISOString(),
+      kind: 'manual',
+      attempt: 1,
+      check: 0,
+    };
+    await this.queue.send(QueueNames.restorePoints, [
+      { id: restorePointMessageId(request), body: request, properties: { tenantId, kind: 'manual' } },
+    ]);
     return { name: restorePointName(deviceId, takenAt), takenAt: request.takenAt };
   }
 }

@@ -37,7 +37,8 @@ export interface RestorePointWorkerOptions {
   cacheTtlInMs?: number;
 }
 
-export type WorkerOutcome = 'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
+export type WorkerOutcome =
+  'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
 
 export class RestorePointWorker {
   private readonly options: Required<RestorePointWorkerOptions>;
@@ -69,7 +70,8 @@ export class RestorePointWorker {
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
     const device = request.device ?? (await this.devices.get(request.tenantId, request.deviceId));
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
-    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= Date.parse(request.takenAt)) return 'already-recorded';
+    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= Date.parse(request.takenAt))
+      return 'already-recorded';
     const owner = randomUUID();
     const claimed = await this.claim(request, device, owner);
     if (claimed === 'superseded') return 'skipped';
@@ -80,14 +82,24 @@ export class RestorePointWorker {
     }
     if ('retry' in claimed) return claimed.retry;
     const outcome = await this.work(request, claimed.device, claimed.pending);
-    if (outcome !== 'recorded' && outcome !== 'given-up') await this.devices.releasePending(claimed.device, owner, this.leaseClock.now());
+    if (outcome !== 'recorded' && outcome !== 'given-up')
+      await this.devices.releasePending(claimed.device, owner, this.leaseClock.now());
     return outcome;
   }
 
   /** With the slot's lease held: copy, check, verify, record. */
-  private async work(request: RestorePointRequest, device: Device, pending: PendingRestorePoint): Promise<WorkerOutcome> {
+  private async work(
+    request: RestorePointRequest,
+    device: Device,
+    pending: PendingRestorePoint,
+  ): Promise<WorkerOutcome> {
     const takenAt = new Date(request.takenAt);
-    const target: RestorePointTarget = { region: device.protection.backupRegion, deviceId: device.id, takenAt, kind: request.kind };
+    const target: RestorePointTarget = {
+      region: device.protection.backupRegion,
+      deviceId: device.id,
+      takenAt,
+      kind: request.kind,
+    };
     let status;
     try {
       status = await this.points.startCopy(pending.snapshot, target);
@@ -126,13 +138,16 @@ export class RestorePointWorker {
     request: RestorePointRequest,
     device: Device,
     owner: string,
-  ): Promise<{ device: Device; pending: PendingRestorePoint } | { retry: WorkerOutcome } | 'superseded' | 'busy'> {
+  ): Promise<
+    { device: Device; pending: PendingRestorePoint } | { retry: WorkerOutcome } | 'superseded' | 'busy'
+  > {
     let current: Device | undefined = device;
     for (let round = 0; round < 5 && current; round += 1) {
       const now = this.leaseClock.now();
       const lease = { owner, leaseUntil: new Date(now.getTime() + this.options.leaseInMs).toISOString() };
       const existing = current.pending;
-      if (existing?.owner && existing.owner !== owner && Date.parse(existing.leaseUntil) > now.getTime()) return 'busy';
+      if (existing?.owner && existing.owner !== owner && Date.parse(existing.leaseUntil) > now.getTime())
+        return 'busy';
       let claim: PendingRestorePoint;
       if (existing?.takenAt === request.takenAt) {
         claim = { ...existing, ...lease };
@@ -141,14 +156,22 @@ export class RestorePointWorker {
         if (existing) current = await this.abandon(current, existing);
         try {
           const snapshot = await this.disks.snapshot(current.primaryRegion, current.disk);
-          claim = { takenAt: request.takenAt, kind: request.kind, snapshot, attempt: request.attempt, startedAt: now.toISOString(), ...lease };
+          claim = {
+            takenAt: request.takenAt,
+            kind: request.kind,
+            snapshot,
+            attempt: request.attempt,
+            startedAt: now.toISOString(),
+            ...lease,
+          };
         } catch (err) {
           return { retry: await this.retry(request, current, 'snapshot-failed', err) };
         }
       }
       // Recorded before the copy starts: a crash from here on finds the snapshot again. A scheduled
       // slot also moves the device on, so the next timer run does not send it again.
-      const nextDueAt = request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
+      const nextDueAt =
+        request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
       const recorded = await this.devices.claimPending(current, claim, nextDueAt);
       if (recorded) return { device: recorded, pending: claim };
       if (claim.snapshot !== existing?.snapshot) await this.deleteSnapshot(current, claim.snapshot);
@@ -157,11 +180,25 @@ export class RestorePointWorker {
     return 'busy';
   }
 
-  private async finish(device: Device, pending: PendingRestorePoint, target: RestorePointTarget, point: RestorePoint | undefined): Promise<WorkerOutcome> {
+  private async finish(
+    device: Device,
+    pending: PendingRestorePoint,
+    target: RestorePointTarget,
+    point: RestorePoint | undefined,
+  ): Promise<WorkerOutcome> {
     const name = point?.name ?? restorePointName(device.id, target.takenAt);
-    const recorded = await this.devices.recordVerified(device, { takenAt: target.takenAt, name }, this.clock.now());
+    const recorded = await this.devices.recordVerified(
+      device,
+      { takenAt: target.takenAt, name },
+      this.clock.now(),
+    );
     if (device.announced !== 'protected') {
-      this.events.emit('rpo.protected', { tenantId: device.tenantId, deviceId: device.id, primaryRegion: device.primaryRegion, lastVerifiedAt: recorded.lastVerifiedAt });
+      this.events.emit('rpo.protected', {
+        tenantId: device.tenantId,
+        deviceId: device.id,
+        primaryRegion: device.primaryRegion,
+        lastVerifiedAt: recorded.lastVerifiedAt,
+      });
     }
     for (const snapshot of await this.points.releaseSource(pending.snapshot, target)) {
       await this.deleteSnapshot(device, snapshot);
@@ -174,7 +211,9 @@ export class RestorePointWorker {
   private async prune(device: Device): Promise<void> {
     const [tenant, policy] = await Promise.all([
       this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
-      this.cached(`policy:${device.tenantId}:${device.policyId}`, () => this.policies.get(device.tenantId, device.policyId)),
+      this.cached(`policy:${device.tenantId}:${device.policyId}`, () =>
+        this.policies.get(device.tenantId, device.policyId),
+      ),
     ]);
     if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
     const points = await this.points.list(device.protection.backupRegion, device.id);
@@ -183,15 +222,37 @@ export class RestorePointWorker {
     }
   }
 
-  private async retry(request: RestorePointRequest, device: Device, reason: string, err: unknown): Promise<WorkerOutcome> {
+  private async retry(
+    request: RestorePointRequest,
+    device: Device,
+    reason: string,
+    err: unknown,
+  ): Promise<WorkerOutcome> {
     const detail = ensureErrorType(err).message;
     if (request.attempt >= this.options.maxAttempts) {
-      this.events.emit('restore-point.failed', { tenantId: device.tenantId, deviceId: device.id, takenAt: request.takenAt, attempts: request.attempt, reason, detail });
+      this.events.emit('restore-point.failed', {
+        tenantId: device.tenantId,
+        deviceId: device.id,
+        takenAt: request.takenAt,
+        attempts: request.attempt,
+        reason,
+        detail,
+      });
       if (device.pending?.takenAt === request.takenAt) await this.abandon(device, device.pending);
       return 'given-up';
     }
-    this.events.emit('restore-point.retrying', { tenantId: device.tenantId, deviceId: device.id, takenAt: request.takenAt, attempt: request.attempt, reason, detail });
-    const delay = Math.min(this.options.retryBaseDelayInMs * 2 ** (request.attempt - 1), this.options.retryMaxDelayInMs);
+    this.events.emit('restore-point.retrying', {
+      tenantId: device.tenantId,
+      deviceId: device.id,
+      takenAt: request.takenAt,
+      attempt: request.attempt,
+      reason,
+      detail,
+    });
+    const delay = Math.min(
+      this.options.retryBaseDelayInMs * 2 ** (request.attempt - 1),
+      this.options.retryMaxDelayInMs,
+    );
     await this.send({ ...request, attempt: request.attempt + 1, check: 0 }, delay);
     return 'retrying';
   }
@@ -199,7 +260,9 @@ export class RestorePointWorker {
   /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
   private async abandon(device: Device, pending: PendingRestorePoint): Promise<Device> {
     const name = restorePointName(device.id, new Date(pending.takenAt));
-    const existing = (await this.points.list(device.protection.backupRegion, device.id)).find((p) => p.name === name);
+    const existing = (await this.points.list(device.protection.backupRegion, device.id)).find(
+      (p) => p.name === name,
+    );
     if (existing && !existing.verified) await this.points.remove(existing.region, name);
     await this.deleteSnapshot(device, pending.snapshot);
     return await this.devices.clearPending(device);
@@ -237,7 +300,13 @@ export class RestorePointWorker {
   private async send({ device: _stale, ...request }: RestorePointRequest, delayInMs: number): Promise<void> {
     await this.queue.send(
       QueueNames.restorePoints,
-      [{ id: restorePointMessageId(request), body: request, properties: { tenantId: request.tenantId, kind: request.kind } }],
+      [
+        {
+          id: restorePointMessageId(request),
+          body: request,
+          properties: { tenantId: request.tenantId, kind: request.kind },
+        },
+      ],
       { delayInMs },
     );
   }

@@ -26,7 +26,11 @@ export class TenantService {
   }
 
   /** Creates the tenant, or replaces its settings; `ifVersion` guards against lost updates. */
-  async put(id: string, input: TenantInput, ifVersion?: string): Promise<{ tenant: Tenant; created: boolean }> {
+  async put(
+    id: string,
+    input: TenantInput,
+    ifVersion?: string,
+  ): Promise<{ tenant: Tenant; created: boolean }> {
     input.allowedBackupRegions.forEach((region, index) => {
       if (!this.knownRegions.has(region)) {
         throw new RuleViolationError(
@@ -39,12 +43,25 @@ export class TenantService {
     const timestamp = this.now().toISOString();
     const existing = await this.store.get(id);
     if (!existing) {
-      if (ifVersion) throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
-      const tenant = await this.store.create({ id, ...input, regionsInOutage: [], createdAt: timestamp, updatedAt: timestamp });
+      if (ifVersion)
+        throw new ConflictError(
+          'precondition-failed',
+          `Tenant ${id} does not exist, so If-Match cannot match`,
+        );
+      const tenant = await this.store.create({
+        id,
+        ...input,
+        regionsInOutage: [],
+        createdAt: timestamp,
+        updatedAt: timestamp,
+      });
       return { tenant, created: true };
     }
     const { version: _version, ...unversioned } = existing;
-    const tenant = await this.store.replace({ ...unversioned, ...input, updatedAt: timestamp }, ifVersion ?? existing.version);
+    const tenant = await this.store.replace(
+      { ...unversioned, ...input, updatedAt: timestamp },
+      ifVersion ?? existing.version,
+    );
     // More licences protect devices that were waiting for one; fewer take none away.
     if (tenant.licences > existing.licences) await this.devices?.licenseWaiting(id, tenant.licences);
     return { tenant, created: false };

@@ -19,7 +19,10 @@ export interface CheckHealthOptions {
 }
 
 /** Probes every dependency at once, so the report takes as long as the slowest, not their sum. */
-export async function checkHealth(probes: readonly HealthProbe[], options: CheckHealthOptions = {}): Promise<HealthReport> {
+export async function checkHealth(
+  probes: readonly HealthProbe[],
+  options: CheckHealthOptions = {},
+): Promise<HealthReport> {
   const timeoutInMs = options.timeoutInMs ?? 5_000;
   const dependencies = await Promise.all(probes.map((probe) => runProbe(probe, timeoutInMs)));
   return { healthy: dependencies.every((d) => d.healthy), dependencies };
@@ -39,7 +42,12 @@ async function runProbe(probe: HealthProbe, timeoutInMs: number): Promise<Depend
     await Promise.race([probe.check(controller.signal), timeout]);
     return { name: probe.name, healthy: true, latencyMs: elapsed(started) };
   } catch (err) {
-    return { name: probe.name, healthy: false, latencyMs: elapsed(started), error: ensureErrorType(err).message };
+    return {
+      name: probe.name,
+      healthy: false,
+      latencyMs: elapsed(started),
+      error: ensureErrorType(err).message,
+    };
   } finally {
     clearTimeout(timer);
   }

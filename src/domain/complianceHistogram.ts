@@ -62,13 +62,22 @@ export interface HistogramPolicy {
  * Totals are exact sums and are not clamped: a negative total can only come from reading shards
  * that have not all caught up (one region's −1 seen before another's +1); presentation may clamp.
  */
-export function countStatuses(buckets: Readonly<Record<string, number>>, policy: HistogramPolicy, now: Date): Record<ComplianceStatus, number> {
+export function countStatuses(
+  buckets: Readonly<Record<string, number>>,
+  policy: HistogramPolicy,
+  now: Date,
+): Record<ComplianceStatus, number> {
   // 'old' means breached only if no policy tolerates that age.
   if (!Number.isSafeInteger(policy.rpoMs) || policy.rpoMs <= 0 || 2 * policy.rpoMs > oldAfterMs) {
-    throw new RangeError(`rpoMs must be a positive whole number of ms with 2 × rpoMs ≤ ${oldAfterMs}, got ${policy.rpoMs}`);
+    throw new RangeError(
+      `rpoMs must be a positive whole number of ms with 2 × rpoMs ≤ ${oldAfterMs}, got ${policy.rpoMs}`,
+    );
   }
   const nowMs = timeOf(now, 'now');
-  const counts = Object.fromEntries(complianceStatuses.map((status) => [status, 0])) as Record<ComplianceStatus, number>;
+  const counts = Object.fromEntries(complianceStatuses.map((status) => [status, 0])) as Record<
+    ComplianceStatus,
+    number
+  >;
   for (const [key, count] of Object.entries(buckets)) {
     assertCount(key, count);
     counts[classify(key, policy, nowMs)] += count;
@@ -126,7 +135,10 @@ function minuteKeys(buckets: Readonly<Record<string, number>>): { key: string; s
 }
 
 function assertCount(key: string, count: number): void {
-  if (!Number.isSafeInteger(count)) throw new RangeError(`histogram key ${JSON.stringify(key)} has a count that is not a whole number: ${count}`);
+  if (!Number.isSafeInteger(count))
+    throw new RangeError(
+      `histogram key ${JSON.stringify(key)} has a count that is not a whole number: ${count}`,
+    );
 }
 
 function timeOf(date: Date, name: string): number {

@@ -45,7 +45,11 @@ export function planPageCopy(diff: PageDiff, options: PlanOptions = {}): PageOpe
   const changed = mergeRanges(diff.changed);
   const cleared = subtractRanges(mergeRanges(diff.cleared), changed);
 
-  const clears: PageOperation[] = cleared.map((range) => ({ kind: 'clear', offset: range.start, count: range.end - range.start + 1 }));
+  const clears: PageOperation[] = cleared.map((range) => ({
+    kind: 'clear',
+    offset: range.start,
+    count: range.end - range.start + 1,
+  }));
   const copies: PageOperation[] = [];
   for (const range of changed) {
     for (let offset = range.start; offset <= range.end; offset += maxCopyBytes) {
@@ -63,8 +67,16 @@ export function totalBytes(ops: readonly PageOperation[], kind?: PageOperation['
 function assertAligned(range: ByteRange, list: string): void {
   const { start, end } = range;
   const valid =
-    Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && start % pageBytes === 0 && (end + 1) % pageBytes === 0;
-  if (!valid) throw new RangeError(`${list} range { start: ${start}, end: ${end} } is not ${pageBytes}-byte page aligned with start ≤ end`);
+    Number.isSafeInteger(start) &&
+    Number.isSafeInteger(end) &&
+    start >= 0 &&
+    start <= end &&
+    start % pageBytes === 0 &&
+    (end + 1) % pageBytes === 0;
+  if (!valid)
+    throw new RangeError(
+      `${list} range { start: ${start}, end: ${end} } is not ${pageBytes}-byte page aligned with start ≤ end`,
+    );
 }
 
 /** Sorted, with overlapping and adjacent ranges joined. */

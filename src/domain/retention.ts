@@ -48,7 +48,8 @@ export function pointsToPrune(points: readonly RestorePoint[], retention: Retent
     const ms = Date.parse(point.takenAt);
     // Refuse rather than guess: a point whose time cannot be read cannot be ranked, and pruning on
     // a wrong rank deletes data.
-    if (Number.isNaN(ms)) throw new RangeError(`restore point ${point.name} has an unreadable takenAt: ${point.takenAt}`);
+    if (Number.isNaN(ms))
+      throw new RangeError(`restore point ${point.name} has an unreadable takenAt: ${point.takenAt}`);
     const list = byDevice.get(point.deviceId);
     if (list) list.push({ point, ms });
     else byDevice.set(point.deviceId, [{ point, ms }]);
@@ -104,5 +105,6 @@ function newestFirst(a: Timed, b: Timed): number {
 }
 
 function assertCount(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a whole number ≥ 0, got ${value}`);
 }

@@ -17,7 +17,8 @@ export function isRpoHours(n: number): n is RpoHours {
 export function rpoMs(hours: RpoHours): number {
   // Checked at run time too: hours often come from stored policies that no compiler has seen.
   const value: number = hours;
-  if (!isRpoHours(value)) throw new RangeError(`${value} is not an allowed RPO in hours (${rpoHoursValues.join(', ')})`);
+  if (!isRpoHours(value))
+    throw new RangeError(`${value} is not an allowed RPO in hours (${rpoHoursValues.join(', ')})`);
   return value * hourMs;
 }
 
@@ -43,7 +44,8 @@ export function stableHash32(value: string): number {
 }
 
 function assertRpoMs(value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`rpoMs must be a positive whole number of milliseconds, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`rpoMs must be a positive whole number of milliseconds, got ${value}`);
 }
 
 function timeOf(date: Date, name: string): number {
@@ -82,10 +84,18 @@ export function nextSlotStart(deviceId: string, rpoMs: number, after: Date): Dat
   return slotStart(deviceId, rpoMs, slotIndex(deviceId, rpoMs, after) + 1);
 }
 
-export type ComplianceStatus = 'protected' | 'at-risk' | 'breached' | 'not-yet-protected' | 'unlicensed' | 'disabled';
+export type ComplianceStatus =
+  'protected' | 'at-risk' | 'breached' | 'not-yet-protected' | 'unlicensed' | 'disabled';
 
 /** Every status, in report order. */
-export const complianceStatuses: readonly ComplianceStatus[] = ['protected', 'at-risk', 'breached', 'not-yet-protected', 'unlicensed', 'disabled'];
+export const complianceStatuses: readonly ComplianceStatus[] = [
+  'protected',
+  'at-risk',
+  'breached',
+  'not-yet-protected',
+  'unlicensed',
+  'disabled',
+];
 
 /**
  * The status a verified point of this age gives. Both bounds are inclusive on the better side: a
@@ -120,7 +130,10 @@ export function complianceStatus(input: ComplianceInput): ComplianceStatus {
 }
 
 /** The start of the slot after the one `now` falls in: when a device's next restore point is due. */
-export function nextScheduledSlot(device: { id: string; protection: { rpoHours: RpoHours } }, now: Date): Date {
+export function nextScheduledSlot(
+  device: { id: string; protection: { rpoHours: RpoHours } },
+  now: Date,
+): Date {
   const rpo = rpoMs(device.protection.rpoHours);
   return slotStart(device.id, rpo, slotIndex(device.id, rpo, now) + 1);
 }

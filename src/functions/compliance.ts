@@ -9,7 +9,12 @@ import { tenantPathParams } from '../http/schemas/common';
 import { complianceQuery } from '../http/schemas/protectionSchemas';
 import { defineHttp } from './define/defineHttp';
 
-const counts = z.object(Object.fromEntries(complianceStatuses.map((s) => [s, z.number().int()])) as Record<ComplianceStatus, z.ZodNumber>);
+const counts = z.object(
+  Object.fromEntries(complianceStatuses.map((s) => [s, z.number().int()])) as Record<
+    ComplianceStatus,
+    z.ZodNumber
+  >,
+);
 const row = z.object({
   deviceId: z.string(),
   upn: z.string(),
@@ -23,7 +28,18 @@ const row = z.object({
   ageMinutes: z.number().int().optional(),
 });
 
-const csvColumns: (keyof ComplianceRow)[] = ['deviceId', 'upn', 'primaryRegion', 'backupRegion', 'policyId', 'priorityTier', 'rpoHours', 'status', 'lastVerifiedAt', 'ageMinutes'];
+const csvColumns: (keyof ComplianceRow)[] = [
+  'deviceId',
+  'upn',
+  'primaryRegion',
+  'backupRegion',
+  'policyId',
+  'priorityTier',
+  'rpoHours',
+  'status',
+  'lastVerifiedAt',
+  'ageMinutes',
+];
 
 defineHttp({
   name: 'getComplianceReport',
@@ -31,7 +47,7 @@ defineHttp({
   route: 'tenants/{tenantId}/compliance',
   summary: 'RPO compliance of a tenant: counts per status and per-device rows',
   description:
-    'Counts are derived at read time from each device\'s last verified restore point (to the minute) and are cheap at any fleet size. ' +
+    "Counts are derived at read time from each device's last verified restore point (to the minute) and are cheap at any fleet size. " +
     'Rows are paged and filterable; `format=csv` streams every row that matches the filters instead.',
   tags: ['Reports'],
   auth: { role: 'DR.Reader' },
@@ -45,7 +61,15 @@ defineHttp({
         total: z.number().int(),
         counts,
         oldestLatestPointAt: z.iso.datetime().optional(),
-        byPolicy: z.array(z.object({ policyId: z.string(), rpoHours: z.number().int(), enabled: z.boolean(), total: z.number().int(), counts })),
+        byPolicy: z.array(
+          z.object({
+            policyId: z.string(),
+            rpoHours: z.number().int(),
+            enabled: z.boolean(),
+            total: z.number().int(),
+            counts,
+          }),
+        ),
         devices: z.array(row),
         continuationToken: z.string().optional(),
       }),
@@ -58,15 +82,25 @@ defineHttp({
     if (format === 'csv') {
       return {
         status: 200,
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="compliance-${params.tenantId}.csv"` },
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="compliance-${params.tenantId}.csv"`,
+        },
         body: csvStream(compliance.allRows(params.tenantId, filter)),
       };
     }
     const [summary, page] = await Promise.all([
       compliance.summary(params.tenantId),
-      compliance.rows(params.tenantId, filter, { pageSize, continuationToken: decodeContinuationToken(continuationToken) }),
+      compliance.rows(params.tenantId, filter, {
+        pageSize,
+        continuationToken: decodeContinuationToken(continuationToken),
+      }),
     ]);
-    return json(200, { ...summary, devices: page.items, continuationToken: encodeContinuationToken(page.continuationToken) });
+    return json(200, {
+      ...summary,
+      devices: page.items,
+      continuationToken: encodeContinuationToken(page.continuationToken),
+    });
   },
 });
 

@@ -7,7 +7,14 @@ import { decodeContinuationToken, encodeContinuationToken } from '../http/contin
 import { badRequest, type FieldError } from '../http/problem';
 import { json } from '../http/routeSpec';
 import { noQuery, tenantPathParams } from '../http/schemas/common';
-import { deviceBody, deviceListQuery, devicePathParams, deviceResource, importBody, importRow } from '../http/schemas/protectionSchemas';
+import {
+  deviceBody,
+  deviceListQuery,
+  devicePathParams,
+  deviceResource,
+  importBody,
+  importRow,
+} from '../http/schemas/protectionSchemas';
 import type { ImportRow } from '../app/DeviceService';
 import { defineHttp } from './define/defineHttp';
 
@@ -21,7 +28,10 @@ defineHttp({
   params: tenantPathParams,
   query: deviceListQuery,
   responses: {
-    200: { description: 'One page; pass continuationToken back for the next', schema: z.object({ items: z.array(deviceResource), continuationToken: z.string().optional() }) },
+    200: {
+      description: 'One page; pass continuationToken back for the next',
+      schema: z.object({ items: z.array(deviceResource), continuationToken: z.string().optional() }),
+    },
   },
   handler: async ({ params, query }) => {
     const { pageSize, continuationToken, status, ...filter } = query;
@@ -31,7 +41,10 @@ defineHttp({
       { pageSize, continuationToken: decodeContinuationToken(continuationToken) },
     );
     const now = services().clock.now();
-    return json(200, { items: page.items.map((d) => present(d, now)), continuationToken: encodeContinuationToken(page.continuationToken) });
+    return json(200, {
+      items: page.items.map((d) => present(d, now)),
+      continuationToken: encodeContinuationToken(page.continuationToken),
+    });
   },
 });
 
@@ -71,7 +84,12 @@ defineHttp({
   },
   handler: async ({ params, body, headers }) => {
     const { devices, clock } = services();
-    const { device, created } = await devices.put(params.tenantId, params.deviceId, body, headers.get('if-match') ?? undefined);
+    const { device, created } = await devices.put(
+      params.tenantId,
+      params.deviceId,
+      body,
+      headers.get('if-match') ?? undefined,
+    );
     return json(created ? 201 : 200, present(device, clock.now()), etag(device));
   },
 });
@@ -117,7 +135,11 @@ defineHttp({
   responses: {
     200: {
       description: 'Per-row results',
-      schema: z.object({ created: z.number().int(), failed: z.number().int(), results: z.array(importResult) }),
+      schema: z.object({
+        created: z.number().int(),
+        failed: z.number().int(),
+        results: z.array(importResult),
+      }),
     },
   },
   handler: async ({ params, body }) => {
@@ -127,7 +149,10 @@ defineHttp({
     const duplicates: FieldError[] = [];
     body.devices.forEach((raw, index) => {
       // Ids are checked for repeats whether or not the row is valid: a repeat refuses the import.
-      const rawId = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+      const rawId =
+        typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+          ? (raw as { id: string }).id
+          : undefined;
       if (rawId !== undefined) {
         const first = firstIndexOfId.get(rawId);
         if (first !== undefined) {
@@ -144,13 +169,18 @@ defineHttp({
             ? issue.keys.map((key) => ({ field: `${path}.${key}`, reason: 'is not a known field' }))
             : [{ field: path, reason: issue.message }];
         });
-        results.push(rawId === undefined ? { index, outcome: 'failed', errors } : { index, id: rawId, outcome: 'failed', errors });
+        results.push(
+          rawId === undefined
+            ? { index, outcome: 'failed', errors }
+            : { index, id: rawId, outcome: 'failed', errors },
+        );
         return;
       }
       const { id, ...input } = parsed.data;
       rows.push({ index, id, input });
     });
-    if (duplicates.length > 0) return badRequest('The import repeats device ids; nothing was saved', duplicates);
+    if (duplicates.length > 0)
+      return badRequest('The import repeats device ids; nothing was saved', duplicates);
     results.push(...(await services().devices.import(params.tenantId, rows)));
     results.sort((a, b) => a.index - b.index);
     const created = results.filter((r) => r.outcome === 'created').length;
@@ -188,4 +218,3 @@ export function present(device: Device, now: Date): z.infer<typeof deviceResourc
 function etag(device: Device): Record<string, string> {
   return device.version ? { etag: device.version } : {};
 }
-

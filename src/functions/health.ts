@@ -28,10 +28,14 @@ defineHttp({
   handler: async () => {
     const { config } = services();
     const report = await services().checkHealth();
-    return json(report.healthy ? 200 : 503, {
-      status: report.healthy ? 'healthy' : 'unhealthy',
-      region: config.region,
-      dependencies: report.dependencies,
-    }, { 'cache-control': 'no-store' });
+    return json(
+      report.healthy ? 200 : 503,
+      {
+        status: report.healthy ? 'healthy' : 'unhealthy',
+        region: config.region,
+        dependencies: report.dependencies,
+      },
+      { 'cache-control': 'no-store' },
+    );
   },
 });

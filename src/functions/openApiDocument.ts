@@ -16,5 +16,11 @@ defineHttp({
   query: noQuery,
   responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
   handler: async () =>
-    json(200, buildOpenApi(httpFunctions().map((f) => f.spec), version)),
+    json(
+      200,
+      buildOpenApi(
+        httpFunctions().map((f) => f.spec),
+        version,
+      ),
+    ),
 });

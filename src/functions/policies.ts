@@ -17,7 +17,8 @@ defineHttp({
   params: tenantPathParams,
   query: noQuery,
   responses: { 200: { description: 'The policies', schema: z.object({ items: z.array(policyResource) }) } },
-  handler: async ({ params }) => json(200, { items: (await services().policies.list(params.tenantId)).map(present) }),
+  handler: async ({ params }) =>
+    json(200, { items: (await services().policies.list(params.tenantId)).map(present) }),
 });
 
 defineHttp({

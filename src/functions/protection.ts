@@ -13,7 +13,9 @@ defineTimer({
   handler: async (_timer, context) => {
     const { scheduler, clock } = services();
     const run = await scheduler.run(clock.now());
-    context.log(`Restore points dispatched: ${run.dispatched}; paused by outage: ${run.paused}; RPO transitions: ${run.transitions}`);
+    context.log(
+      `Restore points dispatched: ${run.dispatched}; paused by outage: ${run.paused}; RPO transitions: ${run.transitions}`,
+    );
   },
 });
 
@@ -48,6 +50,8 @@ defineQueueWorker({
     // A malformed message throws: it is delivered again and dead-lettered, where an operator sees it.
     const request = restorePointRequest.parse(message) as RestorePointRequest;
     const outcome = await services().restorePointWorker.handle(request);
-    context.log(`Restore point ${request.deviceId}@${request.takenAt} (attempt ${request.attempt}): ${outcome}`);
+    context.log(
+      `Restore point ${request.deviceId}@${request.takenAt} (attempt ${request.attempt}): ${outcome}`,
+    );
   },
 });

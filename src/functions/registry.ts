@@ -40,7 +40,8 @@ export interface ActivityFunction {
   handler: ActivityHandler;
 }
 
-export type FunctionDefinition = HttpFunction | TimerFunction | QueueFunction | OrchestrationFunction | ActivityFunction;
+export type FunctionDefinition =
+  HttpFunction | TimerFunction | QueueFunction | OrchestrationFunction | ActivityFunction;
 
 const definitions = new Map<string, FunctionDefinition>();
 

@@ -11,12 +11,15 @@ defineHttp({
   method: 'GET',
   route: 'tenants/{tenantId}/devices/{deviceId}/restore-points',
   summary: "A device's restore points in its backup region, newest first",
-  description: "Read from the backup region's storage alone, so it answers with the primary region down. Unverified points are copies in progress or failed; they are never used for recovery.",
+  description:
+    "Read from the backup region's storage alone, so it answers with the primary region down. Unverified points are copies in progress or failed; they are never used for recovery.",
   tags: ['Restore points'],
   auth: { role: 'DR.Reader' },
   params: devicePathParams,
   query: noQuery,
-  responses: { 200: { description: 'The restore points', schema: z.object({ items: z.array(restorePointResource) }) } },
+  responses: {
+    200: { description: 'The restore points', schema: z.object({ items: z.array(restorePointResource) }) },
+  },
   handler: async ({ params }) => {
     const { restorePoints, clock } = services();
     const now = clock.now().getTime();
@@ -40,11 +43,15 @@ defineHttp({
   method: 'POST',
   route: 'tenants/{tenantId}/devices/{deviceId}/restore-points',
   summary: 'Take a manual restore point of a device now',
-  description: 'Accepted at once; the point appears in the list when copied and verified. The latest manual point is kept until the next replaces it.',
+  description:
+    'Accepted at once; the point appears in the list when copied and verified. The latest manual point is kept until the next replaces it.',
   tags: ['Restore points'],
   auth: { role: 'DR.Operator' },
   params: devicePathParams,
   query: noQuery,
-  responses: { 202: { description: 'Queued', schema: z.object({ name: z.string(), takenAt: z.iso.datetime() }) } },
-  handler: async ({ params }) => json(202, await services().restorePoints.requestManual(params.tenantId, params.deviceId)),
+  responses: {
+    202: { description: 'Queued', schema: z.object({ name: z.string(), takenAt: z.iso.datetime() }) },
+  },
+  handler: async ({ params }) =>
+    json(202, await services().restorePoints.requestManual(params.tenantId, params.deviceId)),
 });

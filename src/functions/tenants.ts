@@ -28,7 +28,8 @@ defineHttp({
   method: 'PUT',
   route: 'tenants/{tenantId}',
   summary: 'Create a tenant or replace its settings',
-  description: 'Send `If-Match` with the ETag you read to refuse the update if someone else changed the tenant since.',
+  description:
+    'Send `If-Match` with the ETag you read to refuse the update if someone else changed the tenant since.',
   tags: ['Tenants'],
   auth: { role: 'DR.Admin' },
   params: tenantPathParams,

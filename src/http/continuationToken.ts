@@ -9,7 +9,11 @@ export function decodeContinuationToken(token: string | undefined): string | und
   if (token === undefined) return undefined;
   const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
   if (!decoded.startsWith('{') && !decoded.startsWith('[') && !decoded.startsWith('+')) {
-    throw new RuleViolationError('invalid-continuation-token', 'is not a continuation token this API returned', 'query.continuationToken');
+    throw new RuleViolationError(
+      'invalid-continuation-token',
+      'is not a continuation token this API returned',
+      'query.continuationToken',
+    );
   }
   return decoded;
 }

@@ -4,7 +4,14 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, DomainError, NotFoundError, RuleViolationError, UnavailableError, ensureErrorType } from '../domain/errors';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  RuleViolationError,
+  UnavailableError,
+  ensureErrorType,
+} from '../domain/errors';
 import { satisfiesRole } from '../domain/roles';
 import type { TokenVerifier } from './auth/tokenVerifier';
 import { parseRequest } from './parseRequest';
@@ -30,11 +37,16 @@ export function createHttpHandler<P, Q, B>(
     return withCorrelation(response, correlationId);
   };
 
-  async function run(request: HttpRequest, context: InvocationContext, correlationId: string): Promise<HttpResponseInit> {
+  async function run(
+    request: HttpRequest,
+    context: InvocationContext,
+    correlationId: string,
+  ): Promise<HttpResponseInit> {
     let principal;
     if (spec.auth !== 'anonymous') {
       const verified = await getVerifier().verify(request.headers.get('authorization'));
-      if ('unavailable' in verified) return problem(503, 'auth-unavailable', verified.unavailable, { headers: { 'retry-after': '30' } });
+      if ('unavailable' in verified)
+        return problem(503, 'auth-unavailable', verified.unavailable, { headers: { 'retry-after': '30' } });
       if ('rejected' in verified) return unauthorized(verified.rejected, verified.tokenPresent);
       principal = verified.principal;
       // Another tenant's resources answer exactly as missing ones do, so their existence never leaks.
@@ -48,19 +60,32 @@ export function createHttpHandler<P, Q, B>(
 
     const parsed = await parseRequest(request, spec);
     if ('response' in parsed) return parsed.response;
-    return await spec.handler({ ...parsed.value, principal, headers: request.headers, correlationId, context });
+    return await spec.handler({
+      ...parsed.value,
+      principal,
+      headers: request.headers,
+      correlationId,
+      context,
+    });
   }
 }
 
 function errorResponse(err: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {
   if (err instanceof NotFoundError) return notFound(err.message);
-  if (err instanceof RuleViolationError) return problem(400, err.code, err.message, { errors: [{ field: err.field, reason: err.message }] });
-  if (err instanceof UnavailableError) return problem(503, err.code, err.message, { headers: { 'retry-after': '30' } });
-  if (err instanceof ConflictError) return problem(err.code === 'precondition-failed' ? 412 : 409, err.code, err.message);
+  if (err instanceof RuleViolationError)
+    return problem(400, err.code, err.message, { errors: [{ field: err.field, reason: err.message }] });
+  if (err instanceof UnavailableError)
+    return problem(503, err.code, err.message, { headers: { 'retry-after': '30' } });
+  if (err instanceof ConflictError)
+    return problem(err.code === 'precondition-failed' ? 412 : 409, err.code, err.message);
   if (err instanceof DomainError) return problem(400, err.code, err.message);
   const error = ensureErrorType(err);
   context.error(`Unhandled error (correlation id ${correlationId}): ${error.stack ?? error.message}`);
-  return problem(500, 'internal-error', `An unexpected error occurred. Quote correlation id ${correlationId} when reporting it.`);
+  return problem(
+    500,
+    'internal-error',
+    `An unexpected error occurred. Quote correlation id ${correlationId} when reporting it.`,
+  );
 }
 
 /** Callers may pass their own correlation id; anything odd is replaced so it cannot inject into logs. */

@@ -17,7 +17,10 @@ const errorResponses: Record<number, string> = {
   500: 'Unexpected error; quote the correlation id',
 };
 
-export function buildOpenApi(specs: readonly HttpRouteSpec<never, never, never>[], version: string): JsonObject {
+export function buildOpenApi(
+  specs: readonly HttpRouteSpec<never, never, never>[],
+  version: string,
+): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const spec of [...specs].sort((a, b) => a.route.localeCompare(b.route))) {
     const path = `/api/${spec.route.replace(/\{([A-Za-z0-9_]+)[^}]*\}/g, '{$1}')}`;
@@ -67,7 +70,10 @@ function operation(spec: HttpRouteSpec<never, never, never>): JsonObject {
   if (spec.tags) op['tags'] = spec.tags;
   if (spec.auth !== 'anonymous') op['x-required-role'] = spec.auth.role;
   if (spec.body) {
-    op['requestBody'] = { required: true, content: { 'application/json': { schema: schemaOf(spec.body, 'input') } } };
+    op['requestBody'] = {
+      required: true,
+      content: { 'application/json': { schema: schemaOf(spec.body, 'input') } },
+    };
   }
   return op;
 }

@@ -37,12 +37,22 @@ export async function parseRequest<P, Q, B>(
     body = validate('body', schemas.body, raw.value, errors);
   }
   if (errors.length > 0) {
-    return { response: badRequest(`The request is invalid: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`, errors) };
+    return {
+      response: badRequest(
+        `The request is invalid: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`,
+        errors,
+      ),
+    };
   }
   return { value: { params: params as P, query: query as Q, body: body as B } };
 }
 
-function validate<T>(where: string, schema: z.ZodType<T> | undefined, input: unknown, errors: FieldError[]): T | undefined {
+function validate<T>(
+  where: string,
+  schema: z.ZodType<T> | undefined,
+  input: unknown,
+  errors: FieldError[],
+): T | undefined {
   if (!schema) return undefined;
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -72,23 +82,39 @@ async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<Par
   if (declared > maxBytes) return { response: tooLarge(maxBytes) };
   const contentType = request.headers.get('content-type');
   if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
-    return { response: problem(415, 'unsupported-media-type', `Content-Type must be application/json, not ${contentType}`) };
+    return {
+      response: problem(
+        415,
+        'unsupported-media-type',
+        `Content-Type must be application/json, not ${contentType}`,
+      ),
+    };
   }
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) return { response: tooLarge(maxBytes) };
   if (bytes.byteLength === 0) {
-    return { response: badRequest('The request body is required', [{ field: 'body', reason: 'is required' }]) };
+    return {
+      response: badRequest('The request body is required', [{ field: 'body', reason: 'is required' }]),
+    };
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { response: badRequest('The request body is not valid UTF-8', [{ field: 'body', reason: 'is not valid UTF-8' }]) };
+    return {
+      response: badRequest('The request body is not valid UTF-8', [
+        { field: 'body', reason: 'is not valid UTF-8' },
+      ]),
+    };
   }
   try {
     return { value: JSON.parse(text) as unknown };
   } catch {
-    return { response: badRequest('The request body is not valid JSON', [{ field: 'body', reason: 'is not valid JSON' }]) };
+    return {
+      response: badRequest('The request body is not valid JSON', [
+        { field: 'body', reason: 'is not valid JSON' },
+      ]),
+    };
   }
 }
 

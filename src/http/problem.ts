@@ -43,7 +43,12 @@ export interface ProblemOptions {
   headers?: Record<string, string>;
 }
 
-export function problem(status: number, code: string, detail: string, options: ProblemOptions = {}): HttpResponseInit {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  options: ProblemOptions = {},
+): HttpResponseInit {
   const body: Problem = {
     type: `urn:cloudpc-dr:problem:${code}`,
     title: titles[status] ?? 'Error',

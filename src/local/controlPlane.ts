@@ -3,7 +3,12 @@
  * host, the queue host and the orchestration driver, all with the handlers the Functions host runs.
  */
 import { getConfig } from '../config';
-import { registeredFunctions, type HttpFunction, type QueueFunction, type TimerFunction } from '../functions/registry';
+import {
+  registeredFunctions,
+  type HttpFunction,
+  type QueueFunction,
+  type TimerFunction,
+} from '../functions/registry';
 import { startOrchestrationDriver, type OrchestrationDriver } from './durable/startOrchestrationDriver';
 import { startHttpHost, type LogHandler } from './httpHost';
 import { startQueueHost } from './queueHost';
@@ -24,14 +29,25 @@ export interface ControlPlaneOptions {
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const config = getConfig();
   if (config.workQueue.backend !== 'storage') {
-    throw new TypeError('The embedded runtime runs queue workers over storage queues: set WORK_QUEUE_BACKEND=storage');
+    throw new TypeError(
+      'The embedded runtime runs queue workers over storage queues: set WORK_QUEUE_BACKEND=storage',
+    );
   }
   const functions = registeredFunctions();
   const of = <K extends string>(kind: K) => functions.filter((f) => f.kind === kind);
   const { log } = options;
 
-  const orchestrations = await startOrchestrationDriver({ connection: config.workQueue.connection, taskHub: config.taskHub, functions, log });
-  const queues = await startQueueHost({ connection: config.workQueue.connection, functions: of('queue') as QueueFunction[], log });
+  const orchestrations = await startOrchestrationDriver({
+    connection: config.workQueue.connection,
+    taskHub: config.taskHub,
+    functions,
+    log,
+  });
+  const queues = await startQueueHost({
+    connection: config.workQueue.connection,
+    functions: of('queue') as QueueFunction[],
+    log,
+  });
   const timers = startTimerHost(of('timer') as TimerFunction[], { log });
   const http = await startHttpHost(of('http') as HttpFunction[], { port: options.httpPort, log });
 

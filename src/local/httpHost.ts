@@ -32,7 +32,10 @@ export interface HttpHostOptions {
   log?: LogHandler;
 }
 
-export async function startHttpHost(functions: readonly HttpFunction[], options: HttpHostOptions): Promise<HttpHost> {
+export async function startHttpHost(
+  functions: readonly HttpFunction[],
+  options: HttpHostOptions,
+): Promise<HttpHost> {
   const routes = compileRoutes(functions);
   const log = options.log ?? (() => undefined);
   const server = createServer((req, res) => {
@@ -81,7 +84,12 @@ function compileRoutes(functions: readonly HttpFunction[]): CompiledRoute[] {
     .sort((a, b) => b.literalSegments - a.literalSegments);
 }
 
-async function handle(routes: CompiledRoute[], req: IncomingMessage, res: ServerResponse, log: LogHandler): Promise<void> {
+async function handle(
+  routes: CompiledRoute[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: LogHandler,
+): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const method = (req.method ?? 'GET').toUpperCase();
   const matching = routes
@@ -101,7 +109,10 @@ async function handle(routes: CompiledRoute[], req: IncomingMessage, res: Server
 
   const body = await readBody(req, HttpLimits.absoluteMaxBodyBytes);
   if (body === 'too-large') {
-    await send(res, problem(413, 'body-too-large', `The request body exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes`));
+    await send(
+      res,
+      problem(413, 'body-too-large', `The request body exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes`),
+    );
     req.destroy();
     return;
   }
@@ -115,7 +126,10 @@ async function handle(routes: CompiledRoute[], req: IncomingMessage, res: Server
     }
   });
   if (badParam) {
-    await send(res, problem(400, 'validation-failed', `Path parameter ${badParam} is not valid percent-encoding`));
+    await send(
+      res,
+      problem(400, 'validation-failed', `Path parameter ${badParam} is not valid percent-encoding`),
+    );
     return;
   }
 

@@ -12,7 +12,13 @@ export interface LocalPorts {
   cosmos: number;
 }
 
-export const defaultLocalPorts: LocalPorts = { http: 7071, blob: 10000, queue: 10001, table: 10002, cosmos: 8081 };
+export const defaultLocalPorts: LocalPorts = {
+  http: 7071,
+  blob: 10000,
+  queue: 10001,
+  table: 10002,
+  cosmos: 8081,
+};
 
 export interface StorageAccount {
   name: string;
@@ -30,16 +36,27 @@ export const LocalRegions = { primary: 'westeurope', backup: 'northeurope' } as 
 
 /** Emulator-only keys, public by design: they open nothing outside this machine. */
 export const regionAccounts: Record<string, StorageAccount> = {
-  [LocalRegions.primary]: { name: 'drwesteurope', key: Buffer.from('local-westeurope-emulator-key').toString('base64') },
-  [LocalRegions.backup]: { name: 'drnortheurope', key: Buffer.from('local-northeurope-emulator-key').toString('base64') },
+  [LocalRegions.primary]: {
+    name: 'drwesteurope',
+    key: Buffer.from('local-westeurope-emulator-key').toString('base64'),
+  },
+  [LocalRegions.backup]: {
+    name: 'drnortheurope',
+    key: Buffer.from('local-northeurope-emulator-key').toString('base64'),
+  },
 };
 
 /** The Cosmos emulator accepts any well-formed key; this is the one its docs use. */
-export const cosmosEmulatorKey = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+export const cosmosEmulatorKey =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
 
 export const localAudience = 'api://cloudpc-dr-local';
 
-export function azuriteConnectionString(account: StorageAccount, ports: LocalPorts, host = '127.0.0.1'): string {
+export function azuriteConnectionString(
+  account: StorageAccount,
+  ports: LocalPorts,
+  host = '127.0.0.1',
+): string {
   return [
     'DefaultEndpointsProtocol=http',
     `AccountName=${account.name}`,
@@ -55,10 +72,16 @@ export function azuriteAccountsVariable(): string {
   return [developmentAccount, ...Object.values(regionAccounts)].map((a) => `${a.name}:${a.key}`).join(';');
 }
 
-export function localSettings(ports: LocalPorts = defaultLocalPorts, dataDir = '.data'): Record<string, string> {
+export function localSettings(
+  ports: LocalPorts = defaultLocalPorts,
+  dataDir = '.data',
+): Record<string, string> {
   const api = `http://localhost:${ports.http}/api`;
   const regionStorage = Object.fromEntries(
-    Object.entries(regionAccounts).map(([region, account]) => [region, azuriteConnectionString(account, ports)]),
+    Object.entries(regionAccounts).map(([region, account]) => [
+      region,
+      azuriteConnectionString(account, ports),
+    ]),
   );
   return {
     [SettingNames.region]: LocalRegions.primary,

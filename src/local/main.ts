@@ -81,14 +81,18 @@ async function main(): Promise<void> {
     if (!emulatorsOnly) await superviseControlPlane(state, settings);
   } catch (err) {
     const error = ensureErrorType(err);
-    console.error(`[npm start] ${error instanceof StartError ? error.message : (error.stack ?? error.message)}`);
+    console.error(
+      `[npm start] ${error instanceof StartError ? error.message : (error.stack ?? error.message)}`,
+    );
     await shutdown(1);
     return;
   }
 
   const api = `http://localhost:${ports.http}/api`;
   if (emulatorsOnly) {
-    say(`ready: Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}) and Cosmos DB (${ports.cosmos}); Ctrl-C stops them`);
+    say(
+      `ready: Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}) and Cosmos DB (${ports.cosmos}); Ctrl-C stops them`,
+    );
     return;
   }
   console.log(
@@ -125,7 +129,11 @@ async function superviseControlPlane(state: Supervised, settings: Record<string,
       });
       child.once('exit', (code, signal) => {
         if (!ready) {
-          rejectReady(new StartError(`The control plane stopped during start-up (${signal ?? `exit code ${code}`}); see its message above`));
+          rejectReady(
+            new StartError(
+              `The control plane stopped during start-up (${signal ?? `exit code ${code}`}); see its message above`,
+            ),
+          );
         } else if (!state.stopping) {
           say(`the control plane exited (${signal ?? `exit code ${code}`}); starting it again`);
           setTimeout(() => {
@@ -151,7 +159,9 @@ function startCosmosProcess(port: number, file: string): Promise<ChildProcess> {
       say(`Cosmos DB emulator ready; ${message.imported ?? 0} items loaded from ${file}`);
       resolveReady(child);
     });
-    child.once('exit', (code) => rejectReady(new StartError(`The Cosmos DB emulator exited during start-up (code ${code})`)));
+    child.once('exit', (code) =>
+      rejectReady(new StartError(`The Cosmos DB emulator exited during start-up (code ${code})`)),
+    );
   });
 }
 
@@ -160,7 +170,8 @@ function readPorts(env: NodeJS.ProcessEnv): LocalPorts {
     const raw = env[name];
     if (!raw) return fallback;
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StartError(`${name}: "${raw}" is not a port number (1-65535)`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new StartError(`${name}: "${raw}" is not a port number (1-65535)`);
     return port;
   };
   return {
@@ -188,7 +199,9 @@ function ensurePortFree(port: number, what: string, setting: string): Promise<vo
         new StartError(
           err.code === 'EADDRINUSE'
             ? `Port ${port} (${what}) is in use. Set ${setting} to another port` +
-                (setting === LocalSettingNames.httpPort ? '.' : `, or ${LocalSettingNames.emulators}=attach to use what is running there.`)
+                (setting === LocalSettingNames.httpPort
+                  ? '.'
+                  : `, or ${LocalSettingNames.emulators}=attach to use what is running there.`)
             : `Port ${port} (${what}) cannot be opened: ${err.message}`,
         ),
       ),
@@ -199,6 +212,8 @@ function ensurePortFree(port: number, what: string, setting: string): Promise<vo
 
 main().catch((err: unknown) => {
   const error = ensureErrorType(err);
-  console.error(`[npm start] ${error instanceof StartError ? error.message : (error.stack ?? error.message)}`);
+  console.error(
+    `[npm start] ${error instanceof StartError ? error.message : (error.stack ?? error.message)}`,
+  );
   process.exit(1);
 });

@@ -49,13 +49,21 @@ export function startTimerHost(
         logHandler: (level, ...args) => log(level, fn.name, args.map(String).join(' ')),
       });
       const run = fn.handler(timer, context).catch((err) => {
-        log('error', fn.name, `Timer run failed; the next tick runs it again: ${ensureErrorType(err).message}`);
+        log(
+          'error',
+          fn.name,
+          `Timer run failed; the next tick runs it again: ${ensureErrorType(err).message}`,
+        );
       });
       running.add(run);
       await run;
       running.delete(run);
     });
-    log('information', fn.name, `Timer scheduled "${schedule}"; next run ${job.nextRun()?.toISOString() ?? 'never'}`);
+    log(
+      'information',
+      fn.name,
+      `Timer scheduled "${schedule}"; next run ${job.nextRun()?.toISOString() ?? 'never'}`,
+    );
     return job;
   });
   return {

@@ -66,7 +66,12 @@ export interface DeviceStore {
    * Copies a policy's settings onto each of its devices. With `rescheduleFrom`, each device's next
    * restore point moves to its first slot of the new RPO after that time. Returns how many were updated.
    */
-  applyProtection(tenantId: string, policyId: string, protection: DeviceProtection, rescheduleFrom?: Date): Promise<number>;
+  applyProtection(
+    tenantId: string,
+    policyId: string,
+    protection: DeviceProtection,
+    rescheduleFrom?: Date,
+  ): Promise<number>;
   countByPolicy(tenantId: string, policyId: string, primaryRegion?: string): Promise<number>;
   /** Gives free licences to unlicensed devices, oldest first, until `licences` are taken. Returns how many. */
   licenseWaiting(tenantId: string, licences: number): Promise<number>;

@@ -1,5 +1,6 @@
 /** Starts and inspects orchestrations: Durable Functions in Azure, the in-process driver locally. */
-export type OrchestrationRuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated';
+export type OrchestrationRuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated';
 
 export interface OrchestrationStatus {
   instanceId: string;

@@ -72,9 +72,20 @@ describe('npm run bench (smoke run, N = 200)', () => {
 
   it('counts the requests of the cycle and of the floor per device, and the floor issues the storage calls the cycle does', () => {
     const { requests } = outcome.report.sizes[0]!.runs[0]!.details;
-    for (const kind of ['blob:snapshot', 'blob:copy', 'blob:download', 'blob:page-ranges', 'blob:set-metadata', 'queue:send', 'queue:delete']) {
+    for (const kind of [
+      'blob:snapshot',
+      'blob:copy',
+      'blob:download',
+      'blob:page-ranges',
+      'blob:set-metadata',
+      'queue:send',
+      'queue:delete',
+    ]) {
       expect(requests.cycle.perDeviceByKind[kind], kind).toBeGreaterThan(0);
-      expect(requests.floor.perDeviceByKind[kind], kind).toBeCloseTo(requests.cycle.perDeviceByKind[kind]!, 1);
+      expect(requests.floor.perDeviceByKind[kind], kind).toBeCloseTo(
+        requests.cycle.perDeviceByKind[kind]!,
+        1,
+      );
     }
     expect(requests.cycle.perDevice.cosmos).toBeGreaterThan(0);
     expect(requests.floor.perDevice.cosmos).toBe(0);
@@ -84,12 +95,25 @@ describe('npm run bench (smoke run, N = 200)', () => {
 
   it('writes <timestamp>.json with the machine, the commit and every figure, and latest.md with the table', async () => {
     const files = (await readdir(resultsDir)).sort();
-    expect(files).toEqual(['latest.md', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.json$/)].sort());
-    expect(outcome.jsonFile).toBe(join(resultsDir, files.find((f) => f.endsWith('.json'))!));
+    expect(files).toEqual(
+      ['latest.md', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.json$/)].sort(),
+    );
+    expect(outcome.jsonFile).toBe(
+      join(
+        resultsDir,
+        files.find((f) => f.endsWith('.json'))!,
+      ),
+    );
 
     const written = JSON.parse(await readFile(outcome.jsonFile, 'utf8')) as BenchmarkReport;
     expect(written).toEqual(JSON.parse(JSON.stringify(outcome.report)));
-    expect(written.machine).toMatchObject({ cpus: expect.any(Number), model: expect.any(String), memoryBytes: expect.any(Number), node: process.version, os: expect.any(String) });
+    expect(written.machine).toMatchObject({
+      cpus: expect.any(Number),
+      model: expect.any(String),
+      memoryBytes: expect.any(Number),
+      node: process.version,
+      os: expect.any(String),
+    });
     expect(written.commit.sha).toMatch(/^[0-9a-f]{40}$|^unknown$/);
     expect(typeof written.commit.dirty).toBe('boolean');
     expect(written.settings).toMatchObject({ concurrency: 16, diskBytes: 64 * 1024 });

@@ -32,13 +32,21 @@ describe('histogramKey', () => {
   it('puts a point in its minute bucket, up to and including oldAfterMs', () => {
     const at = new Date(nowMs - 90_500);
     expect(histogramKey({ licensed: true, lastVerifiedAt: at }, now)).toBe(keyAt(at.getTime()));
-    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - oldAfterMs) }, now)).toBe(keyAt(nowMs - oldAfterMs));
-    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - oldAfterMs - 1) }, now)).toBe('old');
+    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - oldAfterMs) }, now)).toBe(
+      keyAt(nowMs - oldAfterMs),
+    );
+    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - oldAfterMs - 1) }, now)).toBe(
+      'old',
+    );
   });
 
   it('uses floor(ms / bucketMs) for the minute', () => {
-    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs + 59_999) }, now)).toBe(`m${nowMs / bucketMs}`);
-    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - 1) }, now)).toBe(`m${nowMs / bucketMs - 1}`);
+    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs + 59_999) }, now)).toBe(
+      `m${nowMs / bucketMs}`,
+    );
+    expect(histogramKey({ licensed: true, lastVerifiedAt: new Date(nowMs - 1) }, now)).toBe(
+      `m${nowMs / bucketMs - 1}`,
+    );
   });
 
   it('keeps oldAfterMs beyond twice the largest RPO', () => {
@@ -51,7 +59,8 @@ describe('bucketStartMs', () => {
   it('reads canonical minute keys only', () => {
     expect(bucketStartMs('m0')).toBe(0);
     expect(bucketStartMs('m29000000')).toBe(29_000_000 * bucketMs);
-    for (const key of ['old', 'never', 'unlicensed', 'm', 'm01', 'm1.5', 'mx', 'm-0', ' m1']) expect(bucketStartMs(key)).toBeUndefined();
+    for (const key of ['old', 'never', 'unlicensed', 'm', 'm01', 'm1.5', 'mx', 'm-0', ' m1'])
+      expect(bucketStartMs(key)).toBeUndefined();
   });
 });
 
@@ -63,7 +72,12 @@ describe('countStatuses', () => {
   });
 
   it('classifies the fixed keys', () => {
-    expect(countStatuses({ unlicensed: 3, never: 5, old: 7 }, policy, now)).toEqual({ ...zero, unlicensed: 3, 'not-yet-protected': 5, breached: 7 });
+    expect(countStatuses({ unlicensed: 3, never: 5, old: 7 }, policy, now)).toEqual({
+      ...zero,
+      unlicensed: 3,
+      'not-yet-protected': 5,
+      breached: 7,
+    });
   });
 
   it('measures a minute bucket from its start, with the RPO boundaries inclusive', () => {
@@ -75,9 +89,19 @@ describe('countStatuses', () => {
       [keyAt(nowMs - 2 * rpo)]: 8, // exactly two RPOs: at risk
       [keyAt(nowMs - 2 * rpo - bucketMs)]: 16, // a minute past: breached
     };
-    expect(countStatuses(buckets, policy, now)).toEqual({ ...zero, protected: 3, 'at-risk': 12, breached: 16 });
+    expect(countStatuses(buckets, policy, now)).toEqual({
+      ...zero,
+      protected: 3,
+      'at-risk': 12,
+      breached: 16,
+    });
     // A millisecond later each boundary bucket's start is past its limit.
-    expect(countStatuses(buckets, policy, new Date(nowMs + 1))).toEqual({ ...zero, protected: 1, 'at-risk': 6, breached: 24 });
+    expect(countStatuses(buckets, policy, new Date(nowMs + 1))).toEqual({
+      ...zero,
+      protected: 1,
+      'at-risk': 6,
+      breached: 24,
+    });
   });
 
   it('agrees with complianceStatus to within the bucket width, erring early', () => {
@@ -88,14 +112,24 @@ describe('countStatuses', () => {
       const key = histogramKey({ licensed: true, lastVerifiedAt }, now);
       const counts = countStatuses({ [key]: 1 }, policy, now);
       const fromHistogram = Object.entries(counts).find(([, n]) => n === 1)?.[0];
-      const early = complianceStatus({ licensed: true, enabled: true, lastVerifiedAt: new Date(nowMs - ageMs - bucketMs), rpoMs: rpo, now });
+      const early = complianceStatus({
+        licensed: true,
+        enabled: true,
+        lastVerifiedAt: new Date(nowMs - ageMs - bucketMs),
+        rpoMs: rpo,
+        now,
+      });
       expect([exact, early]).toContain(fromHistogram);
     }
   });
 
   it('counts every licensed device as disabled under a disabled policy', () => {
     const buckets = { unlicensed: 2, never: 3, old: 4, [keyAt(nowMs)]: 5, [keyAt(nowMs - 5 * hour)]: 6 };
-    expect(countStatuses(buckets, { ...policy, enabled: false }, now)).toEqual({ ...zero, unlicensed: 2, disabled: 18 });
+    expect(countStatuses(buckets, { ...policy, enabled: false }, now)).toEqual({
+      ...zero,
+      unlicensed: 2,
+      disabled: 18,
+    });
   });
 
   it('sums negative shard counts before classifying', () => {
@@ -107,7 +141,13 @@ describe('countStatuses', () => {
     const shardC = { old: 2 };
     const merged = mergeBuckets([shardA, shardB, shardC]);
     expect(merged).toEqual({ [stale]: 1, [fresh]: 2, never: 1, old: 1 });
-    expect(countStatuses(merged, policy, now)).toEqual({ ...zero, protected: 2, 'at-risk': 1, 'not-yet-protected': 1, breached: 1 });
+    expect(countStatuses(merged, policy, now)).toEqual({
+      ...zero,
+      protected: 2,
+      'at-risk': 1,
+      'not-yet-protected': 1,
+      breached: 1,
+    });
     // A single shard's negative key cancels within its status before anything is reported.
     expect(countStatuses({ [fresh]: -1, [keyAt(nowMs)]: 1 }, policy, now)).toEqual(zero);
   });
@@ -155,7 +195,11 @@ describe('compactableKeys', () => {
       unlicensed: 1,
       [keyAt(edge - 2 * bucketMs)]: 0,
     };
-    expect(compactableKeys(buckets, now)).toEqual([keyAt(edge - 3 * bucketMs), keyAt(edge - 2 * bucketMs), keyAt(edge - bucketMs)]);
+    expect(compactableKeys(buckets, now)).toEqual([
+      keyAt(edge - 3 * bucketMs),
+      keyAt(edge - 2 * bucketMs),
+      keyAt(edge - bucketMs),
+    ]);
     // One bucket later the edge bucket qualifies.
     expect(compactableKeys(buckets, new Date(nowMs + bucketMs))).toContain(keyAt(edge));
     expect(compactableKeys(buckets, new Date(nowMs + bucketMs - 1))).not.toContain(keyAt(edge));
@@ -168,7 +212,14 @@ describe('compactableKeys', () => {
 
 describe('oldestBucketStart', () => {
   it('is the start of the oldest minute bucket with a positive count', () => {
-    const buckets = { [keyAt(nowMs - 5 * hour)]: 0, [keyAt(nowMs - 4 * hour)]: -1, [keyAt(nowMs - 3 * hour)]: 2, [keyAt(nowMs)]: 1, old: 4, never: 3 };
+    const buckets = {
+      [keyAt(nowMs - 5 * hour)]: 0,
+      [keyAt(nowMs - 4 * hour)]: -1,
+      [keyAt(nowMs - 3 * hour)]: 2,
+      [keyAt(nowMs)]: 1,
+      old: 4,
+      never: 3,
+    };
     expect(oldestBucketStart(buckets)).toEqual(new Date(nowMs - 3 * hour));
   });
 

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMaxCopyBytes, planPageCopy, totalBytes, type ByteRange, type PageOperation } from '../../src/domain/diffPlanner';
+import {
+  defaultMaxCopyBytes,
+  planPageCopy,
+  totalBytes,
+  type ByteRange,
+  type PageOperation,
+} from '../../src/domain/diffPlanner';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** `pages` pages from page `page`, as an inclusive byte range. */
-const pages = (page: number, count: number): ByteRange => ({ start: page * 512, end: (page + count) * 512 - 1 });
+const pages = (page: number, count: number): ByteRange => ({
+  start: page * 512,
+  end: (page + count) * 512 - 1,
+});
 const copy = (offset: number, count: number): PageOperation => ({ kind: 'copy', offset, count });
 const clear = (offset: number, count: number): PageOperation => ({ kind: 'clear', offset, count });
 
@@ -14,21 +23,32 @@ describe('planPageCopy', () => {
   });
 
   it('turns inclusive ranges into offset and count', () => {
-    expect(planPageCopy({ changed: [{ start: 0, end: 511 }], cleared: [{ start: 1024, end: 2047 }] })).toEqual([clear(1024, 1024), copy(0, 512)]);
+    expect(
+      planPageCopy({ changed: [{ start: 0, end: 511 }], cleared: [{ start: 1024, end: 2047 }] }),
+    ).toEqual([clear(1024, 1024), copy(0, 512)]);
   });
 
   it('merges adjacent ranges of each kind', () => {
-    const plan = planPageCopy({ changed: [pages(2, 2), pages(0, 2), pages(4, 1)], cleared: [pages(10, 1), pages(11, 3)] });
+    const plan = planPageCopy({
+      changed: [pages(2, 2), pages(0, 2), pages(4, 1)],
+      cleared: [pages(10, 1), pages(11, 3)],
+    });
     expect(plan).toEqual([clear(10 * 512, 4 * 512), copy(0, 5 * 512)]);
   });
 
   it('merges overlapping and contained ranges', () => {
-    const plan = planPageCopy({ changed: [pages(0, 4), pages(2, 4), pages(1, 1), pages(20, 2)], cleared: [] });
+    const plan = planPageCopy({
+      changed: [pages(0, 4), pages(2, 4), pages(1, 1), pages(20, 2)],
+      cleared: [],
+    });
     expect(plan).toEqual([copy(0, 6 * 512), copy(20 * 512, 2 * 512)]);
   });
 
   it('keeps ranges separated by a gap apart', () => {
-    expect(planPageCopy({ changed: [pages(0, 1), pages(2, 1)], cleared: [] })).toEqual([copy(0, 512), copy(1024, 512)]);
+    expect(planPageCopy({ changed: [pages(0, 1), pages(2, 1)], cleared: [] })).toEqual([
+      copy(0, 512),
+      copy(1024, 512),
+    ]);
   });
 
   it('splits a copy larger than one request exactly at the limit', () => {
@@ -38,7 +58,9 @@ describe('planPageCopy', () => {
       copy(12 * MiB, 4 * MiB),
       copy(16 * MiB, 2 * MiB + 1024),
     ]);
-    expect(planPageCopy({ changed: [{ start: 0, end: defaultMaxCopyBytes - 1 }], cleared: [] })).toEqual([copy(0, defaultMaxCopyBytes)]);
+    expect(planPageCopy({ changed: [{ start: 0, end: defaultMaxCopyBytes - 1 }], cleared: [] })).toEqual([
+      copy(0, defaultMaxCopyBytes),
+    ]);
     expect(planPageCopy({ changed: [{ start: 0, end: defaultMaxCopyBytes + 511 }], cleared: [] })).toEqual([
       copy(0, defaultMaxCopyBytes),
       copy(defaultMaxCopyBytes, 512),
@@ -51,7 +73,9 @@ describe('planPageCopy', () => {
   });
 
   it('does not split clears', () => {
-    expect(planPageCopy({ changed: [], cleared: [{ start: 0, end: 64 * MiB - 1 }] })).toEqual([clear(0, 64 * MiB)]);
+    expect(planPageCopy({ changed: [], cleared: [{ start: 0, end: 64 * MiB - 1 }] })).toEqual([
+      clear(0, 64 * MiB),
+    ]);
   });
 
   it('lets changed win over cleared where they overlap', () => {
@@ -61,12 +85,22 @@ describe('planPageCopy', () => {
   });
 
   it('drops a clear wholly inside changed ranges', () => {
-    expect(planPageCopy({ changed: [pages(0, 3), pages(3, 3)], cleared: [pages(1, 4)] })).toEqual([copy(0, 6 * 512)]);
+    expect(planPageCopy({ changed: [pages(0, 3), pages(3, 3)], cleared: [pages(1, 4)] })).toEqual([
+      copy(0, 6 * 512),
+    ]);
   });
 
   it('subtracts changed ranges spanning several clears', () => {
-    const plan = planPageCopy({ changed: [pages(3, 10)], cleared: [pages(0, 4), pages(6, 2), pages(12, 4), pages(20, 1)] });
-    expect(plan).toEqual([clear(0, 3 * 512), clear(13 * 512, 3 * 512), clear(20 * 512, 512), copy(3 * 512, 10 * 512)]);
+    const plan = planPageCopy({
+      changed: [pages(3, 10)],
+      cleared: [pages(0, 4), pages(6, 2), pages(12, 4), pages(20, 1)],
+    });
+    expect(plan).toEqual([
+      clear(0, 3 * 512),
+      clear(13 * 512, 3 * 512),
+      clear(20 * 512, 512),
+      copy(3 * 512, 10 * 512),
+    ]);
   });
 
   it.each([
@@ -82,7 +116,9 @@ describe('planPageCopy', () => {
   });
 
   it('names the bad range in the error', () => {
-    expect(() => planPageCopy({ changed: [pages(0, 1)], cleared: [{ start: 512, end: 1000 }] })).toThrow(/cleared range \{ start: 512, end: 1000 \}/);
+    expect(() => planPageCopy({ changed: [pages(0, 1)], cleared: [{ start: 512, end: 1000 }] })).toThrow(
+      /cleared range \{ start: 512, end: 1000 \}/,
+    );
   });
 
   it.each([0, -512, 1000, 512.5, Number.NaN])('rejects maxCopyBytes %s', (maxCopyBytes) => {
@@ -106,7 +142,9 @@ describe('planPageCopy', () => {
     const changedPages = new Set(changed.map((r) => r.start / 512));
     const expectedCleared = cleared.map((r) => r.start / 512).filter((p) => !changedPages.has(p));
     const pagesOf = (kind: PageOperation['kind']): number[] =>
-      plan.filter((op) => op.kind === kind).flatMap((op) => Array.from({ length: op.count / 512 }, (_, i) => op.offset / 512 + i));
+      plan
+        .filter((op) => op.kind === kind)
+        .flatMap((op) => Array.from({ length: op.count / 512 }, (_, i) => op.offset / 512 + i));
 
     expect(pagesOf('copy')).toEqual([...changedPages].sort((a, b) => a - b));
     expect(pagesOf('clear')).toEqual(expectedCleared);
@@ -119,7 +157,9 @@ describe('planPageCopy', () => {
       const ops = plan.filter((op) => op.kind === kind);
       for (let i = 1; i < ops.length; i++) {
         // sorted, and no two touching (they would have been merged)
-        expect(ops[i]!.offset).toBeGreaterThan(ops[i - 1]!.offset + ops[i - 1]!.count - (kind === 'copy' ? 1 : 0));
+        expect(ops[i]!.offset).toBeGreaterThan(
+          ops[i - 1]!.offset + ops[i - 1]!.count - (kind === 'copy' ? 1 : 0),
+        );
       }
     }
     for (const op of plan) if (op.kind === 'copy') expect(op.count).toBeLessThanOrEqual(maxCopyBytes);

@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { RestorePoint, RestorePointKind } from '../../src/domain/restorePoint';
-import { defaultRetention, isoWeekStartMs, pointsToPrune, type RetentionPolicy } from '../../src/domain/retention';
+import {
+  defaultRetention,
+  isoWeekStartMs,
+  pointsToPrune,
+  type RetentionPolicy,
+} from '../../src/domain/retention';
 
-function point(takenAt: string, kind: RestorePointKind = 'scheduled', verified = true, deviceId = 'dev-1'): RestorePoint {
-  return { deviceId, name: `${deviceId}/${takenAt}`, region: 'westeurope', takenAt, kind, verified, sizeBytes: 1024 };
+function point(
+  takenAt: string,
+  kind: RestorePointKind = 'scheduled',
+  verified = true,
+  deviceId = 'dev-1',
+): RestorePoint {
+  return {
+    deviceId,
+    name: `${deviceId}/${takenAt}`,
+    region: 'westeurope',
+    takenAt,
+    kind,
+    verified,
+    sizeBytes: 1024,
+  };
 }
 
 const times = (points: readonly RestorePoint[]): string[] => points.map((p) => p.takenAt).sort();
@@ -11,7 +29,8 @@ const times = (points: readonly RestorePoint[]): string[] => points.map((p) => p
 /** Hourly scheduled points from `from` (inclusive) to `to` (exclusive). */
 function hourly(from: string, to: string): RestorePoint[] {
   const points: RestorePoint[] = [];
-  for (let ms = Date.parse(from); ms < Date.parse(to); ms += 3_600_000) points.push(point(new Date(ms).toISOString()));
+  for (let ms = Date.parse(from); ms < Date.parse(to); ms += 3_600_000)
+    points.push(point(new Date(ms).toISOString()));
   return points;
 }
 
@@ -41,7 +60,10 @@ describe('pointsToPrune', () => {
     // March 2024: the 1st is a Friday, the 31st a Sunday.
     const scheduled = hourly('2024-03-01T00:00:00Z', '2024-04-01T00:00:00Z');
     const manual = [point('2024-03-05T12:30:00.000Z', 'manual'), point('2024-03-20T08:15:00.000Z', 'manual')];
-    const unverified = [point('2024-03-02T07:00:00.000Z', 'scheduled', false), point('2024-03-31T23:30:00.000Z', 'scheduled', false)];
+    const unverified = [
+      point('2024-03-02T07:00:00.000Z', 'scheduled', false),
+      point('2024-03-31T23:30:00.000Z', 'scheduled', false),
+    ];
     const all = shuffled([...scheduled, ...manual, ...unverified]);
 
     const kept = [
@@ -64,7 +86,10 @@ describe('pointsToPrune', () => {
   });
 
   it('returns the same order whatever the input order', () => {
-    const points = [...hourly('2024-03-01T00:00:00Z', '2024-03-03T00:00:00Z'), point('2024-03-01T05:30:00.000Z', 'manual')];
+    const points = [
+      ...hourly('2024-03-01T00:00:00Z', '2024-03-03T00:00:00Z'),
+      point('2024-03-01T05:30:00.000Z', 'manual'),
+    ];
     const a = pointsToPrune(points, defaultRetention);
     const b = pointsToPrune(shuffled(points), defaultRetention);
     const c = pointsToPrune([...points].reverse(), defaultRetention);
@@ -84,7 +109,11 @@ describe('pointsToPrune', () => {
       point('2024-02-19T00:00:00.000Z'),
     ];
     const pruned = pointsToPrune(points, { latest: 0, weekly: 3, keepLatestManual: false });
-    expect(times(pruned)).toEqual(['2024-01-02T10:00:00.000Z', '2024-01-03T10:00:00.000Z', '2024-02-19T00:00:00.000Z']);
+    expect(times(pruned)).toEqual([
+      '2024-01-02T10:00:00.000Z',
+      '2024-01-03T10:00:00.000Z',
+      '2024-02-19T00:00:00.000Z',
+    ]);
   });
 
   it('splits weeks at Monday 00:00 UTC', () => {
@@ -92,7 +121,11 @@ describe('pointsToPrune', () => {
     const sundayEarly = point('2024-03-10T01:00:00.000Z');
     const mondayFirst = point('2024-03-11T00:00:00.000Z');
     const mondayLater = point('2024-03-11T05:00:00.000Z');
-    const pruned = pointsToPrune([sundayLast, sundayEarly, mondayFirst, mondayLater], { latest: 0, weekly: 2, keepLatestManual: false });
+    const pruned = pointsToPrune([sundayLast, sundayEarly, mondayFirst, mondayLater], {
+      latest: 0,
+      weekly: 2,
+      keepLatestManual: false,
+    });
     expect(times(pruned)).toEqual([sundayEarly.takenAt, mondayFirst.takenAt]);
   });
 
@@ -101,7 +134,9 @@ describe('pointsToPrune', () => {
     const sundayUtc = point('2024-03-11T00:30:00+02:00');
     const monday = point('2024-03-11T09:00:00Z');
     expect(pointsToPrune([sundayUtc, monday], { latest: 0, weekly: 2, keepLatestManual: false })).toEqual([]);
-    expect(pointsToPrune([sundayUtc, monday], { latest: 0, weekly: 1, keepLatestManual: false })).toEqual([sundayUtc]);
+    expect(pointsToPrune([sundayUtc, monday], { latest: 0, weekly: 1, keepLatestManual: false })).toEqual([
+      sundayUtc,
+    ]);
   });
 
   it('keeps only the newest manual point: a manual point is kept until replaced', () => {
@@ -115,24 +150,37 @@ describe('pointsToPrune', () => {
   it('does not count manual points towards latest or weekly', () => {
     const scheduled = [point('2024-03-01T00:00:00.000Z'), point('2024-03-01T01:00:00.000Z')];
     const manual = point('2024-03-01T02:00:00.000Z', 'manual');
-    expect(pointsToPrune([...scheduled, manual], { latest: 1, weekly: 0, keepLatestManual: true })).toEqual([scheduled[0]]);
+    expect(pointsToPrune([...scheduled, manual], { latest: 1, weekly: 0, keepLatestManual: true })).toEqual([
+      scheduled[0],
+    ]);
   });
 
   it('prunes every manual point but the newest of all when keepLatestManual is off', () => {
     const olderManual = point('2024-03-01T09:00:00.000Z', 'manual');
     const scheduled = point('2024-03-02T09:00:00.000Z');
     const newestManual = point('2024-03-03T09:00:00.000Z', 'manual');
-    const pruned = pointsToPrune([olderManual, scheduled, newestManual], { latest: 1, weekly: 0, keepLatestManual: false });
+    const pruned = pointsToPrune([olderManual, scheduled, newestManual], {
+      latest: 1,
+      weekly: 0,
+      keepLatestManual: false,
+    });
     expect(pruned).toEqual([olderManual]);
   });
 
   it('never prunes unverified points', () => {
-    const unverified = hourly('2024-03-01T00:00:00Z', '2024-03-03T00:00:00Z').map((p) => ({ ...p, verified: false }));
+    const unverified = hourly('2024-03-01T00:00:00Z', '2024-03-03T00:00:00Z').map((p) => ({
+      ...p,
+      verified: false,
+    }));
     const verified = point('2024-03-04T00:00:00.000Z');
-    expect(pointsToPrune([...unverified, verified], { latest: 0, weekly: 0, keepLatestManual: false })).toEqual([]);
+    expect(
+      pointsToPrune([...unverified, verified], { latest: 0, weekly: 0, keepLatestManual: false }),
+    ).toEqual([]);
     // an unverified newer point does not displace the newest verified one
     const newerUnverified = point('2024-03-05T00:00:00.000Z', 'scheduled', false);
-    expect(pointsToPrune([verified, newerUnverified], { latest: 0, weekly: 0, keepLatestManual: false })).toEqual([]);
+    expect(
+      pointsToPrune([verified, newerUnverified], { latest: 0, weekly: 0, keepLatestManual: false }),
+    ).toEqual([]);
   });
 
   it('keeps the newest verified point even with latest 0 and weekly 0', () => {
@@ -147,7 +195,10 @@ describe('pointsToPrune', () => {
 
   it('judges each device on its own points', () => {
     const a = hourly('2024-03-01T00:00:00Z', '2024-03-01T03:00:00Z');
-    const b = [point('2024-02-01T00:00:00.000Z', 'scheduled', true, 'dev-2'), point('2024-02-01T01:00:00.000Z', 'scheduled', true, 'dev-2')];
+    const b = [
+      point('2024-02-01T00:00:00.000Z', 'scheduled', true, 'dev-2'),
+      point('2024-02-01T01:00:00.000Z', 'scheduled', true, 'dev-2'),
+    ];
     const pruned = pointsToPrune([...a, ...b], { latest: 1, weekly: 0, keepLatestManual: false });
     expect(pruned.map((p) => `${p.deviceId} ${p.takenAt}`).sort()).toEqual([
       'dev-1 2024-03-01T00:00:00.000Z',
@@ -165,9 +216,17 @@ describe('pointsToPrune', () => {
 
 describe('isoWeekStartMs', () => {
   it('is Monday 00:00 UTC of the week', () => {
-    expect(new Date(isoWeekStartMs(Date.parse('2024-03-31T23:59:59.999Z'))).toISOString()).toBe('2024-03-25T00:00:00.000Z');
-    expect(new Date(isoWeekStartMs(Date.parse('2024-03-25T00:00:00.000Z'))).toISOString()).toBe('2024-03-25T00:00:00.000Z');
-    expect(new Date(isoWeekStartMs(Date.parse('2024-03-24T23:59:59.999Z'))).toISOString()).toBe('2024-03-18T00:00:00.000Z');
-    expect(new Date(isoWeekStartMs(Date.parse('2025-01-01T12:00:00Z'))).toISOString()).toBe('2024-12-30T00:00:00.000Z');
+    expect(new Date(isoWeekStartMs(Date.parse('2024-03-31T23:59:59.999Z'))).toISOString()).toBe(
+      '2024-03-25T00:00:00.000Z',
+    );
+    expect(new Date(isoWeekStartMs(Date.parse('2024-03-25T00:00:00.000Z'))).toISOString()).toBe(
+      '2024-03-25T00:00:00.000Z',
+    );
+    expect(new Date(isoWeekStartMs(Date.parse('2024-03-24T23:59:59.999Z'))).toISOString()).toBe(
+      '2024-03-18T00:00:00.000Z',
+    );
+    expect(new Date(isoWeekStartMs(Date.parse('2025-01-01T12:00:00Z'))).toISOString()).toBe(
+      '2024-12-30T00:00:00.000Z',
+    );
   });
 });

@@ -104,7 +104,8 @@ describe('slotOffsetMs', () => {
   });
 
   it('refuses a window that is not a positive whole number of ms', () => {
-    for (const bad of [0, -hour, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => slotOffsetMs('d', bad)).toThrow(RangeError);
+    for (const bad of [0, -hour, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => slotOffsetMs('d', bad)).toThrow(RangeError);
   });
 });
 
@@ -147,7 +148,9 @@ describe('slotIndex / slotStart / nextSlotStart', () => {
       const start = slotStart(id, rpo, 123_456);
       expect(nextSlotStart(id, rpo, start)).toEqual(slotStart(id, rpo, 123_457));
       expect(nextSlotStart(id, rpo, new Date(start.getTime() - 1))).toEqual(start);
-      expect(nextSlotStart(id, rpo, new Date(start.getTime() + rpo - 1))).toEqual(slotStart(id, rpo, 123_457));
+      expect(nextSlotStart(id, rpo, new Date(start.getTime() + rpo - 1))).toEqual(
+        slotStart(id, rpo, 123_457),
+      );
       const at = new Date('2025-06-01T00:00:00Z');
       const next = nextSlotStart(id, rpo, at);
       expect(next.getTime()).toBeGreaterThan(at.getTime());
@@ -169,7 +172,9 @@ describe('complianceStatus', () => {
   const base = { licensed: true, enabled: true, rpoMs: rpo, now };
 
   it('applies the precedence unlicensed, disabled, not yet protected', () => {
-    expect(complianceStatus({ ...base, licensed: false, enabled: false, lastVerifiedAt: ago(10 * rpo) })).toBe('unlicensed');
+    expect(
+      complianceStatus({ ...base, licensed: false, enabled: false, lastVerifiedAt: ago(10 * rpo) }),
+    ).toBe('unlicensed');
     expect(complianceStatus({ ...base, licensed: false })).toBe('unlicensed');
     expect(complianceStatus({ ...base, enabled: false, lastVerifiedAt: ago(10 * rpo) })).toBe('disabled');
     expect(complianceStatus({ ...base, enabled: false })).toBe('disabled');

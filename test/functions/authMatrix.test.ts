@@ -19,7 +19,13 @@ const tenantId = randomUUID();
 const otherTenantId = randomUUID();
 
 const disk = { container: 'matrix-disks', blob: 'device-1.vhd' };
-const deviceBody = { upn: 'ada@contoso.test', primaryRegion: 'westeurope', disk, policyId: 'matrix-policy', priorityTier: 1 };
+const deviceBody = {
+  upn: 'ada@contoso.test',
+  primaryRegion: 'westeurope',
+  disk,
+  policyId: 'matrix-policy',
+  priorityTier: 1,
+};
 
 /** A valid body for each route that takes one, so a wrongly allowed request would change state. */
 const sampleBodies: Record<string, unknown> = {
@@ -56,8 +62,16 @@ describe('auth matrix', () => {
       const response = await call(`${env.baseUrl}/${path}`, { method: 'PUT', token, json });
       expect(response.status, response.text).toBeLessThan(300);
     };
-    await seed(`tenants/${tenantId}`, { name: 'Contoso', licences: 10, allowedBackupRegions: ['northeurope'] });
-    await seed(`tenants/${tenantId}/policies/matrix-policy`, { name: 'Matrix', backupRegion: 'northeurope', rpoHours: 4 });
+    await seed(`tenants/${tenantId}`, {
+      name: 'Contoso',
+      licences: 10,
+      allowedBackupRegions: ['northeurope'],
+    });
+    await seed(`tenants/${tenantId}/policies/matrix-policy`, {
+      name: 'Matrix',
+      backupRegion: 'northeurope',
+      rpoHours: 4,
+    });
     await seed(`tenants/${tenantId}/devices/matrix-device`, deviceBody);
   });
   afterAll(async () => await env.close());
@@ -71,10 +85,19 @@ describe('auth matrix', () => {
 
   async function send(fn: HttpFunction, token?: string) {
     const body = sampleBodies[fn.name];
-    return await call(`${env.baseUrl}/${pathOf(fn)}`, { method: fn.spec.method, token, ...(body ? { json: body } : {}) });
+    return await call(`${env.baseUrl}/${pathOf(fn)}`, {
+      method: fn.spec.method,
+      token,
+      ...(body ? { json: body } : {}),
+    });
   }
 
-  async function expectRefusedWithoutChange(fn: HttpFunction, token: string | undefined, status: number, code: string) {
+  async function expectRefusedWithoutChange(
+    fn: HttpFunction,
+    token: string | undefined,
+    status: number,
+    code: string,
+  ) {
     const before = await stateSnapshot();
     const response = await send(fn, token);
     expect(response.status, `${fn.name}: ${response.text}`).toBe(status);
@@ -84,52 +107,73 @@ describe('auth matrix', () => {
     return response;
   }
 
-  describe.each(protectedRoutes.map((fn) => [`${fn.spec.method} /api/${fn.spec.route}`, fn] as const))('%s', (_label, fn) => {
-    const required = fn.spec.auth === 'anonymous' ? 'DR.Reader' : fn.spec.auth.role;
+  describe.each(protectedRoutes.map((fn) => [`${fn.spec.method} /api/${fn.spec.route}`, fn] as const))(
+    '%s',
+    (_label, fn) => {
+      const required = fn.spec.auth === 'anonymous' ? 'DR.Reader' : fn.spec.auth.role;
 
-    it('answers 401 with a Bearer challenge when no token is sent', async () => {
-      const response = await expectRefusedWithoutChange(fn, undefined, 401, 'missing-token');
-      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="cloudpc-dr"');
-    });
-
-    it.each([
-      ['expired', { expiresInSeconds: -3600 }],
-      ['for another audience', { audience: 'api://another-app' }],
-      ['from another issuer', { issuer: 'https://issuer.example.test/' }],
-    ])('answers 401 invalid_token for a token %s', async (_what, overrides) => {
-      const response = await expectRefusedWithoutChange(fn, await env.token(tenantId, ['DR.Admin'], overrides), 401, 'invalid-token');
-      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    });
-
-    it('answers 401 for a bad signature', async () => {
-      const real = await loadLocalSigningKey(env.settings.LOCAL_DATA_DIR!);
-      const { privateKey } = await generateKeyPair('RS256');
-      const forged = await signLocalToken(
-        { ...real, privateKey },
-        { issuer: env.settings.AUTH_ISSUER!, audience: env.settings.AUTH_AUDIENCE!, tenantId, roles: ['DR.Admin'] },
-      );
-      await expectRefusedWithoutChange(fn, forged, 401, 'invalid-token');
-    });
-
-    if (routeParamNames(fn.spec.route).includes('tenantId')) {
-      it("answers 404, as for a missing resource, to an admin of another tenant", async () => {
-        await expectRefusedWithoutChange(fn, await env.token(otherTenantId, ['DR.Admin']), 404, 'not-found');
+      it('answers 401 with a Bearer challenge when no token is sent', async () => {
+        const response = await expectRefusedWithoutChange(fn, undefined, 401, 'missing-token');
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="cloudpc-dr"');
       });
-    }
 
-    it.each(Roles.map((role) => [role]))('with only %s: allowed exactly when the role suffices', async (role: Role) => {
-      const token = await env.token(tenantId, [role]);
-      if (Roles.indexOf(role) < Roles.indexOf(required)) {
-        await expectRefusedWithoutChange(fn, token, 403, 'forbidden');
-      } else {
-        const response = await send(fn, token);
-        expect([401, 403], `${fn.name} as ${role}: ${response.text}`).not.toContain(response.status);
-        expect(response.status, `${fn.name} as ${role}: ${response.text}`).toBeLessThan(500);
+      it.each([
+        ['expired', { expiresInSeconds: -3600 }],
+        ['for another audience', { audience: 'api://another-app' }],
+        ['from another issuer', { issuer: 'https://issuer.example.test/' }],
+      ])('answers 401 invalid_token for a token %s', async (_what, overrides) => {
+        const response = await expectRefusedWithoutChange(
+          fn,
+          await env.token(tenantId, ['DR.Admin'], overrides),
+          401,
+          'invalid-token',
+        );
+        expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      });
+
+      it('answers 401 for a bad signature', async () => {
+        const real = await loadLocalSigningKey(env.settings.LOCAL_DATA_DIR!);
+        const { privateKey } = await generateKeyPair('RS256');
+        const forged = await signLocalToken(
+          { ...real, privateKey },
+          {
+            issuer: env.settings.AUTH_ISSUER!,
+            audience: env.settings.AUTH_AUDIENCE!,
+            tenantId,
+            roles: ['DR.Admin'],
+          },
+        );
+        await expectRefusedWithoutChange(fn, forged, 401, 'invalid-token');
+      });
+
+      if (routeParamNames(fn.spec.route).includes('tenantId')) {
+        it('answers 404, as for a missing resource, to an admin of another tenant', async () => {
+          await expectRefusedWithoutChange(
+            fn,
+            await env.token(otherTenantId, ['DR.Admin']),
+            404,
+            'not-found',
+          );
+        });
       }
-    });
 
-    it('answers 403 to a token with no roles at all', async () => {
-      await expectRefusedWithoutChange(fn, await env.token(tenantId, []), 403, 'forbidden');
-    });
-  });
+      it.each(Roles.map((role) => [role]))(
+        'with only %s: allowed exactly when the role suffices',
+        async (role: Role) => {
+          const token = await env.token(tenantId, [role]);
+          if (Roles.indexOf(role) < Roles.indexOf(required)) {
+            await expectRefusedWithoutChange(fn, token, 403, 'forbidden');
+          } else {
+            const response = await send(fn, token);
+            expect([401, 403], `${fn.name} as ${role}: ${response.text}`).not.toContain(response.status);
+            expect(response.status, `${fn.name} as ${role}: ${response.text}`).toBeLessThan(500);
+          }
+        },
+      );
+
+      it('answers 403 to a token with no roles at all', async () => {
+        await expectRefusedWithoutChange(fn, await env.token(tenantId, []), 403, 'forbidden');
+      });
+    },
+  );
 });

@@ -380,9 +380,14 @@ describe('devices API', () => {
         field,
       );
       // Schema errors say validation-failed; rules a schema cannot express have their own code.
-      expect(['validation-failed', 'unknown-region', 'region-not-allowed', 'backup-equals-primary', 'disk-not-found', 'unknown-policy']).toContain(
-        response.body.code,
-      );
+      expect([
+        'validation-failed',
+        'unknown-region',
+        'region-not-allowed',
+        'backup-equals-primary',
+        'disk-not-found',
+        'unknown-policy',
+      ]).toContain(response.body.code);
       expect((await call(main.api('/devices/refused'), { token: main.admin })).status).toBe(404);
     });
 

@@ -29,7 +29,10 @@ describe('GET /api/health with a region unreachable', () => {
     const healthy = await startTestEnvironment();
     const storage = JSON.parse(healthy.settings.REGION_STORAGE!) as Record<string, string>;
     await healthy.close();
-    storage['northeurope'] = storage['northeurope']!.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'BlobEndpoint=http://127.0.0.1:1');
+    storage['northeurope'] = storage['northeurope']!.replace(
+      /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+      'BlobEndpoint=http://127.0.0.1:1',
+    );
     env = await startTestEnvironment({ REGION_STORAGE: JSON.stringify(storage) });
   });
   afterAll(async () => await env.close());

@@ -21,7 +21,11 @@ describe('GET /api/openapi.json', () => {
 
   it('is OpenAPI 3.1 with the bearer scheme and the problem schema', () => {
     expect(document.openapi).toBe('3.1.0');
-    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(document.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     expect(document.components.schemas.Problem.required).toContain('code');
   });
 
@@ -45,10 +49,14 @@ describe('GET /api/openapi.json', () => {
     expect(op.security).toEqual([{ bearer: [] }]);
     expect(op['x-required-role']).toBe('DR.Admin');
     for (const status of ['400', '401', '403', '404', '500']) {
-      expect(op.responses[status].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+      expect(op.responses[status].content['application/problem+json'].schema).toEqual({
+        $ref: '#/components/schemas/Problem',
+      });
     }
     expect(op.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
-    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'tenantId', in: 'path', required: true }));
+    expect(op.parameters).toContainEqual(
+      expect.objectContaining({ name: 'tenantId', in: 'path', required: true }),
+    );
     expect(document.paths['/api/health'].get.security).toEqual([]);
   });
 });

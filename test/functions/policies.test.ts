@@ -263,9 +263,14 @@ describe('policies API', () => {
         field,
       );
       // Schema errors say validation-failed; rules a schema cannot express have their own code.
-      expect(['validation-failed', 'unknown-region', 'region-not-allowed', 'backup-equals-primary', 'disk-not-found', 'unknown-policy']).toContain(
-        response.body.code,
-      );
+      expect([
+        'validation-failed',
+        'unknown-region',
+        'region-not-allowed',
+        'backup-equals-primary',
+        'disk-not-found',
+        'unknown-policy',
+      ]).toContain(response.body.code);
       expect((await call(api('/policies/refused'), { token: admin })).status).toBe(404);
     });
 

@@ -45,7 +45,13 @@ describe('protection cycle', () => {
     const primary = regionBlobService(env.settings, 'westeurope');
     for (const id of ids) {
       await createDisk(primary, 'disks', `${id}.vhd`);
-      await put(`/devices/${id}`, { upn: `${id}@contoso.test`, primaryRegion: 'westeurope', disk: { container: 'disks', blob: `${id}.vhd` }, policyId, priorityTier: 2 });
+      await put(`/devices/${id}`, {
+        upn: `${id}@contoso.test`,
+        primaryRegion: 'westeurope',
+        disk: { container: 'disks', blob: `${id}.vhd` },
+        policyId,
+        priorityTier: 2,
+      });
     }
   }
 
@@ -65,7 +71,9 @@ describe('protection cycle', () => {
       .poll(
         async () => {
           const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
-          return devices.filter((d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - rpo && !d.pending).length;
+          return devices.filter(
+            (d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - rpo && !d.pending,
+          ).length;
         },
         { timeout: 20_000, interval: 50 },
       )
@@ -73,7 +81,9 @@ describe('protection cycle', () => {
   }
 
   async function startWorkers(): Promise<void> {
-    const worker = registeredFunctions().filter((f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint');
+    const worker = registeredFunctions().filter(
+      (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
+    );
     queueHost = await startQueueHost({
       connection: services().config.workQueue.connection,
       functions: worker,
@@ -83,12 +93,21 @@ describe('protection cycle', () => {
 
   beforeAll(async () => {
     env = await startTestEnvironment();
-    installServices({ clock, events: eventLog, worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 } });
+    installServices({
+      clock,
+      events: eventLog,
+      worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
+    });
     await startWorkers();
     admin = await env.token(tenantId, ['DR.Admin']);
     await put('', { name: 'Contoso', licences: 6, allowedBackupRegions: ['northeurope'] });
     await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
-    await put('/policies/off', { name: 'Disabled', backupRegion: 'northeurope', rpoHours: 1, enabled: false });
+    await put('/policies/off', {
+      name: 'Disabled',
+      backupRegion: 'northeurope',
+      rpoHours: 1,
+      enabled: false,
+    });
   });
   afterAll(async () => {
     await queueHost?.stop();
@@ -105,13 +124,22 @@ describe('protection cycle', () => {
       await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
       // Six licences: five hourly devices and the disabled one; the last two are over the count.
       await registerDevices(unlicensed, 'hourly');
-      await put(`/devices/off-1`, { upn: 'off-1@contoso.test', primaryRegion: 'westeurope', disk: { container: 'disks', blob: 'off-1.vhd' }, policyId: 'off', priorityTier: 2 });
+      await put(`/devices/off-1`, {
+        upn: 'off-1@contoso.test',
+        primaryRegion: 'westeurope',
+        disk: { container: 'disks', blob: 'off-1.vhd' },
+        policyId: 'off',
+        priorityTier: 2,
+      });
     });
 
     it('stores devices beyond the licence count without protecting them, and says so', async () => {
       const response = await call(api('/devices/over-2'), { token: admin });
       expect(response.body).toMatchObject({ licensed: false, status: 'unlicensed' });
-      expect((await call(api('/devices/d01'), { token: admin })).body).toMatchObject({ licensed: true, status: 'not-yet-protected' });
+      expect((await call(api('/devices/d01'), { token: admin })).body).toMatchObject({
+        licensed: true,
+        status: 'not-yet-protected',
+      });
     });
 
     it('gives every licensed device exactly one verified point per slot, even when two timers fire for the slot', async () => {
@@ -123,7 +151,8 @@ describe('protection cycle', () => {
         // Both control-plane regions' timers fire for the same slot; messages are duplicated.
         await Promise.all([services().scheduler.run(clock.now()), services().scheduler.run(clock.now())]);
         await cycle(time, licensed);
-        for (const id of licensed) await writeToDisk(regionBlobService(env.settings, 'westeurope'), 'disks', `${id}.vhd`);
+        for (const id of licensed)
+          await writeToDisk(regionBlobService(env.settings, 'westeurope'), 'disks', `${id}.vhd`);
       }
       for (const id of licensed) {
         const list = await points(id);
@@ -136,26 +165,53 @@ describe('protection cycle', () => {
     });
 
     it('copies the content of the disk as it was when the snapshot was taken', async () => {
-      const primary = regionBlobService(env.settings, 'westeurope').getContainerClient('disks').getPageBlobClient('d01.vhd');
+      const primary = regionBlobService(env.settings, 'westeurope')
+        .getContainerClient('disks')
+        .getPageBlobClient('d01.vhd');
       const expected = await primary.downloadToBuffer();
       await cycle(clock.time + hour, licensed);
       const [latest] = await points('d01');
-      const copy = await regionBlobService(env.settings, 'northeurope').getContainerClient('restore-points').getPageBlobClient(latest!.name).downloadToBuffer();
+      const copy = await regionBlobService(env.settings, 'northeurope')
+        .getContainerClient('restore-points')
+        .getPageBlobClient(latest!.name)
+        .downloadToBuffer();
       expect(copy.equals(expected)).toBe(true);
     });
 
     it('reports compliance per status from the histogram, and its rows agree', async () => {
       const response = await call(api('/compliance'), { token: admin });
       expect(response.status).toBe(200);
-      expect(response.body.counts).toEqual({ protected: 5, 'at-risk': 0, breached: 0, 'not-yet-protected': 0, unlicensed: 2, disabled: 1 });
+      expect(response.body.counts).toEqual({
+        protected: 5,
+        'at-risk': 0,
+        breached: 0,
+        'not-yet-protected': 0,
+        unlicensed: 2,
+        disabled: 1,
+      });
       expect(response.body.total).toBe(8);
-      const statuses = response.body.devices.map((r: { deviceId: string; status: string }) => `${r.deviceId}:${r.status}`).sort();
-      expect(statuses).toEqual(['d01:protected', 'd02:protected', 'd03:protected', 'd04:protected', 'd05:protected', 'off-1:disabled', 'over-1:unlicensed', 'over-2:unlicensed']);
+      const statuses = response.body.devices
+        .map((r: { deviceId: string; status: string }) => `${r.deviceId}:${r.status}`)
+        .sort();
+      expect(statuses).toEqual([
+        'd01:protected',
+        'd02:protected',
+        'd03:protected',
+        'd04:protected',
+        'd05:protected',
+        'off-1:disabled',
+        'over-1:unlicensed',
+        'over-2:unlicensed',
+      ]);
     });
 
     it('goes at risk after one RPO and breached after two, announcing each transition once, and back once copies succeed', async () => {
       const last = clock.time;
-      const lastVerified = await Promise.all(licensed.map(async (id) => Date.parse((await services().stores.devices.get(tenantId, id))!.lastVerifiedAt!)));
+      const lastVerified = await Promise.all(
+        licensed.map(async (id) =>
+          Date.parse((await services().stores.devices.get(tenantId, id))!.lastVerifiedAt!),
+        ),
+      );
       // Workers stopped: the timer keeps dispatching, but no copy lands.
       await queueHost.stop();
       events.length = 0;
@@ -182,7 +238,11 @@ describe('protection cycle', () => {
       expect(csv.headers.get('content-type')).toContain('text/csv');
       expect(csv.text.trim().split('\r\n')).toHaveLength(6);
       // Every device announced breached exactly once, each at-risk one at most once.
-      const announced = (name: string) => events.filter((e) => e.event === name).map((e) => String(e.properties['deviceId'])).sort();
+      const announced = (name: string) =>
+        events
+          .filter((e) => e.event === name)
+          .map((e) => String(e.properties['deviceId']))
+          .sort();
       expect(announced('rpo.breached')).toEqual(licensed);
       expect(new Set(announced('rpo.at-risk')).size).toBe(announced('rpo.at-risk').length);
 
@@ -197,8 +257,14 @@ describe('protection cycle', () => {
   describe('licences', () => {
     it('protects waiting devices, oldest first, when the tenant gets more licences', async () => {
       await put('', { name: 'Contoso', licences: 7, allowedBackupRegions: ['northeurope'] });
-      expect((await call(api('/devices/over-1'), { token: admin })).body).toMatchObject({ licensed: true, status: 'not-yet-protected' });
-      expect((await call(api('/devices/over-2'), { token: admin })).body).toMatchObject({ licensed: false, status: 'unlicensed' });
+      expect((await call(api('/devices/over-1'), { token: admin })).body).toMatchObject({
+        licensed: true,
+        status: 'not-yet-protected',
+      });
+      expect((await call(api('/devices/over-2'), { token: admin })).body).toMatchObject({
+        licensed: false,
+        status: 'unlicensed',
+      });
       const report = (await call(api('/compliance'), { token: admin })).body;
       expect(report.counts).toMatchObject({ unlicensed: 1, 'not-yet-protected': 1 });
     });
@@ -214,34 +280,64 @@ describe('protection cycle', () => {
       const ids = ['pr-1', 'pr-2'];
       await registerDevices(ids, 'hourly');
       await cycle(clock.time + hour, ids);
-      const latestBefore = await Promise.all(ids.map((id) => services().stores.points.latestVerified('northeurope', id)));
+      const latestBefore = await Promise.all(
+        ids.map((id) => services().stores.points.latestVerified('northeurope', id)),
+      );
 
       // The primary region's storage goes away: a closed port stands for it.
       const storage = JSON.parse(env.settings.REGION_STORAGE!) as Record<string, string>;
-      const outage = { ...storage, westeurope: storage['westeurope']!.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'BlobEndpoint=http://127.0.0.1:1') };
+      const outage = {
+        ...storage,
+        westeurope: storage['westeurope']!.replace(
+          /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+          'BlobEndpoint=http://127.0.0.1:1',
+        ),
+      };
       process.env.REGION_STORAGE = JSON.stringify(outage);
       resetConfig();
-      installServices({ clock, events: eventLog, worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 2 }, storageRetry: { maxTries: 1, retryDelayInMs: 10 } });
+      installServices({
+        clock,
+        events: eventLog,
+        worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 2 },
+        storageRetry: { maxTries: 1, retryDelayInMs: 10 },
+      });
       try {
         for (const [i, id] of ids.entries()) {
-          expect((await services().stores.points.latestVerified('northeurope', id))?.name).toBe(latestBefore[i]!.name);
-          expect((await call(api(`/devices/${id}/restore-points`), { token: admin })).body.items[0].name).toBe(latestBefore[i]!.name);
+          expect((await services().stores.points.latestVerified('northeurope', id))?.name).toBe(
+            latestBefore[i]!.name,
+          );
+          expect(
+            (await call(api(`/devices/${id}/restore-points`), { token: admin })).body.items[0].name,
+          ).toBe(latestBefore[i]!.name);
         }
         events.length = 0;
         const time = clock.time + hour;
         clock.time = time;
         await services().scheduler.run(clock.now());
-        const failed = () => events.filter((e) => e.event === 'restore-point.failed' && ids.includes(String(e.properties['deviceId'])));
+        const failed = () =>
+          events.filter(
+            (e) => e.event === 'restore-point.failed' && ids.includes(String(e.properties['deviceId'])),
+          );
         await expect.poll(() => failed().length, { timeout: 20_000 }).toBe(ids.length);
-        expect(events.some((e) => e.event === 'restore-point.retrying' && e.properties['reason'] === 'snapshot-failed')).toBe(true);
+        expect(
+          events.some(
+            (e) => e.event === 'restore-point.retrying' && e.properties['reason'] === 'snapshot-failed',
+          ),
+        ).toBe(true);
         clock.time = time + 1.5 * hour;
-        expect((await call(api('/compliance?status=breached'), { token: admin })).body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(
-          expect.arrayContaining(ids),
-        );
+        expect(
+          (await call(api('/compliance?status=breached'), { token: admin })).body.devices.map(
+            (d: { deviceId: string }) => d.deviceId,
+          ),
+        ).toEqual(expect.arrayContaining(ids));
       } finally {
         process.env.REGION_STORAGE = JSON.stringify(storage);
         resetConfig();
-        installServices({ clock, events: eventLog, worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 } });
+        installServices({
+          clock,
+          events: eventLog,
+          worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
+        });
       }
       await cycle(clock.time, ids);
       expect((await call(api(`/devices/pr-1`), { token: admin })).body.status).toBe('protected');
@@ -258,33 +354,58 @@ describe('protection cycle', () => {
       const taken: RestorePoint[] = [];
       const remember = async () => {
         const device = (await services().stores.devices.get(tenantId, 'ret-1'))!;
-        const kind = taken.some((p) => p.name === device.lastRestorePoint) ? undefined : device.lastRestorePoint === manualName ? 'manual' : 'scheduled';
-        if (kind) taken.push({ deviceId: 'ret-1', name: device.lastRestorePoint!, region: 'northeurope', takenAt: device.lastVerifiedAt!, kind, verified: true, sizeBytes: 0 });
+        const kind = taken.some((p) => p.name === device.lastRestorePoint)
+          ? undefined
+          : device.lastRestorePoint === manualName
+            ? 'manual'
+            : 'scheduled';
+        if (kind)
+          taken.push({
+            deviceId: 'ret-1',
+            name: device.lastRestorePoint!,
+            region: 'northeurope',
+            takenAt: device.lastVerifiedAt!,
+            kind,
+            verified: true,
+            sizeBytes: 0,
+          });
       };
       for (let d = 1; d <= 30; d += 1) {
         await cycle(start + d * day, ['ret-1'], day);
         await remember();
         if (d === 12 || d === 20) {
-          const response = await call(api('/devices/ret-1/restore-points'), { method: 'POST', token: await env.token(tenantId, ['DR.Operator']) });
+          const response = await call(api('/devices/ret-1/restore-points'), {
+            method: 'POST',
+            token: await env.token(tenantId, ['DR.Operator']),
+          });
           expect(response.status).toBe(202);
           manualName = response.body.name;
-          await expect.poll(async () => (await services().stores.devices.get(tenantId, 'ret-1'))?.lastRestorePoint, { timeout: 10_000 }).toBe(manualName);
+          await expect
+            .poll(async () => (await services().stores.devices.get(tenantId, 'ret-1'))?.lastRestorePoint, {
+              timeout: 10_000,
+            })
+            .toBe(manualName);
           await remember();
         }
       }
       expect(taken).toHaveLength(32);
       // What is left is every point ever taken less what the policy prunes: no more, no less.
       const pruned = new Set(pointsToPrune(taken, retention).map((p) => p.name));
-      const expected = taken.filter((p) => !pruned.has(p.name)).map((p) => p.name).sort();
+      const expected = taken
+        .filter((p) => !pruned.has(p.name))
+        .map((p) => p.name)
+        .sort();
       // Pruning follows the recording of the last point: wait for it to settle.
-      await expect.poll(async () => (await points('ret-1')).map((p) => p.name).sort(), { timeout: 10_000 }).toEqual(expected);
+      await expect
+        .poll(async () => (await points('ret-1')).map((p) => p.name).sort(), { timeout: 10_000 })
+        .toEqual(expected);
       const kept = await points('ret-1');
       expect(kept.filter((p) => p.kind === 'manual').map((p) => p.name)).toEqual([manualName]);
       expect(kept.filter((p) => p.kind === 'scheduled').length).toBeGreaterThanOrEqual(retention.latest);
       expect(restorePointName('ret-1', new Date(kept[0]!.takenAt))).toBe(kept[0]!.name);
     });
 
-    it('never prunes while the device\'s region is in outage mode, and pauses its scheduling', async () => {
+    it("never prunes while the device's region is in outage mode, and pauses its scheduling", async () => {
       await services().stores.tenants.setRegionOutage(tenantId, 'westeurope', true);
       const before = await points('ret-1');
       clock.time += 3 * day;

@@ -14,18 +14,47 @@ describe('tenant isolation and rule codes', () => {
   const tenants = [randomUUID(), randomUUID()] as const;
   const tokens: string[] = [];
   const api = (t: number, path: string) => `${env.baseUrl}/tenants/${tenants[t]}${path}`;
-  const device = (policyId: string, blob: string) => ({ upn: 'ada@contoso.test', primaryRegion: 'westeurope', disk: { container: 'iso', blob }, policyId });
+  const device = (policyId: string, blob: string) => ({
+    upn: 'ada@contoso.test',
+    primaryRegion: 'westeurope',
+    disk: { container: 'iso', blob },
+    policyId,
+  });
 
   beforeAll(async () => {
     env = await startTestEnvironment();
     const primary = regionBlobService(env.settings, 'westeurope');
     for (const [t, tenantId] of tenants.entries()) {
       tokens[t] = await env.token(tenantId, ['DR.Admin']);
-      expect((await call(api(t, ''), { method: 'PUT', token: tokens[t], json: { name: `T${t}`, licences: 2, allowedBackupRegions: ['northeurope'] } })).status).toBe(201);
-      expect((await call(api(t, '/policies/p'), { method: 'PUT', token: tokens[t], json: { name: 'P', backupRegion: 'northeurope', rpoHours: 24 } })).status).toBe(201);
+      expect(
+        (
+          await call(api(t, ''), {
+            method: 'PUT',
+            token: tokens[t],
+            json: { name: `T${t}`, licences: 2, allowedBackupRegions: ['northeurope'] },
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await call(api(t, '/policies/p'), {
+            method: 'PUT',
+            token: tokens[t],
+            json: { name: 'P', backupRegion: 'northeurope', rpoHours: 24 },
+          })
+        ).status,
+      ).toBe(201);
       for (const n of [1, 2, 3]) {
         await createDisk(primary, 'iso', `t${t}-${n}.vhd`);
-        expect((await call(api(t, `/devices/d${n}`), { method: 'PUT', token: tokens[t], json: device('p', `t${t}-${n}.vhd`) })).status).toBe(201);
+        expect(
+          (
+            await call(api(t, `/devices/d${n}`), {
+              method: 'PUT',
+              token: tokens[t],
+              json: device('p', `t${t}-${n}.vhd`),
+            })
+          ).status,
+        ).toBe(201);
       }
     }
   });
@@ -34,7 +63,11 @@ describe('tenant isolation and rule codes', () => {
   it('lists, counts and licenses each tenant on its own', async () => {
     for (const t of [0, 1]) {
       const list = await call(api(t, '/devices'), { token: tokens[t] });
-      expect(list.body.items.map((d: { id: string; licensed: boolean }) => `${d.id}:${d.licensed}`)).toEqual(['d1:true', 'd2:true', 'd3:false']);
+      expect(list.body.items.map((d: { id: string; licensed: boolean }) => `${d.id}:${d.licensed}`)).toEqual([
+        'd1:true',
+        'd2:true',
+        'd3:false',
+      ]);
       const report = await call(api(t, '/compliance'), { token: tokens[t] });
       expect(report.body.total).toBe(3);
       expect(report.body.counts.unlicensed).toBe(1);
@@ -42,7 +75,11 @@ describe('tenant isolation and rule codes', () => {
   });
 
   it('answers rule violations with their own stable code', async () => {
-    const response = await call(api(0, '/policies/q'), { method: 'PUT', token: tokens[0], json: { name: 'Q', backupRegion: 'australiaeast', rpoHours: 4 } });
+    const response = await call(api(0, '/policies/q'), {
+      method: 'PUT',
+      token: tokens[0],
+      json: { name: 'Q', backupRegion: 'australiaeast', rpoHours: 4 },
+    });
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('unknown-region');
     expect(response.body.errors).toEqual([expect.objectContaining({ field: 'body.backupRegion' })]);
@@ -53,7 +90,10 @@ describe('tenant isolation and rule codes', () => {
     ['an array', Buffer.from('[1,2]').toString('base64url')],
     ['not base64url', 'abc$%'],
   ])('refuses a continuation token that is %s with 400', async (_what, token) => {
-    const response = await call(api(0, `/devices?pageSize=1&continuationToken=${encodeURIComponent(token)}`), { token: tokens[0] });
+    const response = await call(
+      api(0, `/devices?pageSize=1&continuationToken=${encodeURIComponent(token)}`),
+      { token: tokens[0] },
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors[0].field).toBe('query.continuationToken');
   });
@@ -63,7 +103,12 @@ describe('tenant isolation and rule codes', () => {
     const response = await call(api(0, '/device-imports'), {
       method: 'POST',
       token: tokens[0],
-      json: { devices: [{ id: 'x1', ...device('p', 't0-1.vhd'), upn: 'not a upn' }, { id: 'x1', ...device('p', 't0-2.vhd') }] },
+      json: {
+        devices: [
+          { id: 'x1', ...device('p', 't0-1.vhd'), upn: 'not a upn' },
+          { id: 'x1', ...device('p', 't0-2.vhd') },
+        ],
+      },
     });
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ field: 'body.devices.1.id', reason: 'repeats the id of row 0' }]);
@@ -71,12 +116,23 @@ describe('tenant isolation and rule codes', () => {
   });
 
   it('names each unknown field of an import row on its own', async () => {
-    const response = await call(api(0, '/device-imports'), { method: 'POST', token: tokens[0], json: { devices: [{ id: 'x2', ...device('p', 't0-1.vhd'), a: 1, b: 2 }] } });
-    expect(response.body.results[0].errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.devices.0.a', 'body.devices.0.b']);
+    const response = await call(api(0, '/device-imports'), {
+      method: 'POST',
+      token: tokens[0],
+      json: { devices: [{ id: 'x2', ...device('p', 't0-1.vhd'), a: 1, b: 2 }] },
+    });
+    expect(response.body.results[0].errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'body.devices.0.a',
+      'body.devices.0.b',
+    ]);
   });
 
   it("moves each device's next restore point into the new RPO window when the policy's RPO changes", async () => {
-    const response = await call(api(1, '/policies/p'), { method: 'PUT', token: tokens[1], json: { name: 'P', backupRegion: 'northeurope', rpoHours: 1 } });
+    const response = await call(api(1, '/policies/p'), {
+      method: 'PUT',
+      token: tokens[1],
+      json: { name: 'P', backupRegion: 'northeurope', rpoHours: 1 },
+    });
     expect(response.status).toBe(200);
     const d1 = (await call(api(1, '/devices/d1'), { token: tokens[1] })).body;
     expect(d1.rpoHours).toBe(1);

@@ -33,7 +33,9 @@ describe('tenants API', () => {
       headers: { 'if-match': '"anything"' },
     });
     expect(response.status).toBe(412);
-    expect((await call(`${env.baseUrl}/tenants/${other}`, { token: await env.token(other, ['DR.Admin']) })).status).toBe(404);
+    expect(
+      (await call(`${env.baseUrl}/tenants/${other}`, { token: await env.token(other, ['DR.Admin']) })).status,
+    ).toBe(404);
   });
 
   it('creates with PUT (201), reads it back with an ETag, and replaces with PUT (200)', async () => {
@@ -56,9 +58,19 @@ describe('tenants API', () => {
   it('refuses an update with a stale If-Match (412) and keeps the newer data', async () => {
     const current = await call(url(), { token: admin });
     const etag = current.headers.get('etag')!;
-    const first = await call(url(), { method: 'PUT', token: admin, json: { ...valid, name: 'First' }, headers: { 'if-match': etag } });
+    const first = await call(url(), {
+      method: 'PUT',
+      token: admin,
+      json: { ...valid, name: 'First' },
+      headers: { 'if-match': etag },
+    });
     expect(first.status).toBe(200);
-    const stale = await call(url(), { method: 'PUT', token: admin, json: { ...valid, name: 'Second' }, headers: { 'if-match': etag } });
+    const stale = await call(url(), {
+      method: 'PUT',
+      token: admin,
+      json: { ...valid, name: 'Second' },
+      headers: { 'if-match': etag },
+    });
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('precondition-failed');
     expect((await call(url(), { token: admin })).body.name).toBe('First');
@@ -68,9 +80,21 @@ describe('tenants API', () => {
     ['a missing name', { licences: 1, allowedBackupRegions: ['northeurope'] }, 'body.name'],
     ['negative licences', { ...valid, licences: -1 }, 'body.licences'],
     ['fractional licences', { ...valid, licences: 1.5 }, 'body.licences'],
-    ['a malformed region', { ...valid, allowedBackupRegions: ['North Europe'] }, 'body.allowedBackupRegions.0'],
-    ['a repeated region', { ...valid, allowedBackupRegions: ['northeurope', 'northeurope'] }, 'body.allowedBackupRegions'],
-    ['a region without storage here', { ...valid, allowedBackupRegions: ['northeurope', 'australiaeast'] }, 'body.allowedBackupRegions.1'],
+    [
+      'a malformed region',
+      { ...valid, allowedBackupRegions: ['North Europe'] },
+      'body.allowedBackupRegions.0',
+    ],
+    [
+      'a repeated region',
+      { ...valid, allowedBackupRegions: ['northeurope', 'northeurope'] },
+      'body.allowedBackupRegions',
+    ],
+    [
+      'a region without storage here',
+      { ...valid, allowedBackupRegions: ['northeurope', 'australiaeast'] },
+      'body.allowedBackupRegions.1',
+    ],
     ['an unknown field', { ...valid, owner: 'me' }, 'body.owner'],
     ['an overlong name', { ...valid, name: 'x'.repeat(300) }, 'body.name'],
   ])('refuses %s with 400 naming %s, and writes nothing', async (_what, body, field) => {
@@ -82,7 +106,7 @@ describe('tenants API', () => {
     expect(await stateSnapshot()).toEqual(before);
   });
 
-  it('refuses a tenant id that is not a GUID with 404 (it cannot be the caller\'s tenant)', async () => {
+  it("refuses a tenant id that is not a GUID with 404 (it cannot be the caller's tenant)", async () => {
     const response = await call(`${env.baseUrl}/tenants/not-a-guid`, { token: admin });
     expect(response.status).toBe(404);
   });

@@ -27,14 +27,19 @@ function handlerFor(spec: Partial<HttpRouteSpec<{ tenantId: string }, unknown, u
     },
     () => services().tokenVerifier,
   );
-  return async (request: HttpRequest, context: InvocationContext) => (await handler(request, context)) as HttpResponseInit;
+  return async (request: HttpRequest, context: InvocationContext) =>
+    (await handler(request, context)) as HttpResponseInit;
 }
 
 describe('createHttpHandler', () => {
   let env: TestEnvironment;
   const logs: string[] = [];
   const context = () =>
-    new InvocationContext({ functionName: 'testRoute', invocationId: randomUUID(), logHandler: (level, ...args) => logs.push(`${level}: ${args.join(' ')}`) });
+    new InvocationContext({
+      functionName: 'testRoute',
+      invocationId: randomUUID(),
+      logHandler: (level, ...args) => logs.push(`${level}: ${args.join(' ')}`),
+    });
   const request = async (init: { token?: string; headers?: Record<string, string> } = {}) =>
     new HttpRequest({
       method: 'POST',
@@ -51,13 +56,18 @@ describe('createHttpHandler', () => {
   it('passes the verified principal to the handler', async () => {
     let seen: unknown;
     const handler = handlerFor({ handler: async ({ principal }) => ((seen = principal), json(200, {})) });
-    const response = await handler(await request({ token: await env.token(tenantId, ['DR.Operator'], { upn: 'ada@contoso.test' }) }), context());
+    const response = await handler(
+      await request({ token: await env.token(tenantId, ['DR.Operator'], { upn: 'ada@contoso.test' }) }),
+      context(),
+    );
     expect(response.status).toBe(200);
     expect(seen).toMatchObject({ tenantId, upn: 'ada@contoso.test', roles: ['DR.Operator'] });
   });
 
   it('answers 500 with a correlation id and none of the internals when a handler fails unexpectedly', async () => {
-    const handler = handlerFor({ handler: async () => await Promise.reject(new Error('connection string AccountKey=secret leaked')) });
+    const handler = handlerFor({
+      handler: async () => await Promise.reject(new Error('connection string AccountKey=secret leaked')),
+    });
     const ctx = context();
     const response = await handler(await request({ token: await env.token(tenantId, ['DR.Admin']) }), ctx);
     expect(response.status).toBe(500);
@@ -66,7 +76,11 @@ describe('createHttpHandler', () => {
     expect(JSON.stringify(body)).not.toContain('secret');
     expect(body.correlationId).toBe(ctx.invocationId);
     expect((response.headers as Record<string, string>)['x-correlation-id']).toBe(ctx.invocationId);
-    expect(logs.some((line) => line.startsWith('error') && line.includes(ctx.invocationId) && line.includes('secret'))).toBe(true);
+    expect(
+      logs.some(
+        (line) => line.startsWith('error') && line.includes(ctx.invocationId) && line.includes('secret'),
+      ),
+    ).toBe(true);
   });
 
   it.each([
@@ -75,7 +89,10 @@ describe('createHttpHandler', () => {
     [new ConflictError('precondition-failed', 'stale'), 412, 'precondition-failed'],
   ])('maps %s to %i with its stable code', async (error, status, code) => {
     const handler = handlerFor({ handler: async () => await Promise.reject(error) });
-    const response = await handler(await request({ token: await env.token(tenantId, ['DR.Admin']) }), context());
+    const response = await handler(
+      await request({ token: await env.token(tenantId, ['DR.Admin']) }),
+      context(),
+    );
     expect(response.status).toBe(status);
     expect(response.jsonBody).toMatchObject({ code, status, detail: error.message });
   });
@@ -83,19 +100,39 @@ describe('createHttpHandler', () => {
   it("keeps a caller's well-formed correlation id and replaces one that could inject into logs", async () => {
     const handler = handlerFor({});
     const token = await env.token(tenantId, ['DR.Admin']);
-    const kept = await handler(await request({ token, headers: { 'x-correlation-id': 'portal-1234' } }), context());
+    const kept = await handler(
+      await request({ token, headers: { 'x-correlation-id': 'portal-1234' } }),
+      context(),
+    );
     expect((kept.headers as Record<string, string>)['x-correlation-id']).toBe('portal-1234');
-    const replaced = await handler(await request({ token, headers: { 'x-correlation-id': 'evil value; level=error' } }), context());
+    const replaced = await handler(
+      await request({ token, headers: { 'x-correlation-id': 'evil value; level=error' } }),
+      context(),
+    );
     expect((replaced.headers as Record<string, string>)['x-correlation-id']).not.toContain('evil');
   });
 
   it('answers 503 with Retry-After, not 401, when the issuer keys cannot be fetched', async () => {
-    const verifier = new TokenVerifier({ ...services().config.auth, jwksUri: 'http://127.0.0.1:1/jwks.json' });
+    const verifier = new TokenVerifier({
+      ...services().config.auth,
+      jwksUri: 'http://127.0.0.1:1/jwks.json',
+    });
     const handler = createHttpHandler(
-      { name: 't', method: 'GET', route: 'tenants/{tenantId}', summary: 't', auth: { role: 'DR.Reader' }, responses: {}, handler: async () => json(200, {}) },
+      {
+        name: 't',
+        method: 'GET',
+        route: 'tenants/{tenantId}',
+        summary: 't',
+        auth: { role: 'DR.Reader' },
+        responses: {},
+        handler: async () => json(200, {}),
+      },
       () => verifier,
     );
-    const response = await handler(await request({ token: await env.token(tenantId, ['DR.Admin']) }), context());
+    const response = await handler(
+      await request({ token: await env.token(tenantId, ['DR.Admin']) }),
+      context(),
+    );
     expect(response.status).toBe(503);
     expect((response.headers as Record<string, string>)['retry-after']).toBe('30');
   });

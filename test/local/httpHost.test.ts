@@ -8,10 +8,24 @@ function route(name: string, method: 'GET' | 'POST', path: string): HttpFunction
   return {
     kind: 'http',
     name,
-    spec: { name, method, route: path, summary: name, auth: 'anonymous', responses: {}, handler: async () => ({}) },
+    spec: {
+      name,
+      method,
+      route: path,
+      summary: name,
+      auth: 'anonymous',
+      responses: {},
+      handler: async () => ({}),
+    },
     handler: async (request, context: InvocationContext) => ({
       status: 200,
-      jsonBody: { name, params: request.params, query: [...request.query.entries()], body: await request.text(), functionName: context.functionName },
+      jsonBody: {
+        name,
+        params: request.params,
+        query: [...request.query.entries()],
+        body: await request.text(),
+        functionName: context.functionName,
+      },
     }),
   };
 }
@@ -21,7 +35,11 @@ describe('startHttpHost', () => {
   let base: string;
   beforeAll(async () => {
     host = await startHttpHost(
-      [route('byId', 'GET', 'things/{id}'), route('literal', 'GET', 'things/latest'), route('create', 'POST', 'things/{id}')],
+      [
+        route('byId', 'GET', 'things/{id}'),
+        route('literal', 'GET', 'things/latest'),
+        route('create', 'POST', 'things/{id}'),
+      ],
       { port: 0 },
     );
     base = `http://127.0.0.1:${host.port}/api`;
@@ -30,7 +48,16 @@ describe('startHttpHost', () => {
 
   it('matches route templates under /api and decodes path parameters', async () => {
     const response = await call(`${base}/things/a%20b?x=1&x=2`);
-    expect(response.body).toEqual({ name: 'byId', params: { id: 'a b' }, query: [['x', '1'], ['x', '2']], body: '', functionName: 'byId' });
+    expect(response.body).toEqual({
+      name: 'byId',
+      params: { id: 'a b' },
+      query: [
+        ['x', '1'],
+        ['x', '2'],
+      ],
+      body: '',
+      functionName: 'byId',
+    });
   });
 
   it('prefers a literal segment over a parameter', async () => {

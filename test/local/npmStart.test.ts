@@ -45,7 +45,13 @@ describe('npm start', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'clouddr-start-'));
-    const ports = { http: await freePort(), blob: await freePort(), queue: await freePort(), table: await freePort(), cosmos: await freePort() };
+    const ports = {
+      http: await freePort(),
+      blob: await freePort(),
+      queue: await freePort(),
+      table: await freePort(),
+      cosmos: await freePort(),
+    };
     env = {
       LOCAL_DATA_DIR: dataDir,
       LOCAL_HTTP_PORT: String(ports.http),
@@ -79,7 +85,8 @@ describe('npm start', () => {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/^ready: serving/m);
-    const processes = /Processes {2}control plane (\d+), Azurite (\d+), Cosmos DB (\d+), supervisor (\d+)/.exec(output);
+    const processes =
+      /Processes {2}control plane (\d+), Azurite (\d+), Cosmos DB (\d+), supervisor (\d+)/.exec(output);
     expect(processes, output).not.toBeNull();
     return { child, output: () => output, pids: processes!.slice(1).map(Number) };
   }
@@ -94,7 +101,12 @@ describe('npm start', () => {
 
   async function token(tenantId: string): Promise<string> {
     const key = await loadLocalSigningKey(dataDir);
-    return await signLocalToken(key, { issuer: `${api}/local-issuer`, audience: localAudience, tenantId, roles: ['DR.Admin'] });
+    return await signLocalToken(key, {
+      issuer: `${api}/local-issuer`,
+      audience: localAudience,
+      tenantId,
+      roles: ['DR.Admin'],
+    });
   }
 
   it('serves a healthy API, keeps data across a clean restart, and leaves no process behind', async () => {
@@ -118,7 +130,9 @@ describe('npm start', () => {
     // A hard kill of the control plane: the supervisor starts it again; storage stayed up.
     const [controlPlanePid] = second.pids;
     process.kill(controlPlanePid!, 'SIGKILL');
-    await expect.poll(() => second.output(), { timeout: 30_000 }).toMatch(/ready: control plane restarted \(pid (\d+)\)/);
+    await expect
+      .poll(() => second.output(), { timeout: 30_000 })
+      .toMatch(/ready: control plane restarted \(pid (\d+)\)/);
     const restartedPid = Number(/control plane restarted \(pid (\d+)\)/.exec(second.output())![1]);
     expect((await call(`${api}/health`)).status).toBe(200);
     expect((await call(`${api}/tenants/${tenantId}`, { token: await token(tenantId) })).status).toBe(200);
@@ -154,7 +168,9 @@ describe('npm start', () => {
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       expect(await exited(child)).toBe(1);
-      expect(output).toContain(`Port ${env.LOCAL_COSMOS_PORT} (the Cosmos DB emulator) is in use. Set LOCAL_COSMOS_PORT to another port`);
+      expect(output).toContain(
+        `Port ${env.LOCAL_COSMOS_PORT} (the Cosmos DB emulator) is in use. Set LOCAL_COSMOS_PORT to another port`,
+      );
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

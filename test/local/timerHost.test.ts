@@ -10,12 +10,20 @@ function timer(name: string, schedule: string, handler: TimerFunction['handler']
 describe('startTimerHost', () => {
   it('fires a six-field schedule and passes the timer and a named context', async () => {
     const seen: { timer: Timer; name: string }[] = [];
-    const host = startTimerHost([timer('everySecond', '* * * * * *', async (t, context) => void seen.push({ timer: t, name: context.functionName }))]);
+    const host = startTimerHost([
+      timer(
+        'everySecond',
+        '* * * * * *',
+        async (t, context) => void seen.push({ timer: t, name: context.functionName }),
+      ),
+    ]);
     await expect.poll(() => seen.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
     await host.stop();
     expect(seen[0]!.name).toBe('everySecond');
     expect(seen[0]!.timer.isPastDue).toBe(false);
-    expect(Date.parse(seen[1]!.timer.scheduleStatus.next)).toBeGreaterThan(Date.parse(seen[1]!.timer.scheduleStatus.lastUpdated));
+    expect(Date.parse(seen[1]!.timer.scheduleStatus.next)).toBeGreaterThan(
+      Date.parse(seen[1]!.timer.scheduleStatus.lastUpdated),
+    );
   });
 
   it('never overlaps runs of one timer, and keeps firing after a failed run', async () => {

@@ -16,7 +16,9 @@ describe('npm run token', () => {
   afterAll(async () => await env.close());
 
   async function token(...args: string[]) {
-    return await run(process.execPath, [tsx, 'scripts/token.ts', ...args], { env: { ...process.env, ...env.settings } });
+    return await run(process.execPath, [tsx, 'scripts/token.ts', ...args], {
+      env: { ...process.env, ...env.settings },
+    });
   }
 
   it('prints a token the app accepts, with the tenant and roles asked for', async () => {

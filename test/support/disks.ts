@@ -8,7 +8,12 @@ export function regionBlobService(settings: Record<string, string>, region: stri
 }
 
 /** Creates (or overwrites) a page blob of `sizeBytes` filled with random data; returns its content. */
-export async function createDisk(service: BlobServiceClient, container: string, blob: string, sizeBytes = 64 * 1024): Promise<Buffer> {
+export async function createDisk(
+  service: BlobServiceClient,
+  container: string,
+  blob: string,
+  sizeBytes = 64 * 1024,
+): Promise<Buffer> {
   const containerClient = service.getContainerClient(container);
   await containerClient.createIfNotExists();
   const page = containerClient.getPageBlobClient(blob);
@@ -19,6 +24,10 @@ export async function createDisk(service: BlobServiceClient, container: string, 
 }
 
 /** Overwrites the first page of a disk: the user wrote something since the last restore point. */
-export async function writeToDisk(service: BlobServiceClient, container: string, blob: string): Promise<void> {
+export async function writeToDisk(
+  service: BlobServiceClient,
+  container: string,
+  blob: string,
+): Promise<void> {
   await service.getContainerClient(container).getPageBlobClient(blob).uploadPages(randomBytes(512), 0, 512);
 }

@@ -6,7 +6,10 @@ export interface TestResponse {
   text: string;
 }
 
-export async function call(url: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<TestResponse> {
+export async function call(
+  url: string,
+  init: RequestInit & { token?: string; json?: unknown } = {},
+): Promise<TestResponse> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
   let body = init.body;

@@ -9,7 +9,11 @@ export async function stateSnapshot(): Promise<Record<string, unknown[]>> {
   try {
     const snapshot: Record<string, unknown[]> = {};
     for (const spec of allContainers) {
-      const { resources } = await client.database(cosmos.database).container(spec.id).items.readAll().fetchAll();
+      const { resources } = await client
+        .database(cosmos.database)
+        .container(spec.id)
+        .items.readAll()
+        .fetchAll();
       snapshot[spec.id] = resources.sort((a, b) => String(a.id).localeCompare(String(b.id)));
     }
     return snapshot;

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { loadLocalSigningKey, signLocalToken, type LocalTokenClaims } from '../../src/adapters/local-issuer/localIssuer';
+import {
+  loadLocalSigningKey,
+  signLocalToken,
+  type LocalTokenClaims,
+} from '../../src/adapters/local-issuer/localIssuer';
 import { createCosmosClient } from '../../src/adapters/cosmos/createCosmosClient';
 import { ensureCosmosSchema } from '../../src/adapters/cosmos/ensureCosmosSchema';
 import { resetServices, services } from '../../src/compositionRoot';
@@ -25,7 +29,9 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
-export async function startTestEnvironment(extraSettings: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(
+  extraSettings: Record<string, string> = {},
+): Promise<TestEnvironment> {
   const emulators = inject('emulators');
   const dataDir = await mkdtemp(join(tmpdir(), 'clouddr-test-'));
   const httpPort = await freePort();
@@ -47,7 +53,13 @@ export async function startTestEnvironment(extraSettings: Record<string, string>
     baseUrl: `http://localhost:${httpPort}/api`,
     settings,
     token: (tenantId, roles, overrides = {}) =>
-      signLocalToken(key, { issuer: config.auth.issuer, audience: config.auth.audience, tenantId, roles, ...overrides }),
+      signLocalToken(key, {
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+        tenantId,
+        roles,
+        ...overrides,
+      }),
     async close() {
       await host.close();
       await resetServices();

@@ -5,7 +5,12 @@
 import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
 import type { DiskSnapshot } from '../../domain/disk';
 import type { RestorePoint } from '../../domain/restorePoint';
-import type { CopyStatus, RestorePointStore, RestorePointTarget, VerifyResult } from '../../ports/RestorePointStore';
+import type {
+  CopyStatus,
+  RestorePointStore,
+  RestorePointTarget,
+  VerifyResult,
+} from '../../ports/RestorePointStore';
 import { comparePageBlobs } from './comparePageBlobs';
 import { snapshotBlobClient } from './diskBlobClient';
 import { regionClient } from './regionClient';
@@ -54,9 +59,12 @@ export class FullCopyRestorePointStore implements RestorePointStore {
         conditions: { ifNoneMatch: '*' },
       });
       // Only the start is awaited: the service may finish a small copy at once, or leave it running.
-      return poller.getOperationState().result?.copyStatus === 'success' ? { state: 'copied' } : { state: 'pending' };
+      return poller.getOperationState().result?.copyStatus === 'success'
+        ? { state: 'copied' }
+        : { state: 'pending' };
     } catch (err) {
-      if (isAlreadyExists(err) || errorCodeOf(err) === 'PendingCopyOperation') return await this.checkCopy(target);
+      if (isAlreadyExists(err) || errorCodeOf(err) === 'PendingCopyOperation')
+        return await this.checkCopy(target);
       // The destination container was just ensured, so a 404 is the source: retrying cannot help.
       if (isNotFound(err)) {
         return { state: 'failed', reason: `the source snapshot cannot be read: ${firstLine(err)}` };
@@ -77,14 +85,26 @@ export class FullCopyRestorePointStore implements RestorePointStore {
     const source = snapshotBlobClient(this.clients, snapshot);
     const read = await this.catalog.read(target.region, name);
     if (!read) return { ok: false, reason: `restore point ${name} does not exist` };
-    if (read.copyStatus !== 'success') return { ok: false, reason: `copy status is ${read.copyStatus ?? 'unknown'}, not success` };
+    if (read.copyStatus !== 'success')
+      return { ok: false, reason: `copy status is ${read.copyStatus ?? 'unknown'}, not success` };
     const copiedFrom = read.metadata?.[PointMetadata.sourceSnapshot];
     if (copiedFrom !== snapshot.snapshotId) {
-      return { ok: false, reason: `the point was copied from snapshot ${copiedFrom ?? 'unknown'}, not ${snapshot.snapshotId}` };
+      return {
+        ok: false,
+        reason: `the point was copied from snapshot ${copiedFrom ?? 'unknown'}, not ${snapshot.snapshotId}`,
+      };
     }
-    if (read.blobType !== 'PageBlob') return { ok: false, reason: `the point is a ${read.blobType ?? 'blob of unknown type'}, not a page blob` };
+    if (read.blobType !== 'PageBlob')
+      return {
+        ok: false,
+        reason: `the point is a ${read.blobType ?? 'blob of unknown type'}, not a page blob`,
+      };
 
-    const result = await comparePageBlobs(source, this.catalog.container(target.region).getPageBlobClient(name), this.options.sampling);
+    const result = await comparePageBlobs(
+      source,
+      this.catalog.container(target.region).getPageBlobClient(name),
+      this.options.sampling,
+    );
     if (!result.ok) return result;
     // The stamp is conditional on the ETag read before comparing: a point replaced meanwhile fails it.
     if (!(await this.catalog.stampChecked(target.region, name, read, result.hash))) {
@@ -124,7 +144,10 @@ function copyStatusOf(read: BlobGetPropertiesResponse): CopyStatus {
       return { state: 'copied' };
     case 'aborted':
     case 'failed':
-      return { state: 'failed', reason: `copy ${read.copyStatus}: ${read.copyStatusDescription || 'no reason given'}` };
+      return {
+        state: 'failed',
+        reason: `copy ${read.copyStatus}: ${read.copyStatusDescription || 'no reason given'}`,
+      };
     default:
       return { state: 'failed', reason: 'the point was not created by a copy' };
   }

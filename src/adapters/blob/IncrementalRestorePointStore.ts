@@ -7,7 +7,12 @@ import type { BlobGetPropertiesResponse, BlobServiceClient, PageBlobClient } fro
 import type { DiskSnapshot } from '../../domain/disk';
 import { defaultMaxCopyBytes, planPageCopy, type PageDiff } from '../../domain/diffPlanner';
 import type { RestorePoint } from '../../domain/restorePoint';
-import type { CopyStatus, RestorePointStore, RestorePointTarget, VerifyResult } from '../../ports/RestorePointStore';
+import type {
+  CopyStatus,
+  RestorePointStore,
+  RestorePointTarget,
+  VerifyResult,
+} from '../../ports/RestorePointStore';
 import { comparePageBlobs } from './comparePageBlobs';
 import { copyPagesFromUrl, type PageCopier } from './copyPagesFromUrl';
 import { snapshotBlobClient } from './diskBlobClient';
@@ -91,7 +96,9 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     this.copyPages = options.copyPages ?? copyPagesFromUrl;
     this.maxOperationsPerCall = options.maxOperationsPerCall ?? defaultMaxOperationsPerCall;
     if (!Number.isSafeInteger(this.maxOperationsPerCall) || this.maxOperationsPerCall < 1) {
-      throw new RangeError(`maxOperationsPerCall must be a positive integer, got ${this.maxOperationsPerCall}`);
+      throw new RangeError(
+        `maxOperationsPerCall must be a positive integer, got ${this.maxOperationsPerCall}`,
+      );
     }
     // Fail at construction, not on the first copy, when the planner or the service would refuse the size.
     planPageCopy({ changed: [], cleared: [] }, { maxCopyBytes: options.maxCopyBytes });
@@ -115,14 +122,25 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     for (let round = 0; round < 3; round++) {
       let base = await this.openBase(target.region, target.deviceId, snapshot.sizeBytes);
       const { state } = base;
-      if (state.last?.point === name) return await this.writePointer(target.region, target.deviceId, state.last);
-      const resuming = state.pending?.point === name && state.pending.snapshot.snapshotId === snapshot.snapshotId;
+      if (state.last?.point === name)
+        return await this.writePointer(target.region, target.deviceId, state.last);
+      const resuming =
+        state.pending?.point === name && state.pending.snapshot.snapshotId === snapshot.snapshotId;
       if (!resuming) {
         const from = state.source;
         // Taking over from another apply leaves the base half way between two snapshots, which no
         // diff describes: only a full sync is sure to repair it.
-        const full = state.pending !== undefined || state.stale === true || !from || !sameDisk(from, snapshot);
-        const pending: PendingApply = { point: name, kind: target.kind, snapshot, ...(from ? { from } : {}), full, prepared: false, done: 0 };
+        const full =
+          state.pending !== undefined || state.stale === true || !from || !sameDisk(from, snapshot);
+        const pending: PendingApply = {
+          point: name,
+          kind: target.kind,
+          snapshot,
+          ...(from ? { from } : {}),
+          full,
+          prepared: false,
+          done: 0,
+        };
         try {
           base = await this.saveState(base, target.deviceId, { ...withoutPending(state), pending });
         } catch (err) {
@@ -141,9 +159,13 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     const pointer = await this.catalog.read(target.region, name);
     if (pointer) return pointerStatus(pointer);
     const base = await this.readBase(target.region, target.deviceId);
-    if (base?.state.last?.point === name) return await this.writePointer(target.region, target.deviceId, base.state.last);
+    if (base?.state.last?.point === name)
+      return await this.writePointer(target.region, target.deviceId, base.state.last);
     if (base?.state.pending?.point === name) return await this.advance(target.region, target.deviceId, base);
-    return { state: 'failed', reason: `no copy of ${name} is in progress (never started, removed, or superseded by another point)` };
+    return {
+      state: 'failed',
+      reason: `no copy of ${name} is in progress (never started, removed, or superseded by another point)`,
+    };
   }
 
   async verify(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<VerifyResult> {
@@ -153,12 +175,19 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     if (!pointer) return { ok: false, reason: `restore point ${name} does not exist` };
     const copiedFrom = pointer.metadata?.[PointMetadata.sourceSnapshot];
     if (copiedFrom !== snapshot.snapshotId) {
-      return { ok: false, reason: `the point was made from snapshot ${copiedFrom ?? 'unknown'}, not ${snapshot.snapshotId}` };
+      return {
+        ok: false,
+        reason: `the point was made from snapshot ${copiedFrom ?? 'unknown'}, not ${snapshot.snapshotId}`,
+      };
     }
     const baseSnapshot = pointer.metadata?.[PointerMetadata.baseSnapshot];
     if (!baseSnapshot) return { ok: false, reason: 'the point names no base snapshot' };
 
-    const result = await comparePageBlobs(source, this.baseClient(target.region, target.deviceId).withSnapshot(baseSnapshot), this.options.sampling);
+    const result = await comparePageBlobs(
+      source,
+      this.baseClient(target.region, target.deviceId).withSnapshot(baseSnapshot),
+      this.options.sampling,
+    );
     if (!result.ok) return result;
     if (!(await this.catalog.stampChecked(target.region, name, pointer, result.hash))) {
       return { ok: false, reason: 'the point changed while it was being verified' };
@@ -177,10 +206,15 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   async releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]> {
     const pointer = await this.catalog.read(target.region, this.catalog.nameOf(target));
     const previous = decodeJsonMetadata(pointer?.metadata?.[PointerMetadata.previous]);
-    if (!isDiskSnapshot(previous) || (previous.snapshotId === snapshot.snapshotId && sameDisk(previous, snapshot))) return [];
+    if (
+      !isDiskSnapshot(previous) ||
+      (previous.snapshotId === snapshot.snapshotId && sameDisk(previous, snapshot))
+    )
+      return [];
     const base = await this.readBase(target.region, target.deviceId);
     const stillNeeded = [base?.state.source, base?.state.pending?.from].some(
-      (needed) => needed !== undefined && needed.snapshotId === previous.snapshotId && sameDisk(needed, previous),
+      (needed) =>
+        needed !== undefined && needed.snapshotId === previous.snapshotId && sameDisk(needed, previous),
     );
     return stillNeeded ? [] : [previous];
   }
@@ -200,7 +234,10 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       // From here on it is not offered for recovery, even if the deletes below fail half way.
       await this.catalog
         .blob(region, name)
-        .setMetadata({ ...metadata, [PointMetadata.verified]: 'false' }, { conditions: { ifMatch: pointer.etag } })
+        .setMetadata(
+          { ...metadata, [PointMetadata.verified]: 'false' },
+          { conditions: { ifMatch: pointer.etag } },
+        )
         .catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
@@ -261,9 +298,13 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     if (!pending.prepared) {
       let etag = base.etag;
       const size = pending.snapshot.sizeBytes;
-      if (base.sizeBytes !== size) etag = etagOf(await conditional(() => base.client.resize(size, { conditions: { ifMatch: etag } })));
+      if (base.sizeBytes !== size)
+        etag = etagOf(await conditional(() => base.client.resize(size, { conditions: { ifMatch: etag } })));
       // One request clears whatever an earlier sync left; the copies then fill in the valid pages.
-      if (pending.full && size > 0) etag = etagOf(await conditional(() => base.client.clearPages(0, size, { conditions: { ifMatch: etag } })));
+      if (pending.full && size > 0)
+        etag = etagOf(
+          await conditional(() => base.client.clearPages(0, size, { conditions: { ifMatch: etag } })),
+        );
       pending = { ...pending, prepared: true };
       base = await this.saveState({ ...base, etag, sizeBytes: size }, deviceId, { ...base.state, pending });
     }
@@ -275,7 +316,11 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       let sourceUrl: string | undefined;
       for (const operation of operations.slice(pending.done, end)) {
         if (operation.kind === 'clear') {
-          etag = etagOf(await conditional(() => base.client.clearPages(operation.offset, operation.count, { conditions: { ifMatch: etag } })));
+          etag = etagOf(
+            await conditional(() =>
+              base.client.clearPages(operation.offset, operation.count, { conditions: { ifMatch: etag } }),
+            ),
+          );
         } else {
           sourceUrl ??= await this.sourceUrl(pending.snapshot);
           const url = sourceUrl;
@@ -298,7 +343,12 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   }
 
   /** Snapshots the base (once: a retry finds the snapshot it took), records it, writes the pointer. */
-  private async complete(region: string, deviceId: string, base: BaseBlob, pending: PendingApply): Promise<CopyStatus> {
+  private async complete(
+    region: string,
+    deviceId: string,
+    base: BaseBlob,
+    pending: PendingApply,
+  ): Promise<CopyStatus> {
     let baseSnapshot = await this.findBaseSnapshot(region, deviceId, pending.point);
     if (!baseSnapshot) {
       const response = await conditional(() =>
@@ -311,13 +361,25 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       if (!baseSnapshot) throw new Error('Snapshot Blob returned no snapshot id');
     }
     const { pending: _done, stale: _stale, ...rest } = base.state;
-    const last: CompletedApply = { point: pending.point, kind: pending.kind, snapshot: pending.snapshot, ...(pending.from ? { from: pending.from } : {}), baseSnapshot };
+    const last: CompletedApply = {
+      point: pending.point,
+      kind: pending.kind,
+      snapshot: pending.snapshot,
+      ...(pending.from ? { from: pending.from } : {}),
+      baseSnapshot,
+    };
     await this.saveState(base, deviceId, { ...rest, source: pending.snapshot, last });
     return await this.writePointer(region, deviceId, last);
   }
 
-  private async findBaseSnapshot(region: string, deviceId: string, point: string): Promise<string | undefined> {
-    const listing = this.bases.get(region).listBlobsFlat({ prefix: deviceId, includeSnapshots: true, includeMetadata: true });
+  private async findBaseSnapshot(
+    region: string,
+    deviceId: string,
+    point: string,
+  ): Promise<string | undefined> {
+    const listing = this.bases
+      .get(region)
+      .listBlobsFlat({ prefix: deviceId, includeSnapshots: true, includeMetadata: true });
     for await (const item of listing) {
       if (item.name === deviceId && item.snapshot && item.metadata?.point === point) return item.snapshot;
     }
@@ -335,7 +397,9 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     };
     const container = await this.catalog.ensureContainer(region);
     try {
-      await container.getBlockBlobClient(last.point).upload('', 0, { metadata, conditions: { ifNoneMatch: '*' } });
+      await container
+        .getBlockBlobClient(last.point)
+        .upload('', 0, { metadata, conditions: { ifNoneMatch: '*' } });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
@@ -343,7 +407,12 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   }
 
   /** Forgets an apply or a completed point that is being removed; see `remove`. */
-  private async forgetInBase(region: string, deviceId: string, name: string, verified: boolean): Promise<void> {
+  private async forgetInBase(
+    region: string,
+    deviceId: string,
+    name: string,
+    verified: boolean,
+  ): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const base = await this.readBase(region, deviceId);
       if (!base) return;
@@ -364,7 +433,9 @@ export class IncrementalRestorePointStore implements RestorePointStore {
         if (!(err instanceof BaseChanged)) throw err;
       }
     }
-    throw new Error(`The base of device ${deviceId} in ${region} kept changing while removing ${name}; retry`);
+    throw new Error(
+      `The base of device ${deviceId} in ${region} kept changing while removing ${name}; retry`,
+    );
   }
 
   private baseClient(region: string, deviceId: string): PageBlobClient {
@@ -388,17 +459,23 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     const container = await this.bases.ensure(region);
     const client = container.getPageBlobClient(deviceId);
     try {
-      await client.create(sizeBytes, { metadata: baseMetadata(deviceId, {}), conditions: { ifNoneMatch: '*' } });
+      await client.create(sizeBytes, {
+        metadata: baseMetadata(deviceId, {}),
+        conditions: { ifNoneMatch: '*' },
+      });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
     const created = await this.readBase(region, deviceId);
-    if (!created) throw new Error(`The base of device ${deviceId} in ${region} vanished right after its creation`);
+    if (!created)
+      throw new Error(`The base of device ${deviceId} in ${region} vanished right after its creation`);
     return created;
   }
 
   private async saveState(base: BaseBlob, deviceId: string, state: BaseState): Promise<BaseBlob> {
-    const response = await conditional(() => base.client.setMetadata(baseMetadata(deviceId, state), { conditions: { ifMatch: base.etag } }));
+    const response = await conditional(() =>
+      base.client.setMetadata(baseMetadata(deviceId, state), { conditions: { ifMatch: base.etag } }),
+    );
     return { ...base, etag: etagOf(response), state };
   }
 
@@ -421,7 +498,12 @@ function withoutPending(state: BaseState): BaseState {
 }
 
 function toBaseBlob(client: PageBlobClient, properties: BlobGetPropertiesResponse): BaseBlob {
-  return { client, etag: etagOf(properties), sizeBytes: properties.contentLength ?? 0, state: readBaseState(properties.metadata) };
+  return {
+    client,
+    etag: etagOf(properties),
+    sizeBytes: properties.contentLength ?? 0,
+    state: readBaseState(properties.metadata),
+  };
 }
 
 function etagOf(response: { etag?: string }): string {

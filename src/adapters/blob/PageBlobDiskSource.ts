@@ -30,7 +30,8 @@ export class PageBlobDiskSource implements DiskSource {
       if (isNotFound(err)) throw new NotFoundError(`Disk ${disk.container}/${disk.blob} in ${region}`);
       throw err;
     }
-    if (!snapshotId) throw new Error(`Snapshot of ${disk.container}/${disk.blob} in ${region} returned no snapshot id`);
+    if (!snapshotId)
+      throw new Error(`Snapshot of ${disk.container}/${disk.blob} in ${region} returned no snapshot id`);
     // The size is read from the snapshot itself: the disk may be resized between two calls, the
     // snapshot never is.
     const properties = await blob.withSnapshot(snapshotId).getProperties();
@@ -50,6 +51,8 @@ export class PageBlobDiskSource implements DiskSource {
 
 function assertPageBlob(blobType: string | undefined, region: string, disk: DiskRef): void {
   if (blobType !== 'PageBlob') {
-    throw new TypeError(`Disk ${disk.container}/${disk.blob} in ${region} is a ${blobType ?? 'blob of unknown type'}, not a page blob`);
+    throw new TypeError(
+      `Disk ${disk.container}/${disk.blob} in ${region} is a ${blobType ?? 'blob of unknown type'}, not a page blob`,
+    );
   }
 }

@@ -68,7 +68,12 @@ export class RestorePointCatalog {
    * Records the hash a verification found, on condition that the blob is still the one verified
    * (its ETag from before the comparison). False when it changed or went away meanwhile.
    */
-  async stampChecked(region: string, name: string, read: BlobGetPropertiesResponse, hash: string): Promise<boolean> {
+  async stampChecked(
+    region: string,
+    name: string,
+    read: BlobGetPropertiesResponse,
+    hash: string,
+  ): Promise<boolean> {
     try {
       await this.blob(region, name).setMetadata(
         { ...read.metadata, [PointMetadata.checkedHash]: hash },
@@ -88,14 +93,24 @@ export class RestorePointCatalog {
     if (!read) throw new NotFoundError(`Restore point ${name} in ${target.region}`);
     const metadata = read.metadata ?? {};
     const point = toRestorePoint(target.region, name, metadata);
-    if (!point) throw new ConflictError('restore-point-invalid', `Restore point ${name} in ${target.region} has inconsistent metadata`);
+    if (!point)
+      throw new ConflictError(
+        'restore-point-invalid',
+        `Restore point ${name} in ${target.region} has inconsistent metadata`,
+      );
     if (point.verified) {
       // A repeated call (a retried message) is success; a different hash is not the same verification.
       if (point.hash === hash) return point;
-      throw new ConflictError('restore-point-verified', `Restore point ${name} is already verified with another hash`);
+      throw new ConflictError(
+        'restore-point-verified',
+        `Restore point ${name} is already verified with another hash`,
+      );
     }
     if (metadata[PointMetadata.checkedHash] !== hash) {
-      throw new ConflictError('restore-point-not-checked', `Restore point ${name} was not verified with this hash; verify it again`);
+      throw new ConflictError(
+        'restore-point-not-checked',
+        `Restore point ${name} was not verified with this hash; verify it again`,
+      );
     }
     const { [PointMetadata.checkedHash]: _checked, ...rest } = metadata;
     try {
@@ -105,7 +120,10 @@ export class RestorePointCatalog {
       );
     } catch (err) {
       if (isPreconditionFailed(err) || isNotFound(err)) {
-        throw new ConflictError('restore-point-changed', `Restore point ${name} changed while being marked verified; verify it again`);
+        throw new ConflictError(
+          'restore-point-changed',
+          `Restore point ${name} changed while being marked verified; verify it again`,
+        );
       }
       throw err;
     }

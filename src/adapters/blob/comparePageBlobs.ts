@@ -14,11 +14,16 @@ import { isNotFound } from './storageErrors';
  * `hash` is the base64 MD5 of the copy's sampled bytes in offset order: of the whole content for an
  * image up to 4 MiB.
  */
-export async function comparePageBlobs(source: PageBlobClient, copy: PageBlobClient, sampling?: SamplingOptions): Promise<VerifyResult> {
+export async function comparePageBlobs(
+  source: PageBlobClient,
+  copy: PageBlobClient,
+  sampling?: SamplingOptions,
+): Promise<VerifyResult> {
   const [sourceSize, copySize] = await Promise.all([sizeOf(source), sizeOf(copy)]);
   if (sourceSize === undefined) return { ok: false, reason: 'the source snapshot no longer exists' };
   if (copySize === undefined) return { ok: false, reason: 'the copy does not exist' };
-  if (sourceSize !== copySize) return { ok: false, reason: `length differs: source ${sourceSize} bytes, copy ${copySize} bytes` };
+  if (sourceSize !== copySize)
+    return { ok: false, reason: `length differs: source ${sourceSize} bytes, copy ${copySize} bytes` };
 
   const [sourceRanges, copyRanges] = await Promise.all([readPageRanges(source), readPageRanges(copy)]);
   const rangeDifference = firstDifference(sourceRanges, copyRanges);

@@ -100,7 +100,9 @@ function isPendingApply(value: unknown): value is PendingApply {
 }
 
 function isCompletedApply(value: unknown): value is CompletedApply {
-  return isRecord(value) && isApply(value) && typeof value.baseSnapshot === 'string' && value.baseSnapshot !== '';
+  return (
+    isRecord(value) && isApply(value) && typeof value.baseSnapshot === 'string' && value.baseSnapshot !== ''
+  );
 }
 
 export function sameDisk(a: DiskSnapshot, b: DiskSnapshot): boolean {

@@ -7,7 +7,11 @@ import { errorCodeOf, isNotFound } from './storageErrors';
  * Undefined when the previous snapshot cannot serve as the base of a diff (deleted, newer, or of
  * another blob): the caller then copies every valid page instead.
  */
-export type PageDiffReader = (snapshot: PageBlobClient, previousSnapshotId: string, sizeBytes: number) => Promise<PageDiff | undefined>;
+export type PageDiffReader = (
+  snapshot: PageBlobClient,
+  previousSnapshotId: string,
+  sizeBytes: number,
+) => Promise<PageDiff | undefined>;
 
 /**
  * Get Page Ranges Diff (`prevsnapshot`), every page of it. Azurite 3.35 does not implement it but

@@ -45,7 +45,11 @@ export function newPointMetadata(snapshot: DiskSnapshot, target: RestorePointTar
  * consistently (a foreign blob, or metadata half-written by hand): such a blob is never offered
  * for recovery.
  */
-export function toRestorePoint(region: string, name: string, metadata: Readonly<Record<string, string>> | undefined): RestorePoint | undefined {
+export function toRestorePoint(
+  region: string,
+  name: string,
+  metadata: Readonly<Record<string, string>> | undefined,
+): RestorePoint | undefined {
   const parsed = parseRestorePointName(name);
   if (!parsed || !metadata) return undefined;
   const takenAtMs = Date.parse(metadata[PointMetadata.takenAt] ?? '');

@@ -29,7 +29,11 @@ export const defaultSampling: Required<SamplingOptions> = {
  * page-range comparison has not. Deterministic in (size, written ranges), so verifying the same
  * content again gives the same hash. Sorted, merged, 512-byte aligned.
  */
-export function sampleRanges(sizeBytes: number, written: readonly ByteRange[], options: SamplingOptions = {}): ByteRange[] {
+export function sampleRanges(
+  sizeBytes: number,
+  written: readonly ByteRange[],
+  options: SamplingOptions = {},
+): ByteRange[] {
   const { wholeContentLimitBytes, sampleBytes, interiorSamples } = { ...defaultSampling, ...options };
   if (sizeBytes <= 0) return [];
   if (sizeBytes <= wholeContentLimitBytes) return [{ start: 0, end: sizeBytes - 1 }];
@@ -38,7 +42,11 @@ export function sampleRanges(sizeBytes: number, written: readonly ByteRange[], o
   const writtenBytes = rangeBytes(written);
   for (let i = 1; i <= interiorSamples; i++) {
     const fraction = i / (interiorSamples + 1);
-    starts.push(writtenBytes > 0 ? offsetOfWrittenByte(written, Math.floor(writtenBytes * fraction)) : Math.floor(sizeBytes * fraction));
+    starts.push(
+      writtenBytes > 0
+        ? offsetOfWrittenByte(written, Math.floor(writtenBytes * fraction))
+        : Math.floor(sizeBytes * fraction),
+    );
   }
   const samples = starts.map((start) => {
     const aligned = Math.min(Math.max(0, start - (start % 512)), sizeBytes - sampleBytes);

@@ -61,10 +61,15 @@ export async function snapshotReadUrl(
   if (!snapshot.snapshotId) throw new TypeError('A snapshot read URL needs a snapshot id');
   const lifetimeInMs = options.lifetimeInMs ?? snapshotReadUrlLifetimeInMs;
   if (!(lifetimeInMs > 0 && lifetimeInMs <= delegationKeyLifetimeMs - delegationKeyRenewMarginMs)) {
-    throw new RangeError(`lifetimeInMs must be positive and below ${delegationKeyLifetimeMs - delegationKeyRenewMarginMs} ms`);
+    throw new RangeError(
+      `lifetimeInMs must be positive and below ${delegationKeyLifetimeMs - delegationKeyRenewMarginMs} ms`,
+    );
   }
   const now = options.now?.() ?? new Date();
-  const blob = service.getContainerClient(snapshot.container).getBlobClient(snapshot.blob).withSnapshot(snapshot.snapshotId);
+  const blob = service
+    .getContainerClient(snapshot.container)
+    .getBlobClient(snapshot.blob)
+    .withSnapshot(snapshot.snapshotId);
   const sas = {
     permissions: BlobSASPermissions.parse('r'),
     startsOn: new Date(now.getTime() - clockSkewMs),
@@ -76,13 +81,19 @@ export async function snapshotReadUrl(
   const credential = service.credential;
   if (credential instanceof StorageSharedKeyCredential) return await blob.generateSasUrl(sas);
   if (!isTokenCredential(credential)) {
-    throw new TypeError('A snapshot read URL needs a client with an account key or an identity, not an anonymous or SAS client');
+    throw new TypeError(
+      'A snapshot read URL needs a client with an account key or an identity, not an anonymous or SAS client',
+    );
   }
   const key = await delegationKey(service, now, lifetimeInMs);
   return await blob.generateUserDelegationSasUrl(sas, key);
 }
 
-async function delegationKey(service: BlobServiceClient, now: Date, lifetimeInMs: number): Promise<UserDelegationKey> {
+async function delegationKey(
+  service: BlobServiceClient,
+  now: Date,
+  lifetimeInMs: number,
+): Promise<UserDelegationKey> {
   const neededUntil = now.getTime() + lifetimeInMs + delegationKeyRenewMarginMs;
   const cached = delegationKeys.get(service);
   if (cached) {

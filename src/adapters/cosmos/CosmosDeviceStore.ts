@@ -12,7 +12,12 @@ import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint
 import { ConflictError, RuleViolationError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
 import { nextSlotStart, rpoMs, stableHash32 } from '../../domain/rpo';
-import type { ComplianceTransition, DeviceFilter, DeviceStore, PolicyHistogram } from '../../ports/DeviceStore';
+import type {
+  ComplianceTransition,
+  DeviceFilter,
+  DeviceStore,
+  PolicyHistogram,
+} from '../../ports/DeviceStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
 import { statusOf } from './CosmosTenantStore';
@@ -65,8 +70,14 @@ export class CosmosDeviceStore implements DeviceStore {
     const licensed = toDocument({ ...device, licensed: true });
     const first = await runBatch(this.container, device.tenantId, [
       createOperation(licensed),
-      patchOperation(licenceCounterId, [{ op: 'incr', path: '/used', value: 1 }], `from c where c.used < ${Math.floor(licences)}`),
-      patchOperation(histogram, [{ op: 'incr', path: `/buckets/${'never' satisfies HistogramKey}`, value: 1 }]),
+      patchOperation(
+        licenceCounterId,
+        [{ op: 'incr', path: '/used', value: 1 }],
+        `from c where c.used < ${Math.floor(licences)}`,
+      ),
+      patchOperation(histogram, [
+        { op: 'incr', path: `/buckets/${'never' satisfies HistogramKey}`, value: 1 },
+      ]),
     ]);
     if (first.ok) return toDevice(first.results[0]!.resourceBody as unknown as DeviceDocument);
     if (first.failedIndex === 0 || (await this.get(device.tenantId, device.id))) throw exists(device.id);
@@ -78,35 +89,58 @@ export class CosmosDeviceStore implements DeviceStore {
     const unlicensed = toDocument({ ...device, licensed: false });
     const second = await runBatch(this.container, device.tenantId, [
       createOperation(unlicensed),
-      patchOperation(histogram, [{ op: 'incr', path: `/buckets/${'unlicensed' satisfies HistogramKey}`, value: 1 }]),
+      patchOperation(histogram, [
+        { op: 'incr', path: `/buckets/${'unlicensed' satisfies HistogramKey}`, value: 1 },
+      ]),
     ]);
     if (second.ok) return toDevice(second.results[0]!.resourceBody as unknown as DeviceDocument);
     if (second.failedIndex === 0 || (await this.get(device.tenantId, device.id))) throw exists(device.id);
-    throw second.error ?? new Error(`Registering device ${device.id} failed with status ${second.failedStatus}`);
+    throw (
+      second.error ?? new Error(`Registering device ${device.id} failed with status ${second.failedStatus}`)
+    );
   }
 
   async update(device: Device, ifVersion?: string): Promise<Device> {
     const current = await this.get(device.tenantId, device.id);
     if (!current) throw new ConflictError('precondition-failed', `Device ${device.id} no longer exists`);
     const version = ifVersion ?? current.version;
-    const next = toDocument({ ...device, licensed: current.licensed, lastVerifiedAt: current.lastVerifiedAt, lastRestorePoint: current.lastRestorePoint, pending: current.pending });
+    const next = toDocument({
+      ...device,
+      licensed: current.licensed,
+      lastVerifiedAt: current.lastVerifiedAt,
+      lastRestorePoint: current.lastRestorePoint,
+      pending: current.pending,
+    });
     const operations: OperationInput[] = [
-      { operationType: 'Replace', id: device.id, resourceBody: next as unknown as JSONObject, ifMatch: version },
+      {
+        operationType: 'Replace',
+        id: device.id,
+        resourceBody: next as unknown as JSONObject,
+        ifMatch: version,
+      },
     ];
     if (current.policyId !== device.policyId) {
       const key = keyOf(current, new Date());
       const from = this.histogramId(current.policyId, device.id);
       const to = this.histogramId(device.policyId, device.id);
-      await Promise.all([this.ensureHistogram(device.tenantId, current.policyId, from), this.ensureHistogram(device.tenantId, device.policyId, to)]);
+      await Promise.all([
+        this.ensureHistogram(device.tenantId, current.policyId, from),
+        this.ensureHistogram(device.tenantId, device.policyId, to),
+      ]);
       operations.push(patchOperation(from, [{ op: 'incr', path: `/buckets/${key}`, value: -1 }]));
       operations.push(patchOperation(to, [{ op: 'incr', path: `/buckets/${key}`, value: 1 }]));
     }
     const outcome = await runBatch(this.container, device.tenantId, operations);
     if (outcome.ok) return toDevice(outcome.results[0]!.resourceBody as unknown as DeviceDocument);
     if (outcome.failedIndex === 0 || outcome.failedStatus === undefined) {
-      throw new ConflictError('precondition-failed', `Device ${device.id} was changed by someone else; read it again`);
+      throw new ConflictError(
+        'precondition-failed',
+        `Device ${device.id} was changed by someone else; read it again`,
+      );
     }
-    throw outcome.error ?? new Error(`Updating device ${device.id} failed with status ${outcome.failedStatus}`);
+    throw (
+      outcome.error ?? new Error(`Updating device ${device.id} failed with status ${outcome.failedStatus}`)
+    );
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
@@ -118,12 +152,16 @@ export class CosmosDeviceStore implements DeviceStore {
       const operations: OperationInput[] = [
         // ifMatch on a batch delete is honoured by the service; the SDK's type omits it.
         { operationType: 'Delete', id, ifMatch: current.version } as OperationInput,
-        patchOperation(histogram, [{ op: 'incr', path: `/buckets/${keyOf(current, new Date())}`, value: -1 }]),
+        patchOperation(histogram, [
+          { op: 'incr', path: `/buckets/${keyOf(current, new Date())}`, value: -1 },
+        ]),
       ];
-      if (current.licensed) operations.push(patchOperation(licenceCounterId, [{ op: 'incr', path: '/used', value: -1 }]));
+      if (current.licensed)
+        operations.push(patchOperation(licenceCounterId, [{ op: 'incr', path: '/used', value: -1 }]));
       const outcome = await runBatch(this.container, tenantId, operations);
       if (outcome.ok) return;
-      if (outcome.failedIndex !== 0 && outcome.failedStatus !== undefined) throw outcome.error ?? new Error(`Removing device ${id} failed`);
+      if (outcome.failedIndex !== 0 && outcome.failedStatus !== undefined)
+        throw outcome.error ?? new Error(`Removing device ${id} failed`);
       // The device changed between the read and the delete: read it again.
     }
     throw new ConflictError('precondition-failed', `Device ${id} keeps changing; try again`);
@@ -140,7 +178,11 @@ export class CosmosDeviceStore implements DeviceStore {
       result = await query.fetchNext();
     } catch (err) {
       if (page.continuationToken && statusOf(err) === 400) {
-        throw new RuleViolationError('invalid-continuation-token', 'is not a continuation token of this query', 'query.continuationToken');
+        throw new RuleViolationError(
+          'invalid-continuation-token',
+          'is not a continuation token of this query',
+          'query.continuationToken',
+        );
       }
       throw err;
     }
@@ -149,7 +191,10 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async *listAll(tenantId: string, filter: DeviceFilter, now: Date): AsyncIterable<Device> {
-    const query = this.container.items.query<DeviceDocument>(filterQuery(tenantId, filter, now), { partitionKey: tenantId, maxItemCount: 1000 });
+    const query = this.container.items.query<DeviceDocument>(filterQuery(tenantId, filter, now), {
+      partitionKey: tenantId,
+      maxItemCount: 1000,
+    });
     while (query.hasMoreResults()) {
       const { resources } = await query.fetchNext();
       for (const document of resources) yield toDevice(document);
@@ -162,7 +207,8 @@ export class CosmosDeviceStore implements DeviceStore {
     const { resources, continuationToken } = await this.container.items
       .query<DeviceDocument>(
         {
-          query: "SELECT * FROM c WHERE c.type = 'device' AND c.scheduled = true AND c.nextDueAtMs <= @now ORDER BY c.nextDueAtMs",
+          query:
+            "SELECT * FROM c WHERE c.type = 'device' AND c.scheduled = true AND c.nextDueAtMs <= @now ORDER BY c.nextDueAtMs",
           parameters: [{ name: '@now', value: now.getTime() }],
         },
         { maxItemCount: page.pageSize, continuationToken: page.continuationToken },
@@ -189,15 +235,25 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async claimPending(device: Device, pending: PendingRestorePoint, nextDueAt?: Date): Promise<Device | undefined> {
+  async claimPending(
+    device: Device,
+    pending: PendingRestorePoint,
+    nextDueAt?: Date,
+  ): Promise<Device | undefined> {
     const operations: PatchOperation[] = [{ op: 'set', path: '/pending', value: pending }];
     if (nextDueAt) {
-      operations.push({ op: 'set', path: '/nextDueAt', value: nextDueAt.toISOString() }, { op: 'set', path: '/nextDueAtMs', value: nextDueAt.getTime() });
+      operations.push(
+        { op: 'set', path: '/nextDueAt', value: nextDueAt.toISOString() },
+        { op: 'set', path: '/nextDueAtMs', value: nextDueAt.getTime() },
+      );
     }
     try {
       const { resource } = await this.container
         .item(device.id, device.tenantId)
-        .patch<DeviceDocument>(operations, device.version ? { accessCondition: { type: 'IfMatch', condition: device.version } } : {});
+        .patch<DeviceDocument>(
+          operations,
+          device.version ? { accessCondition: { type: 'IfMatch', condition: device.version } } : {},
+        );
       return toDevice(resource!);
     } catch (err) {
       if (statusOf(err) === 412 || statusOf(err) === 404) return undefined;
@@ -218,7 +274,9 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async clearPending(device: Device): Promise<Device> {
-    const { resource } = await this.container.item(device.id, device.tenantId).patch<DeviceDocument>([{ op: 'set', path: '/pending', value: null }]);
+    const { resource } = await this.container
+      .item(device.id, device.tenantId)
+      .patch<DeviceDocument>([{ op: 'set', path: '/pending', value: null }]);
     return toDevice(resource!);
   }
 
@@ -245,7 +303,9 @@ export class CosmosDeviceStore implements DeviceStore {
             { op: 'set', path: '/announced', value: 'protected' },
           ],
           // Exactly the state the histogram move was computed from; else read again and recompute.
-          previousMs === undefined ? 'from c where IS_NULL(c.lastVerifiedAtMs)' : `from c where c.lastVerifiedAtMs = ${previousMs}`,
+          previousMs === undefined
+            ? 'from c where IS_NULL(c.lastVerifiedAtMs)'
+            : `from c where c.lastVerifiedAtMs = ${previousMs}`,
         ),
       ];
       if (from !== to) {
@@ -259,12 +319,18 @@ export class CosmosDeviceStore implements DeviceStore {
       const outcome = await runBatch(this.container, device.tenantId, operations);
       if (outcome.ok) return toDevice(outcome.results[0]!.resourceBody as unknown as DeviceDocument);
       if (outcome.failedIndex !== undefined && outcome.failedIndex !== 0) {
-        throw outcome.error ?? new Error(`Recording restore point ${point.name} failed with status ${outcome.failedStatus}`);
+        throw (
+          outcome.error ??
+          new Error(`Recording restore point ${point.name} failed with status ${outcome.failedStatus}`)
+        );
       }
       current = await this.get(device.tenantId, device.id);
     }
     if (!current) throw new ConflictError('device-removed', `Device ${device.id} was removed`);
-    throw new ConflictError('precondition-failed', `Device ${device.id} keeps changing; the restore point will be recorded on retry`);
+    throw new ConflictError(
+      'precondition-failed',
+      `Device ${device.id} keeps changing; the restore point will be recorded on retry`,
+    );
   }
 
   async complianceTransitions(now: Date, pageSize: number): Promise<ComplianceTransition[]> {
@@ -284,13 +350,18 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async announce(device: Device, state: AnnouncedCompliance): Promise<void> {
-    await this.container.item(device.id, device.tenantId).patch([{ op: 'set', path: '/announced', value: state }]);
+    await this.container
+      .item(device.id, device.tenantId)
+      .patch([{ op: 'set', path: '/announced', value: state }]);
   }
 
   async histograms(tenantId: string): Promise<PolicyHistogram[]> {
     const { resources } = await this.container.items
       .query<HistogramDocument>(
-        { query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'histogram'", parameters: [{ name: '@tenant', value: tenantId }] },
+        {
+          query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'histogram'",
+          parameters: [{ name: '@tenant', value: tenantId }],
+        },
         { partitionKey: tenantId },
       )
       .fetchAll();
@@ -322,7 +393,9 @@ export class CosmosDeviceStore implements DeviceStore {
       buckets['old'] = (buckets['old'] ?? 0) + folded;
       const { _etag, ...rest } = document;
       try {
-        await this.container.item(document.id, document.tenantId).replace({ ...rest, buckets }, { accessCondition: { type: 'IfMatch', condition: _etag! } });
+        await this.container
+          .item(document.id, document.tenantId)
+          .replace({ ...rest, buckets }, { accessCondition: { type: 'IfMatch', condition: _etag! } });
       } catch (err) {
         // A worker moved a device meanwhile: the next run compacts this document.
         if (statusOf(err) !== 412) throw err;
@@ -330,7 +403,12 @@ export class CosmosDeviceStore implements DeviceStore {
     }
   }
 
-  async applyProtection(tenantId: string, policyId: string, protection: DeviceProtection, rescheduleFrom?: Date): Promise<number> {
+  async applyProtection(
+    tenantId: string,
+    policyId: string,
+    protection: DeviceProtection,
+    rescheduleFrom?: Date,
+  ): Promise<number> {
     const query = this.container.items.query<DeviceDocument>(
       {
         query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy",
@@ -346,12 +424,14 @@ export class CosmosDeviceStore implements DeviceStore {
       const { resources } = await query.fetchNext();
       await Promise.all(
         resources.map((document) =>
-          this.container.item(document.id, tenantId).patch([
-            { op: 'set', path: '/protection', value: protection },
-            { op: 'set', path: '/rpoMs', value: rpoMs(protection.rpoHours) },
-            { op: 'set', path: '/scheduled', value: document.licensed && protection.enabled },
-            ...reschedule(document.id, protection, rescheduleFrom),
-          ]),
+          this.container
+            .item(document.id, tenantId)
+            .patch([
+              { op: 'set', path: '/protection', value: protection },
+              { op: 'set', path: '/rpoMs', value: rpoMs(protection.rpoHours) },
+              { op: 'set', path: '/scheduled', value: document.licensed && protection.enabled },
+              ...reschedule(document.id, protection, rescheduleFrom),
+            ]),
         ),
       );
       updated += resources.length;
@@ -364,12 +444,15 @@ export class CosmosDeviceStore implements DeviceStore {
       { name: '@tenant', value: tenantId },
       { name: '@policy', value: policyId },
     ];
-    let query = "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy";
+    let query =
+      "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy";
     if (primaryRegion) {
       query += ' AND c.primaryRegion = @region';
       parameters.push({ name: '@region', value: primaryRegion });
     }
-    const { resources } = await this.container.items.query<number>({ query, parameters }, { partitionKey: tenantId }).fetchAll();
+    const { resources } = await this.container.items
+      .query<number>({ query, parameters }, { partitionKey: tenantId })
+      .fetchAll();
     return resources[0] ?? 0;
   }
 
@@ -377,7 +460,8 @@ export class CosmosDeviceStore implements DeviceStore {
     await this.ensure(tenantId, licenceCounterId, { type: 'licences', used: 0 });
     const query = this.container.items.query<DeviceDocument>(
       {
-        query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.licensed = false ORDER BY c.createdAt",
+        query:
+          "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.licensed = false ORDER BY c.createdAt",
         parameters: [{ name: '@tenant', value: tenantId }],
       },
       { partitionKey: tenantId, maxItemCount: 100 },
@@ -389,18 +473,27 @@ export class CosmosDeviceStore implements DeviceStore {
         const histogram = this.histogramId(document.policyId, document.id);
         await this.ensureHistogram(tenantId, document.policyId, histogram);
         const outcome = await runBatch(this.container, tenantId, [
-          patchOperation(document.id, [
-            { op: 'set', path: '/licensed', value: true },
-            { op: 'set', path: '/scheduled', value: document.protection.enabled },
-          ], 'from c where c.licensed = false'),
-          patchOperation(licenceCounterId, [{ op: 'incr', path: '/used', value: 1 }], `from c where c.used < ${Math.floor(licences)}`),
+          patchOperation(
+            document.id,
+            [
+              { op: 'set', path: '/licensed', value: true },
+              { op: 'set', path: '/scheduled', value: document.protection.enabled },
+            ],
+            'from c where c.licensed = false',
+          ),
+          patchOperation(
+            licenceCounterId,
+            [{ op: 'incr', path: '/used', value: 1 }],
+            `from c where c.used < ${Math.floor(licences)}`,
+          ),
           patchOperation(histogram, [
             { op: 'incr', path: `/buckets/${'unlicensed' satisfies HistogramKey}`, value: -1 },
             { op: 'incr', path: `/buckets/${'never' satisfies HistogramKey}`, value: 1 },
           ]),
         ]);
         if (outcome.ok) licensed += 1;
-        else if (outcome.failedIndex === 1 || (await this.licencesExhausted(tenantId, licences))) return licensed;
+        else if (outcome.failedIndex === 1 || (await this.licencesExhausted(tenantId, licences)))
+          return licensed;
         // Otherwise the device changed or went meanwhile: the next one.
       }
     }
@@ -433,7 +526,11 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 }
 
-function reschedule(deviceId: string, protection: DeviceProtection, from: Date | undefined): PatchOperation[] {
+function reschedule(
+  deviceId: string,
+  protection: DeviceProtection,
+  from: Date | undefined,
+): PatchOperation[] {
   if (!from) return [];
   const next = nextSlotStart(deviceId, rpoMs(protection.rpoHours), from);
   return [
@@ -452,7 +549,9 @@ function exists(id: string): ConflictError {
 
 function keyOf(device: Device, now: Date): HistogramKey {
   return histogramKey(
-    device.lastVerifiedAt ? { licensed: device.licensed, lastVerifiedAt: new Date(device.lastVerifiedAt) } : { licensed: device.licensed },
+    device.lastVerifiedAt
+      ? { licensed: device.licensed, lastVerifiedAt: new Date(device.lastVerifiedAt) }
+      : { licensed: device.licensed },
     now,
   );
 }
@@ -461,7 +560,11 @@ function keyOf(device: Device, now: Date): HistogramKey {
  * Every query of a tenant's partition also names the tenant: Cosmos DB scopes it by the partition
  * key anyway, and the embedded emulator does not.
  */
-function filterQuery(tenantId: string, filter: DeviceFilter, now: Date): { query: string; parameters: SqlParameter[] } {
+function filterQuery(
+  tenantId: string,
+  filter: DeviceFilter,
+  now: Date,
+): { query: string; parameters: SqlParameter[] } {
   const conditions = ['c.tenantId = @tenant', "c.type = 'device'"];
   const parameters: SqlParameter[] = [
     { name: '@tenant', value: tenantId },
@@ -494,7 +597,9 @@ function filterQuery(tenantId: string, filter: DeviceFilter, now: Date): { query
       conditions.push(`${protectable} AND c.lastVerifiedAtMs >= @now - c.rpoMs`);
       break;
     case 'at-risk':
-      conditions.push(`${protectable} AND c.lastVerifiedAtMs < @now - c.rpoMs AND c.lastVerifiedAtMs >= @now - 2 * c.rpoMs`);
+      conditions.push(
+        `${protectable} AND c.lastVerifiedAtMs < @now - c.rpoMs AND c.lastVerifiedAtMs >= @now - 2 * c.rpoMs`,
+      );
       break;
     case 'breached':
       conditions.push(`${protectable} AND c.lastVerifiedAtMs < @now - 2 * c.rpoMs`);

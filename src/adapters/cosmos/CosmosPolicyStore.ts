@@ -20,7 +20,10 @@ export class CosmosPolicyStore implements PolicyStore {
   async list(tenantId: string): Promise<Policy[]> {
     const { resources } = await this.container.items
       .query<PolicyDocument>(
-        { query: 'SELECT * FROM c WHERE c.tenantId = @tenant ORDER BY c.id', parameters: [{ name: '@tenant', value: tenantId }] },
+        {
+          query: 'SELECT * FROM c WHERE c.tenantId = @tenant ORDER BY c.id',
+          parameters: [{ name: '@tenant', value: tenantId }],
+        },
         { partitionKey: tenantId },
       )
       .fetchAll();
@@ -32,7 +35,8 @@ export class CosmosPolicyStore implements PolicyStore {
       const { resource } = await this.container.items.create<PolicyDocument>(toDocument(policy));
       return toPolicy(resource!);
     } catch (err) {
-      if (statusOf(err) === 409) throw new ConflictError('policy-exists', `Policy ${policy.id} already exists`);
+      if (statusOf(err) === 409)
+        throw new ConflictError('policy-exists', `Policy ${policy.id} already exists`);
       throw err;
     }
   }
@@ -41,10 +45,17 @@ export class CosmosPolicyStore implements PolicyStore {
     try {
       const { resource } = await this.container
         .item(policy.id, policy.tenantId)
-        .replace<PolicyDocument>(toDocument(policy), ifVersion ? { accessCondition: { type: 'IfMatch', condition: ifVersion } } : {});
+        .replace<PolicyDocument>(
+          toDocument(policy),
+          ifVersion ? { accessCondition: { type: 'IfMatch', condition: ifVersion } } : {},
+        );
       return toPolicy(resource!);
     } catch (err) {
-      if (statusOf(err) === 412) throw new ConflictError('precondition-failed', `Policy ${policy.id} was changed by someone else; read it again`);
+      if (statusOf(err) === 412)
+        throw new ConflictError(
+          'precondition-failed',
+          `Policy ${policy.id} was changed by someone else; read it again`,
+        );
       throw err;
     }
   }

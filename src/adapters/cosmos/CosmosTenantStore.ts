@@ -20,7 +20,8 @@ export class CosmosTenantStore implements TenantStore {
       const { resource } = await this.container.items.create<TenantDocument>(toDocument(tenant));
       return toTenant(resource!);
     } catch (err) {
-      if (statusOf(err) === 409) throw new ConflictError('tenant-exists', `Tenant ${tenant.id} already exists`);
+      if (statusOf(err) === 409)
+        throw new ConflictError('tenant-exists', `Tenant ${tenant.id} already exists`);
       throw err;
     }
   }
@@ -29,11 +30,17 @@ export class CosmosTenantStore implements TenantStore {
     try {
       const { resource } = await this.container
         .item(tenant.id, tenant.id)
-        .replace<TenantDocument>(toDocument(tenant), ifVersion ? { accessCondition: { type: 'IfMatch', condition: ifVersion } } : {});
+        .replace<TenantDocument>(
+          toDocument(tenant),
+          ifVersion ? { accessCondition: { type: 'IfMatch', condition: ifVersion } } : {},
+        );
       return toTenant(resource!);
     } catch (err) {
       if (statusOf(err) === 412) {
-        throw new ConflictError('precondition-failed', `Tenant ${tenant.id} was changed by someone else; read it again`);
+        throw new ConflictError(
+          'precondition-failed',
+          `Tenant ${tenant.id} was changed by someone else; read it again`,
+        );
       }
       throw err;
     }
@@ -47,9 +54,11 @@ export class CosmosTenantStore implements TenantStore {
       if (inOutage) regions.add(region);
       else regions.delete(region);
       try {
-        await this.container.item(tenantId, tenantId).patch([{ op: 'set', path: '/regionsInOutage', value: [...regions] }], {
-          accessCondition: { type: 'IfMatch', condition: resource._etag },
-        });
+        await this.container
+          .item(tenantId, tenantId)
+          .patch([{ op: 'set', path: '/regionsInOutage', value: [...regions] }], {
+            accessCondition: { type: 'IfMatch', condition: resource._etag },
+          });
         return;
       } catch (err) {
         if (statusOf(err) !== 412) throw err;
@@ -65,7 +74,15 @@ function toDocument(tenant: Tenant): TenantDocument {
 
 function toTenant(document: TenantDocument): Tenant {
   const { id, name, licences, allowedBackupRegions, regionsInOutage, createdAt, updatedAt, _etag } = document;
-  const tenant: Tenant = { id, name, licences, allowedBackupRegions, regionsInOutage: regionsInOutage ?? [], createdAt, updatedAt };
+  const tenant: Tenant = {
+    id,
+    name,
+    licences,
+    allowedBackupRegions,
+    regionsInOutage: regionsInOutage ?? [],
+    createdAt,
+    updatedAt,
+  };
   if (_etag) tenant.version = _etag;
   return tenant;
 }

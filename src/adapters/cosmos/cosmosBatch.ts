@@ -9,12 +9,17 @@ export type BatchOutcome =
   | { ok: true; results: OperationResponse[] }
   | { ok: false; failedIndex?: number; failedStatus?: number; error?: Error };
 
-export async function runBatch(container: Container, partitionKey: string, operations: OperationInput[]): Promise<BatchOutcome> {
+export async function runBatch(
+  container: Container,
+  partitionKey: string,
+  operations: OperationInput[],
+): Promise<BatchOutcome> {
   let results: OperationResponse[] | undefined;
   try {
     ({ result: results } = await container.items.batch(operations, partitionKey));
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('Batch request error')) return { ok: false, error: err };
+    if (err instanceof Error && err.message.startsWith('Batch request error'))
+      return { ok: false, error: err };
     throw err;
   }
   const failedIndex = (results ?? []).findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);

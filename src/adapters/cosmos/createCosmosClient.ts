@@ -8,12 +8,16 @@ import { getCredential } from '../identity/credential';
  */
 export function createCosmosClient(connection: Connection): CosmosClient {
   if (connection.kind === 'identity') {
-    return new CosmosClient({ endpoint: connection.endpoint, aadCredentials: getCredential(connection.clientId) });
+    return new CosmosClient({
+      endpoint: connection.endpoint,
+      aadCredentials: getCredential(connection.clientId),
+    });
   }
   const parts = parseConnectionString(connection.connectionString);
   const endpoint = parts.get('accountendpoint');
   const key = parts.get('accountkey');
-  if (!endpoint || !key) throw new TypeError('A Cosmos connection string needs AccountEndpoint and AccountKey');
+  if (!endpoint || !key)
+    throw new TypeError('A Cosmos connection string needs AccountEndpoint and AccountKey');
   return new CosmosClient({
     endpoint,
     key,

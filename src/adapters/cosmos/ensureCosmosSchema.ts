@@ -8,6 +8,9 @@ import { allContainers } from './containers';
 export async function ensureCosmosSchema(client: CosmosClient, databaseId: string): Promise<void> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
   for (const container of allContainers) {
-    await database.containers.createIfNotExists({ id: container.id, partitionKey: { paths: [container.partitionKeyPath] } });
+    await database.containers.createIfNotExists({
+      id: container.id,
+      partitionKey: { paths: [container.partitionKeyPath] },
+    });
   }
 }

@@ -10,6 +10,11 @@ import { register } from '../registry';
  */
 export function defineHttp<P, Q, B>(spec: HttpRouteSpec<P, Q, B>): void {
   const handler = createHttpHandler(spec, () => services().tokenVerifier);
-  register({ kind: 'http', name: spec.name, spec: spec as unknown as HttpRouteSpec<never, never, never>, handler });
+  register({
+    kind: 'http',
+    name: spec.name,
+    spec: spec as unknown as HttpRouteSpec<never, never, never>,
+    handler,
+  });
   app.http(spec.name, { methods: [spec.method], route: spec.route, authLevel: 'anonymous', handler });
 }

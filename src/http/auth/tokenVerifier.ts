@@ -50,21 +50,24 @@ export class TokenVerifier {
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
-        return { unavailable: 'The token issuer\'s signing keys could not be fetched' };
+        return { unavailable: "The token issuer's signing keys could not be fetched" };
       }
       return { rejected: describeJoseError(err), tokenPresent: true };
     }
 
     const tenantId = typeof payload['tid'] === 'string' ? payload['tid'] : '';
     const expectedIssuer = this.config.issuer.replace(/\{tenantid\}/gi, tenantId);
-    if (payload.iss !== expectedIssuer) return { rejected: 'The token has an unexpected issuer', tokenPresent: true };
+    if (payload.iss !== expectedIssuer)
+      return { rejected: 'The token has an unexpected issuer', tokenPresent: true };
     if (!tenantId) return { rejected: 'The token has no tenant (tid)', tokenPresent: true };
 
     const subject = payload.sub ?? '';
     const objectId = stringClaim(payload, 'oid') ?? subject;
     if (!objectId) return { rejected: 'The token has no subject', tokenPresent: true };
     const upn = stringClaim(payload, 'upn') ?? stringClaim(payload, 'preferred_username');
-    const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [];
+    const roles = Array.isArray(payload['roles'])
+      ? payload['roles'].filter((r): r is string => typeof r === 'string')
+      : [];
     const principal: Principal = { tenantId, objectId, subject, roles };
     if (upn) principal.upn = upn;
     return { principal };

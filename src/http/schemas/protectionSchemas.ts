@@ -5,8 +5,15 @@ import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
 import { HttpLimits } from '../limits';
 import { guid, regionName } from './common';
 
-export const policyId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
-export const deviceId = z.string().regex(deviceIdPattern, 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+export const policyId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+export const deviceId = z
+  .string()
+  .regex(
+    deviceIdPattern,
+    'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  );
 
 export const policyPathParams = z.strictObject({ tenantId: guid, policyId });
 export const devicePathParams = z.strictObject({ tenantId: guid, deviceId });
@@ -20,7 +27,12 @@ export const retentionBody = z.strictObject({
 export const policyBody = z.strictObject({
   name: z.string().trim().min(1).max(256),
   backupRegion: regionName,
-  rpoHours: z.number().refine((n) => (rpoHoursValues as readonly number[]).includes(n), `must be one of ${rpoHoursValues.join(', ')}`),
+  rpoHours: z
+    .number()
+    .refine(
+      (n) => (rpoHoursValues as readonly number[]).includes(n),
+      `must be one of ${rpoHoursValues.join(', ')}`,
+    ),
   retention: retentionBody.default({ latest: 10, weekly: 4, keepLatestManual: true }),
   enabled: z.boolean().default(true),
 });
@@ -44,7 +56,12 @@ export const diskBody = z.strictObject({
 });
 
 export const deviceBody = z.strictObject({
-  upn: z.string().trim().min(3).max(256).regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name such as ada@contoso.com'),
+  upn: z
+    .string()
+    .trim()
+    .min(3)
+    .max(256)
+    .regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name such as ada@contoso.com'),
   primaryRegion: regionName,
   disk: diskBody,
   policyId,
@@ -64,7 +81,7 @@ export const deviceResource = z.object({
   disk: z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
   policyId: z.string(),
   priorityTier: z.number().int(),
-  licensed: z.boolean().describe('false: stored but not protected, beyond the tenant\'s licences'),
+  licensed: z.boolean().describe("false: stored but not protected, beyond the tenant's licences"),
   backupRegion: regionName,
   rpoHours: z.number().int(),
   status: z.enum(complianceStatuses as [string, ...string[]]),
@@ -75,7 +92,12 @@ export const deviceResource = z.object({
   updatedAt: z.iso.datetime(),
 });
 
-const pageSize = z.coerce.number().int().min(1).max(HttpLimits.maxPageSize).default(HttpLimits.defaultPageSize);
+const pageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(HttpLimits.maxPageSize)
+  .default(HttpLimits.defaultPageSize);
 const continuationToken = z.string().min(1).max(8192);
 
 export const deviceListQuery = z.strictObject({

@@ -16,7 +16,9 @@ export const tenantResource = z.object({
   name: z.string(),
   licences: z.number().int(),
   allowedBackupRegions: z.array(regionName),
-  regionsInOutage: z.array(regionName).describe('Primary regions under an activation: scheduling paused, nothing pruned'),
+  regionsInOutage: z
+    .array(regionName)
+    .describe('Primary regions under an activation: scheduling paused, nothing pruned'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -18,7 +18,9 @@ import {
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
 import { caseSafeCondition } from './patchDocument';
-import getPartitionFromHeader, { parsePartitionKey } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
+import getPartitionFromHeader, {
+  parsePartitionKey,
+} from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
 
 interface BatchOperation {
   operationType?: string;
@@ -54,7 +56,10 @@ export async function handleAtomicBatch(
   }
   // Operations carry their own partition key only when the caller set one; else the batch's applies.
   const batchPartitionKey = getPartitionFromHeader(req);
-  const operations = (body as BatchOperation[]).map((op) => ({ ...op, partitionKey: op.partitionKey ?? batchPartitionKey }));
+  const operations = (body as BatchOperation[]).map((op) => ({
+    ...op,
+    partitionKey: op.partitionKey ?? batchPartitionKey,
+  }));
   const touched: { id: string; partition: unknown; before: StoredDocument | undefined }[] = [];
   const results: { statusCode: number; requestCharge: number; eTag?: unknown; resourceBody?: unknown }[] = [];
   let failedAt = -1;
@@ -72,7 +77,12 @@ export async function handleAtomicBatch(
       results.push({ statusCode: result.statusCode, requestCharge: 0 });
       break;
     }
-    results.push({ statusCode: result.statusCode, requestCharge: 1, eTag: result.body?.['_etag'], resourceBody: result.body });
+    results.push({
+      statusCode: result.statusCode,
+      requestCharge: 1,
+      eTag: result.body?.['_etag'],
+      resourceBody: result.body,
+    });
   }
   if (failedAt < 0) return results;
 
@@ -90,7 +100,7 @@ export async function handleAtomicBatch(
 }
 
 function readDocument(collection: Collection, id: string, partition: unknown): StoredDocument | undefined {
-  return (collection.document(id, partition).read()) ?? undefined;
+  return collection.document(id, partition).read() ?? undefined;
 }
 
 function apply(collection: Collection, operation: BatchOperation, id: string): OperationResult {
@@ -112,9 +122,17 @@ function apply(collection: Collection, operation: BatchOperation, id: string): O
         partitionKey: operation.partitionKey,
         ifMatch: operation.ifMatch,
         operations: (operation.resourceBody?.operations ?? []) as never,
-        condition: caseSafeCondition(collection, operation.partitionKey, id, operation.resourceBody?.condition),
+        condition: caseSafeCondition(
+          collection,
+          operation.partitionKey,
+          id,
+          operation.resourceBody?.condition,
+        ),
       });
     default:
-      return { statusCode: 400, body: { message: `Operation type '${operation.operationType}' is not supported in Batch.` } };
+      return {
+        statusCode: 400,
+        body: { message: `Operation type '${operation.operationType}' is not supported in Batch.` },
+      };
   }
 }

@@ -10,7 +10,8 @@ import { startCosmosEmulator } from './startCosmosEmulator';
 async function main(): Promise<void> {
   const port = Number(process.argv[2]);
   const file = process.argv[3];
-  if (!Number.isInteger(port) || !file) throw new TypeError('usage: cosmosEmulatorProcess <port> <export file>');
+  if (!Number.isInteger(port) || !file)
+    throw new TypeError('usage: cosmosEmulatorProcess <port> <export file>');
   const emulator = await startCosmosEmulator(port);
   const client = createCosmosClient({
     kind: 'connectionString',

@@ -26,7 +26,11 @@ export async function exportCosmos(client: CosmosClient, file: string): Promise<
     const containers: ContainerDump[] = [];
     const { resources: definitions } = await client.database(database.id).containers.readAll().fetchAll();
     for (const definition of definitions) {
-      const { resources } = await client.database(database.id).container(definition.id).items.readAll().fetchAll();
+      const { resources } = await client
+        .database(database.id)
+        .container(definition.id)
+        .items.readAll()
+        .fetchAll();
       const items = resources.map((item) => {
         const copy: Record<string, unknown> = { ...item };
         for (const property of systemProperties) delete copy[property];

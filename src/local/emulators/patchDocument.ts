@@ -8,20 +8,35 @@ import type Account from '@vercel/cosmosdb-server/lib/account';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
 import type Collection from '@vercel/cosmosdb-server/lib/account/collection';
-import getPartitionFromHeader, { parsePartitionKey } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
+import getPartitionFromHeader, {
+  parsePartitionKey,
+} from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
 
 /**
  * `from c where X` → `SELECT * FROM c WHERE c.id = @id AND c.<partition key> = <value> AND (X)`,
  * which the emulator keeps as written. The partition term matters: the emulator runs the
  * condition over every partition, where another tenant's document may have the same id.
  */
-export function caseSafeCondition(collection: Collection, partitionHeader: string | undefined, id: string, condition: string | undefined): string | undefined {
+export function caseSafeCondition(
+  collection: Collection,
+  partitionHeader: string | undefined,
+  id: string,
+  condition: string | undefined,
+): string | undefined {
   if (!condition) return undefined;
   const match = /^\s*from\s+c\s+where\s+([\s\S]+)$/i.exec(condition);
   if (!match) return condition;
-  const path = (collection.read() as { partitionKey?: { paths?: string[] } } | null)?.partitionKey?.paths?.[0];
+  const path = (collection.read() as { partitionKey?: { paths?: string[] } } | null)?.partitionKey
+    ?.paths?.[0];
   const partition = path && partitionHeader ? (parsePartitionKey(partitionHeader, id) as unknown) : undefined;
-  const scope = path && partition !== undefined ? ` AND c${path.split('/').filter(Boolean).map((p) => `.${p}`).join('')} = ${JSON.stringify(partition)}` : '';
+  const scope =
+    path && partition !== undefined
+      ? ` AND c${path
+          .split('/')
+          .filter(Boolean)
+          .map((p) => `.${p}`)
+          .join('')} = ${JSON.stringify(partition)}`
+      : '';
   return `SELECT * FROM c WHERE c.id = @id${scope} AND (${match[1]})`;
 }
 

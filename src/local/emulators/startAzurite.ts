@@ -19,10 +19,22 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningProc
   if (options.location) await mkdir(options.location, { recursive: true });
   const args = [
     require.resolve('azurite/dist/src/azurite.js'),
-    '--blobHost', '127.0.0.1', '--blobPort', String(options.ports.blob),
-    '--queueHost', '127.0.0.1', '--queuePort', String(options.ports.queue),
-    '--tableHost', '127.0.0.1', '--tablePort', String(options.ports.table),
-    '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(options.ports.blob),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(options.ports.queue),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(options.ports.table),
+    '--silent',
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+    '--loose',
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
   const child = spawn(process.execPath, args, {
@@ -36,7 +48,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningProc
   );
   exited.catch(() => undefined);
   await Promise.race([
-    Promise.all([options.ports.blob, options.ports.queue, options.ports.table].map((port) => waitForPort(port, 30_000))),
+    Promise.all(
+      [options.ports.blob, options.ports.queue, options.ports.table].map((port) => waitForPort(port, 30_000)),
+    ),
     exited,
   ]);
   return { process: child, stop: () => stopChild(child) };

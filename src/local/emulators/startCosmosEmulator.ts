@@ -16,7 +16,12 @@ export interface CosmosEmulator {
   close(): Promise<void>;
 }
 
-type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown>;
+type Handler = (
+  account: Account,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+) => Promise<unknown>;
 
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
   const server = createServer();

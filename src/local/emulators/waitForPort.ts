@@ -5,7 +5,8 @@ export async function waitForPort(port: number, timeoutInMs: number, host = '127
   const deadline = Date.now() + timeoutInMs;
   for (;;) {
     if (await canConnect(port, host)) return;
-    if (Date.now() > deadline) throw new Error(`Nothing is listening on ${host}:${port} after ${timeoutInMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`Nothing is listening on ${host}:${port} after ${timeoutInMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -9,12 +9,26 @@ import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
 import { ConflictError } from '../../../src/domain/errors';
 import type { CopyStatus, RestorePointStore, RestorePointTarget } from '../../../src/ports/RestorePointStore';
-import { azuriteRegionClients, backup, createDisk, patternBytes, primary, snapshotOf, unreachableClient, uniqueId, type TestDisk } from './azuriteRegions';
+import {
+  azuriteRegionClients,
+  backup,
+  createDisk,
+  patternBytes,
+  primary,
+  snapshotOf,
+  unreachableClient,
+  uniqueId,
+  type TestDisk,
+} from './azuriteRegions';
 
 const KiB = 1024;
 
 /** Checks until the copy is no longer pending: Azurite finishes copies at once, Azure may not. */
-async function settled(store: RestorePointStore, target: RestorePointTarget, status: CopyStatus): Promise<CopyStatus> {
+async function settled(
+  store: RestorePointStore,
+  target: RestorePointTarget,
+  status: CopyStatus,
+): Promise<CopyStatus> {
   let current = status;
   for (let i = 0; i < 50 && current.state === 'pending'; i++) current = await store.checkCopy(target);
   return current;
@@ -28,14 +42,21 @@ describe('FullCopyRestorePointStore', () => {
     store = new FullCopyRestorePointStore(clients);
   });
 
-  const target = (deviceId: string, takenAt: string, kind: RestorePointTarget['kind'] = 'scheduled'): RestorePointTarget => ({
+  const target = (
+    deviceId: string,
+    takenAt: string,
+    kind: RestorePointTarget['kind'] = 'scheduled',
+  ): RestorePointTarget => ({
     region: backup,
     deviceId,
     takenAt: new Date(takenAt),
     kind,
   });
   const pointBlob = (t: RestorePointTarget) =>
-    clients.get(backup)!.getContainerClient(restorePointsContainerName).getPageBlobClient(restorePointName(t.deviceId, t.takenAt));
+    clients
+      .get(backup)!
+      .getContainerClient(restorePointsContainerName)
+      .getPageBlobClient(restorePointName(t.deviceId, t.takenAt));
 
   /** A 256 KiB disk with data at the start, in the middle and at the end, and holes between. */
   async function protectedDisk(seed: string): Promise<TestDisk> {
@@ -59,7 +80,11 @@ describe('FullCopyRestorePointStore', () => {
     const point = pointBlob(t);
     const { metadata } = await point.getProperties();
     await point.delete();
-    const url = await snapshotReadUrl(clients.get(primary)!, { container: tampered.disk.container, blob: tampered.disk.blob, snapshotId: tampered.snapshotId });
+    const url = await snapshotReadUrl(clients.get(primary)!, {
+      container: tampered.disk.container,
+      blob: tampered.disk.blob,
+      snapshotId: tampered.snapshotId,
+    });
     await (await point.beginCopyFromURL(url, { metadata })).pollUntilDone();
   }
 
@@ -111,16 +136,22 @@ describe('FullCopyRestorePointStore', () => {
     ]);
     expect(samples.reduce((sum, s) => sum + s.end - s.start + 1, 0)).toBeLessThan(16 * MiB);
     const hash = createHash('md5');
-    for (const sample of samples) hash.update(await pointBlob(t).downloadToBuffer(sample.start, sample.end - sample.start + 1));
+    for (const sample of samples)
+      hash.update(await pointBlob(t).downloadToBuffer(sample.start, sample.end - sample.start + 1));
     expect(await store.verify(snapshot, t)).toEqual({ ok: true, hash: hash.digest('base64') });
 
     // One byte changed in the middle of the written data, which the samples cover.
     const sampled = samples.find((s) => s.start <= 6 * MiB && s.end >= 6 * MiB)!;
-    const page = Buffer.from(await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer(6 * MiB, 512));
+    const page = Buffer.from(
+      await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer(6 * MiB, 512),
+    );
     page[100] = page[100]! ^ 0xff;
     await disk.blob.uploadPages(page, 6 * MiB, 512);
     await replaceWithCopyOf(t, await snapshotOf(disk));
-    expect(await store.verify(snapshot, t)).toEqual({ ok: false, reason: `content differs in bytes ${sampled.start}–${sampled.end}` });
+    expect(await store.verify(snapshot, t)).toEqual({
+      ok: false,
+      reason: `content differs in bytes ${sampled.start}–${sampled.end}`,
+    });
   });
 
   it('never overwrites a point: a second start for the same target keeps the first content', async () => {
@@ -147,7 +178,9 @@ describe('FullCopyRestorePointStore', () => {
 
     const result = await store.verify(snapshot, t);
     expect(result).toEqual({ ok: false, reason: `content differs in bytes 0–${256 * KiB - 1}` });
-    await expect(store.markVerified(t, createHash('md5').update('anything').digest('base64'))).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.markVerified(t, createHash('md5').update('anything').digest('base64')),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
   });
 
@@ -159,7 +192,9 @@ describe('FullCopyRestorePointStore', () => {
 
     const result = await store.verify(snapshot, t);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.reason).toMatch(/^page ranges differ: source has 3 ranges \(28672 bytes written\), copy has 4 \(29184 bytes written\); first difference at byte 204800$/);
+    expect(!result.ok && result.reason).toMatch(
+      /^page ranges differ: source has 3 ranges \(28672 bytes written\), copy has 4 \(29184 bytes written\); first difference at byte 204800$/,
+    );
     expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
   });
 
@@ -167,7 +202,10 @@ describe('FullCopyRestorePointStore', () => {
     const { snapshot, target: t } = await copiedPoint('truncated');
     await pointBlob(t).resize(128 * KiB);
 
-    expect(await store.verify(snapshot, t)).toEqual({ ok: false, reason: `length differs: source ${256 * KiB} bytes, copy ${128 * KiB} bytes` });
+    expect(await store.verify(snapshot, t)).toEqual({
+      ok: false,
+      reason: `length differs: source ${256 * KiB} bytes, copy ${128 * KiB} bytes`,
+    });
     expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
   });
 
@@ -178,7 +216,9 @@ describe('FullCopyRestorePointStore', () => {
     await store.remove(backup, restorePointName(t.deviceId, t.takenAt));
     expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
 
-    await expect(store.markVerified(t, result.ok ? result.hash : '')).rejects.toMatchObject({ code: 'restore-point-not-checked' });
+    await expect(store.markVerified(t, result.ok ? result.hash : '')).rejects.toMatchObject({
+      code: 'restore-point-not-checked',
+    });
     expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
   });
 
@@ -197,9 +237,18 @@ describe('FullCopyRestorePointStore', () => {
       }
     }
     // A stranger under the device's prefix is not a point.
-    await clients.get(backup)!.getContainerClient(restorePointsContainerName).getBlockBlobClient(`${deviceId}/junk`).upload('', 0);
+    await clients
+      .get(backup)!
+      .getContainerClient(restorePointsContainerName)
+      .getBlockBlobClient(`${deviceId}/junk`)
+      .upload('', 0);
 
-    const drStore = new FullCopyRestorePointStore(new Map([[primary, unreachableClient()], [backup, clients.get(backup)!]]));
+    const drStore = new FullCopyRestorePointStore(
+      new Map([
+        [primary, unreachableClient()],
+        [backup, clients.get(backup)!],
+      ]),
+    );
     const points = await drStore.list(backup, deviceId);
     expect(points.map((p) => [p.takenAt, p.kind, p.verified])).toEqual([
       ['2025-05-01T16:00:00.000Z', 'scheduled', false],
@@ -228,14 +277,21 @@ describe('FullCopyRestorePointStore', () => {
     await pointBlob(t).createSnapshot();
     await store.remove(backup, name);
     expect(await store.list(backup, t.deviceId)).toEqual([]);
-    expect(await store.checkCopy(t)).toEqual({ state: 'failed', reason: `restore point ${name} does not exist` });
+    expect(await store.checkCopy(t)).toEqual({
+      state: 'failed',
+      reason: `restore point ${name} does not exist`,
+    });
     await store.remove(backup, name);
     await expect(store.remove(backup, 'not-a-point')).rejects.toBeInstanceOf(TypeError);
   });
 
   it('refuses a region it has no storage for', async () => {
     const { snapshot } = await copiedPoint('region');
-    await expect(store.startCopy(snapshot, { ...target('pc', '2025-05-01T00:00:00Z'), region: 'mars' })).rejects.toBeInstanceOf(TypeError);
-    await expect(store.startCopy({ ...snapshot, region: 'mars' }, target('pc', '2025-05-01T00:00:00Z'))).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      store.startCopy(snapshot, { ...target('pc', '2025-05-01T00:00:00Z'), region: 'mars' }),
+    ).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      store.startCopy({ ...snapshot, region: 'mars' }, target('pc', '2025-05-01T00:00:00Z')),
+    ).rejects.toBeInstanceOf(TypeError);
   });
 });

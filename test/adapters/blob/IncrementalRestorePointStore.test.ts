@@ -15,7 +15,17 @@ import type { DiskSnapshot } from '../../../src/domain/disk';
 import type { RestorePoint } from '../../../src/domain/restorePoint';
 import type { CopyStatus, RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import { contentDiff, recordingCopier } from './azuriteIncremental';
-import { azuriteRegionClients, backup, createDisk, patternBytes, primary, snapshotOf, unreachableClient, uniqueId, type TestDisk } from './azuriteRegions';
+import {
+  azuriteRegionClients,
+  backup,
+  createDisk,
+  patternBytes,
+  primary,
+  snapshotOf,
+  unreachableClient,
+  uniqueId,
+  type TestDisk,
+} from './azuriteRegions';
 
 const KiB = 1024;
 
@@ -25,16 +35,35 @@ describe('IncrementalRestorePointStore', () => {
     clients = azuriteRegionClients();
   });
 
-  function storeWith(options: IncrementalRestorePointStoreOptions = {}, corrupt?: Parameters<typeof recordingCopier>[0]) {
+  function storeWith(
+    options: IncrementalRestorePointStoreOptions = {},
+    corrupt?: Parameters<typeof recordingCopier>[0],
+  ) {
     const { copier, copied } = recordingCopier(corrupt);
-    return { store: new IncrementalRestorePointStore(clients, { readDiff: contentDiff, copyPages: copier, ...options }), copied };
+    return {
+      store: new IncrementalRestorePointStore(clients, {
+        readDiff: contentDiff,
+        copyPages: copier,
+        ...options,
+      }),
+      copied,
+    };
   }
   type Store = IncrementalRestorePointStore;
 
-  const target = (deviceId: string, takenAt: string): RestorePointTarget => ({ region: backup, deviceId, takenAt: new Date(takenAt), kind: 'scheduled' });
+  const target = (deviceId: string, takenAt: string): RestorePointTarget => ({
+    region: backup,
+    deviceId,
+    takenAt: new Date(takenAt),
+    kind: 'scheduled',
+  });
   const pointer = (t: RestorePointTarget) =>
-    clients.get(backup)!.getContainerClient(restorePointsContainerName).getBlobClient(restorePointName(t.deviceId, t.takenAt));
-  const base = (deviceId: string): PageBlobClient => clients.get(backup)!.getContainerClient(restoreBasesContainerName).getPageBlobClient(deviceId);
+    clients
+      .get(backup)!
+      .getContainerClient(restorePointsContainerName)
+      .getBlobClient(restorePointName(t.deviceId, t.takenAt));
+  const base = (deviceId: string): PageBlobClient =>
+    clients.get(backup)!.getContainerClient(restoreBasesContainerName).getPageBlobClient(deviceId);
 
   /** 256 KiB with data at the start, in the middle and at the end. */
   async function protectedDisk(seed: string): Promise<TestDisk> {
@@ -52,7 +81,11 @@ describe('IncrementalRestorePointStore', () => {
     await disk.blob.clearPages(252 * KiB, 4 * KiB);
   }
 
-  async function settled(store: Store, t: RestorePointTarget, status: CopyStatus): Promise<{ status: CopyStatus; checks: number }> {
+  async function settled(
+    store: Store,
+    t: RestorePointTarget,
+    status: CopyStatus,
+  ): Promise<{ status: CopyStatus; checks: number }> {
     let current = status;
     let checks = 0;
     for (; checks < 100 && current.state === 'pending'; checks++) current = await store.checkCopy(t);
@@ -63,7 +96,11 @@ describe('IncrementalRestorePointStore', () => {
     expect((await settled(store, t, await store.startCopy(snapshot, t))).status).toEqual({ state: 'copied' });
   }
 
-  async function verified(store: Store, snapshot: DiskSnapshot, t: RestorePointTarget): Promise<RestorePoint> {
+  async function verified(
+    store: Store,
+    snapshot: DiskSnapshot,
+    t: RestorePointTarget,
+  ): Promise<RestorePoint> {
     const result = await store.verify(snapshot, t);
     expect(result).toMatchObject({ ok: true });
     return await store.markVerified(t, result.ok ? result.hash : '');
@@ -101,7 +138,10 @@ describe('IncrementalRestorePointStore', () => {
 
     // The new snapshot stays as the base of the next diff; the one before it is released.
     expect(await store.releaseSource(second, t2)).toEqual([first]);
-    expect((await store.list(backup, deviceId)).map((p) => p.name)).toEqual([point2.name, restorePointName(deviceId, t1.takenAt)]);
+    expect((await store.list(backup, deviceId)).map((p) => p.name)).toEqual([
+      point2.name,
+      restorePointName(deviceId, t1.takenAt),
+    ]);
   });
 
   it('keeps each point as a zero-length pointer naming its base snapshot, listed like a full copy with the primary unreachable', async () => {
@@ -119,8 +159,19 @@ describe('IncrementalRestorePointStore', () => {
     const source = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
     expect((await base(deviceId).withSnapshot(baseSnapshot).downloadToBuffer()).equals(source)).toBe(true);
 
-    const drStore = new IncrementalRestorePointStore(new Map([[primary, unreachableClient()], [backup, clients.get(backup)!]]));
-    expect(point).toMatchObject({ deviceId, region: backup, verified: true, sizeBytes: 256 * KiB, takenAt: '2025-06-02T08:00:00.000Z' });
+    const drStore = new IncrementalRestorePointStore(
+      new Map([
+        [primary, unreachableClient()],
+        [backup, clients.get(backup)!],
+      ]),
+    );
+    expect(point).toMatchObject({
+      deviceId,
+      region: backup,
+      verified: true,
+      sizeBytes: 256 * KiB,
+      takenAt: '2025-06-02T08:00:00.000Z',
+    });
     expect(await drStore.list(backup, deviceId)).toEqual([point]);
     expect(await drStore.latestVerified(backup, deviceId)).toEqual(point);
     expect(await drStore.checkCopy(t)).toEqual({ state: 'verified' });
@@ -154,7 +205,10 @@ describe('IncrementalRestorePointStore', () => {
     expect(await store.startCopy(later, t)).toEqual({ state: 'copied' });
     expect(copied).toHaveLength(copies);
     expect(await store.verify(snapshot, t)).toMatchObject({ ok: true });
-    expect(await store.verify(later, t)).toEqual({ ok: false, reason: `the point was made from snapshot ${snapshot.snapshotId}, not ${later.snapshotId}` });
+    expect(await store.verify(later, t)).toEqual({
+      ok: false,
+      reason: `the point was made from snapshot ${snapshot.snapshotId}, not ${later.snapshotId}`,
+    });
   });
 
   it('never verifies a point whose apply went wrong, and repairs the base with a full sync once it is removed', async () => {
@@ -176,7 +230,10 @@ describe('IncrementalRestorePointStore', () => {
     const second = await snapshotOf(disk);
     const t2 = target(deviceId, '2025-06-05T12:00:00Z');
     await copy(store, second, t2);
-    expect(await store.verify(second, t2)).toEqual({ ok: false, reason: `content differs in bytes 0–${256 * KiB - 1}` });
+    expect(await store.verify(second, t2)).toEqual({
+      ok: false,
+      reason: `content differs in bytes 0–${256 * KiB - 1}`,
+    });
     expect((await store.latestVerified(backup, deviceId))?.takenAt).toBe('2025-06-05T08:00:00.000Z');
 
     // The failed point is removed and taken again: its base is suspect, so every valid page is copied.
@@ -205,7 +262,9 @@ describe('IncrementalRestorePointStore', () => {
     await store.remove(backup, restorePointName(deviceId, t1.takenAt));
     await store.remove(backup, restorePointName(deviceId, t1.takenAt));
     expect(await store.list(backup, deviceId)).toEqual([]);
-    await expect(base(deviceId).withSnapshot(baseSnapshot).getProperties()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(base(deviceId).withSnapshot(baseSnapshot).getProperties()).rejects.toMatchObject({
+      statusCode: 404,
+    });
 
     copied.length = 0;
     await change(disk, 'prune');
@@ -278,7 +337,17 @@ describe('IncrementalRestorePointStore', () => {
     const { store } = storeWith();
     const t = target(uniqueId('pc'), '2025-06-10T08:00:00Z');
     expect(await store.checkCopy(t)).toMatchObject({ state: 'failed' });
-    expect(await store.verify({ region: primary, disk: { kind: 'pageBlob', container: 'disks', blob: 'x.vhd' }, snapshotId: 's', sizeBytes: 0 }, t)).toEqual({
+    expect(
+      await store.verify(
+        {
+          region: primary,
+          disk: { kind: 'pageBlob', container: 'disks', blob: 'x.vhd' },
+          snapshotId: 's',
+          sizeBytes: 0,
+        },
+        t,
+      ),
+    ).toEqual({
       ok: false,
       reason: `restore point ${restorePointName(t.deviceId, t.takenAt)} does not exist`,
     });
@@ -301,18 +370,27 @@ describe('IncrementalRestorePointStore', () => {
         ],
         cleared: [],
       });
-      expect(await contentDiff(client, first.snapshotId, second.sizeBytes)).toEqual({ changed: [], cleared: [{ start: 252 * KiB, end: 256 * KiB - 1 }] });
+      expect(await contentDiff(client, first.snapshotId, second.sizeBytes)).toEqual({
+        changed: [],
+        cleared: [{ start: 252 * KiB, end: 256 * KiB - 1 }],
+      });
     });
 
     it('does not implement Put Page From URL', async () => {
       const disk = await protectedDisk('gap2');
       const snapshot = await snapshotOf(disk);
-      const url = await snapshotReadUrl(clients.get(primary)!, { container: disk.ref.container, blob: disk.ref.blob, snapshotId: snapshot.snapshotId });
+      const url = await snapshotReadUrl(clients.get(primary)!, {
+        container: disk.ref.container,
+        blob: disk.ref.blob,
+        snapshotId: snapshot.snapshotId,
+      });
       const container = clients.get(backup)!.getContainerClient('gap-tests');
       await container.createIfNotExists();
       const target = container.getPageBlobClient(uniqueId('t'));
       const { etag } = await target.create(256 * KiB);
-      await expect(copyPagesFromUrl(target, url, { offset: 0, count: 512 }, etag!)).rejects.toMatchObject({ statusCode: 501 });
+      await expect(copyPagesFromUrl(target, url, { offset: 0, count: 512 }, etag!)).rejects.toMatchObject({
+        statusCode: 501,
+      });
     });
   });
 });

@@ -17,7 +17,12 @@ export const diskContainer = 'disks';
 export function azuriteRegionClients(): Map<string, BlobServiceClient> {
   const settings = localSettings({ ...inject('emulators'), http: 0 });
   const storage = JSON.parse(settings[SettingNames.regionStorage]!) as Record<string, string>;
-  return new Map(Object.entries(storage).map(([region, connection]) => [region, BlobServiceClient.fromConnectionString(connection)]));
+  return new Map(
+    Object.entries(storage).map(([region, connection]) => [
+      region,
+      BlobServiceClient.fromConnectionString(connection),
+    ]),
+  );
 }
 
 /** A client of a region that is gone: nothing listens on port 1, and one try fails at once. */

@@ -9,7 +9,15 @@ import { restorePointName as domainRestorePointName } from '../../../src/domain/
 
 describe('restorePointName', () => {
   it('sorts a device’s points newest first in name order, across digit-count boundaries', () => {
-    const times = [0, 9, 10, 999_999_999_999, 1_000_000_000_000, Date.parse('2025-01-01T00:00:00Z'), Date.parse('2025-01-01T00:00:00.001Z')];
+    const times = [
+      0,
+      9,
+      10,
+      999_999_999_999,
+      1_000_000_000_000,
+      Date.parse('2025-01-01T00:00:00Z'),
+      Date.parse('2025-01-01T00:00:00.001Z'),
+    ];
     const names = times.map((ms) => restorePointName('pc-1', new Date(ms)));
     const byName = [...names].sort();
     expect(byName).toEqual([...names].reverse());
@@ -39,7 +47,14 @@ describe('restorePointName', () => {
   });
 
   it('parses nothing but restore point names', () => {
-    for (const name of ['pc1', 'pc1/', 'pc1/123', 'a/b/0000000000000', '/0000000000000', 'pc1/00000000000000']) {
+    for (const name of [
+      'pc1',
+      'pc1/',
+      'pc1/123',
+      'a/b/0000000000000',
+      '/0000000000000',
+      'pc1/00000000000000',
+    ]) {
       expect(parseRestorePointName(name)).toBeUndefined();
     }
   });

@@ -33,7 +33,8 @@ describe('sampleRanges', () => {
     const samples = sampleRanges(5 * MiB, []);
     expect(samples[0]!.start).toBe(0);
     expect(samples[samples.length - 1]!.end).toBe(5 * MiB - 1);
-    for (let i = 1; i < samples.length; i++) expect(samples[i]!.start).toBeGreaterThan(samples[i - 1]!.end + 1);
+    for (let i = 1; i < samples.length; i++)
+      expect(samples[i]!.start).toBeGreaterThan(samples[i - 1]!.end + 1);
   });
 
   it('is deterministic: the same size and ranges give the same samples', () => {

@@ -1,7 +1,14 @@
 import { BlobClient, BlobServiceClient, type UserDelegationKey } from '@azure/storage-blob';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { snapshotReadUrl, snapshotReadUrlLifetimeInMs } from '../../../src/adapters/blob/snapshotReadUrl';
-import { azuriteRegionClients, backup, createDisk, patternBytes, primary, snapshotOf } from './azuriteRegions';
+import {
+  azuriteRegionClients,
+  backup,
+  createDisk,
+  patternBytes,
+  primary,
+  snapshotOf,
+} from './azuriteRegions';
 
 describe('snapshotReadUrl', () => {
   let clients: Map<string, BlobServiceClient>;
@@ -16,12 +23,18 @@ describe('snapshotReadUrl', () => {
     await disk.blob.uploadPages(patternBytes('later', 8192), 0, 8192);
 
     const now = new Date();
-    const url = await snapshotReadUrl(clients.get(primary)!, { container: disk.ref.container, blob: disk.ref.blob, snapshotId: snapshot.snapshotId }, { now: () => now });
+    const url = await snapshotReadUrl(
+      clients.get(primary)!,
+      { container: disk.ref.container, blob: disk.ref.blob, snapshotId: snapshot.snapshotId },
+      { now: () => now },
+    );
     const params = new URL(url).searchParams;
     expect(params.get('snapshot')).toBe(snapshot.snapshotId);
     expect(params.get('sp')).toBe('r');
     expect(params.get('sr')).toBe('bs');
-    expect(Date.parse(params.get('se')!)).toBe(Math.floor((now.getTime() + snapshotReadUrlLifetimeInMs) / 1000) * 1000);
+    expect(Date.parse(params.get('se')!)).toBe(
+      Math.floor((now.getTime() + snapshotReadUrlLifetimeInMs) / 1000) * 1000,
+    );
 
     // Anonymous: the URL alone is the authorisation.
     const anonymous = new BlobClient(url);
@@ -33,7 +46,11 @@ describe('snapshotReadUrl', () => {
     const content = patternBytes('cross', 4096);
     const disk = await createDisk(clients, 64 * 1024, [{ offset: 4096, bytes: content }]);
     const snapshot = await snapshotOf(disk);
-    const url = await snapshotReadUrl(clients.get(primary)!, { container: disk.ref.container, blob: disk.ref.blob, snapshotId: snapshot.snapshotId });
+    const url = await snapshotReadUrl(clients.get(primary)!, {
+      container: disk.ref.container,
+      blob: disk.ref.blob,
+      snapshotId: snapshot.snapshotId,
+    });
     const container = clients.get(backup)!.getContainerClient('sas-tests');
     await container.createIfNotExists();
     const copy = container.getPageBlobClient(disk.ref.blob);
@@ -43,13 +60,17 @@ describe('snapshotReadUrl', () => {
 
   it('refuses a client that has neither an account key nor an identity', async () => {
     const anonymous = new BlobServiceClient('http://127.0.0.1:1/account');
-    await expect(snapshotReadUrl(anonymous, { container: 'c', blob: 'b', snapshotId: 's' })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      snapshotReadUrl(anonymous, { container: 'c', blob: 'b', snapshotId: 's' }),
+    ).rejects.toBeInstanceOf(TypeError);
   });
 
   // Offline only: the key request is stubbed, since Azurite cannot issue user delegation keys. What
   // this proves is the caching and the URL's shape, not that Azure accepts it.
   it('with an identity, signs with a user delegation key that is cached and renewed before it runs out', async () => {
-    const credential = { getToken: async () => ({ token: 'unused', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const credential = {
+      getToken: async () => ({ token: 'unused', expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
     const service = new BlobServiceClient('https://account.blob.core.windows.net', credential);
     const requests: Date[] = [];
     vi.spyOn(service, 'getUserDelegationKey').mockImplementation((async (startsOn: Date, expiresOn: Date) => {
@@ -81,6 +102,8 @@ describe('snapshotReadUrl', () => {
     // Six days of key: at 5 days a 24-hour URL would outlive it, so a new key is fetched.
     const late = new URL(await snapshotReadUrl(service, where, at(5 * 24)));
     expect(requests).toHaveLength(2);
-    expect(Date.parse(late.searchParams.get('se')!)).toBeLessThanOrEqual(Date.parse(late.searchParams.get('ske')!));
+    expect(Date.parse(late.searchParams.get('se')!)).toBeLessThanOrEqual(
+      Date.parse(late.searchParams.get('ske')!),
+    );
   });
 });

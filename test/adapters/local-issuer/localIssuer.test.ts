@@ -21,7 +21,8 @@ describe('local issuer', () => {
   it('publishes only the public half of the key', async () => {
     const { publicJwk } = await loadLocalSigningKey(dir);
     expect(publicJwk).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
-    for (const privateField of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(publicJwk).not.toHaveProperty(privateField);
+    for (const privateField of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+      expect(publicJwk).not.toHaveProperty(privateField);
   });
 
   it('signs Entra-shaped tokens', async () => {
@@ -36,7 +37,13 @@ describe('local issuer', () => {
     });
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', kid: key.kid });
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: 'http://localhost/iss', aud: 'api://x', tid: 't1', roles: ['DR.Reader'], upn: 'ada@contoso.test' });
+    expect(claims).toMatchObject({
+      iss: 'http://localhost/iss',
+      aud: 'api://x',
+      tid: 't1',
+      roles: ['DR.Reader'],
+      upn: 'ada@contoso.test',
+    });
     expect(claims.exp! - claims.iat!).toBe(60);
     expect(claims.sub).toBe(claims['oid']);
   });

@@ -43,10 +43,25 @@ describe('TokenVerifier', () => {
     return new TokenVerifier({ issuer, audience, jwksUri, clockSkewSeconds: 60 });
   }
 
-  async function token(options: { signWith?: SigningKey; claims?: Record<string, unknown>; iss?: string; aud?: string; exp?: number; nbf?: number } = {}): Promise<string> {
+  async function token(
+    options: {
+      signWith?: SigningKey;
+      claims?: Record<string, unknown>;
+      iss?: string;
+      aud?: string;
+      exp?: number;
+      nbf?: number;
+    } = {},
+  ): Promise<string> {
     const signWith = options.signWith ?? key;
     const now = Math.floor(Date.now() / 1000);
-    return await new SignJWT({ tid: tenantId, oid: 'object-1', roles: ['DR.Reader'], upn: 'ada@contoso.test', ...options.claims })
+    return await new SignJWT({
+      tid: tenantId,
+      oid: 'object-1',
+      roles: ['DR.Reader'],
+      upn: 'ada@contoso.test',
+      ...options.claims,
+    })
       .setProtectedHeader({ alg: 'RS256', kid: signWith.kid })
       .setIssuer(options.iss ?? `https://login.example.test/${tenantId}/v2.0`)
       .setAudience(options.aud ?? audience)
@@ -60,12 +75,21 @@ describe('TokenVerifier', () => {
   it('accepts a valid token and reads the caller from it', async () => {
     const result = await verifier().verify(`Bearer ${await token()}`);
     expect(result).toEqual({
-      principal: { tenantId, objectId: 'object-1', subject: 'subject-1', upn: 'ada@contoso.test', roles: ['DR.Reader'] },
+      principal: {
+        tenantId,
+        objectId: 'object-1',
+        subject: 'subject-1',
+        upn: 'ada@contoso.test',
+        roles: ['DR.Reader'],
+      },
     });
   });
 
   it('asks for a token when none is sent, and rejects a header that is not Bearer', async () => {
-    expect(await verifier().verify(null)).toEqual({ rejected: 'A bearer token is required', tokenPresent: false });
+    expect(await verifier().verify(null)).toEqual({
+      rejected: 'A bearer token is required',
+      tokenPresent: false,
+    });
     expect(await verifier().verify('Basic dXNlcjpwYXNz')).toMatchObject({ tokenPresent: true });
   });
 
@@ -73,8 +97,16 @@ describe('TokenVerifier', () => {
     ['an expired token', { exp: Math.floor(Date.now() / 1000) - 3600 }, 'The token has expired'],
     ['a token not yet valid', { nbf: Math.floor(Date.now() / 1000) + 3600 }, 'The token is not yet valid'],
     ['a token for another audience', { aud: 'api://someone-else' }, 'The token is not for this audience'],
-    ['a token from another issuer', { iss: 'https://evil.example.test/v2.0' }, 'The token has an unexpected issuer'],
-    ['a token whose issuer names another tenant', { iss: 'https://login.example.test/00000000-0000-0000-0000-000000000000/v2.0' }, 'The token has an unexpected issuer'],
+    [
+      'a token from another issuer',
+      { iss: 'https://evil.example.test/v2.0' },
+      'The token has an unexpected issuer',
+    ],
+    [
+      'a token whose issuer names another tenant',
+      { iss: 'https://login.example.test/00000000-0000-0000-0000-000000000000/v2.0' },
+      'The token has an unexpected issuer',
+    ],
     ['a token without a tenant', { claims: { tid: undefined } }, "The token's tid claim is invalid"],
   ])('rejects %s', async (_name, options, reason) => {
     const result = await verifier().verify(`Bearer ${await token(options)}`);
@@ -95,14 +127,19 @@ describe('TokenVerifier', () => {
 
   it('rejects a token whose payload was altered after signing', async () => {
     const [header, , signature] = (await token()).split('.');
-    const payload = Buffer.from(JSON.stringify({ tid: tenantId, roles: ['DR.Admin'], aud: audience })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ tid: tenantId, roles: ['DR.Admin'], aud: audience }),
+    ).toString('base64url');
     const result = await verifier().verify(`Bearer ${header}.${payload}.${signature}`);
     expect(result).toMatchObject({ tokenPresent: true });
     expect(result).not.toHaveProperty('principal');
   });
 
   it('caches the key set, and fetches it again when a token names a key it has not seen (rotation)', async () => {
-    const v = new TokenVerifier({ issuer, audience, jwksUri, clockSkewSeconds: 60 }, { refetchCooldownInMs: 0 });
+    const v = new TokenVerifier(
+      { issuer, audience, jwksUri, clockSkewSeconds: 60 },
+      { refetchCooldownInMs: 0 },
+    );
     const before = jwksRequests;
     await v.verify(`Bearer ${await token()}`);
     await v.verify(`Bearer ${await token()}`);
@@ -116,7 +153,10 @@ describe('TokenVerifier', () => {
   });
 
   it('does not fetch the key set again for unknown key ids within the cooldown', async () => {
-    const v = new TokenVerifier({ issuer, audience, jwksUri, clockSkewSeconds: 60 }, { refetchCooldownInMs: 60_000 });
+    const v = new TokenVerifier(
+      { issuer, audience, jwksUri, clockSkewSeconds: 60 },
+      { refetchCooldownInMs: 60_000 },
+    );
     await v.verify(`Bearer ${await token()}`);
     const before = jwksRequests;
     for (const kid of ['made-up-1', 'made-up-2', 'made-up-3']) {
@@ -127,7 +167,12 @@ describe('TokenVerifier', () => {
   });
 
   it('reports the issuer unavailable, not the token invalid, when its keys cannot be fetched', async () => {
-    const unreachable = new TokenVerifier({ issuer, audience, jwksUri: 'http://127.0.0.1:1/jwks', clockSkewSeconds: 60 });
+    const unreachable = new TokenVerifier({
+      issuer,
+      audience,
+      jwksUri: 'http://127.0.0.1:1/jwks',
+      clockSkewSeconds: 60,
+    });
     const result = await unreachable.verify(`Bearer ${await token()}`);
     expect(result).toHaveProperty('unavailable');
   });

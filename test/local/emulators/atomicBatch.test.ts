@@ -19,7 +19,10 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
     });
     dispose = () => client.dispose();
     const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    ({ container } = await database.containers.createIfNotExists({
+      id: 'c',
+      partitionKey: { paths: ['/tenantId'] },
+    }));
     await container.items.create({ id: 'counter', tenantId: pk, used: 0 });
   });
   afterAll(async () => {
@@ -32,7 +35,14 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
     const response = await container.items.batch(
       [
         { operationType: 'Create', resourceBody: { id, tenantId: pk } },
-        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' } },
+        {
+          operationType: 'Patch',
+          id: 'counter',
+          resourceBody: {
+            operations: [{ op: 'incr', path: '/used', value: 1 }],
+            condition: 'from c where c.used < 5',
+          },
+        },
       ] as OperationInput[],
       pk,
     );
@@ -46,8 +56,19 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
     const response = await container.items.batch(
       [
         { operationType: 'Create', resourceBody: { id, tenantId: pk } },
-        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }] } },
-        { operationType: 'Patch', id: 'counter', resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 0' } },
+        {
+          operationType: 'Patch',
+          id: 'counter',
+          resourceBody: { operations: [{ op: 'incr', path: '/used', value: 1 }] },
+        },
+        {
+          operationType: 'Patch',
+          id: 'counter',
+          resourceBody: {
+            operations: [{ op: 'incr', path: '/used', value: 1 }],
+            condition: 'from c where c.used < 0',
+          },
+        },
       ] as OperationInput[],
       pk,
     );
@@ -73,7 +94,16 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
     expect(response.result?.[2]?.statusCode).toBe(409);
     const restored = (await container.item(a, pk).read()).resource;
     expect(restored).toEqual(original);
-    expect((await container.item(a, pk).replace({ id: a, tenantId: pk, v: 3 }, { accessCondition: { type: 'IfMatch', condition: original._etag } })).statusCode).toBe(200);
+    expect(
+      (
+        await container
+          .item(a, pk)
+          .replace(
+            { id: a, tenantId: pk, v: 3 },
+            { accessCondition: { type: 'IfMatch', condition: original._etag } },
+          )
+      ).statusCode,
+    ).toBe(200);
   });
 });
 
@@ -90,7 +120,10 @@ describe('the embedded Cosmos emulator: conditional patch', () => {
     });
     dispose = () => client.dispose();
     const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    ({ container } = await database.containers.createIfNotExists({
+      id: 'c',
+      partitionKey: { paths: ['/tenantId'] },
+    }));
     await container.items.create({ id: 'device', tenantId: 't', nextDueAtMs: 100, lastVerifiedAtMs: null });
   });
   afterAll(async () => {
@@ -99,16 +132,34 @@ describe('the embedded Cosmos emulator: conditional patch', () => {
   });
 
   it('evaluates conditions on camelCase properties, alone and in a batch', async () => {
-    await container.item('device', 't').patch({ operations: [{ op: 'set', path: '/nextDueAtMs', value: 200 }], condition: 'from c where c.nextDueAtMs = 100' });
+    await container.item('device', 't').patch({
+      operations: [{ op: 'set', path: '/nextDueAtMs', value: 200 }],
+      condition: 'from c where c.nextDueAtMs = 100',
+    });
     await expect(
-      container.item('device', 't').patch({ operations: [{ op: 'set', path: '/nextDueAtMs', value: 300 }], condition: 'from c where c.nextDueAtMs = 100' }),
+      container.item('device', 't').patch({
+        operations: [{ op: 'set', path: '/nextDueAtMs', value: 300 }],
+        condition: 'from c where c.nextDueAtMs = 100',
+      }),
     ).rejects.toMatchObject({ code: 412 });
     const batch = await container.items.batch(
-      [{ operationType: 'Patch', id: 'device', resourceBody: { operations: [{ op: 'set', path: '/lastVerifiedAtMs', value: 5 }], condition: 'from c where IS_NULL(c.lastVerifiedAtMs)' } }] as OperationInput[],
+      [
+        {
+          operationType: 'Patch',
+          id: 'device',
+          resourceBody: {
+            operations: [{ op: 'set', path: '/lastVerifiedAtMs', value: 5 }],
+            condition: 'from c where IS_NULL(c.lastVerifiedAtMs)',
+          },
+        },
+      ] as OperationInput[],
       't',
     );
     expect(batch.result?.[0]?.statusCode).toBe(200);
-    expect((await container.item('device', 't').read()).resource).toMatchObject({ nextDueAtMs: 200, lastVerifiedAtMs: 5 });
+    expect((await container.item('device', 't').read()).resource).toMatchObject({
+      nextDueAtMs: 200,
+      lastVerifiedAtMs: 5,
+    });
   });
 });
 
@@ -125,7 +176,10 @@ describe('the embedded Cosmos emulator: partitions', () => {
     });
     dispose = () => client.dispose();
     const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({ id: 'c', partitionKey: { paths: ['/tenantId'] } }));
+    ({ container } = await database.containers.createIfNotExists({
+      id: 'c',
+      partitionKey: { paths: ['/tenantId'] },
+    }));
     await container.items.create({ id: 'counter', tenantId: 'a', used: 5 });
     await container.items.create({ id: 'counter', tenantId: 'b', used: 0 });
   });
@@ -136,9 +190,14 @@ describe('the embedded Cosmos emulator: partitions', () => {
 
   it("checks a patch condition against the document of the request's partition only", async () => {
     await expect(
-      container.item('counter', 'a').patch({ operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' }),
+      container.item('counter', 'a').patch({
+        operations: [{ op: 'incr', path: '/used', value: 1 }],
+        condition: 'from c where c.used < 5',
+      }),
     ).rejects.toMatchObject({ code: 412 });
-    await container.item('counter', 'b').patch({ operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' });
+    await container
+      .item('counter', 'b')
+      .patch({ operations: [{ op: 'incr', path: '/used', value: 1 }], condition: 'from c where c.used < 5' });
     expect((await container.item('counter', 'a').read()).resource.used).toBe(5);
     expect((await container.item('counter', 'b').read()).resource.used).toBe(1);
   });
