@@ -41,6 +41,10 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningProc
     env: { ...process.env, AZURITE_ACCOUNTS: azuriteAccountsVariable() },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // If this process ends without stopping Azurite (an error, a closed pipe), Azurite goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<never>((_, reject) =>
