@@ -27,6 +27,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
 
   it('measures every figure: present, finite and positive, and the medians of one run are that run', () => {
     const [size] = outcome.report.sizes;
+    expect(size?.failures).toEqual([]);
     expect(size?.devices).toBe(devices);
     expect(size?.runs).toHaveLength(1);
     const { figures } = size!.runs[0]!;
@@ -68,6 +69,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(details.cycle.events['rpo.protected']).toBe(devices);
     expect(details.cycle.workerOutcomes['recorded']).toBe(devices);
     expect(details.compliance.errors).toBe(0);
+    expect(details.compliance.idle.errors).toBe(0);
   });
 
   it('counts the requests of the cycle and of the floor per device, and the floor issues the storage calls the cycle does', () => {

@@ -17,7 +17,7 @@ import {
 } from '@vercel/cosmosdb-server/lib/handler/_document-operations';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
-import { caseSafeCondition } from './patchDocument';
+import { failedCondition } from './patchDocument';
 import getPartitionFromHeader, {
   parsePartitionKey,
 } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
@@ -117,18 +117,15 @@ function apply(collection: Collection, operation: BatchOperation, id: string): O
     case 'Replace':
       return replaceOperation(collection, input);
     case 'Patch':
-      return patchOperation(collection, {
-        id,
-        partitionKey: operation.partitionKey,
-        ifMatch: operation.ifMatch,
-        operations: (operation.resourceBody?.operations ?? []) as never,
-        condition: caseSafeCondition(
-          collection,
-          operation.partitionKey,
+      return (
+        failedCondition(collection, operation.partitionKey, id, operation.resourceBody?.condition) ??
+        patchOperation(collection, {
           id,
-          operation.resourceBody?.condition,
-        ),
-      });
+          partitionKey: operation.partitionKey,
+          ifMatch: operation.ifMatch,
+          operations: (operation.resourceBody?.operations ?? []) as never,
+        })
+      );
     default:
       return {
         statusCode: 400,

@@ -1,43 +1,45 @@
-/**
- * Conditional patch for the embedded Cosmos emulator. The emulator lower-cases a `from c where …`
- * condition before running it, so `c.nextDueAtMs` becomes `c.nextdueatms` and never matches; a
- * condition given as a whole query is run as written. These handlers pass conditions that way.
- */
+/** Conditional patch for the embedded Cosmos emulator, with the condition checked as Cosmos DB does. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Account from '@vercel/cosmosdb-server/lib/account';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
+import createQuery from '@zeit/cosmosdb-query';
 import type Collection from '@vercel/cosmosdb-server/lib/account/collection';
 import getPartitionFromHeader, {
   parsePartitionKey,
 } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
 
 /**
- * `from c where X` → `SELECT * FROM c WHERE c.id = @id AND c.<partition key> = <value> AND (X)`,
- * which the emulator keeps as written. The partition term matters: the emulator runs the
- * condition over every partition, where another tenant's document may have the same id.
+ * Evaluates a patch condition against the one document it is about. The emulator's own check
+ * lower-cases the condition (so `c.nextDueAtMs` never matches) and runs it as a query over the
+ * whole container, every partition included: wrong across tenants, and slower with every document.
+ * Returns the failure to answer with, or undefined when the patch may go ahead.
  */
-export function caseSafeCondition(
+export function failedCondition(
   collection: Collection,
   partitionHeader: string | undefined,
   id: string,
   condition: string | undefined,
-): string | undefined {
+): { statusCode: number; body: { code: string; message: string } } | undefined {
   if (!condition) return undefined;
+  const document = partitionHeader
+    ? (collection.document(id, parsePartitionKey(partitionHeader, id) as string).read() as object | null)
+    : null;
+  // A missing document is the patch's own 404.
+  if (!document) return undefined;
   const match = /^\s*from\s+c\s+where\s+([\s\S]+)$/i.exec(condition);
-  if (!match) return condition;
-  const path = (collection.read() as { partitionKey?: { paths?: string[] } } | null)?.partitionKey
-    ?.paths?.[0];
-  const partition = path && partitionHeader ? (parsePartitionKey(partitionHeader, id) as unknown) : undefined;
-  const scope =
-    path && partition !== undefined
-      ? ` AND c${path
-          .split('/')
-          .filter(Boolean)
-          .map((p) => `.${p}`)
-          .join('')} = ${JSON.stringify(partition)}`
-      : '';
-  return `SELECT * FROM c WHERE c.id = @id${scope} AND (${match[1]})`;
+  const sql = match ? `SELECT * FROM c WHERE (${match[1]})` : condition;
+  const { result } = createQuery(sql).exec([document], { parameters: [{ name: '@id', value: id }] }) as {
+    result: unknown[];
+  };
+  if (result.length > 0) return undefined;
+  return {
+    statusCode: 412,
+    body: {
+      code: 'PreconditionFailed',
+      message: 'Condition specified in the patch request is not satisfied.',
+    },
+  };
 }
 
 export async function handlePatchDocument(
@@ -54,13 +56,15 @@ export async function handlePatchDocument(
     return { code: 'BadRequest', message: 'Invalid patch request: check syntax of patch specification.' };
   }
   const condition = Array.isArray(body) ? undefined : (body as { condition?: string }).condition;
-  const result = patchOperation(collection, {
-    id: params.docId,
-    partitionKey: getPartitionFromHeader(req),
-    ifMatch: req.headers['if-match'],
-    operations: operations as never,
-    condition: caseSafeCondition(collection, getPartitionFromHeader(req), params.docId, condition),
-  });
+  const partitionKey = getPartitionFromHeader(req);
+  const result =
+    failedCondition(collection, partitionKey, params.docId, condition) ??
+    patchOperation(collection, {
+      id: params.docId,
+      partitionKey,
+      ifMatch: req.headers['if-match'],
+      operations: operations as never,
+    });
   res.statusCode = result.statusCode;
   return result.body;
 }

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- [--devices 1000,10000,50000] [--runs 3] [--concurrency 16] [--results bench/results]`
+ *
+ * Runs the protection-cycle benchmark against the embedded runtime (see bench/harness.ts), prints
+ * a table, and writes `<results>/<timestamp>.json` (every figure of every run, the machine, the
+ * commit) and `<results>/latest.md`. Child processes never outlive it: Ctrl-C kills them.
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killChildrenNow } from './emulators';
+import { defaultDeviceCounts, defaultResultsDir, runBenchmark } from './harness';
+
+const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
+                             [--results DIR] [--timeout-minutes M]
+
+  --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
+  --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
+  --concurrency     the queue host's maxConcurrentCalls, and the floor's (default 16)
+  --probe-interval  ms between compliance report requests during the cycle (default 100)
+  --results         folder for <timestamp>.json and latest.md (default bench/results)
+  --timeout-minutes longest wait for each of the set-up, the cycle and the floor of one run (default
+                    1 min + 6 s per 100 devices); a run out of time is reported with how far it got`;
+
+function wholeNumber(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw.replace(/[_,]/g, ''));
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`--${name} must be a whole number ≥ 1; got "${raw}"`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string' },
+      runs: { type: 'string' },
+      concurrency: { type: 'string' },
+      'probe-interval': { type: 'string' },
+      results: { type: 'string' },
+      'timeout-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const devices = values.devices?.split(',').map((n) => wholeNumber('devices', n.trim())!);
+  const stop = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n[bench] ${signal}: stopping the emulators\n`);
+    killChildrenNow();
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const outcome = await runBenchmark({
+    ...(devices ? { devices } : {}),
+    ...(values.runs ? { runs: wholeNumber('runs', values.runs)! } : {}),
+    ...(values.concurrency ? { concurrency: wholeNumber('concurrency', values.concurrency)! } : {}),
+    ...(values['probe-interval']
+      ? { probeIntervalMs: wholeNumber('probe-interval', values['probe-interval'])! }
+      : {}),
+    ...(values['timeout-minutes']
+      ? { timeoutMs: () => wholeNumber('timeout-minutes', values['timeout-minutes'])! * 60_000 }
+      : {}),
+    resultsDir: values.results ?? defaultResultsDir,
+  });
+  console.log(outcome.table);
+  console.log(
+    `\nWritten: ${relative(process.cwd(), outcome.jsonFile)}, ${relative(process.cwd(), outcome.markdownFile)}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`[bench] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    killChildrenNow();
+    process.exit(1);
+  },
+);
