@@ -79,8 +79,11 @@ function assertAligned(range: ByteRange, list: string): void {
     );
 }
 
-/** Sorted, with overlapping and adjacent ranges joined. */
-function mergeRanges(ranges: readonly ByteRange[]): ByteRange[] {
+/**
+ * Sorted, with overlapping and adjacent ranges joined: the service may split the same written
+ * bytes into different ranges on two blobs (a copy, a snapshot), so ranges are compared merged.
+ */
+export function mergeRanges(ranges: readonly ByteRange[]): ByteRange[] {
   const sorted = [...ranges].sort((a, b) => a.start - b.start || a.end - b.end);
   const merged: ByteRange[] = [];
   for (const range of sorted) {

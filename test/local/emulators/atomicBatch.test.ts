@@ -1,33 +1,44 @@
-import type { Container, OperationInput } from '@azure/cosmos';
+import type { Container, CosmosClient, OperationInput } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCosmosClient } from '../../../src/adapters/cosmos/createCosmosClient';
 import { cosmosEmulatorKey } from '../../../src/local/localSettings';
 import { startCosmosEmulator, type CosmosEmulator } from '../../../src/local/emulators/startCosmosEmulator';
 
+let emulator: CosmosEmulator;
+let client: CosmosClient;
+let containers = 0;
+
+beforeAll(async () => {
+  emulator = await startCosmosEmulator(0);
+  client = createCosmosClient({
+    kind: 'connectionString',
+    connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
+  });
+});
+afterAll(async () => {
+  client.dispose();
+  await emulator.close();
+});
+
+/** A container of its own for each suite, partitioned by tenant as the app's are. */
+async function newContainer(): Promise<Container> {
+  const { database } = await client.databases.createIfNotExists({ id: 'db' });
+  containers += 1;
+  const { container } = await database.containers.createIfNotExists({
+    id: `c${containers}`,
+    partitionKey: { paths: ['/tenantId'] },
+  });
+  return container;
+}
+
 describe('the embedded Cosmos emulator: transactional batch', () => {
-  let emulator: CosmosEmulator;
   let container: Container;
-  let dispose: () => void;
   const pk = 'tenant-1';
 
   beforeAll(async () => {
-    emulator = await startCosmosEmulator(0);
-    const client = createCosmosClient({
-      kind: 'connectionString',
-      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
-    });
-    dispose = () => client.dispose();
-    const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({
-      id: 'c',
-      partitionKey: { paths: ['/tenantId'] },
-    }));
+    container = await newContainer();
     await container.items.create({ id: 'counter', tenantId: pk, used: 0 });
-  });
-  afterAll(async () => {
-    dispose();
-    await emulator.close();
   });
 
   it('applies Create and conditional Patch together', async () => {
@@ -108,27 +119,11 @@ describe('the embedded Cosmos emulator: transactional batch', () => {
 });
 
 describe('the embedded Cosmos emulator: conditional patch', () => {
-  let emulator: CosmosEmulator;
   let container: Container;
-  let dispose: () => void;
 
   beforeAll(async () => {
-    emulator = await startCosmosEmulator(0);
-    const client = createCosmosClient({
-      kind: 'connectionString',
-      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
-    });
-    dispose = () => client.dispose();
-    const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({
-      id: 'c',
-      partitionKey: { paths: ['/tenantId'] },
-    }));
+    container = await newContainer();
     await container.items.create({ id: 'device', tenantId: 't', nextDueAtMs: 100, lastVerifiedAtMs: null });
-  });
-  afterAll(async () => {
-    dispose();
-    await emulator.close();
   });
 
   it('evaluates conditions on camelCase properties, alone and in a batch', async () => {
@@ -164,28 +159,12 @@ describe('the embedded Cosmos emulator: conditional patch', () => {
 });
 
 describe('the embedded Cosmos emulator: partitions', () => {
-  let emulator: CosmosEmulator;
   let container: Container;
-  let dispose: () => void;
 
   beforeAll(async () => {
-    emulator = await startCosmosEmulator(0);
-    const client = createCosmosClient({
-      kind: 'connectionString',
-      connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
-    });
-    dispose = () => client.dispose();
-    const { database } = await client.databases.createIfNotExists({ id: 'db' });
-    ({ container } = await database.containers.createIfNotExists({
-      id: 'c',
-      partitionKey: { paths: ['/tenantId'] },
-    }));
+    container = await newContainer();
     await container.items.create({ id: 'counter', tenantId: 'a', used: 5 });
     await container.items.create({ id: 'counter', tenantId: 'b', used: 0 });
-  });
-  afterAll(async () => {
-    dispose();
-    await emulator.close();
   });
 
   it("checks a patch condition against the document of the request's partition only", async () => {
