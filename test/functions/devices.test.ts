@@ -12,13 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restorePointName } from '../../src/domain/restorePoint';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call, type TestResponse } from '../support/http';
-import { stateSnapshot } from '../support/stateSnapshot';
+import { expectRefused, fields } from '../support/refusals';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
 const hour = 3_600_000;
 
-const fields = (response: TestResponse): string[] =>
-  ((response.body?.errors ?? []) as { field: string }[]).map((e) => e.field);
 const ids = (items: { id: string }[]): string[] => items.map((d) => d.id);
 
 interface DeviceRow {
@@ -102,21 +100,6 @@ describe('devices API', () => {
       json: await deviceBody(id, overrides, primaryRegion),
     });
     expect(response.status, response.text).toBe(201);
-    return response;
-  }
-
-  /** Asserts a 4xx problem naming `field`, and that no document changed. */
-  async function expectRefused(
-    request: () => Promise<TestResponse>,
-    status: number,
-    field?: string,
-  ): Promise<TestResponse> {
-    const before = await stateSnapshot();
-    const response = await request();
-    expect(response.status, response.text).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    if (field) expect(fields(response)).toContain(field);
-    expect(await stateSnapshot()).toEqual(before);
     return response;
   }
 

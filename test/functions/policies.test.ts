@@ -6,11 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call, type TestResponse } from '../support/http';
-import { stateSnapshot } from '../support/stateSnapshot';
+import { expectRefused } from '../support/refusals';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
-
-const fields = (response: TestResponse): string[] =>
-  ((response.body?.errors ?? []) as { field: string }[]).map((e) => e.field);
 
 describe('policies API', () => {
   let env: TestEnvironment;
@@ -23,21 +20,6 @@ describe('policies API', () => {
   async function put(path: string, json: unknown, token = admin): Promise<TestResponse> {
     const response = await call(api(path), { method: 'PUT', token, json });
     expect(response.status, response.text).toBeLessThan(300);
-    return response;
-  }
-
-  /** Asserts a 4xx problem naming `field`, and that no document changed. */
-  async function expectRefused(
-    request: () => Promise<TestResponse>,
-    status: number,
-    field?: string,
-  ): Promise<TestResponse> {
-    const before = await stateSnapshot();
-    const response = await request();
-    expect(response.status, response.text).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    if (field) expect(fields(response)).toContain(field);
-    expect(await stateSnapshot()).toEqual(before);
     return response;
   }
 
