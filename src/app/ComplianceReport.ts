@@ -3,8 +3,8 @@
  * from the clock at read time) and per-device rows from a filtered, paged query.
  */
 import { countStatuses, oldestBucketStart } from '../domain/complianceHistogram';
-import type { Device } from '../domain/device';
-import { complianceStatus, complianceStatuses, rpoMs, type ComplianceStatus } from '../domain/rpo';
+import { deviceStatus, type Device } from '../domain/device';
+import { complianceStatuses, rpoMs, type ComplianceStatus } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
 import type { DeviceFilter, DeviceStore } from '../ports/DeviceStore';
 import type { Page, PageRequest } from '../ports/Page';
@@ -116,13 +116,7 @@ export function toRow(device: Device, now: Date): ComplianceRow {
     policyId: device.policyId,
     priorityTier: device.priorityTier,
     rpoHours: device.protection.rpoHours,
-    status: complianceStatus({
-      licensed: device.licensed,
-      enabled: device.protection.enabled,
-      rpoMs: rpoMs(device.protection.rpoHours),
-      now,
-      ...(lastVerifiedAt ? { lastVerifiedAt } : {}),
-    }),
+    status: deviceStatus(device, now),
   };
   if (lastVerifiedAt) {
     row.lastVerifiedAt = lastVerifiedAt.toISOString();

@@ -73,7 +73,7 @@ export class DeviceService {
     ifVersion?: string,
   ): Promise<{ device: Device; created: boolean }> {
     const existing = await this.devices.get(tenantId, id);
-    if (existing) return { device: await this.update(tenantId, id, input, ifVersion), created: false };
+    if (existing) return { device: await this.change(existing, input, ifVersion), created: false };
     if (ifVersion)
       throw new ConflictError('precondition-failed', `Device ${id} does not exist, so If-Match cannot match`);
     return { device: await this.register(tenantId, id, input), created: true };
@@ -89,7 +89,11 @@ export class DeviceService {
 
   /** Changes a device's registration; its protection history and licence stay. */
   async update(tenantId: string, id: string, input: DeviceInput, ifVersion?: string): Promise<Device> {
-    const current = await this.get(tenantId, id);
+    return await this.change(await this.get(tenantId, id), input, ifVersion);
+  }
+
+  private async change(current: Device, input: DeviceInput, ifVersion?: string): Promise<Device> {
+    const { tenantId, id } = current;
     const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
     await this.check(input, policy, 'body.');
     const { nextDueAt } =

@@ -1,7 +1,7 @@
 /** A Cloud PC under protection, with what the scheduler and the compliance report need to know of it. */
 import type { DiskRef, DiskSnapshot } from './disk';
 import type { RestorePointKind } from './restorePoint';
-import type { RpoHours } from './rpo';
+import { complianceStatus, rpoMs, type ComplianceStatus, type RpoHours } from './rpo';
 
 /** The policy's settings copied onto the device, so the scheduler's query needs no join. */
 export interface DeviceProtection {
@@ -52,3 +52,14 @@ export interface Device {
 }
 
 export const deviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The device's compliance status now, from its last verified point and its policy's settings. */
+export function deviceStatus(device: Device, now: Date): ComplianceStatus {
+  return complianceStatus({
+    licensed: device.licensed,
+    enabled: device.protection.enabled,
+    rpoMs: rpoMs(device.protection.rpoHours),
+    now,
+    ...(device.lastVerifiedAt ? { lastVerifiedAt: new Date(device.lastVerifiedAt) } : {}),
+  });
+}

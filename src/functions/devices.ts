@@ -1,11 +1,11 @@
 /** A tenant's devices: register one, import many, read, list, change, remove. */
 import { z } from 'zod';
 import { services } from '../compositionRoot';
-import type { Device } from '../domain/device';
-import { complianceStatus, rpoMs, type ComplianceStatus } from '../domain/rpo';
+import { deviceStatus, type Device } from '../domain/device';
+import type { ComplianceStatus } from '../domain/rpo';
 import { decodeContinuationToken, encodeContinuationToken } from '../http/continuationToken';
 import { badRequest, type FieldError } from '../http/problem';
-import { json } from '../http/routeSpec';
+import { etagHeader, json } from '../http/routeSpec';
 import { noQuery, tenantPathParams } from '../http/schemas/common';
 import {
   deviceBody,
@@ -60,7 +60,7 @@ defineHttp({
   responses: { 200: { description: 'The device; its ETag guards updates', schema: deviceResource } },
   handler: async ({ params }) => {
     const device = await services().devices.get(params.tenantId, params.deviceId);
-    return json(200, present(device, services().clock.now()), etag(device));
+    return json(200, present(device, services().clock.now()), etagHeader(device));
   },
 });
 
@@ -90,7 +90,7 @@ defineHttp({
       body,
       headers.get('if-match') ?? undefined,
     );
-    return json(created ? 201 : 200, present(device, clock.now()), etag(device));
+    return json(created ? 201 : 200, present(device, clock.now()), etagHeader(device));
   },
 });
 
@@ -189,13 +189,7 @@ defineHttp({
 });
 
 export function present(device: Device, now: Date): z.infer<typeof deviceResource> {
-  const status = complianceStatus({
-    licensed: device.licensed,
-    enabled: device.protection.enabled,
-    rpoMs: rpoMs(device.protection.rpoHours),
-    now,
-    ...(device.lastVerifiedAt ? { lastVerifiedAt: new Date(device.lastVerifiedAt) } : {}),
-  });
+  const status = deviceStatus(device, now);
   return {
     id: device.id,
     upn: device.upn,
@@ -213,8 +207,4 @@ export function present(device: Device, now: Date): z.infer<typeof deviceResourc
     createdAt: device.createdAt,
     updatedAt: device.updatedAt,
   };
-}
-
-function etag(device: Device): Record<string, string> {
-  return device.version ? { etag: device.version } : {};
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { services } from '../compositionRoot';
 import type { Policy } from '../domain/policy';
-import { json } from '../http/routeSpec';
+import { etagHeader, json } from '../http/routeSpec';
 import { noQuery, tenantPathParams } from '../http/schemas/common';
 import { policyBody, policyPathParams, policyResource } from '../http/schemas/protectionSchemas';
 import { defineHttp } from './define/defineHttp';
@@ -33,7 +33,7 @@ defineHttp({
   responses: { 200: { description: 'The policy; its ETag guards updates', schema: policyResource } },
   handler: async ({ params }) => {
     const policy = await services().policies.get(params.tenantId, params.policyId);
-    return json(200, present(policy), etag(policy));
+    return json(200, present(policy), etagHeader(policy));
   },
 });
 
@@ -63,7 +63,7 @@ defineHttp({
       { ...body, rpoHours: body.rpoHours as Policy['rpoHours'] },
       headers.get('if-match') ?? undefined,
     );
-    return json(created ? 201 : 200, present(policy), etag(policy));
+    return json(created ? 201 : 200, present(policy), etagHeader(policy));
   },
 });
 
@@ -86,8 +86,4 @@ defineHttp({
 function present(policy: Policy): z.infer<typeof policyResource> {
   const { version: _version, tenantId: _tenantId, ...resource } = policy;
   return resource;
-}
-
-function etag(policy: Policy): Record<string, string> {
-  return policy.version ? { etag: policy.version } : {};
 }

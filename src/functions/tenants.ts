@@ -4,7 +4,7 @@ import { services } from '../compositionRoot';
 import type { Tenant } from '../domain/tenant';
 import { noQuery, tenantPathParams } from '../http/schemas/common';
 import { tenantBody, tenantResource } from '../http/schemas/tenantSchemas';
-import { json } from '../http/routeSpec';
+import { etagHeader, json } from '../http/routeSpec';
 import { defineHttp } from './define/defineHttp';
 
 defineHttp({
@@ -19,7 +19,7 @@ defineHttp({
   responses: { 200: { description: 'The tenant; its ETag guards updates', schema: tenantResource } },
   handler: async ({ params }) => {
     const tenant = await services().tenants.get(params.tenantId);
-    return json(200, present(tenant), etag(tenant));
+    return json(200, present(tenant), etagHeader(tenant));
   },
 });
 
@@ -43,15 +43,11 @@ defineHttp({
   handler: async ({ params, body, headers }) => {
     const ifMatch = headers.get('if-match') ?? undefined;
     const { tenant, created } = await services().tenants.put(params.tenantId, body, ifMatch);
-    return json(created ? 201 : 200, present(tenant), etag(tenant));
+    return json(created ? 201 : 200, present(tenant), etagHeader(tenant));
   },
 });
 
 function present(tenant: Tenant): z.infer<typeof tenantResource> {
   const { version: _version, ...resource } = tenant;
   return resource;
-}
-
-function etag(tenant: Tenant): Record<string, string> {
-  return tenant.version ? { etag: tenant.version } : {};
 }

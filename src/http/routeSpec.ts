@@ -57,3 +57,8 @@ export function routeParamNames(route: string): string[] {
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'content-type': 'application/json', ...headers } };
 }
+
+/** The `ETag` header of a versioned resource, for clients to send back as `If-Match`. */
+export function etagHeader(resource: { version?: string }): Record<string, string> {
+  return resource.version ? { etag: resource.version } : {};
+}

@@ -20,7 +20,7 @@ import type {
 } from '../../ports/DeviceStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
-import { statusOf } from './CosmosTenantStore';
+import { statusOf } from './statusOf';
 
 interface DeviceDocument extends Omit<Device, 'version' | 'pending'> {
   type: 'device';

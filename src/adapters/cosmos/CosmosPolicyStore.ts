@@ -2,7 +2,7 @@ import type { Container } from '@azure/cosmos';
 import { ConflictError } from '../../domain/errors';
 import type { Policy } from '../../domain/policy';
 import type { PolicyStore } from '../../ports/PolicyStore';
-import { statusOf } from './CosmosTenantStore';
+import { statusOf } from './statusOf';
 
 interface PolicyDocument extends Omit<Policy, 'version'> {
   _etag?: string;

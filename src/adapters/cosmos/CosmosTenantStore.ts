@@ -1,4 +1,5 @@
-import { ErrorResponse, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
+import { statusOf } from './statusOf';
 import { ConflictError } from '../../domain/errors';
 import type { Tenant } from '../../domain/tenant';
 import type { TenantStore } from '../../ports/TenantStore';
@@ -85,10 +86,4 @@ function toTenant(document: TenantDocument): Tenant {
   };
   if (_etag) tenant.version = _etag;
   return tenant;
-}
-
-export function statusOf(err: unknown): number | undefined {
-  return err instanceof ErrorResponse || (typeof err === 'object' && err !== null && 'code' in err)
-    ? Number((err as { code?: unknown }).code)
-    : undefined;
 }
