@@ -22,6 +22,14 @@ import { CosmosPolicyStore } from './adapters/cosmos/CosmosPolicyStore';
 import { consoleEventLog } from './adapters/logging/consoleEventLog';
 import { ServiceBusWorkQueue } from './adapters/servicebus/ServiceBusWorkQueue';
 import { StorageWorkQueue } from './adapters/storage-queue/StorageWorkQueue';
+import { CosmosActivationStore } from './adapters/cosmos/CosmosActivationStore';
+import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
+import { ActivationAdopter } from './app/ActivationAdopter';
+import { ActivationService } from './app/ActivationService';
+import { ActivationSteps } from './app/ActivationSteps';
+import { RecoveryWorker, type RecoveryWorkerOptions } from './app/RecoveryWorker';
+import { TemporaryDeviceSweeper } from './app/TemporaryDeviceSweeper';
+import { UserDrStatusService } from './app/UserDrStatus';
 import { checkHealth, type HealthReport } from './app/checkHealth';
 import { ComplianceReport } from './app/ComplianceReport';
 import { DeviceService } from './app/DeviceService';
@@ -33,6 +41,8 @@ import { TenantService } from './app/TenantService';
 import { getConfig, resetConfig, type Config } from './config';
 import { TokenVerifier } from './http/auth/tokenVerifier';
 import { systemClock, type Clock } from './ports/Clock';
+import type { ActivationStore } from './ports/ActivationStore';
+import type { ComputeProvider } from './ports/ComputeProvider';
 import type { DeviceStore } from './ports/DeviceStore';
 import type { DiskSource } from './ports/DiskSource';
 import type { EventLog } from './ports/EventLog';
@@ -53,6 +63,12 @@ export interface Services {
   compliance: ComplianceReport;
   scheduler: RestorePointScheduler;
   restorePointWorker: RestorePointWorker;
+  activations: ActivationService;
+  activationSteps: ActivationSteps;
+  recoveryWorker: RecoveryWorker;
+  sweeper: TemporaryDeviceSweeper;
+  adopter: ActivationAdopter;
+  userDrStatus: UserDrStatusService;
   /** The adapters behind the use cases, for tests and tools that inspect state. */
   stores: {
     tenants: TenantStore;
@@ -60,6 +76,8 @@ export interface Services {
     points: RestorePointStore;
     disks: DiskSource;
     queue: WorkQueue;
+    activations: ActivationStore;
+    compute: ComputeProvider;
   };
   checkHealth(): Promise<HealthReport>;
   dispose(): Promise<void>;
@@ -70,6 +88,9 @@ export interface ServiceOverrides {
   clock?: Clock;
   events?: EventLog;
   worker?: RestorePointWorkerOptions;
+  recovery?: RecoveryWorkerOptions;
+  /** Pages of planning, dispatch and release (1,000 in production): small pages exercise paging. */
+  activationPageSize?: number;
   /** Storage SDK retries: its defaults wait half a minute on a region that is down. */
   storageRetry?: { maxTries: number; retryDelayInMs: number };
 }
@@ -134,6 +155,21 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       : new IncrementalRestorePointStore(blobClients);
 
   const tenants = new TenantService(tenantStore, regions, () => clock.now(), deviceStore);
+  const activationStore = new CosmosActivationStore(
+    database.container(Containers.activations.id),
+    database.container(Containers.recoveries.id),
+    config.region,
+  );
+  const compute = new SimulatedComputeProvider(blobClients, { regions: config.simulatedCompute });
+  const activations = new ActivationService(
+    activationStore,
+    tenants,
+    regions,
+    config.region,
+    clock,
+    events,
+    config.activations,
+  );
   return {
     config,
     clock,
@@ -155,7 +191,49 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       clock,
       overrides.worker,
     ),
-    stores: { tenants: tenantStore, devices: deviceStore, points, disks, queue },
+    activations,
+    activationSteps: new ActivationSteps(
+      activationStore,
+      deviceStore,
+      tenantStore,
+      queue,
+      events,
+      clock,
+      config.region,
+      {
+        leaseInMs: config.activations.leaseInMs,
+        ...(overrides.activationPageSize ? { pageSize: overrides.activationPageSize } : {}),
+      },
+    ),
+    recoveryWorker: new RecoveryWorker(
+      activationStore,
+      deviceStore,
+      points,
+      compute,
+      queue,
+      events,
+      clock,
+      overrides.recovery,
+    ),
+    sweeper: new TemporaryDeviceSweeper(activationStore, compute, [...regions], events),
+    adopter: new ActivationAdopter(
+      activationStore,
+      activations,
+      config.region,
+      systemClock,
+      config.activations.leaseInMs,
+      events,
+    ),
+    userDrStatus: new UserDrStatusService(deviceStore),
+    stores: {
+      tenants: tenantStore,
+      devices: deviceStore,
+      points,
+      disks,
+      queue,
+      activations: activationStore,
+      compute,
+    },
     checkHealth: () => checkHealth(probes),
     async dispose() {
       cosmos.dispose();

@@ -2,6 +2,10 @@
  * Every setting, read and validated once. A missing or invalid setting stops start-up with one
  * message naming every bad setting and what it expects.
  */
+import {
+  simulatedComputeSettings,
+  type SimulatedComputeSettings,
+} from './adapters/compute/simulatedComputeOptions';
 import { ConnectionSuffixes, SettingNames } from './settingNames';
 
 /** A connection in the Functions host's own convention: a connection string or an identity. */
@@ -28,6 +32,8 @@ export interface Config {
   auth: AuthConfig;
   localIssuer: { enabled: boolean; dataDir: string };
   restorePoints: { schedule: string; copy: 'incremental' | 'full' };
+  activations: { leaseInMs: number; pollIntervalInMs: number };
+  simulatedCompute: SimulatedComputeSettings;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +93,9 @@ export function loadConfig(env: Env = process.env): Config {
     'a six-field NCRONTAB schedule such as "0 */5 * * * *"',
   );
   const copy = reader.oneOf(SettingNames.restorePointCopy, ['incremental', 'full'] as const, 'incremental');
+  const leaseSeconds = reader.integer(SettingNames.activationLeaseSeconds, 5, 3_600, 60);
+  const pollSeconds = reader.integer(SettingNames.activationPollSeconds, 1, 300, 5);
+  const simulatedCompute = reader.simulatedCompute(SettingNames.simulatedCompute);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -98,6 +107,8 @@ export function loadConfig(env: Env = process.env): Config {
     auth: { issuer: issuer!, audience: audience!, jwksUri: jwksUri!, clockSkewSeconds: clockSkewSeconds! },
     localIssuer: { enabled: localIssuer!, dataDir },
     restorePoints: { schedule: schedule!, copy: copy! },
+    activations: { leaseInMs: leaseSeconds! * 1000, pollIntervalInMs: pollSeconds! * 1000 },
+    simulatedCompute: simulatedCompute!,
   };
 }
 
@@ -208,6 +219,26 @@ class SettingReader {
       this.problems.push(`${clientIdName}: "${clientId}" is invalid; expected a client id (GUID)`);
     }
     return clientId ? { kind: 'identity', endpoint, clientId } : { kind: 'identity', endpoint };
+  }
+
+  simulatedCompute(name: string): SimulatedComputeSettings | undefined {
+    const raw = this.env[name]?.trim();
+    if (!raw) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      this.problems.push(
+        `${name}: invalid JSON; expected an object mapping region names to capacity settings`,
+      );
+      return undefined;
+    }
+    const result = simulatedComputeSettings.safeParse(parsed);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      this.problems.push(`${name}: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+    }
+    return undefined;
   }
 
   /** `{"westeurope": "https://acct.blob.core.windows.net", "northeurope": "DefaultEndpointsProtocol=..."}` */

@@ -27,6 +27,15 @@ export const SettingNames = {
   restorePointSchedule: 'RESTORE_POINT_SCHEDULE',
   /** `incremental` (Azure: changed pages only) or `full` (the embedded runtime: Azurite has no page diff). */
   restorePointCopy: 'RESTORE_POINT_COPY',
+  /** How long an activation's driver holds its lease without renewing it before another region adopts it. */
+  activationLeaseSeconds: 'ACTIVATION_LEASE_SECONDS',
+  /** How often an activation's driver polls a wave's counters while it waits. */
+  activationPollSeconds: 'ACTIVATION_POLL_SECONDS',
+  /**
+   * The simulated compute provider's regions (the only provider so far): JSON such as
+   * `{"northeurope":{"capacity":100,"provisioningMs":2000,"failureRate":0.01}}`; `{}` = unlimited, instant.
+   */
+  simulatedCompute: 'SIMULATED_COMPUTE',
   /** `true` only for development: serves the local issuer's JWKS. */
   localIssuer: 'LOCAL_ISSUER',
   /** Folder for local-only data (issuer keys, emulator data). */

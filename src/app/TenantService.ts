@@ -25,6 +25,11 @@ export class TenantService {
     return tenant;
   }
 
+  /** Puts a primary region into outage mode (its scheduling pauses, its points are kept), or out of it. */
+  async setRegionOutage(id: string, region: string, inOutage: boolean): Promise<void> {
+    await this.store.setRegionOutage(id, region, inOutage);
+  }
+
   /** Creates the tenant, or replaces its settings; `ifVersion` guards against lost updates. */
   async put(
     id: string,

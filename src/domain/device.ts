@@ -28,6 +28,16 @@ export interface PendingRestorePoint {
 /** The compliance state last announced for the device: transitions are logged once each. */
 export type AnnouncedCompliance = 'not-yet-protected' | 'protected' | 'at-risk' | 'breached';
 
+/** The device's part in an activation: what a sign-in client tells its user. */
+export interface DeviceRecovery {
+  activationId: string;
+  /** Being recovered (the user sees a warning), on a temporary device, or being released. */
+  state: 'recovering' | 'active' | 'releasing';
+  backupRegion: string;
+  temporaryDevice?: string;
+  since: string;
+}
+
 export interface Device {
   id: string;
   tenantId: string;
@@ -46,6 +56,8 @@ export interface Device {
   lastRestorePoint?: string;
   announced: AnnouncedCompliance;
   pending?: PendingRestorePoint;
+  /** Set while an activation holds the device: one activation at a time. */
+  recovery?: DeviceRecovery;
   createdAt: string;
   updatedAt: string;
   version?: string;

@@ -8,3 +8,7 @@ import './devices';
 import './restorePoints';
 import './compliance';
 import './protection';
+import './activations';
+import './activationWorkflow';
+import './recovery';
+import './userDrStatus';

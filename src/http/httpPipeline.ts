@@ -53,7 +53,12 @@ export function createHttpHandler<P, Q, B>(
       if (tenantScoped && request.params['tenantId']?.toLowerCase() !== principal.tenantId.toLowerCase()) {
         return notFound('The resource was not found');
       }
-      if (!satisfiesRole(principal.roles, spec.auth.role)) {
+      const selfParam = spec.auth.orSelf;
+      const isSelf =
+        selfParam !== undefined &&
+        principal.upn !== undefined &&
+        principal.upn.toLowerCase() === request.params[selfParam]?.toLowerCase();
+      if (!isSelf && !satisfiesRole(principal.roles, spec.auth.role)) {
         return forbidden(`This operation requires the ${spec.auth.role} role`);
       }
     }

@@ -9,7 +9,13 @@ import type { Principal } from './auth/principal';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export type RouteAuth = 'anonymous' | { role: Role };
+export type RouteAuth =
+  | 'anonymous'
+  | {
+      role: Role;
+      /** A path parameter holding a UPN: a caller whose own UPN it is needs no role. */
+      orSelf?: string;
+    };
 
 export interface ResponseSpec {
   description: string;

@@ -9,6 +9,7 @@ import {
   type QueueFunction,
   type TimerFunction,
 } from '../functions/registry';
+import { installOrchestrationClient } from '../functions/orchestrationClient';
 import { startOrchestrationDriver, type OrchestrationDriver } from './durable/startOrchestrationDriver';
 import { startHttpHost, type LogHandler } from './httpHost';
 import { startQueueHost } from './queueHost';
@@ -43,6 +44,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     functions,
     log,
   });
+  // The functions that start orchestrations reach this driver instead of a Durable binding.
+  installOrchestrationClient(orchestrations);
   const queues = await startQueueHost({
     connection: config.workQueue.connection,
     functions: of('queue') as QueueFunction[],
@@ -58,6 +61,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Stop taking requests first, then finish the work in hand.
       await http.close();
       await Promise.all([timers.stop(), queues.stop(), orchestrations.stop()]);
+      installOrchestrationClient(undefined);
     },
   };
 }

@@ -67,9 +67,11 @@ export function azuriteConnectionString(
   ].join(';');
 }
 
-/** `AZURITE_ACCOUNTS` for Azurite: every region's account and the development one. */
-export function azuriteAccountsVariable(): string {
-  return [developmentAccount, ...Object.values(regionAccounts)].map((a) => `${a.name}:${a.key}`).join(';');
+/** `AZURITE_ACCOUNTS` for Azurite: every region's account, the development one, and any extra. */
+export function azuriteAccountsVariable(extra: readonly StorageAccount[] = []): string {
+  return [developmentAccount, ...Object.values(regionAccounts), ...extra]
+    .map((a) => `${a.name}:${a.key}`)
+    .join(';');
 }
 
 export function localSettings(

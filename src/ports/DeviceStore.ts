@@ -1,4 +1,10 @@
-import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint } from '../domain/device';
+import type {
+  AnnouncedCompliance,
+  Device,
+  DeviceProtection,
+  DeviceRecovery,
+  PendingRestorePoint,
+} from '../domain/device';
 import type { ComplianceStatus } from '../domain/rpo';
 import type { Page, PageRequest } from './Page';
 
@@ -75,4 +81,18 @@ export interface DeviceStore {
   countByPolicy(tenantId: string, policyId: string, primaryRegion?: string): Promise<number>;
   /** Gives free licences to unlicensed devices, oldest first, until `licences` are taken. Returns how many. */
   licenseWaiting(tenantId: string, licences: number): Promise<number>;
+  /**
+   * Gives the device to the activation unless another activation holds it; true when it is (now or
+   * already) this activation's. The one arbiter between activations racing for a device.
+   */
+  claimForRecovery(tenantId: string, deviceId: string, recovery: DeviceRecovery): Promise<boolean>;
+  /** Updates the activation's hold on the device, or ends it (null); false when it does not hold it. */
+  setRecovery(
+    tenantId: string,
+    deviceId: string,
+    activationId: string,
+    recovery: DeviceRecovery | null,
+  ): Promise<boolean>;
+  /** The tenant's devices of one user (a user may have several Cloud PCs). */
+  findByUpn(tenantId: string, upn: string): Promise<Device[]>;
 }

@@ -46,4 +46,6 @@ export interface RestorePointStore {
   list(region: string, deviceId: string): Promise<RestorePoint[]>;
   /** The newest verified point: one prefix listing of the backup region's storage alone. */
   latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined>;
+  /** A read-only URL of the point's disk data, valid for `validForMinutes` (a compute provider copies a new disk from it). */
+  readUrl(point: RestorePoint, validForMinutes?: number): Promise<string>;
 }

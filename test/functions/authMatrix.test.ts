@@ -33,6 +33,8 @@ const sampleBodies: Record<string, unknown> = {
   putPolicy: { name: 'Changed', backupRegion: 'northeurope', rpoHours: 2 },
   putDevice: { ...deviceBody, priorityTier: 9 },
   importDevices: { devices: [{ id: 'imported-1', ...deviceBody }] },
+  // Without an Idempotency-Key an allowed caller gets 400: a refused one must not get that far.
+  activateRecovery: { scope: { kind: 'devices', deviceIds: ['matrix-device'] } },
 };
 
 /** Path parameters name the seeded resources, so refusals are checked against real state. */

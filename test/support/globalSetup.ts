@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import
 import { freePort } from '../../src/local/emulators/freePort';
 import { startAzurite } from '../../src/local/emulators/startAzurite';
 import { startCosmosEmulator } from '../../src/local/emulators/startCosmosEmulator';
+import { workerHostAccounts } from './workerHostAccount';
 
 export interface EmulatorPorts {
   blob: number;
@@ -22,7 +23,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
-  const azurite = await startAzurite({ ports });
+  const azurite = await startAzurite({ ports, extraAccounts: workerHostAccounts });
   const cosmos = await startCosmosEmulator(0);
   project.provide('emulators', { ...ports, cosmos: cosmos.port });
   return async () => {

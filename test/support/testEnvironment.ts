@@ -18,7 +18,8 @@ import { resetServices, services } from '../../src/compositionRoot';
 import { httpFunctions } from '../../src/functions/registry';
 import { freePort } from '../../src/local/emulators/freePort';
 import { startHttpHost } from '../../src/local/httpHost';
-import { localSettings } from '../../src/local/localSettings';
+import { azuriteConnectionString, localSettings } from '../../src/local/localSettings';
+import { maxTestWorkers, workerHostAccount } from './workerHostAccount';
 import '../../src/functions';
 
 export interface TestEnvironment {
@@ -35,9 +36,13 @@ export async function startTestEnvironment(
   const emulators = inject('emulators');
   const dataDir = await mkdtemp(join(tmpdir(), 'clouddr-test-'));
   const httpPort = await freePort();
+  const ports = { ...emulators, http: httpPort };
+  const poolId = Number(process.env['VITEST_POOL_ID'] ?? 0) % (maxTestWorkers + 1);
   const settings = {
-    ...localSettings({ ...emulators, http: httpPort }, dataDir),
+    ...localSettings(ports, dataDir),
     COSMOS_DATABASE: `test-${randomUUID()}`,
+    // Work queues and task hub of this worker alone: files running at once must not share them.
+    AzureWebJobsStorage: azuriteConnectionString(workerHostAccount(poolId), ports),
     ...extraSettings,
   };
   Object.assign(process.env, settings);

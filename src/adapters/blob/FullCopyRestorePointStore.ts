@@ -4,6 +4,7 @@
  */
 import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
 import type { DiskSnapshot } from '../../domain/disk';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
   CopyStatus,
@@ -18,7 +19,13 @@ import { RestorePointCatalog } from './RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from './restorePointMetadata';
 import type { SamplingOptions } from './sampleRanges';
 import { snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
-import { errorCodeOf, firstLine, isAlreadyExists, isNotFound } from './storageErrors';
+import { errorCodeOf, firstLine, isAlreadyExists, isNotFound, isPreconditionFailed } from './storageErrors';
+
+/**
+ * Marks the snapshots of a point blob that `readUrl` took, so only a snapshot of the finished copy
+ * is ever handed out (not one somebody took for another reason). Lower-case, like all metadata names.
+ */
+export const readSnapshotMetadata = 'readsnapshot';
 
 export interface FullCopyRestorePointStoreOptions {
   /** Container of the points in each backup region; `restore-points` by default. */
@@ -133,6 +140,80 @@ export class FullCopyRestorePointStore implements RestorePointStore {
   async latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined> {
     return await this.catalog.latestVerified(region, deviceId);
   }
+
+  /**
+   * A read-only URL of a snapshot of the point blob, not of the blob itself: the blob is live (its
+   * metadata changes when it is verified, and a removed point's name can be copied into again),
+   * while a snapshot is immutable, so the URL reads this point's bytes or nothing. The snapshot is
+   * taken on the first call, after the copy finished, and reused by later calls; it goes with the
+   * point when the point is removed (`deleteSnapshots: 'include'`), and on Azure it costs nothing
+   * while the blob's pages do not change. Whether the point is verified is the caller's choice.
+   */
+  async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
+    const blob = this.catalog.blob(point.region, point.name);
+    // A few rounds, in case the point's metadata changes (it is being verified) between the two calls.
+    for (let round = 0; round < 3; round++) {
+      const read = await this.catalog.read(point.region, point.name);
+      if (!read) throw new NotFoundError(`Restore point ${point.name} in ${point.region}`);
+      if (read.copyStatus !== 'success') {
+        throw new ConflictError(
+          'restore-point-not-copied',
+          `Restore point ${point.name} in ${point.region} holds no finished copy (copy status ${read.copyStatus ?? 'unknown'})`,
+        );
+      }
+      let snapshotId = await this.findReadSnapshot(point.region, point.name);
+      if (!snapshotId) {
+        try {
+          // Conditional on the blob read above: never a snapshot of a point replaced in between.
+          const taken = await blob.createSnapshot({
+            metadata: { [readSnapshotMetadata]: 'true' },
+            conditions: { ifMatch: read.etag },
+          });
+          snapshotId = taken.snapshot;
+        } catch (err) {
+          if (isPreconditionFailed(err) || isNotFound(err)) continue;
+          throw err;
+        }
+        if (!snapshotId) throw new Error('Snapshot Blob returned no snapshot id');
+      }
+      return await snapshotReadUrl(
+        regionClient(this.clients, point.region),
+        { container: this.catalog.container(point.region).containerName, blob: point.name, snapshotId },
+        readUrlOptions(this.options.readUrl, validForMinutes),
+      );
+    }
+    throw new ConflictError(
+      'restore-point-changed',
+      `Restore point ${point.name} in ${point.region} kept changing while taking its read snapshot; retry`,
+    );
+  }
+
+  private async findReadSnapshot(region: string, name: string): Promise<string | undefined> {
+    const listing = this.catalog
+      .container(region)
+      .listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
+    try {
+      for await (const item of listing) {
+        if (item.name === name && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
+          return item.snapshot;
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return undefined;
+  }
+}
+
+/** The read URL's lifetime: `validForMinutes` when given, else the store's default (24 hours unless configured). */
+function readUrlOptions(
+  defaults: SnapshotReadUrlOptions | undefined,
+  validForMinutes: number | undefined,
+): SnapshotReadUrlOptions {
+  if (validForMinutes === undefined) return defaults ?? {};
+  if (!(Number.isFinite(validForMinutes) && validForMinutes > 0)) {
+    throw new RangeError(`validForMinutes must be a positive number, got ${validForMinutes}`);
+  }
+  return { ...defaults, lifetimeInMs: Math.round(validForMinutes * 60_000) };
 }
 
 function copyStatusOf(read: BlobGetPropertiesResponse): CopyStatus {

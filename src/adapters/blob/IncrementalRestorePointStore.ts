@@ -6,6 +6,7 @@
 import type { BlobGetPropertiesResponse, BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
 import type { DiskSnapshot } from '../../domain/disk';
 import { defaultMaxCopyBytes, planPageCopy, type PageDiff } from '../../domain/diffPlanner';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
   CopyStatus,
@@ -262,6 +263,34 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     return await this.catalog.latestVerified(region, deviceId);
   }
 
+  /**
+   * A read-only URL of the base blob's snapshot the pointer names: that snapshot holds the point's
+   * content and never changes, while the base blob itself moves on with every later point. Whether
+   * the point is verified is the caller's choice.
+   */
+  async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
+    const parsed = parseRestorePointName(point.name);
+    if (!parsed) throw new TypeError(`"${point.name}" is not a restore point name`);
+    const pointer = await this.catalog.read(point.region, point.name);
+    if (!pointer) throw new NotFoundError(`Restore point ${point.name} in ${point.region}`);
+    const baseSnapshot = pointer.metadata?.[PointerMetadata.baseSnapshot];
+    if (!baseSnapshot) {
+      throw new ConflictError(
+        'restore-point-invalid',
+        `Restore point ${point.name} in ${point.region} names no base snapshot`,
+      );
+    }
+    // Checked here so that a point whose data is gone fails now, not in the compute provider's copy.
+    if (!(await exists(this.baseClient(point.region, parsed.deviceId).withSnapshot(baseSnapshot)))) {
+      throw new NotFoundError(`The base snapshot of restore point ${point.name} in ${point.region}`);
+    }
+    return await snapshotReadUrl(
+      regionClient(this.clients, point.region),
+      { container: this.bases.name, blob: parsed.deviceId, snapshotId: baseSnapshot },
+      readUrlOptions(this.options.readUrl, validForMinutes),
+    );
+  }
+
   private async advance(region: string, deviceId: string, base: BaseBlob): Promise<CopyStatus> {
     try {
       return await this.apply(region, deviceId, base);
@@ -486,6 +515,18 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       this.options.readUrl,
     );
   }
+}
+
+/** The read URL's lifetime: `validForMinutes` when given, else the store's default (24 hours unless configured). */
+function readUrlOptions(
+  defaults: SnapshotReadUrlOptions | undefined,
+  validForMinutes: number | undefined,
+): SnapshotReadUrlOptions {
+  if (validForMinutes === undefined) return defaults ?? {};
+  if (!(Number.isFinite(validForMinutes) && validForMinutes > 0)) {
+    throw new RangeError(`validForMinutes must be a positive number, got ${validForMinutes}`);
+  }
+  return { ...defaults, lifetimeInMs: Math.round(validForMinutes * 60_000) };
 }
 
 function pointerStatus(pointer: BlobGetPropertiesResponse): CopyStatus {

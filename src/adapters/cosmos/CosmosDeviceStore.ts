@@ -8,7 +8,13 @@
  *   be spread over shards, even negative in one; only sums mean anything.
  */
 import type { Container, JSONObject, OperationInput, PatchOperation, SqlParameter } from '@azure/cosmos';
-import type { AnnouncedCompliance, Device, DeviceProtection, PendingRestorePoint } from '../../domain/device';
+import type {
+  AnnouncedCompliance,
+  Device,
+  DeviceProtection,
+  DeviceRecovery,
+  PendingRestorePoint,
+} from '../../domain/device';
 import { ConflictError, RuleViolationError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
 import { nextSlotStart, rpoMs, stableHash32 } from '../../domain/rpo';
@@ -22,9 +28,10 @@ import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
 import { statusOf } from './statusOf';
 
-interface DeviceDocument extends Omit<Device, 'version' | 'pending'> {
+interface DeviceDocument extends Omit<Device, 'version' | 'pending' | 'recovery'> {
   type: 'device';
   pending: PendingRestorePoint | null;
+  recovery?: DeviceRecovery | null;
   /** Numbers beside the ISO times: the scheduler and the report compare them in queries. */
   nextDueAtMs: number;
   lastVerifiedAtMs: number | null;
@@ -110,6 +117,7 @@ export class CosmosDeviceStore implements DeviceStore {
       lastVerifiedAt: current.lastVerifiedAt,
       lastRestorePoint: current.lastRestorePoint,
       pending: current.pending,
+      recovery: current.recovery,
     });
     const operations: OperationInput[] = [
       {
@@ -456,6 +464,64 @@ export class CosmosDeviceStore implements DeviceStore {
     return resources[0] ?? 0;
   }
 
+  async claimForRecovery(tenantId: string, deviceId: string, recovery: DeviceRecovery): Promise<boolean> {
+    return await this.patchRecovery(
+      tenantId,
+      deviceId,
+      recovery,
+      `from c where NOT IS_DEFINED(c.recovery) OR IS_NULL(c.recovery) OR c.recovery.activationId = ${sqlString(recovery.activationId)}`,
+    );
+  }
+
+  async setRecovery(
+    tenantId: string,
+    deviceId: string,
+    activationId: string,
+    recovery: DeviceRecovery | null,
+  ): Promise<boolean> {
+    return await this.patchRecovery(
+      tenantId,
+      deviceId,
+      recovery,
+      `from c where IS_DEFINED(c.recovery) AND NOT IS_NULL(c.recovery) AND c.recovery.activationId = ${sqlString(activationId)}`,
+    );
+  }
+
+  async findByUpn(tenantId: string, upn: string): Promise<Device[]> {
+    const { resources } = await this.container.items
+      .query<DeviceDocument>(
+        {
+          query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND LOWER(c.upn) = @upn",
+          parameters: [
+            { name: '@tenant', value: tenantId },
+            { name: '@upn', value: upn.toLowerCase() },
+          ],
+        },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    return resources.map(toDevice);
+  }
+
+  /** A conditional patch of the device's recovery: 412 (condition false) and 404 are `false`. */
+  private async patchRecovery(
+    tenantId: string,
+    deviceId: string,
+    recovery: DeviceRecovery | null,
+    condition: string,
+  ): Promise<boolean> {
+    try {
+      await this.container
+        .item(deviceId, tenantId)
+        .patch({ operations: [{ op: 'set', path: '/recovery', value: recovery }], condition });
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412 || status === 404) return false;
+      throw err;
+    }
+  }
+
   async licenseWaiting(tenantId: string, licences: number): Promise<number> {
     await this.ensure(tenantId, licenceCounterId, { type: 'licences', used: 0 });
     const query = this.container.items.query<DeviceDocument>(
@@ -611,11 +677,12 @@ function filterQuery(
 }
 
 function toDocument(device: Omit<Device, 'version'>): DeviceDocument {
-  const { pending, ...rest } = device;
+  const { pending, recovery, ...rest } = device;
   return {
     ...rest,
     type: 'device',
     pending: pending ?? null,
+    recovery: recovery ?? null,
     nextDueAtMs: Date.parse(device.nextDueAt),
     lastVerifiedAtMs: device.lastVerifiedAt ? Date.parse(device.lastVerifiedAt) : null,
     rpoMs: rpoMs(device.protection.rpoHours),
@@ -642,6 +709,12 @@ function toDevice(document: DeviceDocument): Device {
   if (document.lastVerifiedAt) device.lastVerifiedAt = document.lastVerifiedAt;
   if (document.lastRestorePoint) device.lastRestorePoint = document.lastRestorePoint;
   if (document.pending) device.pending = document.pending;
+  if (document.recovery) device.recovery = document.recovery;
   if (document._etag) device.version = document._etag;
   return device;
+}
+
+/** A string literal for a patch condition, which takes no parameters. */
+function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

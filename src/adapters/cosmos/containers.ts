@@ -12,6 +12,10 @@ export const Containers = {
   policies: { id: 'policies', partitionKeyPath: '/tenantId' },
   /** Devices with their tenant's licence counter and compliance histogram shards (one partition a tenant). */
   devices: { id: 'devices', partitionKeyPath: '/tenantId' },
+  /** Disaster-recovery activations, partitioned by tenant. */
+  activations: { id: 'activations', partitionKeyPath: '/tenantId' },
+  /** Recovery tasks and their counter shards, partitioned by activation and shard so 50,000 tasks never share one logical partition. */
+  recoveries: { id: 'recoveries', partitionKeyPath: '/partition' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export const allContainers: readonly ContainerSpec[] = Object.values(Containers);

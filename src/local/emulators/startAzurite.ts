@@ -1,13 +1,15 @@
 /** Runs Azurite (blob, queue, table) as a child process with the regions' accounts. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { azuriteAccountsVariable, type LocalPorts } from '../localSettings';
+import { azuriteAccountsVariable, type LocalPorts, type StorageAccount } from '../localSettings';
 import { waitForPort } from './waitForPort';
 
 export interface AzuriteOptions {
   ports: Pick<LocalPorts, 'blob' | 'queue' | 'table'>;
   /** Folder for Azurite's data and metadata; without one, data lives in memory only (tests). */
   location?: string;
+  /** Accounts beyond the regions' and the development one (tests give each worker its own). */
+  extraAccounts?: readonly StorageAccount[];
 }
 
 export interface RunningProcess {
@@ -38,7 +40,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningProc
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, AZURITE_ACCOUNTS: azuriteAccountsVariable() },
+    env: { ...process.env, AZURITE_ACCOUNTS: azuriteAccountsVariable(options.extraAccounts) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   // If this process ends without stopping Azurite (an error, a closed pipe), Azurite goes with it.

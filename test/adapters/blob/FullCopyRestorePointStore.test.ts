@@ -7,7 +7,7 @@ import { restorePointName } from '../../../src/adapters/blob/restorePointName';
 import { sampleRanges } from '../../../src/adapters/blob/sampleRanges';
 import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
-import { ConflictError } from '../../../src/domain/errors';
+import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import type { CopyStatus, RestorePointStore, RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import {
   azuriteRegionClients,
@@ -293,5 +293,86 @@ describe('FullCopyRestorePointStore', () => {
     await expect(
       store.startCopy({ ...snapshot, region: 'mars' }, target('pc', '2025-05-01T00:00:00Z')),
     ).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+describe('FullCopyRestorePointStore.readUrl', () => {
+  let clients: Map<string, BlobServiceClient>;
+  let store: FullCopyRestorePointStore;
+  beforeAll(() => {
+    clients = azuriteRegionClients();
+    store = new FullCopyRestorePointStore(clients);
+  });
+
+  async function copied(disk: TestDisk, t: RestorePointTarget) {
+    const snapshot = await snapshotOf(disk);
+    expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
+    const result = await store.verify(snapshot, t);
+    const point = await store.markVerified(t, result.ok ? result.hash : '');
+    const bytes = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+    return { snapshot, point, bytes };
+  }
+
+  const newTarget = (): RestorePointTarget => ({
+    region: backup,
+    deviceId: uniqueId('pc'),
+    takenAt: new Date('2025-07-01T10:00:00Z'),
+    kind: 'scheduled',
+  });
+
+  it('reads, with plain fetch, exactly the point’s bytes and not the disk’s later writes, read-only and for the minutes asked', async () => {
+    const disk = await createDisk(clients, 256 * KiB, [
+      { offset: 0, bytes: patternBytes('read:a', 16 * KiB) },
+      { offset: 200 * KiB, bytes: patternBytes('read:b', 8 * KiB) },
+    ]);
+    const { point, bytes } = await copied(disk, newTarget());
+    await disk.blob.uploadPages(patternBytes('read:later', 16 * KiB), 0, 16 * KiB);
+    expect((await disk.blob.downloadToBuffer()).equals(bytes)).toBe(false);
+
+    const before = Date.now();
+    const url = await store.readUrl(point, 30);
+    const after = Date.now();
+    const params = new URL(url).searchParams;
+    expect(params.get('sp')).toBe('r');
+    const expires = Date.parse(params.get('se')!);
+    expect(expires).toBeGreaterThanOrEqual(Math.floor((before + 30 * 60_000) / 1000) * 1000);
+    expect(expires).toBeLessThanOrEqual(after + 30 * 60_000);
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(body.length).toBe(256 * KiB);
+    expect(body.equals(bytes)).toBe(true);
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(403);
+
+    // A second call hands out the same snapshot instead of taking another.
+    const again = new URL(await store.readUrl(point)).searchParams;
+    expect(again.get('snapshot')).toBe(params.get('snapshot'));
+  });
+
+  it('never reads another point’s bytes: once the point is removed and copied again, the old URL reads nothing', async () => {
+    const disk = await createDisk(clients, 64 * KiB, [
+      { offset: 0, bytes: patternBytes('again:a', 8 * KiB) },
+    ]);
+    const t = newTarget();
+    const first = await copied(disk, t);
+    const oldUrl = await store.readUrl(first.point);
+    await store.remove(backup, first.point.name);
+
+    await disk.blob.uploadPages(patternBytes('again:b', 8 * KiB), 0, 8 * KiB);
+    const second = await copied(disk, t);
+    expect(second.bytes.equals(first.bytes)).toBe(false);
+    expect((await fetch(oldUrl)).status).toBe(404);
+    const body = Buffer.from(await (await fetch(await store.readUrl(second.point))).arrayBuffer());
+    expect(body.equals(second.bytes)).toBe(true);
+  });
+
+  it('refuses a point that does not exist, and a lifetime that is not positive', async () => {
+    const disk = await createDisk(clients, 64 * KiB, [{ offset: 0, bytes: patternBytes('refuse', 4 * KiB) }]);
+    const { point } = await copied(disk, newTarget());
+    await expect(
+      store.readUrl({ ...point, name: restorePointName(uniqueId('pc'), new Date()) }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.readUrl(point, 0)).rejects.toBeInstanceOf(RangeError);
   });
 });

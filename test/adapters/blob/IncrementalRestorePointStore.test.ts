@@ -12,6 +12,7 @@ import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePo
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
 import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
+import { NotFoundError } from '../../../src/domain/errors';
 import type { RestorePoint } from '../../../src/domain/restorePoint';
 import type { CopyStatus, RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import { contentDiff, recordingCopier } from './azuriteIncremental';
@@ -392,5 +393,71 @@ describe('IncrementalRestorePointStore', () => {
         statusCode: 501,
       });
     });
+  });
+});
+
+describe('IncrementalRestorePointStore.readUrl', () => {
+  let clients: Map<string, BlobServiceClient>;
+  let store: IncrementalRestorePointStore;
+  beforeAll(() => {
+    clients = azuriteRegionClients();
+    store = new IncrementalRestorePointStore(clients, {
+      readDiff: contentDiff,
+      copyPages: recordingCopier().copier,
+    });
+  });
+
+  async function point(disk: TestDisk, deviceId: string, takenAt: string) {
+    const snapshot = await snapshotOf(disk);
+    const t: RestorePointTarget = { region: backup, deviceId, takenAt: new Date(takenAt), kind: 'scheduled' };
+    let status = await store.startCopy(snapshot, t);
+    for (let i = 0; i < 50 && status.state === 'pending'; i++) status = await store.checkCopy(t);
+    expect(status).toEqual({ state: 'copied' });
+    const result = await store.verify(snapshot, t);
+    const verified = await store.markVerified(t, result.ok ? result.hash : '');
+    const bytes = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+    return { point: verified, bytes };
+  }
+
+  it('reads, with plain fetch, exactly the point’s bytes though the base has moved on to a later point', async () => {
+    const disk = await createDisk(clients, 128 * KiB, [
+      { offset: 0, bytes: patternBytes('iread:a', 16 * KiB) },
+      { offset: 64 * KiB, bytes: patternBytes('iread:b', 8 * KiB) },
+    ]);
+    const deviceId = uniqueId('pc');
+    const first = await point(disk, deviceId, '2025-07-02T08:00:00Z');
+    await disk.blob.uploadPages(patternBytes('iread:later', 8 * KiB), 0, 8 * KiB);
+    await disk.blob.clearPages(64 * KiB, 4 * KiB);
+    const second = await point(disk, deviceId, '2025-07-02T12:00:00Z');
+    // The base blob now holds the second point: a URL of the base itself would read the wrong bytes.
+    const base = clients
+      .get(backup)!
+      .getContainerClient(restoreBasesContainerName)
+      .getPageBlobClient(deviceId);
+    expect((await base.downloadToBuffer()).equals(second.bytes)).toBe(true);
+    expect(second.bytes.equals(first.bytes)).toBe(false);
+
+    const before = Date.now();
+    const url = await store.readUrl(first.point, 15);
+    const params = new URL(url).searchParams;
+    expect(params.get('sp')).toBe('r');
+    expect(Date.parse(params.get('se')!)).toBeGreaterThanOrEqual(
+      Math.floor((before + 15 * 60_000) / 1000) * 1000,
+    );
+    expect(Date.parse(params.get('se')!)).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(first.bytes)).toBe(true);
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(403);
+
+    const latest = Buffer.from(await (await fetch(await store.readUrl(second.point))).arrayBuffer());
+    expect(latest.equals(second.bytes)).toBe(true);
+  });
+
+  it('refuses a removed point instead of handing out a URL that reads nothing', async () => {
+    const disk = await createDisk(clients, 64 * KiB, [{ offset: 0, bytes: patternBytes('igone', 8 * KiB) }]);
+    const { point: removed } = await point(disk, uniqueId('pc'), '2025-07-03T08:00:00Z');
+    await store.remove(backup, removed.name);
+    await expect(store.readUrl(removed)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * Adopts activations whose driver stopped renewing its lease: the owner region was lost, or its
+ * process died with its orchestration. The adopter raises the epoch (so the old driver, should it
+ * wake, stops at its next step) and starts a new driver here from the recorded state.
+ */
+import { isDriven, leaseExpired } from '../domain/activation';
+import { ConflictError } from '../domain/errors';
+import type { ActivationStore } from '../ports/ActivationStore';
+import type { Clock } from '../ports/Clock';
+import type { EventLog } from '../ports/EventLog';
+import type { OrchestrationClient } from '../ports/OrchestrationClient';
+import type { ActivationService } from './ActivationService';
+
+export class ActivationAdopter {
+  constructor(
+    private readonly store: ActivationStore,
+    private readonly activations: ActivationService,
+    private readonly region: string,
+    /** Lease expiry is judged on this process's own clock. */
+    private readonly clock: Clock,
+    private readonly leaseInMs: number,
+    private readonly events: EventLog,
+  ) {}
+
+  /** Returns how many activations this region adopted. */
+  async adopt(orchestrations: OrchestrationClient): Promise<number> {
+    let adopted = 0;
+    for await (const activation of this.store.listDriven()) {
+      const now = this.clock.now();
+      if (!isDriven(activation.state) || !leaseExpired(activation.owner, now)) continue;
+      let mine;
+      try {
+        mine = await this.store.replace(
+          {
+            ...activation,
+            owner: {
+              region: this.region,
+              epoch: activation.owner.epoch + 1,
+              leaseUntil: new Date(now.getTime() + this.leaseInMs).toISOString(),
+            },
+            updatedAt: now.toISOString(),
+          },
+          activation.version!,
+        );
+      } catch (err) {
+        // Renewed or adopted by someone else meanwhile: theirs.
+        if (err instanceof ConflictError && err.code === 'precondition-failed') continue;
+        throw err;
+      }
+      adopted += 1;
+      this.events.emit('activation.adopted', {
+        tenantId: activation.tenantId,
+        activationId: activation.id,
+        fromRegion: activation.owner.region,
+        epoch: mine.owner.epoch,
+      });
+      await this.activations.startDriver(
+        orchestrations,
+        mine,
+        mine.state === 'deactivating' ? 'deactivate' : 'activate',
+      );
+    }
+    return adopted;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The recovery queue's use case: recovers one device onto a temporary device in its backup region,
+ * or releases it. Start–record–check: it asks the compute provider to ensure the device (idempotent
+ * by its deterministic name), records what it learnt, and schedules a check while provisioning runs.
+ * The next message of a chain is sent before the task records the step, so a crash in between
+ * repeats the step instead of leaving a task no message will move.
+ */
+import type { Activation } from '../domain/activation';
+import { ensureErrorType } from '../domain/errors';
+import type { RestorePoint } from '../domain/restorePoint';
+import { isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
+import type { ActivationStore } from '../ports/ActivationStore';
+import type { Clock } from '../ports/Clock';
+import { CapacityUnavailableError, type ComputeProvider } from '../ports/ComputeProvider';
+import type { DeviceStore } from '../ports/DeviceStore';
+import type { EventLog } from '../ports/EventLog';
+import type { RestorePointStore } from '../ports/RestorePointStore';
+import type { WorkQueue } from '../ports/WorkQueue';
+import { QueueNames } from '../queueNames';
+import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
+
+export interface RecoveryWorkerOptions {
+  /** How long to wait before checking on a temporary device still provisioning. */
+  checkDelayInMs?: number;
+  /** Failures (not capacity) of one device before it is given up as failed. */
+  maxAttempts?: number;
+  /** Back-off before retry n is `base · 2^(n-1)`, at most `max`; the same shape for capacity waits. */
+  retryBaseDelayInMs?: number;
+  retryMaxDelayInMs?: number;
+  capacityBaseDelayInMs?: number;
+  capacityMaxDelayInMs?: number;
+  /** How long an activation read is reused to see a cancel or a deactivation. */
+  cacheTtlInMs?: number;
+}
+
+export type RecoveryOutcome =
+  | 'recovered'
+  | 'provisioning'
+  | 'waiting-for-capacity'
+  | 'retrying'
+  | 'failed'
+  | 'cancelled'
+  | 'released'
+  /** The message belongs to an older dispatch, or someone else moved the task first. */
+  | 'stale'
+  | 'nothing-to-do';
+
+export class RecoveryWorker {
+  private readonly options: Required<RecoveryWorkerOptions>;
+  private readonly activations = new Map<string, { value: Promise<Activation | undefined>; until: number }>();
+
+  constructor(
+    private readonly store: ActivationStore,
+    private readonly devices: DeviceStore,
+    private readonly points: RestorePointStore,
+    private readonly compute: ComputeProvider,
+    private readonly queue: WorkQueue,
+    private readonly events: EventLog,
+    private readonly clock: Clock,
+    options: RecoveryWorkerOptions = {},
+  ) {
+    this.options = {
+      checkDelayInMs: options.checkDelayInMs ?? 10_000,
+      maxAttempts: options.maxAttempts ?? 5,
+      retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
+      retryMaxDelayInMs: options.retryMaxDelayInMs ?? 5 * 60_000,
+      capacityBaseDelayInMs: options.capacityBaseDelayInMs ?? 30_000,
+      capacityMaxDelayInMs: options.capacityMaxDelayInMs ?? 10 * 60_000,
+      cacheTtlInMs: options.cacheTtlInMs ?? 5_000,
+    };
+  }
+
+  async handle(message: RecoveryMessage): Promise<RecoveryOutcome> {
+    const task = await this.store.getTask(message.activationId, message.deviceId);
+    if (!task || message.dispatch < task.dispatch) return 'stale';
+    return message.kind === 'release' ? await this.release(message, task) : await this.recover(message, task);
+  }
+
+  private async recover(message: RecoveryMessage, found: RecoveryTask): Promise<RecoveryOutcome> {
+    let task = found;
+    if (isSettled(task.state) || task.state === 'releasing' || task.state === 'released')
+      return 'nothing-to-do';
+    const activation = await this.activation(task);
+    if (activation?.state === 'deactivating' || activation?.state === 'deactivated') return 'nothing-to-do';
+    if (!activation || (activation.state === 'cancelled' && task.state !== 'provisioning')) {
+      // A device whose provisioning already started finishes; the rest stop here, data preserved.
+      return (await this.move(task, message, { state: 'cancelled', reason: 'activation cancelled' }))
+        ? 'cancelled'
+        : 'stale';
+    }
+    if (task.state === 'planned') {
+      // The message overtook its dispatcher's record: take the task as queued.
+      const queued = await this.move(task, message, { state: 'queued', dispatchedAt: this.nowIso() });
+      if (!queued) return 'stale';
+      task = queued;
+    }
+
+    const point = await this.restorePoint(task);
+    if (!point) {
+      return await this.fail(
+        task,
+        message,
+        `No verified restore point of ${task.deviceId} in ${task.backupRegion}`,
+      );
+    }
+    const name = temporaryDeviceName(task.activationId, task.deviceId);
+    const recordedPoint = { name: point.name, takenAt: point.takenAt };
+    let status;
+    try {
+      status = await this.compute.ensureTemporaryDevice({
+        name,
+        region: task.backupRegion,
+        sourceUrl: await this.points.readUrl(point),
+        tags: { tenantId: task.tenantId, activationId: task.activationId, deviceId: task.deviceId },
+      });
+    } catch (err) {
+      if (err instanceof CapacityUnavailableError)
+        return await this.waitForCapacity(task, message, err, recordedPoint);
+      return await this.retryOrFail(task, message, ensureErrorType(err).message);
+    }
+    switch (status.state) {
+      case 'provisioning': {
+        await this.send(message, this.options.checkDelayInMs);
+        const moved = await this.move(task, message, {
+          state: 'provisioning',
+          restorePoint: recordedPoint,
+          temporaryDevice: { name, region: task.backupRegion },
+        });
+        return moved ? 'provisioning' : 'stale';
+      }
+      case 'failed':
+        return await this.retryOrFail(task, message, status.reason);
+      case 'ready': {
+        const now = this.nowIso();
+        // The device first: a crash before the task is recorded repeats both, never leaves the user's status behind.
+        await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, {
+          activationId: task.activationId,
+          state: 'active',
+          backupRegion: task.backupRegion,
+          temporaryDevice: name,
+          since: now,
+        });
+        const moved = await this.move(task, message, {
+          state: 'recovered',
+          restorePoint: recordedPoint,
+          temporaryDevice: { name, region: task.backupRegion },
+          recoveredAt: now,
+        });
+        if (!moved) return 'stale';
+        this.events.emit('recovery.recovered', {
+          tenantId: task.tenantId,
+          activationId: task.activationId,
+          deviceId: task.deviceId,
+          restorePoint: point.name,
+          temporaryDevice: name,
+        });
+        return 'recovered';
+      }
+    }
+  }
+
+  /** Deletes the temporary device (there may be none) and returns the device to its primary. */
+  private async release(message: RecoveryMessage, found: RecoveryTask): Promise<RecoveryOutcome> {
+    let task = found;
+    if (task.state === 'released' || task.state === 'skipped') return 'nothing-to-do';
+    if (task.state !== 'releasing') {
+      const releasing = await this.move(task, message, { state: 'releasing' });
+      if (!releasing) return 'stale';
+      task = releasing;
+    }
+    if (task.backupRegion) {
+      await this.compute.deleteTemporaryDevice(
+        task.backupRegion,
+        temporaryDeviceName(task.activationId, task.deviceId),
+      );
+    }
+    await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, null);
+    return (await this.move(task, message, { state: 'released', releasedAt: this.nowIso() }))
+      ? 'released'
+      : 'stale';
+  }
+
+  private async waitForCapacity(
+    task: RecoveryTask,
+    message: RecoveryMessage,
+    err: CapacityUnavailableError,
+    restorePoint: RecoveryTask['restorePoint'],
+  ): Promise<RecoveryOutcome> {
+    const waits = (task.capacityWaits ?? 0) + 1;
+    await this.send(
+      message,
+      backoff(waits, this.options.capacityBaseDelayInMs, this.options.capacityMaxDelayInMs),
+    );
+    const moved = await this.move(task, message, {
+      state: 'waiting-for-capacity',
+      reason: `${err.kind}: ${err.message}`,
+      capacityWaits: waits,
+      ...(restorePoint ? { restorePoint } : {}),
+    });
+    if (!moved) return 'stale';
+    if (waits === 1) {
+      this.events.emit('recovery.waiting-for-capacity', {
+        tenantId: task.tenantId,
+        activationId: task.activationId,
+        deviceId: task.deviceId,
+        region: task.backupRegion,
+        kind: err.kind,
+      });
+    }
+    return 'waiting-for-capacity';
+  }
+
+  private async retryOrFail(
+    task: RecoveryTask,
+    message: RecoveryMessage,
+    reason: string,
+  ): Promise<RecoveryOutcome> {
+    const attempt = task.attempt + 1;
+    if (attempt >= this.options.maxAttempts) return await this.fail(task, message, reason, attempt);
+    await this.send(
+      message,
+      backoff(attempt, this.options.retryBaseDelayInMs, this.options.retryMaxDelayInMs),
+    );
+    // The same state, one attempt more: the task shows why it is being retried.
+    const moved = await this.move(task, message, { state: task.state, attempt, reason });
+    return moved ? 'retrying' : 'stale';
+  }
+
+  private async fail(
+    task: RecoveryTask,
+    message: RecoveryMessage,
+    reason: string,
+    attempt = task.attempt,
+  ): Promise<RecoveryOutcome> {
+    const moved = await this.move(task, message, { state: 'failed', reason, attempt });
+    if (!moved) return 'stale';
+    this.events.emit('recovery.failed', {
+      tenantId: task.tenantId,
+      activationId: task.activationId,
+      deviceId: task.deviceId,
+      attempts: attempt,
+      reason,
+    });
+    return 'failed';
+  }
+
+  /** The point the task already uses (a retry keeps it), else the latest verified one. */
+  private async restorePoint(task: RecoveryTask): Promise<RestorePoint | undefined> {
+    if (task.restorePoint) {
+      const points = await this.points.list(task.backupRegion, task.deviceId);
+      const same = points.find((p) => p.name === task.restorePoint!.name && p.verified);
+      if (same) return same;
+    }
+    return await this.points.latestVerified(task.backupRegion, task.deviceId);
+  }
+
+  private async move(
+    task: RecoveryTask,
+    message: RecoveryMessage,
+    next: Partial<RecoveryTask> & Pick<RecoveryTask, 'state'>,
+  ): Promise<RecoveryTask | undefined> {
+    return await this.store.moveTask(task, {
+      ...next,
+      dispatch: Math.max(task.dispatch, message.dispatch),
+      updatedAt: this.nowIso(),
+    });
+  }
+
+  private async send(message: RecoveryMessage, delayInMs: number): Promise<void> {
+    const next: RecoveryMessage = { ...message, seq: message.seq + 1 };
+    await this.queue.send(
+      QueueNames.deviceRecovery,
+      [
+        {
+          id: recoveryMessageId(next),
+          body: next,
+          properties: { kind: next.kind, activationId: next.activationId },
+        },
+      ],
+      { delayInMs },
+    );
+  }
+
+  /** Activations change rarely while their devices recover: read each once a while, not per message. */
+  private activation(task: RecoveryTask): Promise<Activation | undefined> {
+    const now = Date.now();
+    const hit = this.activations.get(task.activationId);
+    if (hit && hit.until > now) return hit.value;
+    const value = this.store.get(task.tenantId, task.activationId);
+    this.activations.set(task.activationId, { value, until: now + this.options.cacheTtlInMs });
+    value.catch(() => this.activations.delete(task.activationId));
+    return value;
+  }
+
+  private nowIso(): string {
+    return this.clock.now().toISOString();
+  }
+}
+
+function backoff(n: number, baseInMs: number, maxInMs: number): number {
+  return Math.min(baseInMs * 2 ** Math.min(n - 1, 20), maxInMs);
+}

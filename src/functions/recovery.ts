@@ -1,0 +1,54 @@
+/**
+ * The per-device side of disaster recovery: the recovery queue's worker, the sweeper of temporary
+ * devices that should not exist, and the adoption of activations whose driver stopped.
+ */
+import { z } from 'zod';
+import type { RecoveryMessage } from '../app/recoveryMessage';
+import { services } from '../compositionRoot';
+import { QueueNames } from '../queueNames';
+import { defineQueueWorker } from './define/defineQueueWorker';
+import { defineTimer } from './define/defineTimer';
+import { orchestrationClient } from './orchestrationClient';
+
+const recoveryMessage = z.strictObject({
+  kind: z.enum(['recover', 'release']),
+  tenantId: z.string().min(1).max(64),
+  activationId: z.string().min(1).max(64),
+  deviceId: z.string().min(1).max(64),
+  dispatch: z.number().int().min(1),
+  seq: z.number().int().min(0),
+});
+
+defineQueueWorker({
+  name: 'recoverDevice',
+  queueName: QueueNames.deviceRecovery,
+  handler: async (message, context) => {
+    // A malformed message throws: it is delivered again and dead-lettered, where an operator sees it.
+    const request: RecoveryMessage = recoveryMessage.parse(message);
+    const outcome = await services().recoveryWorker.handle(request);
+    context.log(
+      `${request.kind} ${request.deviceId} (${request.activationId} ${request.dispatch}.${request.seq}): ${outcome}`,
+    );
+  },
+});
+
+defineTimer({
+  name: 'sweepTemporaryDevices',
+  // Every 5 minutes: an orphan costs compute until then, never data.
+  schedule: '0 */5 * * * *',
+  handler: async (_timer, context) => {
+    const result = await services().sweeper.sweep();
+    context.log(`Temporary devices checked: ${result.checked}; orphans removed: ${result.removed}`);
+  },
+});
+
+defineTimer({
+  name: 'adoptActivations',
+  // Twice a minute: with the default 60 s lease, an orphaned activation is driven again within 90 s.
+  schedule: '*/30 * * * * *',
+  durableClient: true,
+  handler: async (_timer, context) => {
+    const adopted = await services().adopter.adopt(orchestrationClient(context));
+    if (adopted > 0) context.log(`Activations adopted by this region: ${adopted}`);
+  },
+});

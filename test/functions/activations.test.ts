@@ -1,0 +1,414 @@
+/**
+ * Activation and deactivation end to end on the embedded runtime: the HTTP routes, the drivers run
+ * by the orchestration driver through the SDK's executor, the recovery worker behind the queue
+ * host, restore points and temporary devices in real Azurite storage, state in the Cosmos emulator.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installServices, services } from '../../src/compositionRoot';
+import type { SimulatedComputeProvider } from '../../src/adapters/compute/SimulatedComputeProvider';
+import { temporaryDeviceName } from '../../src/domain/recoveryTask';
+import type { EventLog } from '../../src/ports/EventLog';
+import { createDisk, regionBlobService } from '../support/disks';
+import { eventually } from '../support/eventually';
+import { call, type TestResponse } from '../support/http';
+import { startRecoveryRuntime, type RecoveryRuntime } from '../support/recoveryRuntime';
+import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+
+const hour = 3_600_000;
+
+/** Set to a time, then running from it at wall-clock pace: recovery times must differ to show order. */
+class TestClock {
+  private setAt = Date.now();
+  constructor(private time: number) {}
+  set(time: number): void {
+    this.time = time;
+    this.setAt = Date.now();
+  }
+  now(): Date {
+    return new Date(this.time + (Date.now() - this.setAt));
+  }
+}
+
+describe('activation and deactivation', () => {
+  let env: TestEnvironment;
+  let runtime: RecoveryRuntime;
+  let admin: string;
+  let operator: string;
+  let reader: string;
+  const registeredAt = Date.parse('2026-05-04T08:00:00Z');
+  const clock = new TestClock(registeredAt);
+  const events: { event: string; properties: Record<string, unknown> }[] = [];
+  const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
+  const tenantId = randomUUID();
+  const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
+  /** Twelve protected devices over three tiers, d01–d12; tier = 1 + (n mod 3). */
+  const protectedIds = Array.from({ length: 12 }, (_, i) => `d${String(i + 1).padStart(2, '0')}`);
+  const tierOf = (id: string) => 1 + (Number(id.slice(1)) % 3);
+  const disks = new Map<string, Buffer>();
+
+  async function put(path: string, json: unknown): Promise<void> {
+    const response = await call(api(path), { method: 'PUT', token: admin, json });
+    expect(response.status, response.text).toBeLessThan(300);
+  }
+
+  async function registerDevice(id: string, tier: number): Promise<void> {
+    disks.set(id, await createDisk(regionBlobService(env.settings, 'westeurope'), 'disks', `${id}.vhd`));
+    await put(`/devices/${id}`, {
+      upn: `${id}@contoso.test`,
+      primaryRegion: 'westeurope',
+      disk: { container: 'disks', blob: `${id}.vhd` },
+      policyId: 'hourly',
+      priorityTier: tier,
+    });
+  }
+
+  /** `key: null` sends no Idempotency-Key. */
+  async function activate(
+    body: unknown,
+    key: string | null = randomUUID(),
+    token = operator,
+  ): Promise<TestResponse> {
+    return await call(api('/activations'), {
+      method: 'POST',
+      token,
+      json: body,
+      headers: key === null ? {} : { 'idempotency-key': key },
+    });
+  }
+
+  async function until(id: string, state: string, timeoutMs = 60_000): Promise<any> {
+    return await eventually(
+      async () => (await call(api(`/activations/${id}`), { token: reader })).body,
+      (report) => report?.state === state,
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  async function rows(id: string, query = ''): Promise<any[]> {
+    const all: any[] = [];
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams(query);
+      q.set('pageSize', '5');
+      if (token) q.set('continuationToken', token);
+      const page = await call(api(`/activations/${id}/devices?${q.toString()}`), { token: reader });
+      expect(page.status, page.text).toBe(200);
+      all.push(...page.body.items);
+      token = page.body.continuationToken;
+    } while (token);
+    return all;
+  }
+
+  const compute = () => services().stores.compute as SimulatedComputeProvider;
+
+  beforeAll(async () => {
+    env = await startTestEnvironment({ ACTIVATION_POLL_SECONDS: '1', ACTIVATION_LEASE_SECONDS: '30' });
+    installServices({
+      clock,
+      events: eventLog,
+      worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
+      recovery: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100 },
+      // Pages of four: planning, dispatch and release each take several pages.
+      activationPageSize: 4,
+    });
+    runtime = await startRecoveryRuntime();
+    admin = await env.token(tenantId, ['DR.Admin']);
+    operator = await env.token(tenantId, ['DR.Operator']);
+    reader = await env.token(tenantId, ['DR.Reader']);
+    // Licences for the twelve and one more: `late` takes the last, `over` is stored unlicensed.
+    await put('', { name: 'Contoso', licences: 13, allowedBackupRegions: ['northeurope'] });
+    await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
+    for (const id of protectedIds) await registerDevice(id, tierOf(id));
+    clock.set(registeredAt + 2 * hour);
+    await services().scheduler.run(clock.now());
+    await eventually(
+      async () => {
+        const devices = await Promise.all(
+          protectedIds.map((id) => services().stores.devices.get(tenantId, id)),
+        );
+        return devices.filter((d) => d?.lastVerifiedAt).length;
+      },
+      (count) => count === protectedIds.length,
+    );
+    await registerDevice('late', 1);
+    await registerDevice('over', 1);
+  }, 120_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await env?.close();
+  });
+
+  describe('refusals', () => {
+    it('refuses a request without an Idempotency-Key, naming the header, and creates nothing', async () => {
+      const response = await activate({ scope: { kind: 'region', region: 'westeurope' } }, null);
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([expect.objectContaining({ field: 'headers.Idempotency-Key' })]);
+      const list = await call(api('/activations'), { token: reader });
+      expect(list.body.items).toEqual([]);
+    });
+
+    it('refuses an unknown region, a repeated device, a bad tier and a DR.Reader', async () => {
+      const unknown = await activate({ scope: { kind: 'region', region: 'mars-north' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors[0].field).toBe('body.scope.region');
+      const repeated = await activate({ scope: { kind: 'devices', deviceIds: ['d01', 'd01'] } });
+      expect(repeated.status).toBe(400);
+      expect(repeated.body.errors[0].field).toBe('body.scope.deviceIds');
+      const tier = await activate({ scope: { kind: 'tiers', tiers: [11] } });
+      expect(tier.status).toBe(400);
+      expect(tier.body.errors[0].field).toMatch(/^body\.scope\.tiers/);
+      const forbidden = await activate({ scope: { kind: 'region', region: 'westeurope' } }, 'k', reader);
+      expect(forbidden.status).toBe(403);
+      expect((await call(api('/activations'), { token: reader })).body.items).toEqual([]);
+    });
+  });
+
+  describe('a region activated with a first list, then deactivated', () => {
+    const key = `outage-${randomUUID()}`;
+    const body = { scope: { kind: 'region', region: 'westeurope' }, recoverFirst: ['d09', 'd04'] };
+    let id: string;
+    let report: any;
+
+    beforeAll(async () => {
+      const response = await activate(body, key);
+      expect(response.status, response.text).toBe(202);
+      id = response.body.id;
+      expect(response.headers.get('location')).toBe(`/api/tenants/${tenantId}/activations/${id}`);
+      report = await until(id, 'completed');
+    }, 90_000);
+
+    it('answers a repeated request with the same activation, and refuses the key with another request', async () => {
+      const again = await activate(body, key);
+      expect(again.status).toBe(202);
+      expect(again.body.id).toBe(id);
+      const other = await activate({ scope: { kind: 'region', region: 'westeurope' } }, key);
+      expect(other.status).toBe(409);
+      expect(other.body.code).toBe('idempotency-key-reused');
+    });
+
+    it('recovers every protected device once and reports the others with their reason', async () => {
+      expect(report.total).toBe(14);
+      expect(report.counts.recovered).toBe(12);
+      expect(report.counts.skipped).toBe(2);
+      expect(report.percentComplete).toBe(100);
+      const last = Math.max(...(await rows(id, 'state=recovered')).map((r) => Date.parse(r.recoveredAt)));
+      expect(report.rtoSeconds).toBe(Math.round((last - Date.parse(report.requestedAt)) / 100) / 10);
+      expect(report.rtoSeconds).toBeGreaterThan(0);
+      const skipped = await rows(id, 'state=skipped');
+      expect(Object.fromEntries(skipped.map((r) => [r.deviceId, r.skipReason]))).toEqual({
+        late: 'no-verified-restore-point',
+        over: 'unlicensed',
+      });
+    });
+
+    it('recovers in waves: the first list in its order, then tier by tier', async () => {
+      const recovered = await rows(id, 'state=recovered');
+      const times = (wave: number) =>
+        recovered.filter((r) => r.wave === wave).map((r) => Date.parse(r.recoveredAt));
+      expect(
+        recovered
+          .filter((r) => r.wave === 0)
+          .map((r) => r.deviceId)
+          .sort(),
+      ).toEqual(['d04', 'd09']);
+      for (let wave = 0; wave < 3; wave += 1) {
+        expect(Math.max(...times(wave))).toBeLessThan(Math.min(...times(wave + 1)));
+      }
+      expect(report.waveProgress.map((w: any) => [w.label, w.total, w.outcome])).toEqual([
+        ['recover-first', 2, 'done'],
+        // d03, d06, d12, and `late` and `over`, skipped
+        ['tier-1', 5, 'done'],
+        ['tier-2', 3, 'done'],
+        ['tier-3', 4, 'done'],
+      ]);
+    });
+
+    it('makes each temporary device once, from the latest verified restore point, with its data', async () => {
+      const recovered = await rows(id, 'state=recovered');
+      const creations = await compute().creations('northeurope');
+      const backup = regionBlobService(env.settings, 'northeurope');
+      for (const row of recovered) {
+        const name = temporaryDeviceName(id, row.deviceId);
+        expect(row.temporaryDevice).toBe(name);
+        expect(creations.get(name)).toBe(1);
+        const latest = await services().stores.points.latestVerified('northeurope', row.deviceId);
+        expect(row.restorePoint).toBe(latest!.name);
+        expect(row.achievedRpoMinutes).toBeGreaterThanOrEqual(0);
+        const data = await backup
+          .getContainerClient('temporary-devices')
+          .getBlobClient(name)
+          .downloadToBuffer();
+        expect(data.equals(disks.get(row.deviceId)!)).toBe(true);
+      }
+    });
+
+    it('tells each user where they are, to themselves and to a reader, and no one else', async () => {
+      const self = await env.token(tenantId, [], { upn: 'd01@contoso.test' });
+      const status = await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: self });
+      expect(status.status, status.text).toBe(200);
+      expect(status.body).toMatchObject({
+        status: 'on-temporary-device',
+        devices: [
+          { deviceId: 'd01', region: 'northeurope', temporaryDevice: temporaryDeviceName(id, 'd01') },
+        ],
+      });
+      const other = await env.token(tenantId, [], { upn: 'd02@contoso.test' });
+      expect((await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: other })).status).toBe(
+        403,
+      );
+      const byReader = await call(`${env.baseUrl}/users/late@contoso.test/dr-status`, { token: reader });
+      expect(byReader.body.status).toBe('normal');
+      expect(
+        (await call(`${env.baseUrl}/users/nobody@contoso.test/dr-status`, { token: reader })).status,
+      ).toBe(404);
+    });
+
+    it('targets only devices not yet active in a later activation', async () => {
+      const later = await activate({ scope: { kind: 'devices', deviceIds: ['d01', 'late'] } });
+      expect(later.status).toBe(202);
+      const done = await until(later.body.id, 'completed');
+      expect(done.counts.recovered).toBe(0);
+      const reasons = Object.fromEntries((await rows(later.body.id)).map((r) => [r.deviceId, r.skipReason]));
+      expect(reasons).toEqual({ d01: 'already-active', late: 'no-verified-restore-point' });
+    });
+
+    it('pauses scheduling of the region while it is active', async () => {
+      expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
+    });
+
+    describe('deactivated', () => {
+      beforeAll(async () => {
+        const response = await call(api(`/activations/${id}/deactivate`), {
+          method: 'POST',
+          token: operator,
+        });
+        expect(response.status, response.text).toBe(202);
+        await until(id, 'deactivated');
+      }, 90_000);
+
+      it('deletes every temporary device, keeps the restore points, and returns users to normal', async () => {
+        const left = [];
+        for await (const device of compute().listTemporaryDevices('northeurope')) {
+          if (device.tags.activationId === id) left.push(device.name);
+        }
+        expect(left).toEqual([]);
+        for (const deviceId of protectedIds) {
+          expect(await services().stores.points.latestVerified('northeurope', deviceId)).toBeDefined();
+          expect((await services().stores.devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
+        }
+        const released = await rows(id, 'state=released');
+        expect(released).toHaveLength(12);
+        const self = await env.token(tenantId, [], { upn: 'd01@contoso.test' });
+        const status = await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: self });
+        expect(status.body.status).toBe('normal');
+        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual([]);
+      });
+
+      it('is idempotent', async () => {
+        const again = await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+        expect(again.status).toBe(202);
+        expect(again.body.state).toBe('deactivated');
+      });
+    });
+  });
+
+  describe('concurrent requests', () => {
+    it('with one key create exactly one activation', async () => {
+      const key = `same-${randomUUID()}`;
+      const body = { scope: { kind: 'devices', deviceIds: ['d01', 'd02'] } };
+      const responses = await Promise.all(Array.from({ length: 20 }, () => activate(body, key)));
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
+      expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+      const id = responses[0]!.body.id as string;
+      await until(id, 'completed');
+      const list = await call(api('/activations?pageSize=100'), { token: reader });
+      expect(list.body.items.filter((a: any) => a.idempotencyKey === key)).toHaveLength(1);
+      await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+      await until(id, 'deactivated');
+    }, 90_000);
+
+    it('with different keys over the same devices recover each device exactly once', async () => {
+      const ids = ['d03', 'd05', 'd06', 'd07'];
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => activate({ scope: { kind: 'devices', deviceIds: ids } })),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
+      const activationIds = responses.map((r) => r.body.id as string);
+      expect(new Set(activationIds).size).toBe(20);
+      const reports = [];
+      for (const id of activationIds) reports.push(await until(id, 'completed'));
+      expect(reports.reduce((sum, r) => sum + r.counts.recovered, 0)).toBe(ids.length);
+      expect(reports.reduce((sum, r) => sum + r.counts.skipped, 0)).toBe(19 * ids.length);
+      const creations = await compute().creations('northeurope');
+      const made = activationIds.flatMap((a) =>
+        ids.map((d) => creations.get(temporaryDeviceName(a, d)) ?? 0),
+      );
+      expect(made.reduce((a, b) => a + b, 0)).toBe(ids.length);
+      for (const id of activationIds) {
+        await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+      }
+      for (const id of activationIds) await until(id, 'deactivated');
+    }, 120_000);
+  });
+
+  describe('cancel', () => {
+    it('stops dispatching: every device ends recovered, cancelled or skipped, and nothing is left planned', async () => {
+      const response = await activate({ scope: { kind: 'tiers', tiers: [3, 2, 1], region: 'westeurope' } });
+      const id = response.body.id as string;
+      const cancelled = await call(api(`/activations/${id}/cancel`), { method: 'POST', token: operator });
+      expect(cancelled.status).toBe(202);
+      expect(cancelled.body.state).toBe('cancelled');
+      await expect
+        .poll(
+          async () => {
+            const report = (await call(api(`/activations/${id}`), { token: reader })).body;
+            const c = report.counts;
+            return c.planned + c.queued + c.provisioning + c['waiting-for-capacity'];
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe(0);
+      const report = (await call(api(`/activations/${id}`), { token: reader })).body;
+      expect(report.state).toBe('cancelled');
+      expect(report.counts.recovered + report.counts.cancelled + report.counts.skipped).toBe(report.total);
+      const again = await call(api(`/activations/${id}/cancel`), { method: 'POST', token: operator });
+      expect(again.body.state).toBe('cancelled');
+      await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+      await until(id, 'deactivated');
+    }, 90_000);
+  });
+
+  describe('the sweeper', () => {
+    it('removes temporary devices whose task says they should not exist, and only those', async () => {
+      const response = await activate({ scope: { kind: 'devices', deviceIds: ['d08'] } });
+      const id = response.body.id as string;
+      await until(id, 'completed');
+      const backup = regionBlobService(env.settings, 'northeurope');
+      const point = await services().stores.points.latestVerified('northeurope', 'd08');
+      const sourceUrl = await services().stores.points.readUrl(point!);
+      // A provisioning that finished after its task was released, and one for a task that never existed.
+      await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+      await until(id, 'deactivated');
+      const orphan = temporaryDeviceName(id, 'd08');
+      await compute().ensureTemporaryDevice({
+        name: orphan,
+        region: 'northeurope',
+        sourceUrl,
+        tags: { tenantId, activationId: id, deviceId: 'd08' },
+      });
+      const keeper = await activate({ scope: { kind: 'devices', deviceIds: ['d10'] } });
+      await until(keeper.body.id, 'completed');
+      const kept = temporaryDeviceName(keeper.body.id, 'd10');
+
+      const result = await services().sweeper.sweep();
+      expect(result.removed).toBeGreaterThanOrEqual(1);
+      expect(await compute().getTemporaryDevice('northeurope', orphan)).toBeUndefined();
+      expect(await compute().getTemporaryDevice('northeurope', kept)).toBeDefined();
+      expect(await backup.getContainerClient('temporary-devices').getBlobClient(kept).exists()).toBe(true);
+      await call(api(`/activations/${keeper.body.id}/deactivate`), { method: 'POST', token: operator });
+      await until(keeper.body.id, 'deactivated');
+    }, 90_000);
+  });
+});
