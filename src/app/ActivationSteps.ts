@@ -47,6 +47,8 @@ export interface DriverProgress {
   waveSettled?: number;
   /** Tasks still to release (deactivation). */
   releasing: number;
+  /** Tasks of an older epoch sent again by this poll. */
+  redispatched?: number;
   counts: Partial<Record<RecoveryState, number>>;
 }
 
@@ -62,6 +64,12 @@ export interface ActivationStepsOptions {
    */
   wallClock?: Clock;
 }
+
+/** States of tasks a message is on its way to move: an adopter sends those messages again. */
+const inFlight: Record<RecoveryMessage['kind'], readonly RecoveryState[]> = {
+  recover: ['queued', 'provisioning', 'waiting-for-capacity'],
+  release: ['releasing'],
+};
 
 /** Every state a task can be released from: anything not already released or skipped. */
 const releasable: readonly RecoveryState[] = [
@@ -174,7 +182,7 @@ export class ActivationSteps {
     const activation = await this.own(input);
     if (!activation) return { stale: true };
     if (activation.state !== 'recovering') return { dispatched: 0, stopped: true };
-    const tasks = await this.store.tasksIn(input.activationId, ['planned'], this.pageSize, wave);
+    const tasks = await this.store.tasksIn(input.activationId, ['planned'], this.pageSize, { wave });
     // The first list is recovered in the order it was given.
     const order = new Map(activation.recoverFirst.map((id, index) => [id, index]));
     tasks.sort((a, b) => (order.get(a.deviceId) ?? 0) - (order.get(b.deviceId) ?? 0));
@@ -185,6 +193,7 @@ export class ActivationSteps {
       this.store.moveTask(task, {
         state: 'queued',
         dispatch: task.dispatch + 1,
+        epoch: input.epoch,
         dispatchedAt: now,
         updatedAt: now,
       }),
@@ -192,12 +201,17 @@ export class ActivationSteps {
     return { dispatched: tasks.length, stopped: false };
   }
 
-  /** Counts for the driver's wait, and its custom status. Renews the lease while it waits. */
+  /**
+   * Counts for the driver's wait, and its custom status; renews the lease while it waits. It also
+   * re-dispatches one page of tasks in flight under an older epoch: after an adoption, the messages
+   * that would move them sat in the old region's queues, which no region replicates.
+   */
   async progress(input: ActivationDriverInput, wave?: number): Promise<Stale | DriverProgress> {
     const activation = await this.own(input);
     if (!activation) return { stale: true };
+    const redispatched = await this.redispatch(activation, input.epoch);
     const counts = await this.store.counts(input.activationId);
-    return summarise(activation, counts, wave);
+    return { ...summarise(activation, counts, wave), redispatched };
   }
 
   async endWave(
@@ -266,7 +280,12 @@ export class ActivationSteps {
     await this.send(tasks.map((task) => ({ task, kind: 'release' as const })));
     const now = this.nowIso();
     await mapConcurrently(tasks, this.concurrency, (task) =>
-      this.store.moveTask(task, { state: 'releasing', dispatch: task.dispatch + 1, updatedAt: now }),
+      this.store.moveTask(task, {
+        state: 'releasing',
+        dispatch: task.dispatch + 1,
+        epoch: input.epoch,
+        updatedAt: now,
+      }),
     );
     return { released: tasks.length };
   }
@@ -328,6 +347,27 @@ export class ActivationSteps {
       }
     }
     throw new ConflictError('precondition-failed', `Activation ${input.activationId} keeps changing`);
+  }
+
+  private async redispatch(activation: Activation, epoch: number): Promise<number> {
+    const kind: RecoveryMessage['kind'] = activation.state === 'deactivating' ? 'release' : 'recover';
+    if (activation.state !== 'recovering' && kind === 'recover') return 0;
+    const tasks = await this.store.tasksIn(activation.id, inFlight[kind], this.pageSize, {
+      dispatchedBeforeEpoch: epoch,
+    });
+    if (tasks.length === 0) return 0;
+    await this.send(tasks.map((task) => ({ task, kind })));
+    const now = this.nowIso();
+    await mapConcurrently(tasks, this.concurrency, (task) =>
+      this.store.moveTask(task, { state: task.state, dispatch: task.dispatch + 1, epoch, updatedAt: now }),
+    );
+    this.events.emit('activation.redispatched', {
+      tenantId: activation.tenantId,
+      activationId: activation.id,
+      epoch,
+      tasks: tasks.length,
+    });
+    return tasks.length;
   }
 
   private owns(activation: Activation, input: ActivationDriverInput): boolean {

@@ -55,7 +55,7 @@ const allowedMoves: Record<RecoveryState, readonly RecoveryState[]> = {
   failed: ['releasing'],
   cancelled: ['releasing'],
   skipped: [],
-  releasing: ['released'],
+  releasing: ['releasing', 'released'],
   released: [],
 };
 

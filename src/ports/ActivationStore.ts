@@ -2,6 +2,12 @@ import type { Activation } from '../domain/activation';
 import type { RecoveryState, RecoveryTask, WaveCounts } from '../domain/recoveryTask';
 import type { Page, PageRequest } from './Page';
 
+export interface TasksInOptions {
+  wave?: number;
+  /** Only tasks last dispatched by a driver of an older epoch (or never): what an adopter re-sends. */
+  dispatchedBeforeEpoch?: number;
+}
+
 export interface TaskFilter {
   state?: RecoveryState;
   wave?: number;
@@ -35,12 +41,12 @@ export interface ActivationStore {
     task: RecoveryTask,
     next: Partial<RecoveryTask> & Pick<RecoveryTask, 'state'>,
   ): Promise<RecoveryTask | undefined>;
-  /** Up to `limit` tasks of the activation in one of `states` (and the wave, if given). */
+  /** Up to `limit` tasks of the activation in one of `states`, narrowed by the options. */
   tasksIn(
     activationId: string,
     states: readonly RecoveryState[],
     limit: number,
-    wave?: number,
+    options?: TasksInOptions,
   ): Promise<RecoveryTask[]>;
   listTasks(activationId: string, filter: TaskFilter, page: PageRequest): Promise<Page<RecoveryTask>>;
   /** Counts per wave and state, summed over the shards. */

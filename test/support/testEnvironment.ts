@@ -19,7 +19,7 @@ import { httpFunctions } from '../../src/functions/registry';
 import { freePort } from '../../src/local/emulators/freePort';
 import { startHttpHost } from '../../src/local/httpHost';
 import { azuriteConnectionString, localSettings } from '../../src/local/localSettings';
-import { maxTestWorkers, workerHostAccount } from './workerHostAccount';
+import { currentPoolId, workerHostAccount } from './workerHostAccount';
 import '../../src/functions';
 
 export interface TestEnvironment {
@@ -37,7 +37,7 @@ export async function startTestEnvironment(
   const dataDir = await mkdtemp(join(tmpdir(), 'clouddr-test-'));
   const httpPort = await freePort();
   const ports = { ...emulators, http: httpPort };
-  const poolId = Number(process.env['VITEST_POOL_ID'] ?? 0) % (maxTestWorkers + 1);
+  const poolId = currentPoolId();
   const settings = {
     ...localSettings(ports, dataDir),
     COSMOS_DATABASE: `test-${randomUUID()}`,

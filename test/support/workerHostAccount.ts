@@ -13,6 +13,19 @@ export function workerHostAccount(poolId: number): StorageAccount {
   };
 }
 
-export const workerHostAccounts: StorageAccount[] = Array.from({ length: maxTestWorkers + 1 }, (_, i) =>
+/** The host storage of a second control-plane region in the same worker (failover tests). */
+export function workerSecondHostAccount(poolId: number): StorageAccount {
+  return {
+    name: `drtesthostb${poolId}`,
+    key: Buffer.from(`local-test-host-b-${poolId}-key`).toString('base64'),
+  };
+}
+
+export const workerHostAccounts: StorageAccount[] = Array.from({ length: maxTestWorkers + 1 }, (_, i) => [
   workerHostAccount(i),
-);
+  workerSecondHostAccount(i),
+]).flat();
+
+export function currentPoolId(): number {
+  return Number(process.env['VITEST_POOL_ID'] ?? 0) % (maxTestWorkers + 1);
+}

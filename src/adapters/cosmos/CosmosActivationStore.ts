@@ -28,7 +28,7 @@ import {
   type WaveCounts,
 } from '../../domain/recoveryTask';
 import { stableHash32 } from '../../domain/rpo';
-import type { ActivationStore, TaskFilter } from '../../ports/ActivationStore';
+import type { ActivationStore, TaskFilter, TasksInOptions } from '../../ports/ActivationStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
 import { statusOf } from './statusOf';
@@ -219,11 +219,15 @@ export class CosmosActivationStore implements ActivationStore {
     activationId: string,
     states: readonly RecoveryState[],
     limit: number,
-    wave?: number,
+    options: TasksInOptions = {},
   ): Promise<RecoveryTask[]> {
     if (states.length === 0 || limit < 1) return [];
-    const { conditions, parameters } = taskConditions(activationId, { wave });
+    const { conditions, parameters } = taskConditions(activationId, { wave: options.wave });
     conditions.push('ARRAY_CONTAINS(@states, c.state)');
+    if (options.dispatchedBeforeEpoch !== undefined) {
+      conditions.push('(NOT IS_DEFINED(c.epoch) OR c.epoch < @epoch)');
+      parameters.push({ name: '@epoch', value: options.dispatchedBeforeEpoch });
+    }
     parameters.push({ name: '@states', value: [...states] }, { name: '@limit', value: Math.floor(limit) });
     const { resources } = await this.recoveries.items
       .query<TaskDocument>({

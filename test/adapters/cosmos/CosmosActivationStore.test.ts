@@ -425,7 +425,7 @@ describe('CosmosActivationStore: reading tasks', () => {
     const limited = await store.tasksIn(activationId, ['queued', 'planned'], 7);
     expect(limited).toHaveLength(7);
 
-    const wave2 = await store.tasksIn(activationId, ['planned'], 100, 2);
+    const wave2 = await store.tasksIn(activationId, ['planned'], 100, { wave: 2 });
     expect(wave2.map((t) => t.deviceId).sort()).toEqual(ids.filter((_, i) => i % 3 === 1 && i % 10 >= 5));
 
     expect(await store.tasksIn(activationId, ['recovered'], 100)).toEqual([]);
