@@ -119,13 +119,16 @@ export function recoveryTaskId(activationId: string, deviceId: string): string {
 
 /**
  * The temporary device's name: fixed by the task, so every attempt, every region and every
- * duplicate converges on the same device. Within Azure's 64-character resource-name limit.
+ * duplicate converges on the same device. Within Azure's 64-character resource-name limit: a name
+ * that would be longer keeps a prefix of the device id and a 64-bit hash of all of it, under its
+ * own prefix (`tmh-`), so it can never equal a name of the short form (`tmp-`).
  */
 export function temporaryDeviceName(activationId: string, deviceId: string): string {
-  const name = `tmp-${activationId.replace(/^act-/, '').slice(0, 16)}-${deviceId}`;
+  const activation = activationId.replace(/^act-/, '').slice(0, 16);
+  const name = `tmp-${activation}-${deviceId}`;
   if (name.length <= 64) return name;
-  // Two long ids sharing a prefix must not meet on one name.
-  return `${name.slice(0, 55)}-${stableHash32(deviceId).toString(16).padStart(8, '0')}`;
+  const hash = [deviceId, `~${deviceId}`].map((v) => stableHash32(v).toString(16).padStart(8, '0')).join('');
+  return `tmh-${activation}-${deviceId.slice(0, 64 - 4 - activation.length - 2 - hash.length)}-${hash}`;
 }
 
 /** Per-wave counts of tasks in each state, summed from the counter shards. */

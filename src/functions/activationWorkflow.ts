@@ -9,7 +9,7 @@
  * planning and each wave ends in `continueAsNew`, and a long wait every `pollsPerExecution` polls,
  * so history stays bounded at any fleet size.
  */
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { ActivationOrchestrations, type ActivationDriverInput } from '../app/activationOrchestrations';
 import type { DriverProgress, PlanCursor } from '../app/ActivationSteps';
 import type { WaveRecord } from '../domain/activation';
@@ -29,14 +29,16 @@ export const ActivationActivities = {
   finishDeactivation: 'deactivationFinish',
 } as const;
 
-/** Polls of one execution before it continues as new: about 6 history events per poll. */
+/** Polls (or pages) of one execution before it continues as new: 8 history events per poll. */
 export const pollsPerExecution = 50;
 
 export interface ActivationDriverState extends ActivationDriverInput {
   stage?: 'plan' | 'waves' | 'settle';
   cursor?: PlanCursor;
-  /** The wave being waited on (`waiting`), or the last one finished. */
+  /** The wave being dispatched or waited on, or the last one finished. */
   wave?: number;
+  /** The wave's dispatch goes on in this execution (a wave of more pages than one execution takes). */
+  dispatching?: boolean;
   waiting?: boolean;
   deadlineAt?: string;
 }
@@ -75,6 +77,16 @@ export const activationDriver: OrchestrationHandler = function* (context) {
   const state = context.df.getInput<ActivationDriverState>();
   const driver = base(state);
   const call = (name: string, extra: object = {}) => context.df.callActivity(name, { driver, ...extra });
+  /** The activation stopped mid-wave (cancelled): the wave's record says so, then settle. */
+  function* endWaveThenSettle(
+    wave: number,
+    outcome: 'cancelled',
+  ): Generator<Task, 'stale' | undefined, unknown> {
+    const ended = (yield call(ActivationActivities.endWave, { wave, outcome })) as Result<object>;
+    if (ended.stale) return 'stale';
+    context.df.continueAsNew({ ...driver, stage: 'settle' });
+    return undefined;
+  }
 
   if ((state.stage ?? 'plan') === 'plan') {
     const planned = (yield call(ActivationActivities.planPage, { cursor: state.cursor })) as Result<
@@ -91,7 +103,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
   if (state.stage === 'waves') {
     let wave = state.wave;
     let deadlineAt = state.deadlineAt;
-    if (!state.waiting) {
+    if (!state.waiting && !state.dispatching) {
       const next = (yield call(ActivationActivities.nextWave, { after: wave ?? -1 })) as Result<{
         wave?: number;
         stopped: boolean;
@@ -107,17 +119,21 @@ export const activationDriver: OrchestrationHandler = function* (context) {
       }>;
       if (started.stale) return 'stale';
       deadlineAt = started.deadlineAt;
-      for (;;) {
-        const page = (yield call(ActivationActivities.dispatchPage, { wave })) as Result<{
+    }
+    if (!state.waiting) {
+      for (let page = 0; ; page += 1) {
+        if (page === pollsPerExecution) {
+          // A wave of more than 50,000 devices: history stays bounded here too.
+          context.df.continueAsNew({ ...driver, stage: 'waves', wave, dispatching: true, deadlineAt });
+          return undefined;
+        }
+        const dispatched = (yield call(ActivationActivities.dispatchPage, { wave })) as Result<{
           dispatched: number;
           stopped: boolean;
         }>;
-        if (page.stale) return 'stale';
-        if (page.stopped) {
-          context.df.continueAsNew({ ...driver, stage: 'settle' });
-          return undefined;
-        }
-        if (page.dispatched === 0) break;
+        if (dispatched.stale) return 'stale';
+        if (dispatched.stopped) return yield* endWaveThenSettle(wave!, 'cancelled');
+        if (dispatched.dispatched === 0) break;
       }
     }
     const deadline = new Date(deadlineAt!);
@@ -125,10 +141,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
       const progress = (yield call(ActivationActivities.progress, { wave })) as Result<DriverProgress>;
       if (progress.stale) return 'stale';
       context.df.setCustomStatus(status('recovering', progress, wave));
-      if (progress.state !== 'recovering') {
-        context.df.continueAsNew({ ...driver, stage: 'settle' });
-        return undefined;
-      }
+      if (progress.state !== 'recovering') return yield* endWaveThenSettle(wave!, 'cancelled');
       const settled = progress.waveSettled! >= progress.waveTotal!;
       const now = context.df.currentUtcDateTime;
       if (settled || now >= deadline) {
@@ -152,11 +165,14 @@ export const activationDriver: OrchestrationHandler = function* (context) {
     if (progress.stale) return 'stale';
     context.df.setCustomStatus(status('settling', progress));
     if (progress.state !== 'recovering' || progress.settled >= progress.total) {
-      for (;;) {
+      // Cancelled: one page of never-dispatched tasks per call, bounded per execution too.
+      for (let page = 0; page < pollsPerExecution; page += 1) {
         const finished = (yield call(ActivationActivities.finish)) as Result<{ more: boolean }>;
         if (finished.stale) return 'stale';
         if (!finished.more) return 'finished';
       }
+      context.df.continueAsNew({ ...driver, stage: 'settle' });
+      return undefined;
     }
     yield context.df.createTimer(after(context, state.pollIntervalInMs));
   }
