@@ -8,7 +8,7 @@
 import type { Activation } from '../domain/activation';
 import { ensureErrorType } from '../domain/errors';
 import type { RestorePoint } from '../domain/restorePoint';
-import { isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
+import { canMove, isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
 import type { ActivationStore } from '../ports/ActivationStore';
 import type { Clock } from '../ports/Clock';
 import { CapacityUnavailableError, type ComputeProvider } from '../ports/ComputeProvider';
@@ -157,6 +157,37 @@ export class RecoveryWorker {
         return 'recovered';
       }
     }
+  }
+
+  /**
+   * The message failed its last delivery (a poison message, on its way to the dead-letter queue).
+   * A recovery is marked failed with why, so the report shows it and the activation can settle
+   * instead of waiting for a device no message will move again. A release is marked released with
+   * why and the user's hold ended: the sweeper removes whatever the temporary device left.
+   */
+  async recordPoison(message: RecoveryMessage, deliveries: number, error: string): Promise<void> {
+    const task = await this.store.getTask(message.activationId, message.deviceId);
+    if (!task || message.dispatch < task.dispatch) return;
+    const reason = `Poison message: failed ${deliveries} deliveries; last error: ${error}`;
+    const state = message.kind === 'release' ? 'released' : 'failed';
+    if (!canMove(task.state, state)) return;
+    if (state === 'released') {
+      await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, null);
+    }
+    const moved = await this.move(task, message, {
+      state,
+      reason,
+      ...(state === 'released' ? { releasedAt: this.nowIso() } : {}),
+    });
+    if (!moved) return;
+    this.events.emit('recovery.poison', {
+      tenantId: task.tenantId,
+      activationId: task.activationId,
+      deviceId: task.deviceId,
+      kind: message.kind,
+      deliveries,
+      error,
+    });
   }
 
   /** Deletes the temporary device (there may be none) and returns the device to its primary. */

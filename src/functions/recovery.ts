@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RecoveryMessage } from '../app/recoveryMessage';
 import { services } from '../compositionRoot';
+import { ensureErrorType } from '../domain/errors';
 import { QueueNames } from '../queueNames';
 import { defineQueueWorker } from './define/defineQueueWorker';
 import { defineTimer } from './define/defineTimer';
@@ -19,13 +20,29 @@ const recoveryMessage = z.strictObject({
   seq: z.number().int().min(0),
 });
 
+/**
+ * The queue's `MaxDeliveryCount`: Service Bus's default, and the embedded queue host's. The
+ * infrastructure must keep the device-recovery queue at this value.
+ */
+export const recoveryMaxDeliveries = 10;
+
 defineQueueWorker({
   name: 'recoverDevice',
   queueName: QueueNames.deviceRecovery,
   handler: async (message, context) => {
     // A malformed message throws: it is delivered again and dead-lettered, where an operator sees it.
     const request: RecoveryMessage = recoveryMessage.parse(message);
-    const outcome = await services().recoveryWorker.handle(request);
+    let outcome;
+    try {
+      outcome = await services().recoveryWorker.handle(request);
+    } catch (err) {
+      const deliveries = Number(context.triggerMetadata?.['deliveryCount'] ?? 0);
+      if (deliveries >= recoveryMaxDeliveries) {
+        // Its last delivery: the activation report shows the device failed with why.
+        await services().recoveryWorker.recordPoison(request, deliveries, ensureErrorType(err).message);
+      }
+      throw err;
+    }
     context.log(
       `${request.kind} ${request.deviceId} (${request.activationId} ${request.dispatch}.${request.seq}): ${outcome}`,
     );

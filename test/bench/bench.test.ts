@@ -1,6 +1,7 @@
 /**
  * A smoke run of the benchmark harness (N = 200, one run), so `npm run bench` cannot rot. It checks
- * that every figure is measured, that the cycle really protected every device, and the shape of
+ * that every figure is measured, that the cycle really protected every device, that the activation
+ * recovered each device exactly once and the deactivation left nothing behind, and the shape of
  * what it writes; never how fast anything was (benchmarks are not tests).
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -19,7 +20,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
   beforeAll(async () => {
     resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
     outcome = await runBenchmark({ devices: [devices], runs: 1, resultsDir, log: (line) => log.push(line) });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
@@ -51,6 +52,27 @@ describe('npm run bench (smoke run, N = 200)', () => {
       'fleetSetupSeconds',
       'oneHourRpoShare',
       'devicesPerHourAtThisRate',
+      'activationSeconds',
+      'activationTimeToFirstSeconds',
+      'activationDevicesPerSecond',
+      'activationRtoSeconds',
+      'activationFloorSeconds',
+      'activationFloorDevicesPerSecond',
+      'activationToFloorRatio',
+      'activationCosmosRequestsPerDevice',
+      'activationStorageRequestsPerDevice',
+      'activationFloorStorageRequestsPerDevice',
+      'activationControlPlanePeakRssMiB',
+      'activationAzuritePeakRssMiB',
+      'activationCosmosPeakRssMiB',
+      'activationStatusP50Ms',
+      'activationStatusP99Ms',
+      'activationStatusSamples',
+      'fourHourRtoShareAt50k',
+      'deactivationSeconds',
+      'deactivationDevicesPerSecond',
+      'deactivationCosmosRequestsPerDevice',
+      'deactivationStorageRequestsPerDevice',
     ];
     expect(Object.keys(figures).sort()).toEqual([...names].sort());
     for (const name of names) {
@@ -60,6 +82,70 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(size!.median).toEqual(figures);
     expect(figures.timeToFirstSeconds).toBeLessThanOrEqual(figures.cycleSeconds);
     expect(figures.complianceP50Ms).toBeLessThanOrEqual(figures.complianceP99Ms);
+    expect(figures.activationTimeToFirstSeconds).toBeLessThanOrEqual(figures.activationSeconds);
+    expect(figures.activationStatusP50Ms).toBeLessThanOrEqual(figures.activationStatusP99Ms);
+    expect(figures.fourHourRtoShareAt50k).toBeCloseTo(
+      50_000 / figures.activationDevicesPerSecond / (4 * 3600),
+      2,
+    );
+  });
+
+  it('activated the region: every device recovered once, in waves by tier, and deactivated with nothing left', () => {
+    const { details } = outcome.report.sizes[0]!.runs[0]!;
+    const { activation, deactivation } = details;
+    expect(activation.counts).toEqual({ recovered: devices });
+    expect(activation.recoveredEvents).toBe(devices);
+    expect(activation.creations).toEqual({ total: devices, names: devices, missing: 0, duplicated: 0 });
+    expect(activation.workerOutcomes['recovered']).toBe(devices);
+    expect(activation.planningSeconds).toBeGreaterThan(0);
+    // Three tiers, so three waves, one after another, with every device in one of them.
+    expect(activation.waves.map((w) => w.label)).toEqual(['tier-1', 'tier-2', 'tier-3']);
+    expect(activation.waves.reduce((sum, w) => sum + w.devices, 0)).toBe(devices);
+    for (const wave of activation.waves) {
+      expect(wave.outcome).toBe('done');
+      expect(wave.seconds).toBeGreaterThan(0);
+    }
+    for (let i = 1; i < activation.waves.length; i += 1)
+      expect(activation.waves[i]!.startedAfterSeconds).toBeGreaterThanOrEqual(
+        activation.waves[i - 1]!.startedAfterSeconds! + activation.waves[i - 1]!.seconds! - 0.01,
+      );
+    expect(activation.status.errors).toBe(0);
+    expect(deactivation.counts).toEqual({ released: devices });
+    expect(deactivation.temporaryDevicesLeft).toBe(0);
+    expect(deactivation.status.errors).toBe(0);
+    expect(details.realistic).toBeUndefined();
+  });
+
+  it('the activation floor issues the storage calls of the recovery path, and the task hub is counted apart', () => {
+    const { requests } = outcome.report.sizes[0]!.runs[0]!.details;
+    for (const kind of [
+      'blob:list',
+      'blob:get-properties',
+      'blob:snapshot',
+      'blob:copy',
+      'blob:create',
+      'queue:send',
+      'queue:delete',
+    ]) {
+      expect(requests.activation.perDeviceByKind[kind], kind).toBeGreaterThan(0);
+      expect(requests.activationFloor.perDeviceByKind[kind], kind).toBeGreaterThan(0);
+    }
+    for (const kind of ['blob:snapshot', 'blob:copy', 'blob:create'])
+      expect(requests.activationFloor.perDeviceByKind[kind], kind).toBeCloseTo(
+        requests.activation.perDeviceByKind[kind]!,
+        1,
+      );
+    expect(requests.activation.perDevice.cosmos).toBeGreaterThan(0);
+    expect(requests.activation.taskHubPerDevice).toBeGreaterThan(0);
+    expect(requests.deactivation.perDevice.cosmos).toBeGreaterThan(0);
+    expect(requests.activationFloor.perDevice.cosmos).toBe(0);
+    expect(requests.activationFloor.taskHubPerDevice).toBe(0);
+    // Without the task hub, only receive batching and the queue host's lock renewals may differ.
+    expect(
+      requests.floorVersusRecoveryPath
+        .map((d) => d.kind)
+        .filter((k) => k !== 'queue:receive' && k !== 'queue:update'),
+    ).toEqual([]);
   });
 
   it('recorded a verified restore point for all 200 devices in the backup region, each from one message', () => {
@@ -126,7 +212,13 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(markdown).toContain('| devices |');
     expect(markdown).toContain('| 200 |');
     expect(markdown).toContain('1-hour RPO');
+    expect(markdown).toContain('## Activation of the primary region');
+    expect(markdown).toContain('## Deactivation');
+    expect(markdown).toContain('4-hour RTO');
+    expect(markdown).toContain('extrapolated from N = 200');
     expect(outcome.table).toContain('cycle ÷ floor');
+    expect(outcome.table).toContain('activation ÷ floor');
+    expect(outcome.table).toContain('deactivation s');
     expect(log.some((line) => line.includes('N=200 run 1/1'))).toBe(true);
   });
 });

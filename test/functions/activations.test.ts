@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installServices, services } from '../../src/compositionRoot';
 import type { SimulatedComputeProvider } from '../../src/adapters/compute/SimulatedComputeProvider';
+import { InvocationContext } from '@azure/functions';
 import { temporaryDeviceName } from '../../src/domain/recoveryTask';
+import { createQueueServiceClient } from '../../src/adapters/storage-queue/createQueueServiceClient';
+import { peekDeadLetters } from '../../src/adapters/storage-queue/peekDeadLetters';
+import { recoveryMaxDeliveries } from '../../src/functions/recovery';
+import { QueueNames } from '../../src/queueNames';
+import { registeredFunctions, type QueueFunction } from '../../src/functions/registry';
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService } from '../support/disks';
 import { eventually } from '../support/eventually';
@@ -410,5 +416,59 @@ describe('activation and deactivation', () => {
       await call(api(`/activations/${keeper.body.id}/deactivate`), { method: 'POST', token: operator });
       await until(keeper.body.id, 'deactivated');
     }, 90_000);
+  });
+  describe('a poison message', () => {
+    it('marks its device failed with why on the last delivery, and is still dead-lettered', async () => {
+      const response = await activate({ scope: { kind: 'devices', deviceIds: ['d11'] } });
+      const id = response.body.id as string;
+      await until(id, 'completed');
+      // A task that cannot be worked: its backup region has no storage here.
+      const store = services().stores.activations;
+      const task = {
+        id: `${id}:ghost`,
+        activationId: id,
+        tenantId,
+        deviceId: 'ghost',
+        upn: 'ghost@contoso.test',
+        primaryRegion: 'westeurope',
+        backupRegion: 'nowhere-north',
+        priorityTier: 1,
+        wave: 1,
+        state: 'queued' as const,
+        attempt: 0,
+        dispatch: 1,
+        updatedAt: new Date().toISOString(),
+      };
+      await store.addTasks([task]);
+      const worker = registeredFunctions().find((f): f is QueueFunction => f.name === 'recoverDevice')!;
+      const message = { kind: 'recover', tenantId, activationId: id, deviceId: 'ghost', dispatch: 1, seq: 0 };
+      const delivery = (deliveryCount: number) =>
+        worker.handler(
+          message,
+          new InvocationContext({ functionName: worker.name, triggerMetadata: { deliveryCount } }),
+        );
+
+      await expect(delivery(3)).rejects.toThrow();
+      expect((await store.getTask(id, 'ghost'))!.state).toBe('queued');
+      await expect(delivery(recoveryMaxDeliveries)).rejects.toThrow();
+      const failed = (await rows(id, 'state=failed')).find((r) => r.deviceId === 'ghost');
+      expect(failed.reason).toMatch(/^Poison message: failed 10 deliveries; last error: /);
+      expect((await call(api(`/activations/${id}`), { token: reader })).body.counts.failed).toBe(1);
+      expect(events.some((e) => e.event === 'recovery.poison' && e.properties['deviceId'] === 'ghost')).toBe(
+        true,
+      );
+
+      // Its release fails every delivery too: released with why, so the deactivation still ends.
+      await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
+      await until(id, 'deactivated', 120_000);
+      const released = (await rows(id, 'state=released')).find((r) => r.deviceId === 'ghost');
+      expect(released.reason).toMatch(/^Poison message: failed 10 deliveries/);
+      // The queue host set the release aside, where an operator finds it.
+      const queues = createQueueServiceClient(services().config.workQueue.connection);
+      const dead = await peekDeadLetters(queues, QueueNames.deviceRecovery);
+      expect(dead.map((m) => m.body)).toContainEqual(
+        expect.objectContaining({ kind: 'release', deviceId: 'ghost' }),
+      );
+    }, 180_000);
   });
 });
