@@ -65,7 +65,8 @@ describe('an activation outlives the control plane driving it', () => {
   /** Base settings of every plane: a short lease and poll, provisioning that takes a moment. */
   const planeSettings = () => ({
     ...env.settings,
-    ACTIVATION_LEASE_SECONDS: '5',
+    // Short enough for a quick adoption, long enough that a busy machine's owner still renews in time.
+    ACTIVATION_LEASE_SECONDS: '10',
     ACTIVATION_POLL_SECONDS: '1',
     SIMULATED_COMPUTE: JSON.stringify({ northeurope: { provisioningMs: 200 } }),
   });
@@ -170,10 +171,10 @@ describe('an activation outlives the control plane driving it', () => {
     await eventually(
       () => report(id),
       (r) => r.state === 'completed',
-      { timeoutMs: 90_000, intervalMs: 250 },
+      { timeoutMs: 180_000, intervalMs: 250 },
     );
     await expectRecoveredOnce(id, ids);
-  }, 240_000);
+  }, 360_000);
 
   it('is adopted by another region when its owner stalls past the lease, and the owner then does nothing', async () => {
     const owner = await startPlane(planeSettings());
@@ -187,7 +188,7 @@ describe('an activation outlives the control plane driving it', () => {
     owner.child.kill('SIGSTOP');
     try {
       const stalled = await report(id);
-      expect(stalled.owner).toMatchObject({ region: 'westeurope', epoch: 1 });
+      expect(stalled.owner.region).toBe('westeurope');
       expect(stalled.counts.recovered).toBeLessThan(ids.length);
 
       // Its own task hub and queues, as another region has: nothing in flight there is shared.
@@ -204,9 +205,10 @@ describe('an activation outlives the control plane driving it', () => {
       const adopted = await eventually(
         () => report(id),
         (r) => r.state === 'completed',
-        { timeoutMs: 90_000, intervalMs: 250 },
+        { timeoutMs: 180_000, intervalMs: 250 },
       );
-      expect(adopted.owner).toMatchObject({ region: 'northeurope', epoch: 2 });
+      expect(adopted.owner.region).toBe('northeurope');
+      expect(adopted.owner.epoch).toBeGreaterThan(stalled.owner.epoch);
       await expectRecoveredOnce(id, ids);
 
       owner.child.kill('SIGCONT');
@@ -221,5 +223,5 @@ describe('an activation outlives the control plane driving it', () => {
     } finally {
       owner.child.kill('SIGCONT');
     }
-  }, 240_000);
+  }, 360_000);
 });

@@ -4,6 +4,7 @@ import type Account from '@vercel/cosmosdb-server/lib/account';
 import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-operations';
 import json from '@vercel/cosmosdb-server/lib/json';
 import createQuery from '@zeit/cosmosdb-query';
+import { conditionShape } from './conditionShape';
 import type Collection from '@vercel/cosmosdb-server/lib/account/collection';
 import getPartitionFromHeader, {
   parsePartitionKey,
@@ -27,9 +28,11 @@ export function failedCondition(
     : null;
   // A missing document is the patch's own 404.
   if (!document) return undefined;
-  const { result } = compiled(condition).exec([document], { parameters: [{ name: '@id', value: id }] }) as {
-    result: unknown[];
-  };
+  const match = /^\s*from\s+c\s+where\s+([\s\S]+)$/i.exec(condition);
+  const shape = conditionShape(match ? `SELECT * FROM c WHERE (${match[1]})` : condition);
+  const { result } = compiled(shape.sql).exec([document], {
+    parameters: [{ name: '@id', value: id }, ...shape.parameters],
+  }) as { result: unknown[] };
   if (result.length > 0) return undefined;
   return {
     statusCode: 412,
@@ -40,19 +43,15 @@ export function failedCondition(
   };
 }
 
-/**
- * Compiling a condition costs about 10 ms of the emulator's one thread; the same condition recurs
- * for every device an activation claims, so compiled ones are kept (the most recent 1,000).
- */
+/** Compiled condition shapes, the most recent 1,000 (an app has a handful). */
 const compiledConditions = new Map<string, ReturnType<typeof createQuery>>();
 
-function compiled(condition: string): ReturnType<typeof createQuery> {
-  let query = compiledConditions.get(condition);
+function compiled(sql: string): ReturnType<typeof createQuery> {
+  let query = compiledConditions.get(sql);
   if (!query) {
-    const match = /^\s*from\s+c\s+where\s+([\s\S]+)$/i.exec(condition);
-    query = createQuery(match ? `SELECT * FROM c WHERE (${match[1]})` : condition);
+    query = createQuery(sql);
     if (compiledConditions.size >= 1_000) compiledConditions.delete(compiledConditions.keys().next().value!);
-    compiledConditions.set(condition, query);
+    compiledConditions.set(sql, query);
   }
   return query;
 }
