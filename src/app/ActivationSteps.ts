@@ -187,7 +187,10 @@ export class ActivationSteps {
     const order = new Map(activation.recoverFirst.map((id, index) => [id, index]));
     tasks.sort((a, b) => (order.get(a.deviceId) ?? 0) - (order.get(b.deviceId) ?? 0));
     if (tasks.length === 0) return { dispatched: 0, stopped: false };
-    await this.send(tasks.map((task) => ({ task, kind: 'recover' as const })));
+    await this.send(
+      tasks.map((task) => ({ task, kind: 'recover' as const })),
+      input.epoch,
+    );
     const now = this.nowIso();
     await mapConcurrently(tasks, this.concurrency, (task) =>
       this.store.moveTask(task, {
@@ -222,7 +225,7 @@ export class ActivationSteps {
     const activation = await this.update(input, (a) => {
       const record = a.waves.find((w) => w.wave === wave);
       if (!record || record.endedAt) return undefined;
-      const ended: WaveRecord = { ...record, endedAt: this.nowIso(), outcome };
+      const ended: WaveRecord = { ...record, endedAt: this.wallClock.now().toISOString(), outcome };
       return { ...a, waves: a.waves.map((w) => (w.wave === wave ? ended : w)) };
     });
     return activation ? {} : { stale: true };
@@ -277,7 +280,10 @@ export class ActivationSteps {
     if (activation.state !== 'deactivating') return { released: 0 };
     const tasks = await this.store.tasksIn(input.activationId, releasable, this.pageSize);
     if (tasks.length === 0) return { released: 0 };
-    await this.send(tasks.map((task) => ({ task, kind: 'release' as const })));
+    await this.send(
+      tasks.map((task) => ({ task, kind: 'release' as const })),
+      input.epoch,
+    );
     const now = this.nowIso();
     await mapConcurrently(tasks, this.concurrency, (task) =>
       this.store.moveTask(task, {
@@ -356,7 +362,10 @@ export class ActivationSteps {
       dispatchedBeforeEpoch: epoch,
     });
     if (tasks.length === 0) return 0;
-    await this.send(tasks.map((task) => ({ task, kind })));
+    await this.send(
+      tasks.map((task) => ({ task, kind })),
+      epoch,
+    );
     const now = this.nowIso();
     await mapConcurrently(tasks, this.concurrency, (task) =>
       this.store.moveTask(task, { state: task.state, dispatch: task.dispatch + 1, epoch, updatedAt: now }),
@@ -454,7 +463,10 @@ export class ActivationSteps {
     return claimed ? { ...base, state: 'planned' } : skip('already-active');
   }
 
-  private async send(items: { task: RecoveryTask; kind: RecoveryMessage['kind'] }[]): Promise<void> {
+  private async send(
+    items: { task: RecoveryTask; kind: RecoveryMessage['kind'] }[],
+    epoch: number,
+  ): Promise<void> {
     const messages = items.map(({ task, kind }) => {
       const body: RecoveryMessage = {
         kind,
@@ -462,6 +474,7 @@ export class ActivationSteps {
         activationId: task.activationId,
         deviceId: task.deviceId,
         dispatch: task.dispatch + 1,
+        epoch,
         seq: 0,
       };
       return { id: recoveryMessageId(body), body, properties: { kind, activationId: task.activationId } };

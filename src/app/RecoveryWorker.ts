@@ -71,9 +71,16 @@ export class RecoveryWorker {
   }
 
   async handle(message: RecoveryMessage): Promise<RecoveryOutcome> {
-    const task = await this.store.getTask(message.activationId, message.deviceId);
-    if (!task || message.dispatch < task.dispatch) return 'stale';
-    return message.kind === 'release' ? await this.release(message, task) : await this.recover(message, task);
+    // A move lost to another writer (the dispatcher recording this very message, a duplicate)
+    // is followed by a fresh read: dropping the message then could leave a task no message moves.
+    for (let round = 0; round < 5; round += 1) {
+      const task = await this.store.getTask(message.activationId, message.deviceId);
+      if (!task || message.dispatch < task.dispatch) return 'stale';
+      const outcome =
+        message.kind === 'release' ? await this.release(message, task) : await this.recover(message, task);
+      if (outcome !== 'stale') return outcome;
+    }
+    return 'stale';
   }
 
   private async recover(message: RecoveryMessage, found: RecoveryTask): Promise<RecoveryOutcome> {
@@ -278,11 +285,11 @@ export class RecoveryWorker {
   /** The point the task already uses (a retry keeps it), else the latest verified one. */
   private async restorePoint(task: RecoveryTask): Promise<RestorePoint | undefined> {
     if (task.restorePoint) {
-      const points = await this.points.list(task.backupRegion, task.deviceId);
+      const points = await this.points.list(task.backupRegion, task.tenantId, task.deviceId);
       const same = points.find((p) => p.name === task.restorePoint!.name && p.verified);
       if (same) return same;
     }
-    return await this.points.latestVerified(task.backupRegion, task.deviceId);
+    return await this.points.latestVerified(task.backupRegion, task.tenantId, task.deviceId);
   }
 
   private async move(
@@ -293,6 +300,8 @@ export class RecoveryWorker {
     return await this.store.moveTask(task, {
       ...next,
       dispatch: Math.max(task.dispatch, message.dispatch),
+      // Moved before its dispatcher recorded it: the task still says which driver sent it.
+      epoch: Math.max(task.epoch ?? 0, message.epoch),
       updatedAt: this.nowIso(),
     });
   }

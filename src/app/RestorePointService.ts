@@ -20,7 +20,7 @@ export class RestorePointService {
   async list(tenantId: string, deviceId: string): Promise<RestorePoint[]> {
     const device = await this.devices.get(tenantId, deviceId);
     if (!device) throw new NotFoundError(`Device ${deviceId}`);
-    return await this.points.list(device.protection.backupRegion, deviceId);
+    return await this.points.list(device.protection.backupRegion, device.tenantId, deviceId);
   }
 
   /** Queues a manual restore point now; the worker takes it like a scheduled one. */
@@ -52,6 +52,6 @@ export class RestorePointService {
     await this.queue.send(QueueNames.restorePoints, [
       { id: restorePointMessageId(request), body: request, properties: { tenantId, kind: 'manual' } },
     ]);
-    return { name: restorePointName(deviceId, takenAt), takenAt: request.takenAt };
+    return { name: restorePointName(device.tenantId, deviceId, takenAt), takenAt: request.takenAt };
   }
 }

@@ -96,6 +96,7 @@ export class RestorePointWorker {
     const takenAt = new Date(request.takenAt);
     const target: RestorePointTarget = {
       region: device.protection.backupRegion,
+      tenantId: device.tenantId,
       deviceId: device.id,
       takenAt,
       kind: request.kind,
@@ -111,7 +112,7 @@ export class RestorePointWorker {
         await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
         return 'checking';
       case 'failed':
-        await this.points.remove(target.region, restorePointName(device.id, takenAt));
+        await this.points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
         return await this.retry(request, device, 'copy-failed', new Error(status.reason));
       case 'verified':
         return await this.finish(device, pending, target, undefined);
@@ -119,7 +120,7 @@ export class RestorePointWorker {
         const verdict = await this.points.verify(pending.snapshot, target);
         if (!verdict.ok) {
           // Never offered for recovery: removed, and the slot tried again from the same snapshot.
-          await this.points.remove(target.region, restorePointName(device.id, takenAt));
+          await this.points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
           return await this.retry(request, device, 'verification-failed', new Error(verdict.reason));
         }
         const point = await this.points.markVerified(target, verdict.hash);
@@ -186,7 +187,7 @@ export class RestorePointWorker {
     target: RestorePointTarget,
     point: RestorePoint | undefined,
   ): Promise<WorkerOutcome> {
-    const name = point?.name ?? restorePointName(device.id, target.takenAt);
+    const name = point?.name ?? restorePointName(device.tenantId, device.id, target.takenAt);
     const recorded = await this.devices.recordVerified(
       device,
       { takenAt: target.takenAt, name },
@@ -216,7 +217,7 @@ export class RestorePointWorker {
       ),
     ]);
     if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
-    const points = await this.points.list(device.protection.backupRegion, device.id);
+    const points = await this.points.list(device.protection.backupRegion, device.tenantId, device.id);
     for (const point of pointsToPrune(points, policy.retention)) {
       await this.points.remove(point.region, point.name);
     }
@@ -259,10 +260,10 @@ export class RestorePointWorker {
 
   /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
   private async abandon(device: Device, pending: PendingRestorePoint): Promise<Device> {
-    const name = restorePointName(device.id, new Date(pending.takenAt));
-    const existing = (await this.points.list(device.protection.backupRegion, device.id)).find(
-      (p) => p.name === name,
-    );
+    const name = restorePointName(device.tenantId, device.id, new Date(pending.takenAt));
+    const existing = (
+      await this.points.list(device.protection.backupRegion, device.tenantId, device.id)
+    ).find((p) => p.name === name);
     if (existing && !existing.verified) await this.points.remove(existing.region, name);
     await this.deleteSnapshot(device, pending.snapshot);
     return await this.devices.clearPending(device);

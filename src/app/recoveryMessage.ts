@@ -6,6 +6,8 @@ export interface RecoveryMessage {
   deviceId: string;
   /** The task's dispatch it belongs to: messages of an older dispatch (before an adoption) are dropped. */
   dispatch: number;
+  /** The owner epoch of the driver that dispatched it, recorded on the task by whoever moves it. */
+  epoch: number;
   /** Its place in the dispatch's chain of retries and checks: each message of the chain has its own id. */
   seq: number;
 }

@@ -16,3 +16,7 @@ export interface Tenant {
   /** Opaque version for optimistic concurrency (the store's ETag). */
   version?: string;
 }
+
+/** A tenant id is its Entra tenant id: a GUID, in either case (compare and name by its lower case). */
+export const tenantIdPattern =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -17,6 +17,7 @@ const recoveryMessage = z.strictObject({
   activationId: z.string().min(1).max(64),
   deviceId: z.string().min(1).max(64),
   dispatch: z.number().int().min(1),
+  epoch: z.number().int().min(1),
   seq: z.number().int().min(0),
 });
 

@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { services } from '../compositionRoot';
 import { json } from '../http/routeSpec';
 import { noQuery } from '../http/schemas/common';
-import { devicePathParams, restorePointResource } from '../http/schemas/protectionSchemas';
+import {
+  devicePathParams,
+  restorePointNameSchema,
+  restorePointResource,
+} from '../http/schemas/protectionSchemas';
 import { defineHttp } from './define/defineHttp';
 
 defineHttp({
@@ -50,7 +54,10 @@ defineHttp({
   params: devicePathParams,
   query: noQuery,
   responses: {
-    202: { description: 'Queued', schema: z.object({ name: z.string(), takenAt: z.iso.datetime() }) },
+    202: {
+      description: 'Queued',
+      schema: z.object({ name: restorePointNameSchema, takenAt: z.iso.datetime() }),
+    },
   },
   handler: async ({ params }) =>
     json(202, await services().restorePoints.requestManual(params.tenantId, params.deviceId)),

@@ -1,9 +1,13 @@
 import type { DiskSnapshot } from '../domain/disk';
 import type { RestorePoint, RestorePointKind } from '../domain/restorePoint';
 
-/** Which restore point an operation is about: its device, region and time fix its name. */
+/**
+ * Which restore point an operation is about: its tenant, device, region and time fix its name.
+ * Device ids are unique within a tenant only, so the tenant is part of every point's identity.
+ */
 export interface RestorePointTarget {
   region: string;
+  tenantId: string;
   deviceId: string;
   takenAt: Date;
   kind: RestorePointKind;
@@ -22,9 +26,10 @@ export type CopyStatus =
 export type VerifyResult = { ok: true; hash: string } | { ok: false; reason: string };
 
 /**
- * The backup region's side: restore points live with their data under `{deviceId}/{inverted time}`
- * with their metadata on the blob, so everything about them is readable with the primary region
- * gone. Every operation is idempotent by target.
+ * The backup region's side: restore points live with their data under
+ * `{tenantId}/{deviceId}/{inverted time}` with their metadata on the blob, so everything about them
+ * is readable with the primary region gone, and one tenant's points are never another's even where
+ * their device ids are the same. Every operation is idempotent by target.
  */
 export interface RestorePointStore {
   /** Starts bringing the snapshot's content into the target point; never overwrites an existing point. */
@@ -40,12 +45,15 @@ export interface RestorePointStore {
    * as the base of the next diff and releases the one before it.
    */
   releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]>;
-  /** Removes a point (a failed copy, or pruned by retention); a missing one is success. */
+  /**
+   * Removes a point (a failed copy, or pruned by retention); a missing one is success. The name
+   * (as `list` returns it) holds the tenant and the device, so it removes that tenant's point only.
+   */
   remove(region: string, name: string): Promise<void>;
-  /** Every point of a device in that region, newest first, verified or not. */
-  list(region: string, deviceId: string): Promise<RestorePoint[]>;
+  /** Every point of a tenant's device in that region, newest first, verified or not. */
+  list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]>;
   /** The newest verified point: one prefix listing of the backup region's storage alone. */
-  latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined>;
+  latestVerified(region: string, tenantId: string, deviceId: string): Promise<RestorePoint | undefined>;
   /** A read-only URL of the point's disk data, valid for `validForMinutes` (a compute provider copies a new disk from it). */
   readUrl(point: RestorePoint, validForMinutes?: number): Promise<string>;
 }

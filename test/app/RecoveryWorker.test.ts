@@ -38,6 +38,7 @@ import {
 } from '../../src/domain/recoveryTask';
 import type { RestorePoint } from '../../src/domain/restorePoint';
 import type { ComputeProvider, TemporaryDeviceRequest } from '../../src/ports/ComputeProvider';
+import type { ActivationStore } from '../../src/ports/ActivationStore';
 import type { EventLog } from '../../src/ports/EventLog';
 import type { RestorePointTarget } from '../../src/ports/RestorePointStore';
 import { azuriteConnectionString, cosmosEmulatorKey } from '../../src/local/localSettings';
@@ -218,15 +219,23 @@ interface ScenarioOptions {
   leavePlanned?: boolean;
   /** Wraps the provider the worker uses (the test keeps the real one for its checks). */
   wrapCompute?: (compute: SimulatedComputeProvider) => ComputeProvider;
+  /** Wraps the store the worker uses, to put another writer between its read and its write. */
+  wrapStore?: (store: CosmosActivationStore) => ActivationStore;
 }
 
 const oneVerifiedPoint: PointSpec[] = [{ takenAt: '2026-03-01T10:00:00.000Z', verified: true }];
 
-async function madePoint(disk: TestDisk, deviceId: string, spec: PointSpec): Promise<MadePoint> {
+async function madePoint(
+  disk: TestDisk,
+  tenantId: string,
+  deviceId: string,
+  spec: PointSpec,
+): Promise<MadePoint> {
   const snapshot = await snapshotOf(disk);
   const bytes = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
   const target: RestorePointTarget = {
     region: backup,
+    tenantId,
     deviceId,
     takenAt: new Date(spec.takenAt),
     kind: 'scheduled',
@@ -240,14 +249,16 @@ async function madePoint(disk: TestDisk, deviceId: string, spec: PointSpec): Pro
     expect(verified.ok).toBe(true);
     point = await points.markVerified(target, verified.ok ? verified.hash : '');
   } else {
-    point = (await points.list(backup, deviceId)).find((p) => p.takenAt === target.takenAt.toISOString())!;
+    point = (await points.list(backup, tenantId, deviceId)).find(
+      (p) => p.takenAt === target.takenAt.toISOString(),
+    )!;
   }
   expect(point).toMatchObject({ verified: spec.verified, takenAt: target.takenAt.toISOString() });
   return { target, point, bytes };
 }
 
 async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
-  const tenantId = uniqueId('tenant');
+  const tenantId = randomUUID();
   const activationId = `act-${randomBytes(12).toString('hex')}`;
   const deviceId = uniqueId('pc');
   const name = temporaryDeviceName(activationId, deviceId);
@@ -288,7 +299,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const made: MadePoint[] = [];
   for (const [index, spec] of (options.points ?? oneVerifiedPoint).entries()) {
     if (index > 0) await disk.blob.uploadPages(patternBytes(`${deviceId}:${index}`, 4 * KiB), 0, 4 * KiB);
-    made.push(await madePoint(disk, deviceId, spec));
+    made.push(await madePoint(disk, tenantId, deviceId, spec));
   }
 
   const activation: Activation = {
@@ -348,7 +359,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const events: Scenario['events'] = [];
   const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
   const worker = new RecoveryWorker(
-    store,
+    options.wrapStore ? options.wrapStore(store) : store,
     devices,
     points,
     options.wrapCompute ? options.wrapCompute(compute) : compute,
@@ -358,7 +369,15 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
     workerOptions,
   );
 
-  const message: RecoveryMessage = { kind: 'recover', tenantId, activationId, deviceId, dispatch: 1, seq: 0 };
+  const message: RecoveryMessage = {
+    kind: 'recover',
+    tenantId,
+    activationId,
+    deviceId,
+    dispatch: 1,
+    epoch: 1,
+    seq: 0,
+  };
   const latestVerified = () => {
     const verified = made.filter((m) => m.point.verified);
     return verified[verified.length - 1]!;
@@ -503,6 +522,43 @@ describe('RecoveryWorker: recovery', () => {
     await expectQueueEmpty();
   });
 
+  it('recovers from its own tenant’s point, never from another tenant’s device of the same id', async () => {
+    const s = await scenario();
+    // Device ids are unique within a tenant only: another tenant's device of the same id, protected
+    // into the same backup region, has a newer verified point with other bytes.
+    const otherDisk = await createDisk(clients, 64 * KiB, [
+      { offset: 0, bytes: patternBytes(`${s.deviceId}:other-tenant`, 8 * KiB) },
+    ]);
+    const other = await madePoint(otherDisk, randomUUID(), s.deviceId, {
+      takenAt: '2026-03-01T11:00:00.000Z',
+      verified: true,
+    });
+    expect(other.bytes.equals(s.latestVerified().bytes)).toBe(false);
+
+    expect(await s.worker.handle(s.message)).toBe<RecoveryOutcome>('recovered');
+    expect(await s.task()).toMatchObject({
+      state: 'recovered',
+      restorePoint: { name: s.latestVerified().point.name, takenAt: '2026-03-01T10:00:00.000Z' },
+    });
+    expect((await s.temporaryDeviceBytes()).equals(s.latestVerified().bytes)).toBe(true);
+  });
+
+  it('fails, rather than take another tenant’s point, when only a device of the same id elsewhere has one', async () => {
+    const s = await scenario({ points: [] });
+    const otherDisk = await createDisk(clients, 64 * KiB, [
+      { offset: 0, bytes: patternBytes(`${s.deviceId}:other-tenant`, 8 * KiB) },
+    ]);
+    await madePoint(otherDisk, randomUUID(), s.deviceId, {
+      takenAt: '2026-03-01T11:00:00.000Z',
+      verified: true,
+    });
+
+    expect(await s.worker.handle(s.message)).toBe('failed');
+    expect((await s.task()).reason).toBe(`No verified restore point of ${s.deviceId} in ${backup}`);
+    expect(await s.creations()).toBe(0);
+    await expectQueueEmpty();
+  });
+
   it('takes a task still planned as queued when its message overtook the dispatcher’s record', async () => {
     const s = await scenario({ leavePlanned: true });
     expect(await s.task()).toMatchObject({ state: 'planned', dispatch: 0 });
@@ -515,6 +571,30 @@ describe('RecoveryWorker: recovery', () => {
       dispatchedAt: expect.any(String),
       temporaryDevice: { name: s.name, region: backup },
     });
+    expect(await s.creations()).toBe(1);
+    expect(await s.counts()).toEqual({ recovered: 1 });
+  });
+
+  it('reads the task again when the dispatcher records it between the worker’s read and write', async () => {
+    let raced = false;
+    const s = await scenario({
+      leavePlanned: true,
+      wrapStore: (real) =>
+        Object.assign(Object.create(real) as CosmosActivationStore, {
+          async moveTask(task: RecoveryTask, next: Partial<RecoveryTask> & Pick<RecoveryTask, 'state'>) {
+            if (!raced && task.state === 'planned') {
+              raced = true;
+              // The driver's dispatch recording its send, just before the worker's own move.
+              await real.moveTask(task, { state: 'queued', dispatch: 1, epoch: 1 });
+            }
+            return await real.moveTask(task, next);
+          },
+        }),
+    });
+
+    expect(await s.worker.handle(s.message)).toBe('recovered');
+    expect(raced).toBe(true);
+    expect(await s.task()).toMatchObject({ state: 'recovered', dispatch: 1, epoch: 1 });
     expect(await s.creations()).toBe(1);
     expect(await s.counts()).toEqual({ recovered: 1 });
   });
@@ -653,8 +733,8 @@ describe('RecoveryWorker: start–record–check', () => {
       },
     ]);
     // Nothing is lost while it waits: the point is still there, still verified.
-    expect(await points.list(backup, s.deviceId)).toContainEqual(s.latestVerified().point);
-    expect(await points.latestVerified(backup, s.deviceId)).toEqual(s.latestVerified().point);
+    expect(await points.list(backup, s.tenantId, s.deviceId)).toContainEqual(s.latestVerified().point);
+    expect(await points.latestVerified(backup, s.tenantId, s.deviceId)).toEqual(s.latestVerified().point);
 
     const retry1 = await takeOne();
     expect(retry1.body).toEqual({ ...s.message, seq: 1 });

@@ -14,8 +14,9 @@ function point(
   deviceId = 'dev-1',
 ): RestorePoint {
   return {
+    tenantId: '6f1b1a47-6bd4-4c58-9d07-2d4d6a0c1f10',
     deviceId,
-    name: `${deviceId}/${takenAt}`,
+    name: `6f1b1a47-6bd4-4c58-9d07-2d4d6a0c1f10/${deviceId}/${takenAt}`,
     region: 'westeurope',
     takenAt,
     kind,

@@ -3,9 +3,10 @@
  * by the orchestration driver through the SDK's executor, the recovery worker behind the queue
  * host, restore points and temporary devices in real Azurite storage, state in the Cosmos emulator.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installServices, services } from '../../src/compositionRoot';
+import { resetConfig } from '../../src/config';
 import type { SimulatedComputeProvider } from '../../src/adapters/compute/SimulatedComputeProvider';
 import { InvocationContext } from '@azure/functions';
 import { temporaryDeviceName } from '../../src/domain/recoveryTask';
@@ -48,6 +49,8 @@ describe('activation and deactivation', () => {
   const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
   const tenantId = randomUUID();
   const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
+  /** This file's own disks: other files running at the same time use the same device ids. */
+  const diskContainer = `act-${randomBytes(6).toString('hex')}`;
   /** Twelve protected devices over three tiers, d01–d12; tier = 1 + (n mod 3). */
   const protectedIds = Array.from({ length: 12 }, (_, i) => `d${String(i + 1).padStart(2, '0')}`);
   const tierOf = (id: string) => 1 + (Number(id.slice(1)) % 3);
@@ -59,11 +62,14 @@ describe('activation and deactivation', () => {
   }
 
   async function registerDevice(id: string, tier: number): Promise<void> {
-    disks.set(id, await createDisk(regionBlobService(env.settings, 'westeurope'), 'disks', `${id}.vhd`));
+    disks.set(
+      id,
+      await createDisk(regionBlobService(env.settings, 'westeurope'), diskContainer, `${id}.vhd`),
+    );
     await put(`/devices/${id}`, {
       upn: `${id}@contoso.test`,
       primaryRegion: 'westeurope',
-      disk: { container: 'disks', blob: `${id}.vhd` },
+      disk: { container: diskContainer, blob: `${id}.vhd` },
       policyId: 'hourly',
       priorityTier: tier,
     });
@@ -108,8 +114,9 @@ describe('activation and deactivation', () => {
 
   const compute = () => services().stores.compute as SimulatedComputeProvider;
 
-  beforeAll(async () => {
-    env = await startTestEnvironment({ ACTIVATION_POLL_SECONDS: '1', ACTIVATION_LEASE_SECONDS: '30' });
+  /** (Re)builds the services from the settings in the environment, with the test's timings. */
+  function install(): void {
+    resetConfig();
     installServices({
       clock,
       events: eventLog,
@@ -117,7 +124,29 @@ describe('activation and deactivation', () => {
       recovery: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100 },
       // Pages of four: planning, dispatch and release each take several pages.
       activationPageSize: 4,
+      storageRetry: { maxTries: 1, retryDelayInMs: 10 },
     });
+  }
+
+  /** Runs `body` with some settings changed (the services rebuilt), then puts them back. */
+  async function withSettings(changed: Record<string, string>, body: () => Promise<void>): Promise<void> {
+    const before = Object.fromEntries(Object.keys(changed).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, changed);
+    install();
+    try {
+      await body();
+    } finally {
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      install();
+    }
+  }
+
+  beforeAll(async () => {
+    env = await startTestEnvironment({ ACTIVATION_POLL_SECONDS: '1', ACTIVATION_LEASE_SECONDS: '30' });
+    install();
     runtime = await startRecoveryRuntime();
     admin = await env.token(tenantId, ['DR.Admin']);
     operator = await env.token(tenantId, ['DR.Operator']);
@@ -239,7 +268,7 @@ describe('activation and deactivation', () => {
         const name = temporaryDeviceName(id, row.deviceId);
         expect(row.temporaryDevice).toBe(name);
         expect(creations.get(name)).toBe(1);
-        const latest = await services().stores.points.latestVerified('northeurope', row.deviceId);
+        const latest = await services().stores.points.latestVerified('northeurope', tenantId, row.deviceId);
         expect(row.restorePoint).toBe(latest!.name);
         expect(row.achievedRpoMinutes).toBeGreaterThanOrEqual(0);
         const data = await backup
@@ -301,7 +330,9 @@ describe('activation and deactivation', () => {
         }
         expect(left).toEqual([]);
         for (const deviceId of protectedIds) {
-          expect(await services().stores.points.latestVerified('northeurope', deviceId)).toBeDefined();
+          expect(
+            await services().stores.points.latestVerified('northeurope', tenantId, deviceId),
+          ).toBeDefined();
           expect((await services().stores.devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
         }
         const released = await rows(id, 'state=released');
@@ -392,7 +423,7 @@ describe('activation and deactivation', () => {
       const id = response.body.id as string;
       await until(id, 'completed');
       const backup = regionBlobService(env.settings, 'northeurope');
-      const point = await services().stores.points.latestVerified('northeurope', 'd08');
+      const point = await services().stores.points.latestVerified('northeurope', tenantId, 'd08');
       const sourceUrl = await services().stores.points.readUrl(point!);
       // A provisioning that finished after its task was released, and one for a task that never existed.
       await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
@@ -441,7 +472,15 @@ describe('activation and deactivation', () => {
       };
       await store.addTasks([task]);
       const worker = registeredFunctions().find((f): f is QueueFunction => f.name === 'recoverDevice')!;
-      const message = { kind: 'recover', tenantId, activationId: id, deviceId: 'ghost', dispatch: 1, seq: 0 };
+      const message = {
+        kind: 'recover',
+        tenantId,
+        activationId: id,
+        deviceId: 'ghost',
+        dispatch: 1,
+        epoch: 1,
+        seq: 0,
+      };
       const delivery = (deliveryCount: number) =>
         worker.handler(
           message,
@@ -470,5 +509,56 @@ describe('activation and deactivation', () => {
         expect.objectContaining({ kind: 'release', deviceId: 'ghost' }),
       );
     }, 180_000);
+  });
+  describe('faults', () => {
+    it('succeeds with the primary region storage unreachable', async () => {
+      const storage = JSON.parse(env.settings.REGION_STORAGE!) as Record<string, string>;
+      const unreachable = storage['westeurope']!.replace(/:\d+\//g, ':1/');
+      await withSettings(
+        { REGION_STORAGE: JSON.stringify({ ...storage, westeurope: unreachable }) },
+        async () => {
+          const health = await services().checkHealth();
+          expect(health.dependencies.find((d) => d.name === 'storage:westeurope')?.healthy).toBe(false);
+          const response = await activate({ scope: { kind: 'region', region: 'westeurope' } });
+          expect(response.status, response.text).toBe(202);
+          const done = await until(response.body.id, 'completed');
+          expect(done.counts.recovered).toBe(protectedIds.length);
+          await call(api(`/activations/${response.body.id}/deactivate`), { method: 'POST', token: operator });
+          await until(response.body.id, 'deactivated');
+        },
+      );
+    }, 120_000);
+
+    it('leaves nothing orphaned when deactivated while devices are still provisioning, once the sweeper ran', async () => {
+      await withSettings(
+        { SIMULATED_COMPUTE: JSON.stringify({ northeurope: { provisioningMs: 1_500 } }) },
+        async () => {
+          const response = await activate({ scope: { kind: 'devices', deviceIds: protectedIds } });
+          const id = response.body.id as string;
+          await eventually(
+            async () => (await call(api(`/activations/${id}`), { token: reader })).body,
+            (r) => r.counts?.provisioning > 0,
+            { timeoutMs: 30_000, intervalMs: 50 },
+          );
+          const deactivated = await call(api(`/activations/${id}/deactivate`), {
+            method: 'POST',
+            token: operator,
+          });
+          expect(deactivated.status).toBe(202);
+          await until(id, 'deactivated');
+          // Provisionings started before the release may still finish: give them time, then sweep.
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          await services().sweeper.sweep();
+          const left = [];
+          for await (const device of compute().listTemporaryDevices('northeurope')) {
+            if (device.tags.activationId === id) left.push(device.name);
+          }
+          expect(left).toEqual([]);
+          for (const deviceId of protectedIds) {
+            expect((await services().stores.devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
+          }
+        },
+      );
+    }, 120_000);
   });
 });

@@ -841,7 +841,8 @@ describe('devices API', () => {
       expect(takenAt % 1000).toBe(0);
       expect(takenAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
       expect(takenAt).toBeLessThanOrEqual(Date.now());
-      expect(response.body.name).toBe(restorePointName('rp-new', new Date(takenAt)));
+      expect(response.body.name).toBe(restorePointName(main.id, 'rp-new', new Date(takenAt)));
+      expect(response.body.name).toMatch(new RegExp(`^${main.id.toLowerCase()}/rp-new/\\d{13}$`));
     });
 
     it('refuses a manual restore point without a token (401), from DR.Reader (403) and for an unknown device (404)', async () => {

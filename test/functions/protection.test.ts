@@ -3,7 +3,7 @@
  * registered timer's use case on a controlled clock, the registered queue worker behind the local
  * queue host, restore points copied to the backup region and verified.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installServices, services } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
@@ -35,6 +35,8 @@ describe('protection cycle', () => {
   const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
   const tenantId = randomUUID();
   const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
+  /** This file's own disks: other files running at the same time use the same device ids. */
+  const diskContainer = `prot-${randomBytes(6).toString('hex')}`;
 
   async function put(path: string, json: unknown): Promise<void> {
     const response = await call(api(path), { method: 'PUT', token: admin, json });
@@ -44,11 +46,11 @@ describe('protection cycle', () => {
   async function registerDevices(ids: string[], policyId: string): Promise<void> {
     const primary = regionBlobService(env.settings, 'westeurope');
     for (const id of ids) {
-      await createDisk(primary, 'disks', `${id}.vhd`);
+      await createDisk(primary, diskContainer, `${id}.vhd`);
       await put(`/devices/${id}`, {
         upn: `${id}@contoso.test`,
         primaryRegion: 'westeurope',
-        disk: { container: 'disks', blob: `${id}.vhd` },
+        disk: { container: diskContainer, blob: `${id}.vhd` },
         policyId,
         priorityTier: 2,
       });
@@ -56,7 +58,7 @@ describe('protection cycle', () => {
   }
 
   async function points(deviceId: string): Promise<RestorePoint[]> {
-    return await services().stores.points.list('northeurope', deviceId);
+    return await services().stores.points.list('northeurope', tenantId, deviceId);
   }
 
   /** Runs the timer's use case at `time`, then waits until the worker has recorded every expected device. */
@@ -127,7 +129,7 @@ describe('protection cycle', () => {
       await put(`/devices/off-1`, {
         upn: 'off-1@contoso.test',
         primaryRegion: 'westeurope',
-        disk: { container: 'disks', blob: 'off-1.vhd' },
+        disk: { container: diskContainer, blob: 'off-1.vhd' },
         policyId: 'off',
         priorityTier: 2,
       });
@@ -152,7 +154,7 @@ describe('protection cycle', () => {
         await Promise.all([services().scheduler.run(clock.now()), services().scheduler.run(clock.now())]);
         await cycle(time, licensed);
         for (const id of licensed)
-          await writeToDisk(regionBlobService(env.settings, 'westeurope'), 'disks', `${id}.vhd`);
+          await writeToDisk(regionBlobService(env.settings, 'westeurope'), diskContainer, `${id}.vhd`);
       }
       for (const id of licensed) {
         const list = await points(id);
@@ -166,7 +168,7 @@ describe('protection cycle', () => {
 
     it('copies the content of the disk as it was when the snapshot was taken', async () => {
       const primary = regionBlobService(env.settings, 'westeurope')
-        .getContainerClient('disks')
+        .getContainerClient(diskContainer)
         .getPageBlobClient('d01.vhd');
       const expected = await primary.downloadToBuffer();
       await cycle(clock.time + hour, licensed);
@@ -281,7 +283,7 @@ describe('protection cycle', () => {
       await registerDevices(ids, 'hourly');
       await cycle(clock.time + hour, ids);
       const latestBefore = await Promise.all(
-        ids.map((id) => services().stores.points.latestVerified('northeurope', id)),
+        ids.map((id) => services().stores.points.latestVerified('northeurope', tenantId, id)),
       );
 
       // The primary region's storage goes away: a closed port stands for it.
@@ -303,7 +305,7 @@ describe('protection cycle', () => {
       });
       try {
         for (const [i, id] of ids.entries()) {
-          expect((await services().stores.points.latestVerified('northeurope', id))?.name).toBe(
+          expect((await services().stores.points.latestVerified('northeurope', tenantId, id))?.name).toBe(
             latestBefore[i]!.name,
           );
           expect(
@@ -361,6 +363,7 @@ describe('protection cycle', () => {
             : 'scheduled';
         if (kind)
           taken.push({
+            tenantId,
             deviceId: 'ret-1',
             name: device.lastRestorePoint!,
             region: 'northeurope',
@@ -402,8 +405,10 @@ describe('protection cycle', () => {
       const kept = await points('ret-1');
       expect(kept.filter((p) => p.kind === 'manual').map((p) => p.name)).toEqual([manualName]);
       expect(kept.filter((p) => p.kind === 'scheduled').length).toBeGreaterThanOrEqual(retention.latest);
-      expect(restorePointName('ret-1', new Date(kept[0]!.takenAt))).toBe(kept[0]!.name);
-    });
+      expect(restorePointName(tenantId, 'ret-1', new Date(kept[0]!.takenAt))).toBe(kept[0]!.name);
+      expect(kept[0]!.name.startsWith(`${tenantId}/ret-1/`)).toBe(true);
+      // Thirty-two points one after the other: over 20 s alone, more beside another file's workers.
+    }, 90_000);
 
     it("never prunes while the device's region is in outage mode, and pauses its scheduling", async () => {
       await services().stores.tenants.setRegionOutage(tenantId, 'westeurope', true);

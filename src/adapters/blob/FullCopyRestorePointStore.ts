@@ -133,12 +133,16 @@ export class FullCopyRestorePointStore implements RestorePointStore {
     await this.catalog.delete(region, name);
   }
 
-  async list(region: string, deviceId: string): Promise<RestorePoint[]> {
-    return await this.catalog.list(region, deviceId);
+  async list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]> {
+    return await this.catalog.list(region, tenantId, deviceId);
   }
 
-  async latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined> {
-    return await this.catalog.latestVerified(region, deviceId);
+  async latestVerified(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+  ): Promise<RestorePoint | undefined> {
+    return await this.catalog.latestVerified(region, tenantId, deviceId);
   }
 
   /**

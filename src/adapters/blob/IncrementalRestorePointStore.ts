@@ -1,7 +1,8 @@
 /**
- * Restore points for Azure: per device, one base page blob in the backup region brought up to date
- * with only the pages changed since the previous primary snapshot, then snapshotted per point. The
- * point blob is a zero-length pointer to that base snapshot, named and listed like a full copy.
+ * Restore points for Azure: per device, one base page blob in the backup region (named
+ * `{tenantId}/{deviceId}`, like the points scoped by tenant) brought up to date with only the pages
+ * changed since the previous primary snapshot, then snapshotted per point. The point blob is a
+ * zero-length pointer to that base snapshot, named and listed like a full copy.
  */
 import type { BlobGetPropertiesResponse, BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
 import type { DiskSnapshot } from '../../domain/disk';
@@ -33,7 +34,7 @@ import { readPageRanges } from './readPageRanges';
 import { regionClient } from './regionClient';
 import { RestorePointCatalog } from './RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from './restorePointMetadata';
-import { parseRestorePointName } from './restorePointName';
+import { deviceBlobName, isPointOf, parseRestorePointName } from './restorePointName';
 import type { SamplingOptions } from './sampleRanges';
 import { snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
 import { errorCodeOf, firstLine, isAlreadyExists, isNotFound, isPreconditionFailed } from './storageErrors';
@@ -74,6 +75,12 @@ interface BaseBlob {
   etag: string;
   sizeBytes: number;
   state: BaseState;
+}
+
+/** Whose base blob: device ids are unique within a tenant only, so both name it. */
+interface BaseOwner {
+  tenantId: string;
+  deviceId: string;
 }
 
 /** Another caller changed the base since this one read it: it carries the work on, this one stops. */
@@ -121,10 +128,9 @@ export class IncrementalRestorePointStore implements RestorePointStore {
 
     // A few rounds, in case another caller changes the base between reading and recording.
     for (let round = 0; round < 3; round++) {
-      let base = await this.openBase(target.region, target.deviceId, snapshot.sizeBytes);
+      let base = await this.openBase(target.region, target, snapshot.sizeBytes);
       const { state } = base;
-      if (state.last?.point === name)
-        return await this.writePointer(target.region, target.deviceId, state.last);
+      if (state.last?.point === name) return await this.writePointer(target.region, target, state.last);
       const resuming =
         state.pending?.point === name && state.pending.snapshot.snapshotId === snapshot.snapshotId;
       if (!resuming) {
@@ -143,13 +149,13 @@ export class IncrementalRestorePointStore implements RestorePointStore {
           done: 0,
         };
         try {
-          base = await this.saveState(base, target.deviceId, { ...withoutPending(state), pending });
+          base = await this.saveState(base, target, { ...withoutPending(state), pending });
         } catch (err) {
           if (err instanceof BaseChanged) continue;
           throw err;
         }
       }
-      return await this.advance(target.region, target.deviceId, base);
+      return await this.advance(target.region, target, base);
     }
     return { state: 'pending' };
   }
@@ -159,10 +165,10 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     const name = this.catalog.nameOf(target);
     const pointer = await this.catalog.read(target.region, name);
     if (pointer) return pointerStatus(pointer);
-    const base = await this.readBase(target.region, target.deviceId);
+    const base = await this.readBase(target.region, target);
     if (base?.state.last?.point === name)
-      return await this.writePointer(target.region, target.deviceId, base.state.last);
-    if (base?.state.pending?.point === name) return await this.advance(target.region, target.deviceId, base);
+      return await this.writePointer(target.region, target, base.state.last);
+    if (base?.state.pending?.point === name) return await this.advance(target.region, target, base);
     return {
       state: 'failed',
       reason: `no copy of ${name} is in progress (never started, removed, or superseded by another point)`,
@@ -186,7 +192,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
 
     const result = await comparePageBlobs(
       source,
-      this.baseClient(target.region, target.deviceId).withSnapshot(baseSnapshot),
+      this.baseClient(target.region, target).withSnapshot(baseSnapshot),
       this.options.sampling,
     );
     if (!result.ok) return result;
@@ -212,7 +218,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       (previous.snapshotId === snapshot.snapshotId && sameDisk(previous, snapshot))
     )
       return [];
-    const base = await this.readBase(target.region, target.deviceId);
+    const base = await this.readBase(target.region, target);
     const stillNeeded = [base?.state.source, base?.state.pending?.from].some(
       (needed) =>
         needed !== undefined && needed.snapshotId === previous.snapshotId && sameDisk(needed, previous),
@@ -230,7 +236,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     if (!parsed) throw new TypeError(`"${name}" is not a restore point name`);
     const pointer = await this.catalog.read(region, name);
     const metadata = pointer?.metadata ?? {};
-    await this.forgetInBase(region, parsed.deviceId, name, metadata[PointMetadata.verified] === 'true');
+    await this.forgetInBase(region, parsed, name, metadata[PointMetadata.verified] === 'true');
     if (pointer && metadata[PointMetadata.verified] === 'true') {
       // From here on it is not offered for recovery, even if the deletes below fail half way.
       await this.catalog
@@ -245,7 +251,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     }
     const baseSnapshot = metadata[PointerMetadata.baseSnapshot];
     if (baseSnapshot) {
-      await this.baseClient(region, parsed.deviceId)
+      await this.baseClient(region, parsed)
         .withSnapshot(baseSnapshot)
         .delete()
         .catch((err: unknown) => {
@@ -255,12 +261,16 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     await this.catalog.delete(region, name);
   }
 
-  async list(region: string, deviceId: string): Promise<RestorePoint[]> {
-    return await this.catalog.list(region, deviceId);
+  async list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]> {
+    return await this.catalog.list(region, tenantId, deviceId);
   }
 
-  async latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined> {
-    return await this.catalog.latestVerified(region, deviceId);
+  async latestVerified(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+  ): Promise<RestorePoint | undefined> {
+    return await this.catalog.latestVerified(region, tenantId, deviceId);
   }
 
   /**
@@ -281,19 +291,23 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       );
     }
     // Checked here so that a point whose data is gone fails now, not in the compute provider's copy.
-    if (!(await exists(this.baseClient(point.region, parsed.deviceId).withSnapshot(baseSnapshot)))) {
+    if (!(await exists(this.baseClient(point.region, parsed).withSnapshot(baseSnapshot)))) {
       throw new NotFoundError(`The base snapshot of restore point ${point.name} in ${point.region}`);
     }
     return await snapshotReadUrl(
       regionClient(this.clients, point.region),
-      { container: this.bases.name, blob: parsed.deviceId, snapshotId: baseSnapshot },
+      {
+        container: this.bases.name,
+        blob: deviceBlobName(parsed.tenantId, parsed.deviceId),
+        snapshotId: baseSnapshot,
+      },
       readUrlOptions(this.options.readUrl, validForMinutes),
     );
   }
 
-  private async advance(region: string, deviceId: string, base: BaseBlob): Promise<CopyStatus> {
+  private async advance(region: string, owner: BaseOwner, base: BaseBlob): Promise<CopyStatus> {
     try {
-      return await this.apply(region, deviceId, base);
+      return await this.apply(region, owner, base);
     } catch (err) {
       if (err instanceof BaseChanged) return { state: 'pending' };
       // The source snapshot is gone (the URL is signed afresh per call, so it has not expired): a
@@ -305,7 +319,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     }
   }
 
-  private async apply(region: string, deviceId: string, initial: BaseBlob): Promise<CopyStatus> {
+  private async apply(region: string, owner: BaseOwner, initial: BaseBlob): Promise<CopyStatus> {
     let base = initial;
     let pending = base.state.pending;
     if (!pending) throw new Error('apply needs a pending apply');
@@ -318,7 +332,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
     if (!diff) {
       // The previous snapshot can no longer be diffed against: copy every valid page instead.
       pending = { ...pending, full: true, prepared: false, done: 0 };
-      base = await this.saveState(base, deviceId, { ...base.state, pending });
+      base = await this.saveState(base, owner, { ...base.state, pending });
       diff = await this.diffOf(pending, source);
       if (!diff) throw new Error('A full sync reads no diff, so it cannot lack one');
     }
@@ -335,7 +349,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
           await conditional(() => base.client.clearPages(0, size, { conditions: { ifMatch: etag } })),
         );
       pending = { ...pending, prepared: true };
-      base = await this.saveState({ ...base, etag, sizeBytes: size }, deviceId, { ...base.state, pending });
+      base = await this.saveState({ ...base, etag, sizeBytes: size }, owner, { ...base.state, pending });
     }
 
     const end = Math.min(operations.length, pending.done + this.maxOperationsPerCall);
@@ -358,10 +372,10 @@ export class IncrementalRestorePointStore implements RestorePointStore {
         }
       }
       pending = { ...pending, done: end };
-      base = await this.saveState({ ...base, etag }, deviceId, { ...base.state, pending });
+      base = await this.saveState({ ...base, etag }, owner, { ...base.state, pending });
     }
     if (end < operations.length) return { state: 'pending' };
-    return await this.complete(region, deviceId, base, pending);
+    return await this.complete(region, owner, base, pending);
   }
 
   /** Undefined when the diff's base snapshot is unusable. */
@@ -374,15 +388,20 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   /** Snapshots the base (once: a retry finds the snapshot it took), records it, writes the pointer. */
   private async complete(
     region: string,
-    deviceId: string,
+    owner: BaseOwner,
     base: BaseBlob,
     pending: PendingApply,
   ): Promise<CopyStatus> {
-    let baseSnapshot = await this.findBaseSnapshot(region, deviceId, pending.point);
+    let baseSnapshot = await this.findBaseSnapshot(region, owner, pending.point);
     if (!baseSnapshot) {
       const response = await conditional(() =>
         base.client.createSnapshot({
-          metadata: { deviceid: deviceId, point: pending.point, sourcesnapshot: pending.snapshot.snapshotId },
+          metadata: {
+            tenantid: owner.tenantId.toLowerCase(),
+            deviceid: owner.deviceId,
+            point: pending.point,
+            sourcesnapshot: pending.snapshot.snapshotId,
+          },
           conditions: { ifMatch: base.etag },
         }),
       );
@@ -397,28 +416,37 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       ...(pending.from ? { from: pending.from } : {}),
       baseSnapshot,
     };
-    await this.saveState(base, deviceId, { ...rest, source: pending.snapshot, last });
-    return await this.writePointer(region, deviceId, last);
+    await this.saveState(base, owner, { ...rest, source: pending.snapshot, last });
+    return await this.writePointer(region, owner, last);
   }
 
   private async findBaseSnapshot(
     region: string,
-    deviceId: string,
+    owner: BaseOwner,
     point: string,
   ): Promise<string | undefined> {
+    const name = deviceBlobName(owner.tenantId, owner.deviceId);
     const listing = this.bases
       .get(region)
-      .listBlobsFlat({ prefix: deviceId, includeSnapshots: true, includeMetadata: true });
+      .listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
     for await (const item of listing) {
-      if (item.name === deviceId && item.snapshot && item.metadata?.point === point) return item.snapshot;
+      if (item.name === name && item.snapshot && item.metadata?.point === point) return item.snapshot;
     }
     return undefined;
   }
 
-  private async writePointer(region: string, deviceId: string, last: CompletedApply): Promise<CopyStatus> {
+  private async writePointer(region: string, owner: BaseOwner, last: CompletedApply): Promise<CopyStatus> {
     const parsed = parseRestorePointName(last.point);
-    if (!parsed) throw new Error(`Recorded point name "${last.point}" is not a restore point name`);
-    const target: RestorePointTarget = { region, deviceId, takenAt: parsed.takenAt, kind: last.kind };
+    // A base only ever records its own device's points: anything else is never written as a pointer.
+    if (!parsed || !isPointOf(last.point, owner.tenantId, owner.deviceId))
+      throw new Error(`Recorded point name "${last.point}" is not a restore point of this base's device`);
+    const target: RestorePointTarget = {
+      region,
+      tenantId: owner.tenantId,
+      deviceId: owner.deviceId,
+      takenAt: parsed.takenAt,
+      kind: last.kind,
+    };
     const metadata = {
       ...newPointMetadata(last.snapshot, target),
       [PointerMetadata.baseSnapshot]: last.baseSnapshot,
@@ -438,12 +466,12 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   /** Forgets an apply or a completed point that is being removed; see `remove`. */
   private async forgetInBase(
     region: string,
-    deviceId: string,
+    owner: BaseOwner,
     name: string,
     verified: boolean,
   ): Promise<void> {
     for (let round = 0; round < 3; round++) {
-      const base = await this.readBase(region, deviceId);
+      const base = await this.readBase(region, owner);
       if (!base) return;
       const { pending, last, ...rest } = base.state;
       const isPending = pending?.point === name;
@@ -456,23 +484,23 @@ export class IncrementalRestorePointStore implements RestorePointStore {
         ...(isPending || (isLast && !verified) ? { stale: true } : {}),
       };
       try {
-        await this.saveState(base, deviceId, state);
+        await this.saveState(base, owner, state);
         return;
       } catch (err) {
         if (!(err instanceof BaseChanged)) throw err;
       }
     }
     throw new Error(
-      `The base of device ${deviceId} in ${region} kept changing while removing ${name}; retry`,
+      `The base of device ${owner.deviceId} in ${region} kept changing while removing ${name}; retry`,
     );
   }
 
-  private baseClient(region: string, deviceId: string): PageBlobClient {
-    return this.bases.get(region).getPageBlobClient(deviceId);
+  private baseClient(region: string, owner: BaseOwner): PageBlobClient {
+    return this.bases.get(region).getPageBlobClient(deviceBlobName(owner.tenantId, owner.deviceId));
   }
 
-  private async readBase(region: string, deviceId: string): Promise<BaseBlob | undefined> {
-    const client = this.baseClient(region, deviceId);
+  private async readBase(region: string, owner: BaseOwner): Promise<BaseBlob | undefined> {
+    const client = this.baseClient(region, owner);
     try {
       return toBaseBlob(client, await client.getProperties());
     } catch (err) {
@@ -482,28 +510,28 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   }
 
   /** The base blob, created empty (all pages clear) on the device's first point. */
-  private async openBase(region: string, deviceId: string, sizeBytes: number): Promise<BaseBlob> {
-    const existing = await this.readBase(region, deviceId);
+  private async openBase(region: string, owner: BaseOwner, sizeBytes: number): Promise<BaseBlob> {
+    const existing = await this.readBase(region, owner);
     if (existing) return existing;
     const container = await this.bases.ensure(region);
-    const client = container.getPageBlobClient(deviceId);
+    const client = container.getPageBlobClient(deviceBlobName(owner.tenantId, owner.deviceId));
     try {
       await client.create(sizeBytes, {
-        metadata: baseMetadata(deviceId, {}),
+        metadata: baseMetadata(owner, {}),
         conditions: { ifNoneMatch: '*' },
       });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-    const created = await this.readBase(region, deviceId);
+    const created = await this.readBase(region, owner);
     if (!created)
-      throw new Error(`The base of device ${deviceId} in ${region} vanished right after its creation`);
+      throw new Error(`The base of device ${owner.deviceId} in ${region} vanished right after its creation`);
     return created;
   }
 
-  private async saveState(base: BaseBlob, deviceId: string, state: BaseState): Promise<BaseBlob> {
+  private async saveState(base: BaseBlob, owner: BaseOwner, state: BaseState): Promise<BaseBlob> {
     const response = await conditional(() =>
-      base.client.setMetadata(baseMetadata(deviceId, state), { conditions: { ifMatch: base.etag } }),
+      base.client.setMetadata(baseMetadata(owner, state), { conditions: { ifMatch: base.etag } }),
     );
     return { ...base, etag: etagOf(response), state };
   }

@@ -1,5 +1,5 @@
 /**
- * The restore points of the backup regions as blobs named `{deviceId}/{inverted time}` with their
+ * The restore points of the backup regions as blobs named `{tenantId}/{deviceId}/{inverted time}` with their
  * state in metadata: listing, marking verified and deleting, shared by the full-copy and the
  * incremental stores (their points differ only in what the blob holds: data or a pointer).
  */
@@ -36,7 +36,7 @@ export class RestorePointCatalog {
   }
 
   nameOf(target: RestorePointTarget): string {
-    return restorePointName(target.deviceId, target.takenAt);
+    return restorePointName(target.tenantId, target.deviceId, target.takenAt);
   }
 
   /** The point blob's properties and metadata; undefined when it (or its container) does not exist. */
@@ -49,16 +49,23 @@ export class RestorePointCatalog {
     }
   }
 
-  /** Every page of the device's prefix, newest first; blobs that do not describe a point are skipped. */
-  async list(region: string, deviceId: string): Promise<RestorePoint[]> {
+  /**
+   * Every page of the tenant's device's prefix, newest first; blobs that do not describe a point
+   * are skipped.
+   */
+  async list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]> {
     const points: RestorePoint[] = [];
-    for await (const point of this.walk(region, deviceId)) points.push(point);
+    for await (const point of this.walk(region, tenantId, deviceId)) points.push(point);
     return points;
   }
 
   /** Stops at the first verified point: with the newest first, it is the latest one. */
-  async latestVerified(region: string, deviceId: string): Promise<RestorePoint | undefined> {
-    for await (const point of this.walk(region, deviceId)) {
+  async latestVerified(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+  ): Promise<RestorePoint | undefined> {
+    for await (const point of this.walk(region, tenantId, deviceId)) {
       if (point.verified) return point;
     }
     return undefined;
@@ -159,8 +166,8 @@ export class RestorePointCatalog {
     }
   }
 
-  private async *walk(region: string, deviceId: string): AsyncGenerator<RestorePoint> {
-    const prefix = restorePointPrefix(deviceId);
+  private async *walk(region: string, tenantId: string, deviceId: string): AsyncGenerator<RestorePoint> {
+    const prefix = restorePointPrefix(tenantId, deviceId);
     try {
       for await (const item of this.container(region).listBlobsFlat({ prefix, includeMetadata: true })) {
         const point = toRestorePoint(region, item.name, item.metadata);

@@ -1,5 +1,6 @@
 /**
- * What the incremental store records on a device's base blob (one metadata entry): which primary
+ * What the incremental store records on a device's base blob (one metadata entry; the blob is
+ * `{tenantId}/{deviceId}` in `restore-bases`, so two tenants' devices of one id never share it): which primary
  * snapshot the base's content equals, the apply in progress, and the last one completed. Kept on
  * the blob itself so every step can resume from storage alone, under the blob's ETag.
  */
@@ -44,10 +45,18 @@ export interface CompletedApply {
   baseSnapshot: string;
 }
 
-export const BaseMetadata = { deviceId: 'deviceid', state: 'state' } as const;
+export const BaseMetadata = { tenantId: 'tenantid', deviceId: 'deviceid', state: 'state' } as const;
 
-export function baseMetadata(deviceId: string, state: BaseState): Record<string, string> {
-  return { [BaseMetadata.deviceId]: deviceId, [BaseMetadata.state]: encodeJsonMetadata(state) };
+/** The base blob's metadata; the blob itself is named `{tenantId}/{deviceId}`, as its owner says. */
+export function baseMetadata(
+  owner: { tenantId: string; deviceId: string },
+  state: BaseState,
+): Record<string, string> {
+  return {
+    [BaseMetadata.tenantId]: owner.tenantId.toLowerCase(),
+    [BaseMetadata.deviceId]: owner.deviceId,
+    [BaseMetadata.state]: encodeJsonMetadata(state),
+  };
 }
 
 /** A state that cannot be read is treated as "nothing known": the next apply is a full sync. */

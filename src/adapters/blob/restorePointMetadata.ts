@@ -9,6 +9,8 @@ import { parseRestorePointName } from './restorePointName';
 
 /** Metadata names are case-insensitive and come back lower-case, so they are written that way. */
 export const PointMetadata = {
+  /** Lower-case, as the name holds it. */
+  tenantId: 'tenantid',
   deviceId: 'deviceid',
   takenAt: 'takenat',
   kind: 'kind',
@@ -30,6 +32,7 @@ const kinds: readonly RestorePointKind[] = ['scheduled', 'manual'];
 /** The metadata of a point being created: not verified yet. */
 export function newPointMetadata(snapshot: DiskSnapshot, target: RestorePointTarget): Record<string, string> {
   return {
+    [PointMetadata.tenantId]: target.tenantId.toLowerCase(),
     [PointMetadata.deviceId]: target.deviceId,
     [PointMetadata.takenAt]: target.takenAt.toISOString(),
     [PointMetadata.kind]: target.kind,
@@ -42,8 +45,8 @@ export function newPointMetadata(snapshot: DiskSnapshot, target: RestorePointTar
 
 /**
  * The point a blob's name and metadata describe, or undefined when they do not describe one
- * consistently (a foreign blob, or metadata half-written by hand): such a blob is never offered
- * for recovery.
+ * consistently (a foreign blob, a name of the old shape without its tenant, or metadata
+ * half-written by hand): such a blob is never offered for recovery.
  */
 export function toRestorePoint(
   region: string,
@@ -58,6 +61,7 @@ export function toRestorePoint(
   const sizeBytes = Number(metadata[PointMetadata.sourceSize]);
   const hash = metadata[PointMetadata.hash];
   const consistent =
+    metadata[PointMetadata.tenantId] === parsed.tenantId &&
     metadata[PointMetadata.deviceId] === parsed.deviceId &&
     takenAtMs === parsed.takenAt.getTime() &&
     kinds.includes(kind) &&
@@ -68,6 +72,7 @@ export function toRestorePoint(
     (verified === 'false' || !!hash);
   if (!consistent) return undefined;
   return {
+    tenantId: parsed.tenantId,
     deviceId: parsed.deviceId,
     name,
     region,

@@ -111,8 +111,15 @@ export const deviceListQuery = z.strictObject({
 
 export const complianceQuery = deviceListQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
 
+/** A restore point's name as the backup region's storage holds it. */
+export const restorePointNameSchema = z
+  .string()
+  .describe(
+    '`{tenantId}/{deviceId}/{inverted time}`, the tenant id lower-case: device ids are unique within a tenant only',
+  );
+
 export const restorePointResource = z.object({
-  name: z.string(),
+  name: restorePointNameSchema,
   region: regionName,
   takenAt: z.iso.datetime(),
   ageMinutes: z.number().int(),

@@ -1,5 +1,5 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FullCopyRestorePointStore } from '../../../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
@@ -7,6 +7,7 @@ import { restorePointName } from '../../../src/adapters/blob/restorePointName';
 import { sampleRanges } from '../../../src/adapters/blob/sampleRanges';
 import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
+import type { RestorePoint } from '../../../src/domain/restorePoint';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import type { CopyStatus, RestorePointStore, RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import {
@@ -22,6 +23,9 @@ import {
 } from './azuriteRegions';
 
 const KiB = 1024;
+
+/** The tenant of the points these tests make, unless a test names another. */
+const tenantId = randomUUID();
 
 /** Checks until the copy is no longer pending: Azurite finishes copies at once, Azure may not. */
 async function settled(
@@ -46,8 +50,10 @@ describe('FullCopyRestorePointStore', () => {
     deviceId: string,
     takenAt: string,
     kind: RestorePointTarget['kind'] = 'scheduled',
+    tenant: string = tenantId,
   ): RestorePointTarget => ({
     region: backup,
+    tenantId: tenant,
     deviceId,
     takenAt: new Date(takenAt),
     kind,
@@ -56,7 +62,7 @@ describe('FullCopyRestorePointStore', () => {
     clients
       .get(backup)!
       .getContainerClient(restorePointsContainerName)
-      .getPageBlobClient(restorePointName(t.deviceId, t.takenAt));
+      .getPageBlobClient(restorePointName(t.tenantId, t.deviceId, t.takenAt));
 
   /** A 256 KiB disk with data at the start, in the middle and at the end, and holes between. */
   async function protectedDisk(seed: string): Promise<TestDisk> {
@@ -94,24 +100,25 @@ describe('FullCopyRestorePointStore', () => {
     const copy = await pointBlob(t).downloadToBuffer();
     expect(copy.equals(source)).toBe(true);
 
-    const [listed, ...others] = await store.list(backup, t.deviceId);
+    const [listed, ...others] = await store.list(backup, tenantId, t.deviceId);
     expect(others).toEqual([]);
     expect(listed).toEqual({
+      tenantId,
       deviceId: t.deviceId,
-      name: restorePointName(t.deviceId, t.takenAt),
+      name: restorePointName(t.tenantId, t.deviceId, t.takenAt),
       region: backup,
       takenAt: '2025-05-01T10:00:00.000Z',
       kind: 'scheduled',
       verified: false,
       sizeBytes: 256 * KiB,
     });
-    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toBeUndefined();
 
     const result = await store.verify(snapshot, t);
     expect(result).toEqual({ ok: true, hash: createHash('md5').update(source).digest('base64') });
     const point = await store.markVerified(t, result.ok ? result.hash : '');
     expect(point).toMatchObject({ verified: true, hash: createHash('md5').update(source).digest('base64') });
-    expect(await store.latestVerified(backup, t.deviceId)).toEqual(point);
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toEqual(point);
     expect(await store.markVerified(t, point.hash!)).toEqual(point);
     expect(await store.checkCopy(t)).toEqual({ state: 'verified' });
     expect(await store.startCopy(snapshot, t)).toEqual({ state: 'verified' });
@@ -181,7 +188,7 @@ describe('FullCopyRestorePointStore', () => {
     await expect(
       store.markVerified(t, createHash('md5').update('anything').digest('base64')),
     ).rejects.toBeInstanceOf(ConflictError);
-    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toBeUndefined();
   });
 
   it('never verifies a copy whose written pages differ, even when the bytes read the same', async () => {
@@ -195,7 +202,7 @@ describe('FullCopyRestorePointStore', () => {
     expect(!result.ok && result.reason).toMatch(
       /^page ranges differ: source has 3 ranges \(28672 bytes written\), copy has 4 \(29184 bytes written\); first difference at byte 204800$/,
     );
-    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toBeUndefined();
   });
 
   it('never verifies a truncated copy', async () => {
@@ -206,20 +213,20 @@ describe('FullCopyRestorePointStore', () => {
       ok: false,
       reason: `length differs: source ${256 * KiB} bytes, copy ${128 * KiB} bytes`,
     });
-    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toBeUndefined();
   });
 
   it('will not mark a point verified with a result from before it was replaced', async () => {
     const { snapshot, target: t } = await copiedPoint('replaced');
     const result = await store.verify(snapshot, t);
     expect(result.ok).toBe(true);
-    await store.remove(backup, restorePointName(t.deviceId, t.takenAt));
+    await store.remove(backup, restorePointName(t.tenantId, t.deviceId, t.takenAt));
     expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
 
     await expect(store.markVerified(t, result.ok ? result.hash : '')).rejects.toMatchObject({
       code: 'restore-point-not-checked',
     });
-    expect(await store.latestVerified(backup, t.deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, tenantId, t.deviceId)).toBeUndefined();
   });
 
   it('lists newest first and finds the latest verified point with the primary region unreachable', async () => {
@@ -237,11 +244,15 @@ describe('FullCopyRestorePointStore', () => {
       }
     }
     // A stranger under the device's prefix is not a point.
-    await clients
-      .get(backup)!
-      .getContainerClient(restorePointsContainerName)
-      .getBlockBlobClient(`${deviceId}/junk`)
-      .upload('', 0);
+    const container = clients.get(backup)!.getContainerClient(restorePointsContainerName);
+    await container.getBlockBlobClient(`${tenantId}/${deviceId}/junk`).upload('', 0);
+    // Nor is a point of the old shape, `{deviceId}/{inverted time}`: it says nothing of its tenant.
+    const { metadata } = await container
+      .getBlobClient(restorePointName(tenantId, deviceId, new Date(times[1]!)))
+      .getProperties();
+    await container
+      .getBlockBlobClient(`${deviceId}/0000000000000`)
+      .upload('', 0, { metadata: { ...metadata, takenat: new Date(9_999_999_999_999).toISOString() } });
 
     const drStore = new FullCopyRestorePointStore(
       new Map([
@@ -249,15 +260,82 @@ describe('FullCopyRestorePointStore', () => {
         [backup, clients.get(backup)!],
       ]),
     );
-    const points = await drStore.list(backup, deviceId);
+    const points = await drStore.list(backup, tenantId, deviceId);
     expect(points.map((p) => [p.takenAt, p.kind, p.verified])).toEqual([
       ['2025-05-01T16:00:00.000Z', 'scheduled', false],
       ['2025-05-01T12:00:00.000Z', 'scheduled', true],
       ['2025-05-01T08:00:00.000Z', 'manual', true],
     ]);
-    expect(await drStore.latestVerified(backup, deviceId)).toEqual(points[1]);
+    expect(await drStore.latestVerified(backup, tenantId, deviceId)).toEqual(points[1]);
+    // The tenant id in either case: names hold it lower-case.
+    expect(await drStore.list(backup, tenantId.toUpperCase(), deviceId)).toEqual(points);
     expect(await drStore.checkCopy(target(deviceId, times[2]!))).toEqual({ state: 'copied' });
-    expect(await drStore.list(backup, uniqueId('nobody'))).toEqual([]);
+    expect(await drStore.list(backup, tenantId, uniqueId('nobody'))).toEqual([]);
+    expect(await drStore.list(backup, randomUUID(), deviceId)).toEqual([]);
+    expect(await drStore.latestVerified(backup, randomUUID(), deviceId)).toBeUndefined();
+  });
+
+  it('keeps two tenants’ devices of the same id apart in a backup region they share', async () => {
+    // Device ids are unique within a tenant only: both tenants have a `cpc-0001`.
+    const deviceId = 'cpc-0001';
+    const [a, b] = [randomUUID(), randomUUID()];
+    const diskA = await protectedDisk('tenant-a');
+    const diskB = await protectedDisk('tenant-b');
+    const times = ['2025-05-05T08:00:00Z', '2025-05-05T12:00:00Z', '2025-05-05T16:00:00Z'];
+
+    async function make(disk: TestDisk, tenant: string, takenAt: string, verify = true) {
+      const snapshot = await snapshotOf(disk);
+      const t = target(deviceId, takenAt, 'scheduled', tenant);
+      // The same device and time in the other tenant is another point: never 'verified' already.
+      expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
+      if (verify) {
+        const result = await store.verify(snapshot, t);
+        await store.markVerified(t, result.ok ? result.hash : '');
+      }
+      return await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+    }
+    const bytesA = await make(diskA, a, times[0]!);
+    await make(diskA, a, times[1]!);
+    await diskA.blob.uploadPages(patternBytes('tenant-a:later', 16 * KiB), 0, 16 * KiB);
+    const latestA = await make(diskA, a, times[2]!);
+    const latestB = await make(diskB, b, times[1]!);
+    await make(diskB, b, times[2]!, false);
+    expect(latestA.equals(latestB)).toBe(false);
+
+    const listedA = await store.list(backup, a, deviceId);
+    const listedB = await store.list(backup, b, deviceId);
+    expect(listedA.map((p) => [p.tenantId, p.takenAt, p.verified])).toEqual([
+      [a, '2025-05-05T16:00:00.000Z', true],
+      [a, '2025-05-05T12:00:00.000Z', true],
+      [a, '2025-05-05T08:00:00.000Z', true],
+    ]);
+    expect(listedB.map((p) => [p.tenantId, p.takenAt, p.verified])).toEqual([
+      [b, '2025-05-05T16:00:00.000Z', false],
+      [b, '2025-05-05T12:00:00.000Z', true],
+    ]);
+    expect(listedA.every((p) => p.name.startsWith(`${a}/${deviceId}/`))).toBe(true);
+    expect(listedB.every((p) => p.name.startsWith(`${b}/${deviceId}/`))).toBe(true);
+
+    // Recovery takes each tenant's own latest verified point, with its own bytes.
+    const read = async (point: RestorePoint | undefined) =>
+      Buffer.from(await (await fetch(await store.readUrl(point!))).arrayBuffer());
+    const pointA = await store.latestVerified(backup, a, deviceId);
+    const pointB = await store.latestVerified(backup, b, deviceId);
+    expect(pointA).toEqual(listedA[0]);
+    expect(pointB).toEqual(listedB[1]);
+    expect((await read(pointA)).equals(latestA)).toBe(true);
+    expect((await read(pointB)).equals(latestB)).toBe(true);
+
+    // Retention prunes by the names one tenant's listing returns: the other's points stay.
+    for (const point of listedA.slice(1)) await store.remove(backup, point.name);
+    expect(await store.list(backup, a, deviceId)).toEqual([listedA[0]]);
+    expect(await store.list(backup, b, deviceId)).toEqual(listedB);
+    for (const point of listedB) await store.remove(backup, point.name);
+    expect(await store.list(backup, b, deviceId)).toEqual([]);
+    expect(await store.latestVerified(backup, b, deviceId)).toBeUndefined();
+    expect(await store.latestVerified(backup, a, deviceId)).toEqual(listedA[0]);
+    expect((await read(listedA[0])).equals(latestA)).toBe(true);
+    expect(bytesA.equals(latestA)).toBe(false);
   });
 
   it('reports a copy from a snapshot that no longer exists as failed', async () => {
@@ -268,21 +346,23 @@ describe('FullCopyRestorePointStore', () => {
       state: 'failed',
       reason: expect.stringMatching(/^the source snapshot cannot be read: \S/),
     });
-    expect(await store.list(backup, t.deviceId)).toEqual([]);
+    expect(await store.list(backup, tenantId, t.deviceId)).toEqual([]);
   });
 
   it('removes a point with its snapshots; removing it again is success', async () => {
     const { target: t } = await copiedPoint('remove');
-    const name = restorePointName(t.deviceId, t.takenAt);
+    const name = restorePointName(t.tenantId, t.deviceId, t.takenAt);
     await pointBlob(t).createSnapshot();
     await store.remove(backup, name);
-    expect(await store.list(backup, t.deviceId)).toEqual([]);
+    expect(await store.list(backup, tenantId, t.deviceId)).toEqual([]);
     expect(await store.checkCopy(t)).toEqual({
       state: 'failed',
       reason: `restore point ${name} does not exist`,
     });
     await store.remove(backup, name);
     await expect(store.remove(backup, 'not-a-point')).rejects.toBeInstanceOf(TypeError);
+    // A name of the old shape, without its tenant, is not a point name either.
+    await expect(store.remove(backup, `${t.deviceId}/0000000000000`)).rejects.toBeInstanceOf(TypeError);
   });
 
   it('refuses a region it has no storage for', async () => {
@@ -315,6 +395,7 @@ describe('FullCopyRestorePointStore.readUrl', () => {
 
   const newTarget = (): RestorePointTarget => ({
     region: backup,
+    tenantId,
     deviceId: uniqueId('pc'),
     takenAt: new Date('2025-07-01T10:00:00Z'),
     kind: 'scheduled',
@@ -371,7 +452,7 @@ describe('FullCopyRestorePointStore.readUrl', () => {
     const disk = await createDisk(clients, 64 * KiB, [{ offset: 0, bytes: patternBytes('refuse', 4 * KiB) }]);
     const { point } = await copied(disk, newTarget());
     await expect(
-      store.readUrl({ ...point, name: restorePointName(uniqueId('pc'), new Date()) }),
+      store.readUrl({ ...point, name: restorePointName(tenantId, uniqueId('pc'), new Date()) }),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.readUrl(point, 0)).rejects.toBeInstanceOf(RangeError);
   });

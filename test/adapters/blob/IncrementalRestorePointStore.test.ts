@@ -1,4 +1,5 @@
 import type { BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copyPagesFromUrl } from '../../../src/adapters/blob/copyPagesFromUrl';
 import {
@@ -30,6 +31,9 @@ import {
 
 const KiB = 1024;
 
+/** The tenant of the points these tests make, unless a test names another. */
+const tenantId = randomUUID();
+
 describe('IncrementalRestorePointStore', () => {
   let clients: Map<string, BlobServiceClient>;
   beforeAll(() => {
@@ -52,8 +56,9 @@ describe('IncrementalRestorePointStore', () => {
   }
   type Store = IncrementalRestorePointStore;
 
-  const target = (deviceId: string, takenAt: string): RestorePointTarget => ({
+  const target = (deviceId: string, takenAt: string, tenant: string = tenantId): RestorePointTarget => ({
     region: backup,
+    tenantId: tenant,
     deviceId,
     takenAt: new Date(takenAt),
     kind: 'scheduled',
@@ -62,9 +67,13 @@ describe('IncrementalRestorePointStore', () => {
     clients
       .get(backup)!
       .getContainerClient(restorePointsContainerName)
-      .getBlobClient(restorePointName(t.deviceId, t.takenAt));
-  const base = (deviceId: string): PageBlobClient =>
-    clients.get(backup)!.getContainerClient(restoreBasesContainerName).getPageBlobClient(deviceId);
+      .getBlobClient(restorePointName(t.tenantId, t.deviceId, t.takenAt));
+  /** A device's base blob: `{tenantId}/{deviceId}`, scoped by tenant like its points. */
+  const base = (deviceId: string, tenant: string = tenantId): PageBlobClient =>
+    clients
+      .get(backup)!
+      .getContainerClient(restoreBasesContainerName)
+      .getPageBlobClient(`${tenant}/${deviceId}`);
 
   /** 256 KiB with data at the start, in the middle and at the end. */
   async function protectedDisk(seed: string): Promise<TestDisk> {
@@ -139,9 +148,9 @@ describe('IncrementalRestorePointStore', () => {
 
     // The new snapshot stays as the base of the next diff; the one before it is released.
     expect(await store.releaseSource(second, t2)).toEqual([first]);
-    expect((await store.list(backup, deviceId)).map((p) => p.name)).toEqual([
+    expect((await store.list(backup, tenantId, deviceId)).map((p) => p.name)).toEqual([
       point2.name,
-      restorePointName(deviceId, t1.takenAt),
+      restorePointName(tenantId, deviceId, t1.takenAt),
     ]);
   });
 
@@ -167,14 +176,16 @@ describe('IncrementalRestorePointStore', () => {
       ]),
     );
     expect(point).toMatchObject({
+      tenantId,
       deviceId,
       region: backup,
       verified: true,
       sizeBytes: 256 * KiB,
       takenAt: '2025-06-02T08:00:00.000Z',
     });
-    expect(await drStore.list(backup, deviceId)).toEqual([point]);
-    expect(await drStore.latestVerified(backup, deviceId)).toEqual(point);
+    expect(await drStore.list(backup, tenantId, deviceId)).toEqual([point]);
+    expect(await drStore.latestVerified(backup, tenantId, deviceId)).toEqual(point);
+    expect(await drStore.latestVerified(backup, randomUUID(), deviceId)).toBeUndefined();
     expect(await drStore.checkCopy(t)).toEqual({ state: 'verified' });
   });
 
@@ -235,10 +246,12 @@ describe('IncrementalRestorePointStore', () => {
       ok: false,
       reason: `content differs in bytes 0–${256 * KiB - 1}`,
     });
-    expect((await store.latestVerified(backup, deviceId))?.takenAt).toBe('2025-06-05T08:00:00.000Z');
+    expect((await store.latestVerified(backup, tenantId, deviceId))?.takenAt).toBe(
+      '2025-06-05T08:00:00.000Z',
+    );
 
     // The failed point is removed and taken again: its base is suspect, so every valid page is copied.
-    await store.remove(backup, restorePointName(deviceId, t2.takenAt));
+    await store.remove(backup, restorePointName(tenantId, deviceId, t2.takenAt));
     copied.length = 0;
     await copy(store, second, t2);
     expect(copied).toEqual([
@@ -260,9 +273,9 @@ describe('IncrementalRestorePointStore', () => {
     await verified(store, first, t1);
     const baseSnapshot = (await pointer(t1).getProperties()).metadata![PointerMetadata.baseSnapshot]!;
 
-    await store.remove(backup, restorePointName(deviceId, t1.takenAt));
-    await store.remove(backup, restorePointName(deviceId, t1.takenAt));
-    expect(await store.list(backup, deviceId)).toEqual([]);
+    await store.remove(backup, restorePointName(tenantId, deviceId, t1.takenAt));
+    await store.remove(backup, restorePointName(tenantId, deviceId, t1.takenAt));
+    expect(await store.list(backup, tenantId, deviceId)).toEqual([]);
     await expect(base(deviceId).withSnapshot(baseSnapshot).getProperties()).rejects.toMatchObject({
       statusCode: 404,
     });
@@ -350,9 +363,105 @@ describe('IncrementalRestorePointStore', () => {
       ),
     ).toEqual({
       ok: false,
-      reason: `restore point ${restorePointName(t.deviceId, t.takenAt)} does not exist`,
+      reason: `restore point ${restorePointName(t.tenantId, t.deviceId, t.takenAt)} does not exist`,
     });
     await expect(store.remove(backup, 'nope')).rejects.toBeInstanceOf(TypeError);
+    // The old shape, `{deviceId}/{inverted time}`, says nothing of its tenant: not a point name.
+    await expect(store.remove(backup, `${t.deviceId}/0000000000000`)).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('keeps two tenants’ devices of the same id apart: points, base blobs, diffs and pruning', async () => {
+    // Device ids are unique within a tenant only: both tenants have a `cpc-0001` in one backup region.
+    const { store, copied } = storeWith();
+    const deviceId = 'cpc-0001';
+    const [a, b] = [randomUUID(), randomUUID()];
+    const diskA = await protectedDisk('iso-a');
+    const diskB = await protectedDisk('iso-b');
+    const bytesOf = (s: DiskSnapshot, disk: TestDisk) =>
+      disk.blob.withSnapshot(s.snapshotId).downloadToBuffer();
+    const read = async (point: RestorePoint) =>
+      Buffer.from(await (await fetch(await store.readUrl(point))).arrayBuffer());
+    const every = [
+      { offset: 0, count: 16 * KiB },
+      { offset: 100 * KiB, count: 8 * KiB },
+      { offset: 252 * KiB, count: 4 * KiB },
+    ];
+
+    // The first point of each, at the same time: two points, each copied in full into its own base.
+    const a1 = await snapshotOf(diskA);
+    const ta1 = target(deviceId, '2025-06-11T08:00:00Z', a);
+    await copy(store, a1, ta1);
+    expect(copied).toEqual(every);
+    const pa1 = await verified(store, a1, ta1);
+    const b1 = await snapshotOf(diskB);
+    const tb1 = target(deviceId, '2025-06-11T08:00:00Z', b);
+    copied.length = 0;
+    await copy(store, b1, tb1);
+    expect(copied).toEqual(every);
+    const pb1 = await verified(store, b1, tb1);
+    expect(pa1.name).not.toBe(pb1.name);
+    expect((await base(deviceId, a).downloadToBuffer()).equals(await bytesOf(a1, diskA))).toBe(true);
+    expect((await base(deviceId, b).downloadToBuffer()).equals(await bytesOf(b1, diskB))).toBe(true);
+
+    // The second point of each diffs from its own base only, and releases its own previous snapshot.
+    await change(diskA, 'iso-a');
+    const a2 = await snapshotOf(diskA);
+    const ta2 = target(deviceId, '2025-06-11T12:00:00Z', a);
+    copied.length = 0;
+    await copy(store, a2, ta2);
+    expect(copied).toHaveLength(2);
+    const pa2 = await verified(store, a2, ta2);
+    expect(await store.releaseSource(a2, ta2)).toEqual([a1]);
+    await change(diskB, 'iso-b');
+    const b2 = await snapshotOf(diskB);
+    const tb2 = target(deviceId, '2025-06-11T12:00:00Z', b);
+    copied.length = 0;
+    await copy(store, b2, tb2);
+    expect(copied).toHaveLength(2);
+    const pb2 = await verified(store, b2, tb2);
+    expect(await store.releaseSource(b2, tb2)).toEqual([b1]);
+
+    expect(await store.list(backup, a, deviceId)).toEqual([pa2, pa1]);
+    expect(await store.list(backup, b, deviceId)).toEqual([pb2, pb1]);
+    expect(await store.latestVerified(backup, a, deviceId)).toEqual(pa2);
+    expect(await store.latestVerified(backup, b, deviceId)).toEqual(pb2);
+    expect((await read(pa2)).equals(await bytesOf(a2, diskA))).toBe(true);
+    expect((await read(pb2)).equals(await bytesOf(b2, diskB))).toBe(true);
+
+    // Retention prunes one tenant's older point: its base snapshot goes, the other tenant's stay.
+    await store.remove(backup, pa1.name);
+    expect(await store.list(backup, a, deviceId)).toEqual([pa2]);
+    expect(await store.list(backup, b, deviceId)).toEqual([pb2, pb1]);
+    expect(await store.verify(b1, tb1)).toMatchObject({ ok: true });
+    expect((await read(pb1)).equals(await bytesOf(b1, diskB))).toBe(true);
+
+    // A point of one tenant removed unverified makes its own base suspect, not the other's.
+    await change(diskA, 'iso-a3');
+    const a3 = await snapshotOf(diskA);
+    const ta3 = target(deviceId, '2025-06-11T16:00:00Z', a);
+    await copy(store, a3, ta3);
+    await store.remove(backup, restorePointName(a, deviceId, ta3.takenAt));
+    await change(diskB, 'iso-b3');
+    const b3 = await snapshotOf(diskB);
+    const tb3 = target(deviceId, '2025-06-11T16:00:00Z', b);
+    copied.length = 0;
+    await copy(store, b3, tb3);
+    expect(copied).toHaveLength(2);
+    await verified(store, b3, tb3);
+    const ta4 = target(deviceId, '2025-06-11T20:00:00Z', a);
+    copied.length = 0;
+    await copy(store, a3, ta4);
+    expect(copied).toHaveLength(3);
+    await verified(store, a3, ta4);
+    expect((await store.list(backup, a, deviceId)).map((p) => p.takenAt)).toEqual([
+      '2025-06-11T20:00:00.000Z',
+      '2025-06-11T12:00:00.000Z',
+    ]);
+    expect((await store.list(backup, b, deviceId)).map((p) => p.takenAt)).toEqual([
+      '2025-06-11T16:00:00.000Z',
+      '2025-06-11T12:00:00.000Z',
+      '2025-06-11T08:00:00.000Z',
+    ]);
   });
 
   // Characterisation of the emulator, so that the injected stand-ins above are known to be needed:
@@ -409,7 +518,13 @@ describe('IncrementalRestorePointStore.readUrl', () => {
 
   async function point(disk: TestDisk, deviceId: string, takenAt: string) {
     const snapshot = await snapshotOf(disk);
-    const t: RestorePointTarget = { region: backup, deviceId, takenAt: new Date(takenAt), kind: 'scheduled' };
+    const t: RestorePointTarget = {
+      region: backup,
+      tenantId,
+      deviceId,
+      takenAt: new Date(takenAt),
+      kind: 'scheduled',
+    };
     let status = await store.startCopy(snapshot, t);
     for (let i = 0; i < 50 && status.state === 'pending'; i++) status = await store.checkCopy(t);
     expect(status).toEqual({ state: 'copied' });
@@ -433,7 +548,7 @@ describe('IncrementalRestorePointStore.readUrl', () => {
     const base = clients
       .get(backup)!
       .getContainerClient(restoreBasesContainerName)
-      .getPageBlobClient(deviceId);
+      .getPageBlobClient(`${tenantId}/${deviceId}`);
     expect((await base.downloadToBuffer()).equals(second.bytes)).toBe(true);
     expect(second.bytes.equals(first.bytes)).toBe(false);
 

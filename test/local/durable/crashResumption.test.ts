@@ -129,5 +129,6 @@ describe('an orchestration whose process is killed', () => {
     expect(await rowKeys(effects, 'effects')).toEqual(expected);
     // At least once: an activity cut off by the kill ran again, which the effects above absorb.
     expect((await rowKeys(effects, 'attempts')).length).toBeGreaterThanOrEqual(9);
-  });
+    // Two process starts and their waits: more than the default on a busy machine.
+  }, 90_000);
 });
