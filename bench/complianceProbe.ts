@@ -2,6 +2,8 @@
  * The compliance report's latency as a client sees it: `GET /api/tenants/{t}/compliance?pageSize=50`
  * over real HTTP with a bearer token, one request at a time, one every `intervalMs` (or as soon as
  * the previous answered, if it took longer), until stopped. Latency is to the last byte of the body.
+ * The activation phase probes `GET /api/tenants/{t}/activations/{id}` the same way, and reads each
+ * answer (`onResponse`) to see the activation's state.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -24,6 +26,8 @@ export function startComplianceProbe(
   token: string,
   intervalMs: number,
   maxRequests = Number.POSITIVE_INFINITY,
+  /** Every successful answer's body, as it arrives (after its latency is taken). */
+  onResponse?: (body: string) => void,
 ): ComplianceProbe {
   const stopping = new AbortController();
   const result: ProbeResult = { latenciesMs: [], errors: 0 };
@@ -33,8 +37,10 @@ export function startComplianceProbe(
       try {
         const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
         const body = await response.text();
-        if (response.ok) result.latenciesMs.push(performance.now() - started);
-        else {
+        if (response.ok) {
+          result.latenciesMs.push(performance.now() - started);
+          onResponse?.(body);
+        } else {
           result.errors += 1;
           result.firstError ??= `${response.status}: ${body.slice(0, 300)}`;
         }

@@ -12,20 +12,46 @@ import type { EventLog } from '../src/ports/EventLog';
 import type { LogHandler } from '../src/local/httpHost';
 import { tagged } from './requestCounter';
 
+/**
+ * The business clock: held at `time` (the cycle sets it to the moment every device is due), or,
+ * after `followSystemClock()`, the system's own time. Activations stamp some records on the
+ * business clock and others on the wall clock (leases, wave starts and deadlines), so the
+ * activation phase runs with the two equal.
+ */
 export class BenchClock implements Clock {
+  private following = false;
   constructor(public time: number) {}
   now(): Date {
-    return new Date(this.time);
+    return this.following ? new Date() : new Date(this.time);
+  }
+  followSystemClock(): void {
+    this.following = true;
   }
 }
 
-/** The product's events, counted; the first and the N-th device to become protected, timed. */
+/** When an event was first and last seen (performance.now()), and how many times. */
+export interface EventTimes {
+  first: number;
+  last: number;
+  count: number;
+}
+
+/**
+ * The product's events, counted and timed; the first and the N-th device to become protected
+ * (the cycle), the first and last recovered and the activation's end (the activation phase).
+ */
 export class EventRecorder implements EventLog {
   counts: Record<string, number> = {};
   /** `restore-point.retrying` and `.failed` by reason. */
   failures: Record<string, number> = {};
   firstProtectedAt: number | undefined;
   allProtectedAt: number | undefined;
+  /** Tasks the activation drivers re-dispatched (`activation.redispatched`) since the last reset. */
+  redispatchedTasks = 0;
+  /** The first `recovery.failed` since the last reset: device and reason. */
+  firstRecoveryFailure: string | undefined;
+  /** Every event's times since the last reset. */
+  times: Record<string, EventTimes> = {};
   private protectedDevices = new Set<string>();
   private expected = Number.POSITIVE_INFINITY;
 
@@ -34,9 +60,12 @@ export class EventRecorder implements EventLog {
     return this.protectedDevices.size;
   }
 
-  reset(expected: number): void {
+  reset(expected = Number.POSITIVE_INFINITY): void {
     this.counts = {};
     this.failures = {};
+    this.times = {};
+    this.firstRecoveryFailure = undefined;
+    this.redispatchedTasks = 0;
     this.firstProtectedAt = undefined;
     this.allProtectedAt = undefined;
     this.protectedDevices = new Set();
@@ -45,15 +74,23 @@ export class EventRecorder implements EventLog {
 
   emit(event: string, properties: Record<string, string | number | boolean | undefined>): void {
     this.counts[event] = (this.counts[event] ?? 0) + 1;
+    const at = performance.now();
+    const seen = this.times[event];
+    if (seen) {
+      seen.last = at;
+      seen.count += 1;
+    } else this.times[event] = { first: at, last: at, count: 1 };
     if (event.startsWith('restore-point.')) {
       const key = `${event}:${String(properties['reason'] ?? 'unknown')}`;
       this.failures[key] = (this.failures[key] ?? 0) + 1;
     }
+    if (event === 'activation.redispatched') this.redispatchedTasks += Number(properties['tasks'] ?? 0);
+    if (event === 'recovery.failed')
+      this.firstRecoveryFailure ??= `${String(properties['deviceId'])}: ${String(properties['reason'])}`;
     if (event !== 'rpo.protected') return;
-    const now = performance.now();
-    this.firstProtectedAt ??= now;
+    this.firstProtectedAt ??= at;
     this.protectedDevices.add(`${String(properties['tenantId'])}/${String(properties['deviceId'])}`);
-    if (this.protectedDevices.size >= this.expected) this.allProtectedAt ??= now;
+    if (this.protectedDevices.size >= this.expected) this.allProtectedAt ??= at;
   }
 }
 

@@ -16,9 +16,10 @@
  * The harness compares these counts with the cycle's, kind by kind, and reports any difference.
  */
 import { BlobServiceClient, type PageBlobClient } from '@azure/storage-blob';
-import { QueueServiceClient, type DequeuedMessageItem } from '@azure/storage-queue';
+import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { restorePointName, restorePointPrefix } from '../src/adapters/blob/restorePointName';
 import { snapshotReadUrl } from '../src/adapters/blob/snapshotReadUrl';
 import { StorageWorkQueue } from '../src/adapters/storage-queue/StorageWorkQueue';
 import { decodeWorkMessage } from '../src/adapters/storage-queue/storageQueueEnvelope';
@@ -116,11 +117,8 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
   const queue = queues.getQueueClient(floorQueueName);
   const target = backup.getContainerClient(floorContainerName);
   const devices = input.ids.length;
-  const visibilityTimeout = Math.ceil(input.visibilityTimeoutInMs / 1000);
 
   const started = performance.now();
-  let firstAt: number | undefined;
-  let completed = 0;
   let failure: Error | undefined;
 
   let sendMs = 0;
@@ -136,23 +134,72 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
     failure ??= ensureErrorType(err);
   });
 
+  const drained = await drainQueue({
+    queue,
+    messages: devices,
+    concurrency: input.concurrency,
+    visibilityTimeoutInMs: input.visibilityTimeoutInMs,
+    minPollIntervalInMs: input.minPollIntervalInMs,
+    maxPollIntervalInMs: input.maxPollIntervalInMs,
+    timeoutMs: input.timeoutMs,
+    started,
+    failed: () => failure,
+    handle: async (item) => {
+      const message = decodeWorkMessage(item.messageText);
+      const request = message?.body as RestorePointRequest | undefined;
+      if (!request) throw new Error(`The floor received a message it did not send: ${item.messageId}`);
+      await restorePointBare(primary, target, request);
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+    },
+  });
+  await sending;
+  if (failure !== undefined) throw failure;
+  return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs };
+}
+
+export interface DrainInput {
+  queue: QueueClient;
+  /** How many messages to handle before it returns. */
+  messages: number;
+  concurrency: number;
+  visibilityTimeoutInMs: number;
+  minPollIntervalInMs: number;
+  maxPollIntervalInMs: number;
+  timeoutMs: number;
+  /** performance.now() at the start of the floor: times are from there. */
+  started: number;
+  /** One message's work, its delete included; a throw fails the floor. */
+  handle: (item: DequeuedMessageItem) => Promise<void>;
+  /** A failure of the sending side, checked every round. */
+  failed: () => Error | undefined;
+}
+
+/**
+ * Receives and handles `messages` messages as the queue host does: receives of up to 32 while
+ * fewer than `concurrency` handlers run, polling an empty queue from the minimum interval, doubling
+ * up to the maximum.
+ */
+export async function drainQueue(input: DrainInput): Promise<{ wallMs: number; firstMs: number }> {
+  const { queue, started } = input;
+  const visibilityTimeout = Math.ceil(input.visibilityTimeoutInMs / 1000);
+  let firstAt: number | undefined;
+  let completed = 0;
+  let failure: Error | undefined;
+
   const one = async (item: DequeuedMessageItem): Promise<void> => {
-    const message = decodeWorkMessage(item.messageText);
-    const request = message?.body as RestorePointRequest | undefined;
-    if (!request) throw new Error(`The floor received a message it did not send: ${item.messageId}`);
-    await restorePointBare(primary, target, request);
-    await queue.deleteMessage(item.messageId, item.popReceipt);
+    await input.handle(item);
     completed += 1;
     firstAt ??= performance.now();
   };
 
   const inFlight = new Set<Promise<void>>();
   let idleDelay = input.minPollIntervalInMs;
-  while (completed < devices) {
+  while (completed < input.messages) {
+    failure ??= input.failed();
     if (failure !== undefined) throw failure;
     if (performance.now() - started > input.timeoutMs) {
       throw new Error(
-        `The floor did not finish within ${input.timeoutMs} ms: ${completed} of ${devices} devices done`,
+        `The floor did not finish within ${input.timeoutMs} ms: ${completed} of ${input.messages} devices done`,
       );
     }
     const free = input.concurrency - inFlight.size;
@@ -175,7 +222,7 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
       idleDelay = input.minPollIntervalInMs;
       continue;
     }
-    if (completed + inFlight.size >= devices) {
+    if (completed + inFlight.size >= input.messages) {
       // Everything is received: wait for the rest rather than poll an empty queue.
       if (inFlight.size > 0) await Promise.race(inFlight);
       continue;
@@ -184,12 +231,11 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
     idleDelay = Math.min(idleDelay * 2, input.maxPollIntervalInMs);
   }
   const wallMs = performance.now() - started;
-  await sending;
   if (failure !== undefined) throw failure;
-  return { wallMs, firstMs: (firstAt ?? started) - started, sendMs };
+  return { wallMs, firstMs: (firstAt ?? started) - started };
 }
 
-function clients(settings: Record<string, string>): {
+export function clients(settings: Record<string, string>): {
   primary: BlobServiceClient;
   backup: BlobServiceClient;
   queues: QueueServiceClient;
@@ -217,7 +263,8 @@ async function restorePointBare(
   const sizeBytes = (await snapshot.getProperties()).contentLength ?? 0;
 
   // Server-side copy into the backup account from a read-only SAS of the snapshot.
-  const name = `${request.deviceId}/${request.takenAt}`.replace(/:/g, '-');
+  // Named as the product names its points, `{tenantId}/{deviceId}/{inverted time}`.
+  const name = restorePointName(request.tenantId, request.deviceId, new Date(request.takenAt));
   const point = target.getPageBlobClient(name);
   const sourceUrl = await snapshotReadUrl(primary, {
     container: diskContainer,
@@ -270,7 +317,10 @@ async function restorePointBare(
 
   // Release the source snapshot; list the device's points as retention does.
   await snapshot.delete();
-  for await (const item of target.listBlobsFlat({ prefix: `${request.deviceId}/`, includeMetadata: true }))
+  for await (const item of target.listBlobsFlat({
+    prefix: restorePointPrefix(request.tenantId, request.deviceId),
+    includeMetadata: true,
+  }))
     void item;
 }
 

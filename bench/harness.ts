@@ -6,7 +6,10 @@
  * Cosmos DB emulator as child processes, the control plane in this process (services, the
  * registered queue worker behind the local queue host, the HTTP routes behind the local HTTP host).
  * A run: fleet set-up (disks, tenant, policy, import) → the cycle, with the compliance report probed
- * over HTTP meanwhile → the floor, the same storage and queue calls issued bare → figures.
+ * over HTTP meanwhile → the activation of the primary region and its deactivation, over HTTP, with
+ * the orchestration driver and the recovery worker running and the activation's status probed →
+ * optionally, one more activation with provisioning latency and limited capacity → the floors of
+ * the activation and of the cycle, the same storage and queue calls issued bare → figures.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +23,7 @@ import { loadLocalSigningKey, signLocalToken } from '../src/adapters/local-issue
 import { createCosmosClient } from '../src/adapters/cosmos/createCosmosClient';
 import { ensureCosmosSchema } from '../src/adapters/cosmos/ensureCosmosSchema';
 import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCatalog';
+import type { SimulatedComputeProvider } from '../src/adapters/compute/SimulatedComputeProvider';
 import type { RestorePointWorkerOptions } from '../src/app/RestorePointWorker';
 import { installServices, resetServices, services } from '../src/compositionRoot';
 import { ensureErrorType } from '../src/domain/errors';
@@ -29,12 +33,29 @@ import {
   type HttpFunction,
   type QueueFunction,
 } from '../src/functions/registry';
+import { taskHubResourceNames } from '../src/local/durable/openTaskHub';
 import { freePort } from '../src/local/emulators/freePort';
 import { startHttpHost, type HttpHost } from '../src/local/httpHost';
 import { LocalRegions, localSettings } from '../src/local/localSettings';
 import { startQueueHost, type QueueHost } from '../src/local/queueHost';
 import { SettingNames } from '../src/settingNames';
 import '../src/functions';
+import {
+  checkCreations,
+  nonZero,
+  resetBackupAccount,
+  runActivation,
+  runDeactivation,
+  startActivationRuntime,
+  temporaryDevicesLeft,
+  waveTimes,
+  type ActivationApi,
+  type ActivationRuntime,
+  type ActivationStatus,
+  type CreationCheck,
+  type WaveTimes,
+} from './activation';
+import { prepareActivationFloor, runActivationFloor } from './activationFloor';
 import { sampleCompliance, startComplianceProbe, type ProbeResult } from './complianceProbe';
 import {
   BenchClock,
@@ -85,6 +106,13 @@ export interface BenchmarkOptions {
   /** Worker timings; the product's defaults unless set. */
   worker?: RestorePointWorkerOptions;
   /**
+   * With either set, one more activation after the deactivation, with the simulated provider's
+   * `provisioningMs` (default 0) and `capacity` (default unlimited) in the backup region: its
+   * measured RTO goes into the details and the notes.
+   */
+  activationLatencyMs?: number;
+  activationCapacity?: number;
+  /**
    * Longest wait for each of the fleet set-up, the cycle and the floor of one run.
    * Default 60 s + 100 ms per device.
    */
@@ -118,11 +146,45 @@ export interface RunFigures {
   oneHourRpoShare: number;
   /** Restore points one control plane takes per hour at this rate: the fleet a 1-hour RPO allows. */
   devicesPerHourAtThisRate: number;
+  /** From the POST of the activation to its state `completed`; N ÷ that time. */
+  activationSeconds: number;
+  activationTimeToFirstSeconds: number;
+  activationDevicesPerSecond: number;
+  /** Request to last device recovered, as the activation's report gives it (`rtoSeconds`). */
+  activationRtoSeconds: number;
+  activationFloorSeconds: number;
+  activationFloorDevicesPerSecond: number;
+  /** Activation throughput ÷ its floor's, both from this run. */
+  activationToFloorRatio: number;
+  activationCosmosRequestsPerDevice: number;
+  activationStorageRequestsPerDevice: number;
+  activationFloorStorageRequestsPerDevice: number;
+  activationControlPlanePeakRssMiB: number;
+  activationAzuritePeakRssMiB: number;
+  activationCosmosPeakRssMiB: number;
+  /** `GET .../activations/{id}` while the activation runs. */
+  activationStatusP50Ms: number;
+  activationStatusP99Ms: number;
+  activationStatusSamples: number;
+  /**
+   * 50,000 devices at this activation rate, as a share of Windows 365's 4-hour RTO (a fraction;
+   * extrapolated unless N = 50,000).
+   */
+  fourHourRtoShareAt50k: number;
+  /** From the POST of the deactivation to its state `deactivated`; N ÷ that time. */
+  deactivationSeconds: number;
+  deactivationDevicesPerSecond: number;
+  deactivationCosmosRequestsPerDevice: number;
+  deactivationStorageRequestsPerDevice: number;
 }
 
 export interface PhaseRequests {
   perDevice: Record<Destination, number>;
   perDeviceByKind: Record<string, number>;
+  /** Storage requests by container, queue or table and operation (`blob:restore-points:snapshot`). */
+  perDeviceByResource: Record<string, number>;
+  /** Of the storage requests, those of the orchestration driver's task hub (its table and queues). */
+  taskHubPerDevice: number;
   /** Mean request body bytes by kind. */
   meanBytesByKind: Record<string, number>;
   total: number;
@@ -155,13 +217,25 @@ export interface RunDetails {
     eventLoopDelayMs: { p50: number; p99: number; max: number };
   };
   floor: { sendSeconds: number; messagePadChars: number };
+  activation: ActivationDetails;
+  deactivation: DeactivationDetails;
+  activationFloor: { sendSeconds: number; readSnapshotsDeletedBefore: number };
+  /** The activation with provisioning latency and limited capacity, when asked for (or why it failed). */
+  realistic?: RealisticActivation | { error: string };
   requests: {
     cycle: PhaseRequests;
     floor: PhaseRequests;
     /** Storage kinds whose per-device counts differ between the cycle and the floor. */
-    floorVersusCycle: { kind: string; cycle: number; floor: number }[];
+    floorVersusCycle: KindDifference[];
+    activation: PhaseRequests;
+    deactivation: PhaseRequests;
+    activationFloor: PhaseRequests;
+    /** Storage kinds whose per-device counts differ between the activation and its floor. */
+    floorVersusActivation: KindDifference[];
+    /** The same without the task hub's requests: the recovery path's own calls against the floor's. */
+    floorVersusRecoveryPath: KindDifference[];
   };
-  peakRssMiB: Record<'setup' | 'cycle' | 'floor', ProcessFigures> & {
+  peakRssMiB: Record<Phase, ProcessFigures> & {
     controlPlaneLifetime: number;
     /** False where peaks could not be reset per phase: each then covers the process's life so far. */
     perPhase: boolean;
@@ -179,7 +253,107 @@ export interface RunDetails {
    * CPU time of each process per device, and how many cores it kept busy on average (CPU time ÷
    * wall time): where the time goes. The cycle's control-plane CPU includes the probes it answered.
    */
-  cpu: Record<'cycle' | 'floor', { msPerDevice: ProcessFigures; coresBusy: ProcessFigures }>;
+  cpu: Record<Exclude<Phase, 'setup'>, { msPerDevice: ProcessFigures; coresBusy: ProcessFigures }>;
+}
+
+type Phase = 'setup' | 'cycle' | 'floor' | 'activation' | 'deactivation' | 'activationFloor';
+
+export interface KindDifference {
+  kind: string;
+  /** Per device in the product's phase (the cycle or the activation), and in its floor. */
+  cycle: number;
+  floor: number;
+}
+
+export interface StatusProbeDetails {
+  samples: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  firstError?: string;
+}
+
+export interface ActivationDetails {
+  activationId: string;
+  /** Where the end came from: the product's `activation.completed` event, or the status URL. */
+  timedBy: string;
+  /** Non-zero device counts by state at the end. */
+  counts: Record<string, number>;
+  /** From the request to every task planned (the report's `plannedAt`): before the first wave. */
+  planningSeconds: number;
+  /** Per wave (a priority tier): devices, start to end, start after the request (the report's times). */
+  waves: WaveTimes[];
+  /**
+   * Messages the benchmark handled once more because they lost the race to their dispatcher's
+   * record (see `handlingOvertaken` in bench/activation.ts); 0 once the worker handles it.
+   */
+  overtakenMessagesHandledAgain: number;
+  /**
+   * Tasks the driver re-dispatched as if left by an older epoch (`activation.redispatched`): with
+   * one driver and no adoption, tasks the worker moved itself, which records no epoch.
+   */
+  redispatchedTasks: number;
+  /** From the POST to the last `recovery.recovered`. */
+  lastRecoveredSeconds: number;
+  recoveredEvents: number;
+  /** The provider's creations of this activation's temporary devices: N names, each once. */
+  creations: CreationCheck;
+  workerOutcomes: Record<string, number>;
+  workerProblems: number;
+  firstWorkerProblem?: string;
+  /** Warnings and errors the orchestration driver logged. */
+  driverProblems: number;
+  firstDriverProblem?: string;
+  events: Record<string, number>;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  status: StatusProbeDetails;
+}
+
+export interface DeactivationDetails {
+  timedBy: string;
+  counts: Record<string, number>;
+  /** The activation's temporary devices still in the backup region afterwards: must be 0. */
+  temporaryDevicesLeft: number;
+  /** As for the activation: release messages handled again after losing the race to their dispatcher. */
+  overtakenMessagesHandledAgain: number;
+  workerOutcomes: Record<string, number>;
+  workerProblems: number;
+  firstWorkerProblem?: string;
+  events: Record<string, number>;
+  status: StatusProbeDetails;
+}
+
+export interface RealisticActivation {
+  provisioningMs: number;
+  /** Temporary devices the backup region may hold at once; null for unlimited. */
+  capacity: number | null;
+  /**
+   * `completed`, or `capacity-exhausted`: every device dispatched so far is recovered or waiting
+   * for capacity, which the simulated provider frees only on deactivation, so the run stops there.
+   */
+  outcome: 'completed' | 'capacity-exhausted';
+  /** From the POST to the end (above). */
+  wallSeconds: number;
+  /** The measured RTO: from the POST to the last device recovered (null when none was). */
+  rtoSeconds: number | null;
+  /** The same as the activation's report gives it (request to last recovered), once completed. */
+  reportRtoSeconds: number | null;
+  firstSeconds: number | null;
+  recovered: number;
+  /** Devices recovered ÷ the measured RTO. */
+  devicesPerSecond: number | null;
+  counts: Record<string, number>;
+  waves: WaveTimes[];
+  creations: CreationCheck;
+  workerOutcomes: Record<string, number>;
+  overtakenMessagesHandledAgain: number;
+  redispatchedTasks: number;
+  events: Record<string, number>;
+  status: StatusProbeDetails;
+  /** Cosmos and storage requests per device recovered. */
+  cosmosRequestsPerDevice: number;
+  storageRequestsPerDevice: number;
 }
 
 export interface ProcessFigures {
@@ -244,6 +418,8 @@ export interface BenchmarkOutcome {
 }
 
 const mebibyte = 1024;
+/** Windows 365's recovery time objective for a region, against which the activation is set. */
+const rtoWindowSeconds = 4 * 3600;
 /** Compliance requests made before the cycle, one after another. */
 const idleComplianceSamples = 20;
 const targetDevices = 50_000;
@@ -253,6 +429,21 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   for (const n of sizes)
     if (!Number.isInteger(n) || n < 1)
       throw new RangeError(`Fleet sizes must be whole numbers ≥ 1; got ${n}`);
+  const realistic =
+    options.activationLatencyMs !== undefined || options.activationCapacity !== undefined
+      ? {
+          provisioningMs: options.activationLatencyMs ?? 0,
+          capacity: options.activationCapacity ?? null,
+        }
+      : undefined;
+  if (realistic && !(Number.isInteger(realistic.provisioningMs) && realistic.provisioningMs >= 0))
+    throw new RangeError(`The activation latency must be a whole number of ms ≥ 0`);
+  if (
+    realistic &&
+    realistic.capacity !== null &&
+    !(Number.isInteger(realistic.capacity) && realistic.capacity >= 1)
+  )
+    throw new RangeError(`The activation capacity must be a whole number ≥ 1`);
   const settings = {
     concurrency: options.concurrency ?? 16,
     diskBytes: options.diskBytes ?? 64 * 1024,
@@ -260,10 +451,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     worker: options.worker ?? {},
     queueHost: { visibilityTimeoutInMs: 60_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 200 },
     diskCreateConcurrency: 32,
+    /** ACTIVATION_POLL_SECONDS: how often the drivers look at a wave's progress. */
+    activationPollSeconds: 1,
+    /** The extra activation with provisioning latency and limited capacity; null when not run. */
+    realistic: realistic ?? null,
     runs: options.runs ?? 'default: 3 for N ≤ 10,000, 1 above',
     timeoutMs: options.timeoutMs
       ? 'set by the caller'
-      : 'default: 60 s + 100 ms per device, for the set-up, the cycle and the floor each',
+      : 'default: 60 s + 100 ms per device, for each of the set-up, the cycle, the activation, the deactivation and the two floors',
   };
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timeoutMs = options.timeoutMs ?? ((n: number) => 60_000 + n * 100);
@@ -294,7 +489,10 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         log(
           `[bench] N=${devices} run ${run}/${runs}: cycle ${f.cycleSeconds.toFixed(1)} s (${f.restorePointsPerSecond.toFixed(1)}/s), ` +
             `floor ${f.floorSeconds.toFixed(1)} s (${f.floorRestorePointsPerSecond.toFixed(1)}/s), ratio ${f.cycleToFloorRatio.toFixed(2)}, ` +
-            `Cosmos ${f.cosmosRequestsPerDevice.toFixed(2)}/device, compliance p99 ${f.complianceP99Ms.toFixed(0)} ms`,
+            `Cosmos ${f.cosmosRequestsPerDevice.toFixed(2)}/device, compliance p99 ${f.complianceP99Ms.toFixed(0)} ms; ` +
+            `activation ${f.activationSeconds.toFixed(1)} s (${f.activationDevicesPerSecond.toFixed(1)}/s), ` +
+            `floor ${f.activationFloorSeconds.toFixed(1)} s (${f.activationFloorDevicesPerSecond.toFixed(1)}/s), ratio ${f.activationToFloorRatio.toFixed(2)}, ` +
+            `deactivation ${f.deactivationSeconds.toFixed(1)} s (${f.deactivationDevicesPerSecond.toFixed(1)}/s)`,
         );
         sizeRuns.push(result);
       }
@@ -329,6 +527,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
 
 interface RunSettings {
   concurrency: number;
+  activationPollSeconds: number;
+  realistic: { provisioningMs: number; capacity: number | null } | null;
   diskBytes: number;
   probeIntervalMs: number;
   worker: RestorePointWorkerOptions;
@@ -349,12 +549,16 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
   let counter: RequestCounter | undefined;
   let httpHost: HttpHost | undefined;
   let queueHost: QueueHost | undefined;
+  let activationRuntime: ActivationRuntime | undefined;
   try {
     const httpPort = await freePort();
     const ports = { ...emulators.ports, http: httpPort };
     const env: Record<string, string> = {
       ...localSettings(ports, dataDir),
       [SettingNames.cosmosDatabase]: `bench-${randomUUID()}`,
+      [SettingNames.activationPollSeconds]: String(settings.activationPollSeconds),
+      // The provider at zero latency, unlimited; the realistic activation sets its own.
+      [SettingNames.simulatedCompute]: '{}',
     };
     Object.assign(process.env, env);
     await resetServices();
@@ -362,7 +566,9 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     await ensureCosmosSchema(cosmos, services().config.cosmos.database);
     cosmos.dispose();
 
-    const registeredAt = Math.floor(Date.now() / 1000) * 1000;
+    // Registered two hours ago, so the cycle (one hour after registration) is in the past by the
+    // time the activation runs on the system's own clock, as its wall-clock records need.
+    const registeredAt = Math.floor(Date.now() / 1000) * 1000 - 2 * hourMs;
     const clock = new BenchClock(registeredAt);
     const events = new EventRecorder();
     const workerLog = new WorkerLog();
@@ -378,11 +584,14 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         [ports.http, 'http'],
       ]),
     );
-    // What the control plane does to answer the probe is the probe's, not the cycle's.
-    const probeTagged = httpFunctions().map((fn): HttpFunction => ({
-      ...fn,
-      handler: (request, context) => tagged('probe', () => fn.handler(request, context)),
-    }));
+    // What the control plane does to answer the probes is the probes', not the phase's; the
+    // requests to activate and deactivate are the phase's own.
+    const phaseRoutes = new Set(['activateRecovery', 'deactivateRecovery']);
+    const probeTagged = httpFunctions().map((fn): HttpFunction =>
+      phaseRoutes.has(fn.name)
+        ? fn
+        : { ...fn, handler: (request, context) => tagged('probe', () => fn.handler(request, context)) },
+    );
     httpHost = await startHttpHost(probeTagged, { port: httpPort });
     const tenantId = randomUUID();
     const token = await signLocalToken(await loadLocalSigningKey(dataDir), {
@@ -390,6 +599,13 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       audience: config.auth.audience,
       tenantId,
       roles: ['DR.Reader'],
+      expiresInSeconds: 7 * 24 * 3600,
+    });
+    const operatorToken = await signLocalToken(await loadLocalSigningKey(dataDir), {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      tenantId,
+      roles: ['DR.Operator'],
       expiresInSeconds: 7 * 24 * 3600,
     });
 
@@ -502,6 +718,11 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         events,
         timeoutMs: settings.timeoutMs,
       });
+    } catch (err) {
+      // What the worker logged tells why a device was not recorded.
+      if (err instanceof Error && workerLog.firstProblem)
+        err.message += `; worker outcomes ${JSON.stringify(workerLog.outcomes)}, first problem: ${workerLog.firstProblem}`;
+      throw err;
     } finally {
       probed = await probe.stop();
     }
@@ -529,8 +750,190 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         `Only ${verifiedInBackupRegion} of ${devices} devices have a verified restore point in ${LocalRegions.backup}`,
       );
     }
-    // Azurite's cost per request grows with the blobs in the account: the floor starts from the
-    // storage the cycle started from, without the cycle's N points in the backup account.
+    const cycleEvents = { counts: { ...events.counts }, failures: { ...events.failures } };
+    const cycleWorker = {
+      outcomes: { ...workerLog.outcomes },
+      problems: workerLog.problems,
+      firstProblem: workerLog.firstProblem,
+    };
+
+    // The activation phase: the primary region activated over HTTP, every device recovered into
+    // the backup region from its verified point, then deactivated; on the system's clock.
+    clock.followSystemClock();
+    const measure = async <T>(work: () => Promise<T>, wallMsOf: (result: T) => number) => {
+      resetPeaks();
+      const cpuStart = readCpu();
+      counter!.begin();
+      const result = await work();
+      const tally = counter!.end();
+      return { result, tally, peaks: readPeaks(), cpu: cpuSince(cpuStart, wallMsOf(result)) };
+    };
+    const recoveryLog = new WorkerLog();
+    const driverLog = new WorkerLog();
+    activationRuntime = await startActivationRuntime({
+      connection: config.workQueue.connection,
+      taskHub: config.taskHub,
+      queueHost: { maxConcurrentCalls: settings.concurrency, ...settings.queueHost },
+      driverLog: driverLog.handler,
+      workerLog: recoveryLog.handler,
+    });
+    const api: ActivationApi = {
+      tenantUrl: `http://127.0.0.1:${httpPort}/api/tenants/${tenantId}`,
+      operatorToken,
+      readerToken: token,
+    };
+    const compute = () => services().stores.compute as SimulatedComputeProvider;
+    // A phase that fails says what the worker and the driver logged.
+    const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        const error = ensureErrorType(err);
+        error.message +=
+          `; worker outcomes ${JSON.stringify(recoveryLog.outcomes)}` +
+          (recoveryLog.firstProblem ? `, first problem: ${recoveryLog.firstProblem}` : '') +
+          (driverLog.firstProblem ? `; driver: ${driverLog.firstProblem}` : '') +
+          (events.firstRecoveryFailure ? `; first failure: ${events.firstRecoveryFailure}` : '');
+        throw error;
+      }
+    };
+    const activationLoop = monitorEventLoopDelay({ resolution: 10 });
+    activationLoop.enable();
+    const activated = await measure(
+      () =>
+        withLogs(() =>
+          runActivation({
+            api,
+            idempotencyKey: `bench-${run}-${randomUUID()}`,
+            events,
+            probeIntervalMs: settings.probeIntervalMs,
+            timeoutMs: settings.timeoutMs,
+          }),
+        ),
+      (a) => a.wallMs,
+    );
+    activationLoop.disable();
+    const activation = activated.result;
+    const activationEvents = { ...events.counts };
+    const activationRedispatched = events.redispatchedTasks;
+    const activationWorker = snapshotLog(recoveryLog);
+    const activationOvertaken = activationRuntime.overtaken.recover;
+    const activationDriver = snapshotLog(driverLog);
+    const creations = await checkCreations(compute(), activation.activationId, ids);
+    if (
+      activation.status.counts['recovered'] !== devices ||
+      creations.total !== devices ||
+      creations.names !== devices
+    ) {
+      throw new Error(
+        `The activation recovered ${activation.status.counts['recovered'] ?? 0} of ${devices} devices ` +
+          `(${JSON.stringify(nonZero(activation.status.counts))}) with ${creations.total} creations of ` +
+          `${creations.names} temporary devices: each device must be created exactly once` +
+          (creations.firstProblem ? ` (${creations.firstProblem})` : '') +
+          (events.firstRecoveryFailure ? `; first failure ${events.firstRecoveryFailure}` : '') +
+          (recoveryLog.firstProblem ? `; worker: ${recoveryLog.firstProblem}` : ''),
+      );
+    }
+    settings.log(
+      `[bench]   activation: ${seconds(activation.wallMs).toFixed(1)} s, first after ${seconds(activation.firstMs ?? Number.NaN).toFixed(2)} s, ` +
+        `waves ${waveTimes(activation.status)
+          .map((w) => `${w.label} ${w.seconds?.toFixed(1) ?? '?'} s`)
+          .join(', ')}`,
+    );
+
+    recoveryLog.reset();
+    const deactivated = await measure(
+      () =>
+        withLogs(() =>
+          runDeactivation({
+            api,
+            activationId: activation.activationId,
+            events,
+            probeIntervalMs: settings.probeIntervalMs,
+            timeoutMs: settings.timeoutMs,
+          }),
+        ),
+      (d) => d.wallMs,
+    );
+    const deactivation = deactivated.result;
+    const deactivationEvents = { ...events.counts };
+    const deactivationWorker = snapshotLog(recoveryLog);
+    const deactivationOvertaken = activationRuntime.overtaken.release;
+    const devicesLeft = await temporaryDevicesLeft(compute(), activation.activationId);
+    if (deactivation.status.counts['released'] !== devices || devicesLeft !== 0) {
+      throw new Error(
+        `The deactivation released ${deactivation.status.counts['released'] ?? 0} of ${devices} devices ` +
+          `and left ${devicesLeft} temporary devices`,
+      );
+    }
+    settings.log(`[bench]   deactivation: ${seconds(deactivation.wallMs).toFixed(1)} s`);
+    // The backup account as the activation found it: the points alone.
+    let readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
+
+    let realistic: RealisticActivation | { error: string } | undefined;
+    if (settings.realistic) {
+      realistic = await runRealisticActivation({
+        ...settings.realistic,
+        api,
+        ids,
+        events,
+        recoveryLog,
+        probeIntervalMs: settings.probeIntervalMs,
+        // Each of the three waves waits at least one provisioning and one check of the worker's.
+        timeoutMs: settings.timeoutMs + 6 * (settings.realistic.provisioningMs + 10_000),
+        reinstall: async (simulatedCompute) => {
+          process.env[SettingNames.simulatedCompute] = simulatedCompute;
+          await resetServices();
+          installServices({ clock, events, worker: settings.worker });
+        },
+        measure,
+        compute,
+        overtaken: () => activationRuntime!.overtaken.recover,
+        taskHub: config.taskHub,
+        log: settings.log,
+      }).catch((err: unknown) => {
+        // The extra activation failing does not lose the run's figures.
+        const error = `${ensureErrorType(err).message}; worker outcomes ${JSON.stringify(recoveryLog.outcomes)}`;
+        settings.log(`[bench]   the activation with latency and capacity failed: ${error}`);
+        return { error };
+      });
+    }
+    // Stopped before the account is reset: devices waiting for capacity would try again meanwhile.
+    await activationRuntime.stop();
+    activationRuntime = undefined;
+    if (settings.realistic) {
+      try {
+        readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
+      } catch (err) {
+        const error = `resetting the backup account after it failed: ${describe(ensureErrorType(err))}`;
+        settings.log(`[bench]   the activation with latency and capacity: ${error}`);
+        realistic = { error };
+      }
+    }
+
+    // The activation's floor: its storage and queue calls issued bare, from the same storage.
+    await prepareActivationFloor(env);
+    const activationFloorRun = await measure(
+      () =>
+        runActivationFloor({
+          settings: env,
+          tenantId,
+          activationId: activation.activationId,
+          ids,
+          concurrency: settings.concurrency,
+          ...settings.queueHost,
+          timeoutMs: settings.timeoutMs,
+        }),
+      (f) => f.wallMs,
+    );
+    const activationFloor = activationFloorRun.result;
+    settings.log(
+      `[bench]   activation floor: ${seconds(activationFloor.wallMs).toFixed(1)} s, first after ${seconds(activationFloor.firstMs).toFixed(2)} s`,
+    );
+
+    // Azurite's cost per request grows with the blobs in the account: the cycle's floor starts from
+    // the storage the cycle started from, without the points, temporary devices and markers.
+    await resetBackupAccount(backup, settings.diskCreateConcurrency);
     await tagged('check', () => backup.getContainerClient(restorePointsContainerName).delete());
 
     // The floor, on the same emulators, with nothing of the control plane running.
@@ -571,8 +974,15 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     const latencies = probed.latenciesMs;
     const throughput = devices / seconds(cycle.wallMs);
     const floorThroughput = devices / seconds(floor.wallMs);
-    const cycleRequests = phaseRequests(cycleTally, devices);
-    const floorRequests = phaseRequests(floorTally, devices);
+    const requestsOf = (tally: RequestTally) => phaseRequests(tally, devices, config.taskHub);
+    const cycleRequests = requestsOf(cycleTally);
+    const floorRequests = requestsOf(floorTally);
+    const activationRequests = requestsOf(activated.tally);
+    const deactivationRequests = requestsOf(deactivated.tally);
+    const activationFloorRequests = requestsOf(activationFloorRun.tally);
+    const activationThroughput = devices / seconds(activation.wallMs);
+    const activationFloorThroughput = devices / seconds(activationFloor.wallMs);
+    const statusLatencies = activation.probe.latenciesMs;
     const storageOf = (r: PhaseRequests) => r.perDevice.blob + r.perDevice.queue + r.perDevice.table;
     const figures: RunFigures = {
       cycleSeconds: round(seconds(cycle.wallMs)),
@@ -594,6 +1004,27 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       fleetSetupSeconds: round(seconds(disksMs + importMs)),
       oneHourRpoShare: round(seconds(cycle.wallMs) / 3600, 4),
       devicesPerHourAtThisRate: Math.round(throughput * 3600),
+      activationSeconds: round(seconds(activation.wallMs)),
+      activationTimeToFirstSeconds: round(seconds(activation.firstMs ?? Number.NaN)),
+      activationDevicesPerSecond: round(activationThroughput),
+      activationRtoSeconds: activation.status.rtoSeconds ?? Number.NaN,
+      activationFloorSeconds: round(seconds(activationFloor.wallMs)),
+      activationFloorDevicesPerSecond: round(activationFloorThroughput),
+      activationToFloorRatio: round(activationThroughput / activationFloorThroughput),
+      activationCosmosRequestsPerDevice: round(activationRequests.perDevice.cosmos),
+      activationStorageRequestsPerDevice: round(storageOf(activationRequests)),
+      activationFloorStorageRequestsPerDevice: round(storageOf(activationFloorRequests)),
+      activationControlPlanePeakRssMiB: round(activated.peaks.controlPlane, 1),
+      activationAzuritePeakRssMiB: round(activated.peaks.azurite, 1),
+      activationCosmosPeakRssMiB: round(activated.peaks.cosmos, 1),
+      activationStatusP50Ms: round(percentile(statusLatencies, 50) ?? Number.NaN, 1),
+      activationStatusP99Ms: round(percentile(statusLatencies, 99) ?? Number.NaN, 1),
+      activationStatusSamples: statusLatencies.length,
+      fourHourRtoShareAt50k: round(targetDevices / activationThroughput / rtoWindowSeconds, 4),
+      deactivationSeconds: round(seconds(deactivation.wallMs)),
+      deactivationDevicesPerSecond: round(devices / seconds(deactivation.wallMs)),
+      deactivationCosmosRequestsPerDevice: round(deactivationRequests.perDevice.cosmos),
+      deactivationStorageRequestsPerDevice: round(storageOf(deactivationRequests)),
     };
     const details: RunDetails = {
       setup: {
@@ -608,27 +1039,86 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         timedBy: cycle.timedBy,
         summaryAllVerifiedSeconds: round(seconds(cycle.summaryAllVerifiedMs)),
         verifiedInBackupRegion,
-        workerOutcomes: workerLog.outcomes,
-        events: events.counts,
-        failures: events.failures,
-        workerProblems: workerLog.problems,
+        workerOutcomes: cycleWorker.outcomes,
+        events: cycleEvents.counts,
+        failures: cycleEvents.failures,
+        workerProblems: cycleWorker.problems,
         eventLoopDelayMs,
-        ...(workerLog.firstProblem ? { firstWorkerProblem: workerLog.firstProblem } : {}),
+        ...(cycleWorker.firstProblem ? { firstWorkerProblem: cycleWorker.firstProblem } : {}),
       },
       floor: { sendSeconds: round(seconds(floor.sendMs)), messagePadChars: padChars },
+      activation: {
+        activationId: activation.activationId,
+        timedBy: activation.timedBy,
+        counts: nonZero(activation.status.counts),
+        planningSeconds: round(
+          seconds(Date.parse(activation.status.plannedAt ?? '') - Date.parse(activation.status.requestedAt)),
+        ),
+        waves: roundWaves(waveTimes(activation.status)),
+        overtakenMessagesHandledAgain: activationOvertaken,
+        redispatchedTasks: activationRedispatched,
+        lastRecoveredSeconds: round(seconds(activation.lastRecoveredMs ?? Number.NaN)),
+        recoveredEvents: activation.recoveredEvents,
+        creations,
+        workerOutcomes: activationWorker.outcomes,
+        workerProblems: activationWorker.problems,
+        ...(activationWorker.firstProblem ? { firstWorkerProblem: activationWorker.firstProblem } : {}),
+        driverProblems: activationDriver.problems,
+        ...(activationDriver.firstProblem ? { firstDriverProblem: activationDriver.firstProblem } : {}),
+        events: activationEvents,
+        eventLoopDelayMs: {
+          p50: nsToMs(activationLoop.percentile(50)),
+          p99: nsToMs(activationLoop.percentile(99)),
+          max: nsToMs(activationLoop.max),
+        },
+        status: statusProbeDetails(activation.probe),
+      },
+      deactivation: {
+        timedBy: deactivation.timedBy,
+        counts: nonZero(deactivation.status.counts),
+        temporaryDevicesLeft: devicesLeft,
+        overtakenMessagesHandledAgain: deactivationOvertaken,
+        workerOutcomes: deactivationWorker.outcomes,
+        workerProblems: deactivationWorker.problems,
+        ...(deactivationWorker.firstProblem ? { firstWorkerProblem: deactivationWorker.firstProblem } : {}),
+        events: deactivationEvents,
+        status: statusProbeDetails(deactivation.probe),
+      },
+      activationFloor: {
+        sendSeconds: round(seconds(activationFloor.sendMs)),
+        readSnapshotsDeletedBefore: readSnapshots,
+      },
+      ...(realistic ? { realistic } : {}),
       requests: {
         cycle: cycleRequests,
         floor: floorRequests,
         floorVersusCycle: storageDifferences(cycleRequests, floorRequests),
+        activation: activationRequests,
+        deactivation: deactivationRequests,
+        activationFloor: activationFloorRequests,
+        floorVersusActivation: storageDifferences(activationRequests, activationFloorRequests),
+        floorVersusRecoveryPath: storageDifferences(
+          withoutTaskHub(activationRequests, config.taskHub),
+          activationFloorRequests,
+        ),
       },
       peakRssMiB: {
         setup: roundAll(setupPeaks),
         cycle: roundAll(cyclePeaks),
         floor: roundAll(floorPeaks),
+        activation: roundAll(activated.peaks),
+        deactivation: roundAll(deactivated.peaks),
+        activationFloor: roundAll(activationFloorRun.peaks),
         controlPlaneLifetime: round(process.resourceUsage().maxRSS / mebibyte, 1),
         perPhase,
       },
-      cpu: { cycle: cycleCpu, floor: floorCpu },
+      cpu: {
+        cycle: cycleCpu,
+        floor: floorCpu,
+        activation: activated.cpu,
+        deactivation: deactivated.cpu,
+        activationFloor: activationFloorRun.cpu,
+      },
       compliance: {
         samples: latencies.length,
         errors: probed.errors,
@@ -645,6 +1135,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     return { run, figures, details };
   } finally {
     await queueHost?.stop();
+    await activationRuntime?.stop();
     await httpHost?.close();
     counter?.close();
     await resetServices();
@@ -656,7 +1147,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
 function runFailure(run: number, err: unknown): RunFailure {
   const error = ensureErrorType(err);
   if (error instanceof SetupTimeoutError) return { run, error: error.message, setup: error.progress };
-  if (!(error instanceof CycleTimeoutError)) return { run, error: error.message };
+  if (!(error instanceof CycleTimeoutError)) return { run, error: describe(error) };
   return {
     run,
     error: error.message,
@@ -666,10 +1157,30 @@ function runFailure(run: number, err: unknown): RunFailure {
   };
 }
 
-function phaseRequests(tally: RequestTally, devices: number): PhaseRequests {
+/** The error's message; for one without (a storage error on a HEAD request has no body), its name, status, code and where it came from. */
+function describe(error: Error): string {
+  if (error.message) return error.message;
+  const { statusCode, code } = error as Error & { statusCode?: number; code?: string };
+  const at = (error.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line.includes('/bench/'))
+    .slice(0, 3)
+    .join(' < ');
+  return `${error.name}${statusCode ? ` ${statusCode}` : ''}${code ? ` ${code}` : ''} (no message)${at ? ` at ${at}` : ''}`;
+}
+
+function phaseRequests(tally: RequestTally, devices: number, taskHub: string): PhaseRequests {
+  const hub = taskHubResources(taskHub);
+  const hubRequests = Object.entries(tally.byResource)
+    .filter(([key]) => hub.has(resourceOfKey(key)))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     perDevice: roundAll(perDevice(tally.byDestination, devices), 4),
     perDeviceByKind: roundAll(perDevice(tally.byKind, devices), 4),
+    perDeviceByResource: roundAll(perDevice(tally.byResource, devices), 4),
+    taskHubPerDevice: round(hubRequests / devices, 4),
     meanBytesByKind: Object.fromEntries(
       Object.entries(tally.bytesByKind).map(([kind, bytes]) => [
         kind,
@@ -681,11 +1192,165 @@ function phaseRequests(tally: RequestTally, devices: number): PhaseRequests {
   };
 }
 
-/** Blob and queue kinds whose per-device counts differ by more than 0.01 between cycle and floor. */
-function storageDifferences(
-  cycle: PhaseRequests,
-  floor: PhaseRequests,
-): { kind: string; cycle: number; floor: number }[] {
+/**
+ * The orchestration driver's table and queues (`taskHubResourceNames`), and the table service's
+ * batch endpoint (`/{account}/$batch`), which only the task hub uses here.
+ */
+function taskHubResources(taskHub: string): Set<string> {
+  const names = taskHubResourceNames(taskHub);
+  return new Set([names.table, names.controlQueue, names.workItemQueue, '$batch']);
+}
+
+/** `blob:restore-points:snapshot` → `restore-points`. */
+function resourceOfKey(key: string): string {
+  return key.slice(key.indexOf(':') + 1, key.lastIndexOf(':'));
+}
+
+/** The phase's storage requests by kind without those of the task hub: the per-device path alone. */
+function withoutTaskHub(requests: PhaseRequests, taskHub: string): PhaseRequests {
+  const hub = taskHubResources(taskHub);
+  const byKind: Record<string, number> = {};
+  for (const [key, n] of Object.entries(requests.perDeviceByResource)) {
+    if (hub.has(resourceOfKey(key))) continue;
+    const kind = `${key.slice(0, key.indexOf(':'))}:${key.slice(key.lastIndexOf(':') + 1)}`;
+    byKind[kind] = round((byKind[kind] ?? 0) + n, 4);
+  }
+  return { ...requests, perDeviceByKind: byKind };
+}
+
+function statusProbeDetails(probe: ProbeResult): StatusProbeDetails {
+  const latencies = probe.latenciesMs;
+  return {
+    samples: latencies.length,
+    errors: probe.errors,
+    p50Ms: round(percentile(latencies, 50) ?? Number.NaN, 1),
+    p99Ms: round(percentile(latencies, 99) ?? Number.NaN, 1),
+    maxMs: round(Math.max(0, ...latencies), 1),
+    ...(probe.firstError ? { firstError: probe.firstError } : {}),
+  };
+}
+
+function roundWaves(waves: WaveTimes[]): WaveTimes[] {
+  const r = (n: number | undefined) => (n === undefined ? undefined : round(n, 2));
+  return waves.map((w) => ({ ...w, seconds: r(w.seconds), startedAfterSeconds: r(w.startedAfterSeconds) }));
+}
+
+function snapshotLog(log: WorkerLog): {
+  outcomes: Record<string, number>;
+  problems: number;
+  firstProblem?: string;
+} {
+  return {
+    outcomes: { ...log.outcomes },
+    problems: log.problems,
+    ...(log.firstProblem ? { firstProblem: log.firstProblem } : {}),
+  };
+}
+
+type Measure = <T>(
+  work: () => Promise<T>,
+  wallMsOf: (result: T) => number,
+) => Promise<{ result: T; tally: RequestTally }>;
+
+/**
+ * One more activation after the first was deactivated, with the simulated provider's provisioning
+ * latency and capacity in the backup region (the services built again with that setting), and the
+ * recovery worker's own timings (it checks a device still provisioning every 10 s by default). It
+ * ends `completed`, or once every device dispatched is recovered or waiting for capacity: the
+ * simulated provider frees capacity only when temporary devices are deleted, so with fewer than N
+ * the rest would wait until a deactivation.
+ */
+async function runRealisticActivation(input: {
+  provisioningMs: number;
+  capacity: number | null;
+  api: ActivationApi;
+  ids: readonly string[];
+  events: EventRecorder;
+  recoveryLog: WorkerLog;
+  probeIntervalMs: number;
+  timeoutMs: number;
+  reinstall: (simulatedCompute: string) => Promise<void>;
+  measure: Measure;
+  compute: () => SimulatedComputeProvider;
+  /** Recover messages handled again so far (see `handlingOvertaken`). */
+  overtaken: () => number;
+  taskHub: string;
+  log: (line: string) => void;
+}): Promise<RealisticActivation> {
+  const region = {
+    provisioningMs: input.provisioningMs,
+    ...(input.capacity !== null ? { capacity: input.capacity } : {}),
+  };
+  await input.reinstall(JSON.stringify({ [LocalRegions.backup]: region }));
+  input.recoveryLog.reset();
+  const overtakenBefore = input.overtaken();
+  const count = (s: ActivationStatus, state: string) => s.counts[state] ?? 0;
+  const { result: a, tally } = await input.measure(
+    () =>
+      runActivation({
+        api: input.api,
+        idempotencyKey: `bench-realistic-${randomUUID()}`,
+        events: input.events,
+        probeIntervalMs: input.probeIntervalMs,
+        timeoutMs: input.timeoutMs,
+        stopWhen: (s) =>
+          s.state === 'recovering' &&
+          count(s, 'queued') === 0 &&
+          count(s, 'provisioning') === 0 &&
+          count(s, 'waiting-for-capacity') > 0,
+      }),
+    (m) => m.wallMs,
+  );
+  const events = { ...input.events.counts };
+  const recovered = count(a.status, 'recovered');
+  const creations = await checkCreations(input.compute(), a.activationId, input.ids);
+  if (creations.duplicated > 0 || creations.total !== recovered) {
+    throw new Error(
+      `The activation with latency and capacity recovered ${recovered} devices with ${creations.total} creations ` +
+        `(${creations.duplicated} names more than once): each device must be created exactly once` +
+        (creations.firstProblem ? ` (${creations.firstProblem})` : ''),
+    );
+  }
+  if (!a.stoppedEarly && recovered !== input.ids.length) {
+    throw new Error(
+      `The activation with latency and capacity completed with ${recovered} of ${input.ids.length} devices recovered: ` +
+        JSON.stringify(nonZero(a.status.counts)),
+    );
+  }
+  const rtoSeconds = a.lastRecoveredMs !== undefined ? round(a.lastRecoveredMs / 1000) : null;
+  const requests = phaseRequests(tally, Math.max(1, recovered), input.taskHub);
+  input.log(
+    `[bench]   activation with ${input.provisioningMs} ms provisioning, capacity ${input.capacity ?? 'unlimited'}: ` +
+      `${a.stoppedEarly ? 'capacity exhausted' : 'completed'} after ${(a.wallMs / 1000).toFixed(1)} s, ` +
+      `${recovered} recovered, RTO ${rtoSeconds ?? '—'} s`,
+  );
+  return {
+    provisioningMs: input.provisioningMs,
+    capacity: input.capacity,
+    outcome: a.stoppedEarly ? 'capacity-exhausted' : 'completed',
+    wallSeconds: round(a.wallMs / 1000),
+    rtoSeconds,
+    reportRtoSeconds: a.stoppedEarly ? null : (a.status.rtoSeconds ?? null),
+    firstSeconds: a.firstMs !== undefined ? round(a.firstMs / 1000) : null,
+    recovered,
+    devicesPerSecond: rtoSeconds ? round(recovered / rtoSeconds) : null,
+    counts: nonZero(a.status.counts),
+    waves: roundWaves(waveTimes(a.status)),
+    creations,
+    workerOutcomes: { ...input.recoveryLog.outcomes },
+    overtakenMessagesHandledAgain: input.overtaken() - overtakenBefore,
+    redispatchedTasks: input.events.redispatchedTasks,
+    events,
+    status: statusProbeDetails(a.probe),
+    cosmosRequestsPerDevice: round(requests.perDevice.cosmos),
+    storageRequestsPerDevice: round(
+      requests.perDevice.blob + requests.perDevice.queue + requests.perDevice.table,
+    ),
+  };
+}
+
+/** Blob and queue kinds whose per-device counts differ by more than 0.01 between a phase and its floor. */
+function storageDifferences(cycle: PhaseRequests, floor: PhaseRequests): KindDifference[] {
   const kinds = new Set(
     [...Object.keys(cycle.perDeviceByKind), ...Object.keys(floor.perDeviceByKind)].filter(
       (k) => !k.startsWith('cosmos:') && !k.startsWith('http:'),

@@ -22,6 +22,11 @@ export interface RequestTally {
   byDestination: Record<Destination, number>;
   /** `destination:operation`, e.g. `blob:snapshot`, `queue:send`, `cosmos:batch`. */
   byKind: Record<string, number>;
+  /**
+   * Storage requests by the container, queue or table they address and their operation, e.g.
+   * `blob:restore-points:snapshot`, `queue:device-recovery:receive`: where a kind's calls go.
+   */
+  byResource: Record<string, number>;
   /** Request body bytes (Content-Length) by kind, where the client declared one. */
   bytesByKind: Record<string, number>;
   /** Requests made for the benchmark's own probes, by tag; not in the counts above. */
@@ -41,6 +46,7 @@ export function emptyTally(): RequestTally {
     total: 0,
     byDestination: Object.fromEntries(destinations.map((d) => [d, 0])) as Record<Destination, number>,
     byKind: {},
+    byResource: {},
     bytesByKind: {},
     excluded: { probe: 0, monitor: 0, check: 0 },
   };
@@ -59,10 +65,16 @@ export class RequestCounter {
       return;
     }
     const destination = this.destinationOf(request);
-    const kind = `${destination}:${operationOf(destination, request)}`;
+    const operation = operationOf(destination, request);
+    const kind = `${destination}:${operation}`;
     tally.total += 1;
     tally.byDestination[destination] += 1;
     tally.byKind[kind] = (tally.byKind[kind] ?? 0) + 1;
+    const resource = resourceOf(destination, request);
+    if (resource !== undefined) {
+      const key = `${destination}:${resource}:${operation}`;
+      tally.byResource[key] = (tally.byResource[key] ?? 0) + 1;
+    }
     const length = Number(request.getHeader('content-length') ?? 0);
     if (Number.isFinite(length) && length > 0)
       tally.bytesByKind[kind] = (tally.bytesByKind[kind] ?? 0) + length;
@@ -166,6 +178,20 @@ export function operationOf(destination: Destination, request: ClientRequest): s
     default:
       return method.toLowerCase();
   }
+}
+
+/**
+ * The container, queue or table a storage request addresses: the path segment after the account
+ * (Azurite's URLs are path-style, `/{account}/{name}/...`); `(account)` for account-level calls.
+ * Undefined for Cosmos DB and the control plane's own HTTP.
+ */
+export function resourceOf(destination: Destination, request: ClientRequest): string | undefined {
+  if (destination !== 'blob' && destination !== 'queue' && destination !== 'table') return undefined;
+  const segments = new URL(request.path, 'http://local').pathname.split('/').filter(Boolean);
+  const name = segments[1];
+  if (name === undefined) return '(account)';
+  // Tables address entities as `Table(PartitionKey='…',RowKey='…')`.
+  return decodeURIComponent(name).replace(/\(.*$/, '');
 }
 
 /** Each count divided by `devices`. */

@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- [--devices 1000,10000,50000] [--runs 3] [--concurrency 16] [--results bench/results]`
+ * `npm run bench -- [--devices 1000,10000,50000] [--runs 3] [--concurrency 16] [--results bench/results]
+ *                   [--activation-latency MS] [--activation-capacity N]`
  *
- * Runs the protection-cycle benchmark against the embedded runtime (see bench/harness.ts), prints
+ * Runs the protection-cycle and activation benchmark against the embedded runtime (see
+ * bench/harness.ts), prints
  * a table, and writes `<results>/<timestamp>.json` (every figure of every run, the machine, the
  * commit) and `<results>/latest.md`. Child processes never outlive it: Ctrl-C kills them.
  */
@@ -12,20 +14,27 @@ import { defaultDeviceCounts, defaultResultsDir, runBenchmark } from './harness'
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
+                             [--activation-latency MS] [--activation-capacity N]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
   --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
   --concurrency     the queue host's maxConcurrentCalls, and the floor's (default 16)
-  --probe-interval  ms between compliance report requests during the cycle (default 100)
+  --probe-interval  ms between compliance report requests during the cycle, and activation status
+                    requests during the activation and deactivation (default 100)
   --results         folder for <timestamp>.json and latest.md (default bench/results)
   --timeout-minutes longest wait for each of the set-up, the cycle and the floor of one run (default
-                    1 min + 6 s per 100 devices); a run out of time is reported with how far it got`;
+                    1 min + 6 s per 100 devices); a run out of time is reported with how far it got
+  --activation-latency, --activation-capacity
+                    with either, one more activation per run after the deactivation, with the
+                    simulated provider's provisioning latency (ms, default 0) and capacity (temporary
+                    devices in the backup region, default unlimited): reports its measured RTO
+                    (request → last device recovered); below N, it stops once the capacity is used`;
 
-function wholeNumber(name: string, raw: string | undefined): number | undefined {
+function wholeNumber(name: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw.replace(/[_,]/g, ''));
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`--${name} must be a whole number ≥ 1; got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`--${name} must be a whole number ≥ ${min}; got "${raw}"`);
   return value;
 }
 
@@ -38,6 +47,8 @@ async function main(): Promise<void> {
       'probe-interval': { type: 'string' },
       results: { type: 'string' },
       'timeout-minutes': { type: 'string' },
+      'activation-latency': { type: 'string' },
+      'activation-capacity': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +74,12 @@ async function main(): Promise<void> {
       : {}),
     ...(values['timeout-minutes']
       ? { timeoutMs: () => wholeNumber('timeout-minutes', values['timeout-minutes'])! * 60_000 }
+      : {}),
+    ...(values['activation-latency']
+      ? { activationLatencyMs: wholeNumber('activation-latency', values['activation-latency'], 0)! }
+      : {}),
+    ...(values['activation-capacity']
+      ? { activationCapacity: wholeNumber('activation-capacity', values['activation-capacity'])! }
       : {}),
     resultsDir: values.results ?? defaultResultsDir,
   });

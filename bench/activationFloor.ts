@@ -1,0 +1,218 @@
+/**
+ * The activation's floor: the storage and queue calls the recovery path makes per device, issued
+ * bare — no Cosmos DB, no drivers, no use case, no host — at the activation's concurrency. What is
+ * left between the activation and this is the control plane's own cost (planning, waves, task
+ * records, the orchestration's task hub).
+ *
+ * Per device, mirroring the product at zero provisioning latency with no capacity limit
+ * (RecoveryWorker, FullCopyRestorePointStore / RestorePointCatalog, SimulatedComputeProvider, the
+ * queue host, ActivationSteps.send):
+ *   queue   send (pages of 500, 16 at once, as a dispatch page through StorageWorkQueue),
+ *           receive (up to 32 at a time while fewer than `concurrency` are in flight), delete
+ *   blob    latestVerified: list the device's points (prefix, metadata), newest first, to the
+ *           first verified one;
+ *           readUrl: properties of the point, a listing of its snapshots (none yet), a snapshot
+ *           of it on the ETag just read (marked `readsnapshot`), a read-only SAS of the snapshot
+ *           (signed locally: no request);
+ *           ensureTemporaryDevice: properties of the temporary device (not there yet), the copy
+ *           from the snapshot's URL into `temporary-devices` (If-None-Match: *), the creation
+ *           marker (an empty block blob, If-None-Match: *)
+ *   and once for all devices, as the provider does once per process: create the two containers.
+ * All messages are sent at once: the product's waves (a tier at a time) are the control plane's.
+ * The harness compares these counts with the activation's, kind by kind, and reports any difference.
+ */
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
+import { readSnapshotMetadata } from '../src/adapters/blob/FullCopyRestorePointStore';
+import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCatalog';
+import { toRestorePoint } from '../src/adapters/blob/restorePointMetadata';
+import { restorePointPrefix } from '../src/adapters/blob/restorePointName';
+import { snapshotReadUrl } from '../src/adapters/blob/snapshotReadUrl';
+import { isNotFound } from '../src/adapters/blob/storageErrors';
+import {
+  DeviceMetadata,
+  simulatedComputeContainerName,
+  temporaryDevicesContainerName,
+} from '../src/adapters/compute/SimulatedComputeProvider';
+import { StorageWorkQueue } from '../src/adapters/storage-queue/StorageWorkQueue';
+import { decodeWorkMessage } from '../src/adapters/storage-queue/storageQueueEnvelope';
+import { recoveryMessageId, type RecoveryMessage } from '../src/app/recoveryMessage';
+import { ensureErrorType } from '../src/domain/errors';
+import { temporaryDeviceName } from '../src/domain/recoveryTask';
+import { LocalRegions } from '../src/local/localSettings';
+import type { WorkMessage } from '../src/ports/WorkQueue';
+import type { QueueName } from '../src/queueNames';
+import { clients, drainQueue, type FloorMeasurement } from './floor';
+
+export const activationFloorQueueName = 'bench-activation-floor';
+
+/** ActivationSteps.send: a dispatch page goes out in sends of at most this many messages. */
+const sendSlice = 500;
+
+export interface ActivationFloorInput {
+  settings: Record<string, string>;
+  tenantId: string;
+  /** The activation measured: the floor's messages and device names are as long as its. */
+  activationId: string;
+  ids: readonly string[];
+  concurrency: number;
+  visibilityTimeoutInMs: number;
+  minPollIntervalInMs: number;
+  maxPollIntervalInMs: number;
+  timeoutMs: number;
+}
+
+/** The recovery worker's first message for one device, as the dispatch sends it. */
+export function recoveryFloorMessage(
+  tenantId: string,
+  activationId: string,
+  deviceId: string,
+): WorkMessage<RecoveryMessage> {
+  const body: RecoveryMessage = {
+    kind: 'recover',
+    tenantId,
+    activationId,
+    deviceId,
+    dispatch: 1,
+    epoch: 1,
+    seq: 0,
+  };
+  return { id: recoveryMessageId(body), body, properties: { kind: body.kind, activationId } };
+}
+
+/** Creates the floor's queue, outside the timed part. */
+export async function prepareActivationFloor(settings: Record<string, string>): Promise<void> {
+  await clients(settings).queues.getQueueClient(activationFloorQueueName).createIfNotExists();
+}
+
+export async function runActivationFloor(input: ActivationFloorInput): Promise<FloorMeasurement> {
+  const { backup, queues } = clients(input.settings);
+  const sender = new StorageWorkQueue(queues);
+  const queue = queues.getQueueClient(activationFloorQueueName);
+  const devices = input.ids.length;
+
+  const started = performance.now();
+  let failure: Error | undefined;
+  const containers = {
+    points: backup.getContainerClient(restorePointsContainerName),
+    devices: backup.getContainerClient(temporaryDevicesContainerName),
+    records: backup.getContainerClient(simulatedComputeContainerName),
+  };
+  // The provider creates each container once per process, on its first creation in the region.
+  await Promise.all([containers.devices.createIfNotExists(), containers.records.createIfNotExists()]);
+
+  let sendMs = 0;
+  const sending = (async () => {
+    for (let start = 0; start < devices; start += sendSlice) {
+      const page = input.ids
+        .slice(start, start + sendSlice)
+        .map((deviceId) => recoveryFloorMessage(input.tenantId, input.activationId, deviceId));
+      await sender.send(activationFloorQueueName as QueueName, page);
+    }
+    sendMs = performance.now() - started;
+  })().catch((err: unknown) => {
+    failure ??= ensureErrorType(err);
+  });
+
+  const drained = await drainQueue({
+    queue,
+    messages: devices,
+    concurrency: input.concurrency,
+    visibilityTimeoutInMs: input.visibilityTimeoutInMs,
+    minPollIntervalInMs: input.minPollIntervalInMs,
+    maxPollIntervalInMs: input.maxPollIntervalInMs,
+    timeoutMs: input.timeoutMs,
+    started,
+    failed: () => failure,
+    handle: async (item) => {
+      const message = decodeWorkMessage(item.messageText)?.body as RecoveryMessage | undefined;
+      if (!message) throw new Error(`The floor received a message it did not send: ${item.messageId}`);
+      await recoverBare(backup, containers, message);
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+    },
+  });
+  await sending;
+  if (failure !== undefined) throw failure;
+  return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs };
+}
+
+/** One device's recovery in bare storage calls; throws on anything the product would retry. */
+async function recoverBare(
+  backup: BlobServiceClient,
+  containers: { points: ContainerClient; devices: ContainerClient; records: ContainerClient },
+  message: RecoveryMessage,
+): Promise<void> {
+  const region = LocalRegions.backup;
+  // latestVerified: the device's points, newest first, up to the first verified one.
+  let pointName: string | undefined;
+  for await (const item of containers.points.listBlobsFlat({
+    prefix: restorePointPrefix(message.tenantId, message.deviceId),
+    includeMetadata: true,
+  })) {
+    if (toRestorePoint(region, item.name, item.metadata)?.verified) {
+      pointName = item.name;
+      break;
+    }
+  }
+  if (!pointName) throw new Error(`No verified restore point of ${message.deviceId}`);
+
+  // readUrl: the point's properties, its snapshots, a snapshot on the ETag read, its SAS.
+  const point = containers.points.getBlobClient(pointName);
+  const read = await point.getProperties();
+  if (read.copyStatus !== 'success')
+    throw new Error(`The point of ${message.deviceId} holds no finished copy (${read.copyStatus})`);
+  for await (const item of containers.points.listBlobsFlat({
+    prefix: pointName,
+    includeSnapshots: true,
+    includeMetadata: true,
+  })) {
+    if (item.name === pointName && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
+      throw new Error(
+        `The point of ${message.deviceId} already has a read snapshot: reset the account first`,
+      );
+  }
+  const { snapshot: snapshotId } = await point.createSnapshot({
+    metadata: { [readSnapshotMetadata]: 'true' },
+    conditions: { ifMatch: read.etag! },
+  });
+  if (!snapshotId) throw new Error(`No snapshot id for the point of ${message.deviceId}`);
+  const sourceUrl = await snapshotReadUrl(backup, {
+    container: restorePointsContainerName,
+    blob: pointName,
+    snapshotId,
+  });
+
+  // ensureTemporaryDevice: the device is not there yet; copy into it; record the creation.
+  const name = temporaryDeviceName(message.activationId, message.deviceId);
+  const device = containers.devices.getPageBlobClient(name);
+  const existing = await device.getProperties().then(
+    () => true,
+    (err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw err;
+    },
+  );
+  if (existing) throw new Error(`Temporary device ${name} exists already: reset the account first`);
+  const createdAt = new Date();
+  const creationId = `${createdAt.getTime()}-${randomUUID()}`;
+  const poller = await device.beginCopyFromURL(sourceUrl, {
+    metadata: {
+      [DeviceMetadata.tenantId]: message.tenantId,
+      [DeviceMetadata.activationId]: message.activationId,
+      [DeviceMetadata.deviceId]: message.deviceId,
+      [DeviceMetadata.createdAt]: createdAt.toISOString(),
+      [DeviceMetadata.readyAt]: createdAt.toISOString(),
+      [DeviceMetadata.outcome]: 'ready',
+      [DeviceMetadata.creationId]: creationId,
+    },
+    conditions: { ifNoneMatch: '*' },
+  });
+  const copyStatus = poller.getOperationState().result?.copyStatus;
+  if (copyStatus !== 'success')
+    throw new Error(
+      `The copy into ${name} is ${copyStatus ?? 'unknown'}: the floor expects Azurite's synchronous copy`,
+    );
+  await containers.records
+    .getBlockBlobClient(`creations/${name}/${creationId}`)
+    .upload('', 0, { conditions: { ifNoneMatch: '*' } });
+}
