@@ -215,7 +215,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       clock,
       overrides.recovery,
     ),
-    sweeper: new TemporaryDeviceSweeper(activationStore, compute, [...regions], events),
+    sweeper: new TemporaryDeviceSweeper(activationStore, compute, tenantStore, [...regions], events),
     adopter: new ActivationAdopter(
       activationStore,
       activations,

@@ -19,6 +19,7 @@ import {
 import type { SimulatedRegionSettings } from '../../src/adapters/compute/simulatedComputeOptions';
 import { CosmosActivationStore } from '../../src/adapters/cosmos/CosmosActivationStore';
 import { CosmosDeviceStore } from '../../src/adapters/cosmos/CosmosDeviceStore';
+import { CosmosTenantStore } from '../../src/adapters/cosmos/CosmosTenantStore';
 import { Containers } from '../../src/adapters/cosmos/containers';
 import { createCosmosClient } from '../../src/adapters/cosmos/createCosmosClient';
 import { ensureCosmosSchema } from '../../src/adapters/cosmos/ensureCosmosSchema';
@@ -70,6 +71,7 @@ const workerOptions = {
 let cosmos: CosmosClient;
 let store: CosmosActivationStore;
 let devices: CosmosDeviceStore;
+let tenants: CosmosTenantStore;
 let clients: Map<string, BlobServiceClient>;
 let points: FullCopyRestorePointStore;
 let queueClient: QueueClient;
@@ -90,6 +92,7 @@ beforeAll(async () => {
     primary,
   );
   devices = new CosmosDeviceStore(database.container(Containers.devices.id), primary);
+  tenants = new CosmosTenantStore(database.container(Containers.tenants.id));
   clients = azuriteRegionClients();
   points = new FullCopyRestorePointStore(clients);
   // This vitest worker's own host account: no file running at the same time uses its queues.
@@ -1013,8 +1016,22 @@ describe('RecoveryWorker: release', () => {
     expect(s.events.filter((e) => e.event === 'recovery.recovered')).toEqual([]);
     // The device the recover created outlived its task: the sweeper's job.
     expect(await s.compute.getTemporaryDevice(backup, s.name)).toBeDefined();
-    const sweeper = new TemporaryDeviceSweeper(store, s.compute, [backup], { emit: () => undefined });
-    expect(await sweeper.sweep()).toEqual({ checked: 1, removed: 1 });
+    const sweeper = new TemporaryDeviceSweeper(store, s.compute, tenants, [backup], {
+      emit: () => undefined,
+    });
+    // Its tenant unknown to this deployment, the device is not this sweeper's to judge.
+    expect(await sweeper.sweep()).toEqual({ checked: 1, removed: 0, foreign: 1 });
+    const at = new Date().toISOString();
+    await tenants.create({
+      id: s.tenantId,
+      name: 'Contoso',
+      licences: 10,
+      allowedBackupRegions: [backup],
+      regionsInOutage: [],
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect(await sweeper.sweep()).toEqual({ checked: 1, removed: 1, foreign: 0 });
     expect(await s.compute.getTemporaryDevice(backup, s.name)).toBeUndefined();
   });
 
