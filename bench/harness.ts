@@ -188,6 +188,8 @@ export interface PhaseRequests {
   /** Mean request body bytes by kind. */
   meanBytesByKind: Record<string, number>;
   total: number;
+  /** Re-sends by the SDKs' retry policies during the phase, by kind (not in the counts above). */
+  retriesByKind: Record<string, number>;
   /** Requests of the benchmark's own probes during the phase (not in the counts above). */
   excluded: RequestTally['excluded'];
 }
@@ -1188,6 +1190,7 @@ function phaseRequests(tally: RequestTally, devices: number, taskHub: string): P
       ]),
     ),
     total: tally.total,
+    retriesByKind: tally.retriesByKind,
     excluded: tally.excluded,
   };
 }

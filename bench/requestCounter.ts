@@ -7,6 +7,10 @@
  * monitor, the final check) run inside `tagged(...)` and are counted apart, so a phase's counts are
  * the work of that phase alone. `fetch` (undici) does not publish on this channel: the probe's own
  * client requests are not seen at all, only what the control plane does to answer them.
+ *
+ * A storage SDK retry re-sends a request with the same `x-ms-client-request-id`: re-sends are
+ * counted apart, under `retriesByKind`, so the counts are the operations the code asked for and do
+ * not move with how loaded the machine was.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics_channel from 'node:diagnostics_channel';
@@ -29,6 +33,8 @@ export interface RequestTally {
   byResource: Record<string, number>;
   /** Request body bytes (Content-Length) by kind, where the client declared one. */
   bytesByKind: Record<string, number>;
+  /** Re-sends of a request by the SDK's retry policy, by kind; not in the counts above. */
+  retriesByKind: Record<string, number>;
   /** Requests made for the benchmark's own probes, by tag; not in the counts above. */
   excluded: Record<Tag, number>;
 }
@@ -48,12 +54,18 @@ export function emptyTally(): RequestTally {
     byKind: {},
     byResource: {},
     bytesByKind: {},
+    retriesByKind: {},
     excluded: { probe: 0, monitor: 0, check: 0 },
   };
 }
 
+/** Request ids are remembered in two generations of this many: retries follow within seconds. */
+const requestIdsPerGeneration = 50_000;
+
 export class RequestCounter {
   private current: RequestTally | undefined;
+  private recentIds = new Set<string>();
+  private olderIds = new Set<string>();
   private readonly listener = (message: unknown): void => {
     const tally = this.current;
     if (!tally) return;
@@ -67,6 +79,10 @@ export class RequestCounter {
     const destination = this.destinationOf(request);
     const operation = operationOf(destination, request);
     const kind = `${destination}:${operation}`;
+    if (this.sentBefore(request)) {
+      tally.retriesByKind[kind] = (tally.retriesByKind[kind] ?? 0) + 1;
+      return;
+    }
     tally.total += 1;
     tally.byDestination[destination] += 1;
     tally.byKind[kind] = (tally.byKind[kind] ?? 0) + 1;
@@ -100,6 +116,19 @@ export class RequestCounter {
   close(): void {
     this.current = undefined;
     diagnostics_channel.unsubscribe(channelName, this.listener);
+  }
+
+  private sentBefore(request: ClientRequest): boolean {
+    const id = request.getHeader('x-ms-client-request-id');
+    if (id === undefined) return false;
+    const key = String(id);
+    if (this.recentIds.has(key) || this.olderIds.has(key)) return true;
+    if (this.recentIds.size >= requestIdsPerGeneration) {
+      this.olderIds = this.recentIds;
+      this.recentIds = new Set();
+    }
+    this.recentIds.add(key);
+    return false;
   }
 
   private destinationOf(request: ClientRequest): Destination {
