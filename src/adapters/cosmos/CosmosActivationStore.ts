@@ -10,16 +10,9 @@
  *   last-writer-wins); counts of one key may be spread over regions, even negative in one, so only
  *   sums mean anything.
  */
-import {
-  ErrorResponse,
-  type Container,
-  type JSONObject,
-  type OperationInput,
-  type SqlParameter,
-  type SqlQuerySpec,
-} from '@azure/cosmos';
+import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
 import type { Activation } from '../../domain/activation';
-import { ConflictError, RuleViolationError } from '../../domain/errors';
+import { ConflictError } from '../../domain/errors';
 import {
   canMove,
   recoveryTaskId,
@@ -31,6 +24,7 @@ import { stableHash32 } from '../../domain/rpo';
 import type { ActivationStore, TaskFilter, TasksInOptions } from '../../ports/ActivationStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
+import { fetchPage } from './fetchPage';
 import { statusOf } from './statusOf';
 
 /** Fields Cosmos DB adds to every document; none of them belongs to the domain. */
@@ -350,44 +344,6 @@ export class CosmosActivationStore implements ActivationStore {
     }
     this.ensuredCounters.add(partition);
   }
-}
-
-/** One page of a query, resuming from the caller's continuation token. */
-async function fetchPage<D, T>(
-  container: Container,
-  spec: SqlQuerySpec,
-  page: PageRequest,
-  map: (document: D) => T,
-  partitionKey?: string,
-): Promise<Page<T>> {
-  const query = container.items.query<D>(spec, {
-    ...(partitionKey === undefined ? {} : { partitionKey }),
-    maxItemCount: page.pageSize,
-    continuationToken: page.continuationToken,
-  });
-  let result;
-  try {
-    result = await query.fetchNext();
-  } catch (err) {
-    if (page.continuationToken && isBadContinuation(err)) {
-      throw new RuleViolationError(
-        'invalid-continuation-token',
-        'is not a continuation token of this query',
-        'query.continuationToken',
-      );
-    }
-    throw err;
-  }
-  const items = result.resources.map(map);
-  return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
-}
-
-/**
- * Cosmos DB answers a token it cannot read with 400; the SDK, reading a cross-partition query's
- * token itself, throws without a status.
- */
-function isBadContinuation(err: unknown): boolean {
-  return statusOf(err) === 400 || (err instanceof ErrorResponse && /continuation token/i.test(err.message));
 }
 
 /**

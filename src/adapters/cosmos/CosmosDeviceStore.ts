@@ -15,7 +15,7 @@ import type {
   DeviceRecovery,
   PendingRestorePoint,
 } from '../../domain/device';
-import { ConflictError, RuleViolationError } from '../../domain/errors';
+import { ConflictError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
 import { nextSlotStart, rpoMs, stableHash32 } from '../../domain/rpo';
 import type {
@@ -26,6 +26,7 @@ import type {
 } from '../../ports/DeviceStore';
 import type { Page, PageRequest } from '../../ports/Page';
 import { patchOperation, runBatch } from './cosmosBatch';
+import { fetchPage } from './fetchPage';
 import { statusOf } from './statusOf';
 
 interface DeviceDocument extends Omit<Device, 'version' | 'pending' | 'recovery'> {
@@ -176,26 +177,7 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async list(tenantId: string, filter: DeviceFilter, page: PageRequest, now: Date): Promise<Page<Device>> {
-    const query = this.container.items.query<DeviceDocument>(filterQuery(tenantId, filter, now), {
-      partitionKey: tenantId,
-      maxItemCount: page.pageSize,
-      continuationToken: page.continuationToken,
-    });
-    let result;
-    try {
-      result = await query.fetchNext();
-    } catch (err) {
-      if (page.continuationToken && statusOf(err) === 400) {
-        throw new RuleViolationError(
-          'invalid-continuation-token',
-          'is not a continuation token of this query',
-          'query.continuationToken',
-        );
-      }
-      throw err;
-    }
-    const items = result.resources.map(toDevice);
-    return result.continuationToken ? { items, continuationToken: result.continuationToken } : { items };
+    return await fetchPage(this.container, filterQuery(tenantId, filter, now), page, toDevice, tenantId);
   }
 
   async *listAll(tenantId: string, filter: DeviceFilter, now: Date): AsyncIterable<Device> {
