@@ -1,13 +1,14 @@
 /**
  * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
  * handling reassembled here so transactional batches and conditional patches behave as in Cosmos
- * DB (see atomicBatch.ts and patchDocument.ts).
+ * DB (see atomicBatch.ts and patchDocument.ts), and queries cost O(N) (see linearQueries.ts).
  */
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAtomicBatch } from './atomicBatch';
+import { installLinearQueries } from './linearQueries';
 import { handlePatchDocument } from './patchDocument';
 
 export interface CosmosEmulator {
@@ -24,6 +25,7 @@ type Handler = (
 ) => Promise<unknown>;
 
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
+  installLinearQueries();
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
