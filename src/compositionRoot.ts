@@ -24,6 +24,10 @@ import { ServiceBusWorkQueue } from './adapters/servicebus/ServiceBusWorkQueue';
 import { StorageWorkQueue } from './adapters/storage-queue/StorageWorkQueue';
 import { CosmosActivationStore } from './adapters/cosmos/CosmosActivationStore';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
+import { createAuditTableClient } from './adapters/tables/createAuditTableClient';
+import { TableAuditLog } from './adapters/tables/TableAuditLog';
+import { AuditReport } from './app/AuditReport';
+import { AuditTrail, type AuditTrailOptions } from './app/AuditTrail';
 import { ActivationAdopter } from './app/ActivationAdopter';
 import { ActivationService } from './app/ActivationService';
 import { ActivationSteps } from './app/ActivationSteps';
@@ -40,6 +44,9 @@ import { RestorePointWorker, type RestorePointWorkerOptions } from './app/Restor
 import { TenantService } from './app/TenantService';
 import { getConfig, resetConfig, type Config } from './config';
 import { TokenVerifier } from './http/auth/tokenVerifier';
+import { HttpLimits } from './http/limits';
+import { RateLimiter, type RateLimit } from './http/rateLimiter';
+import type { AuditLog } from './ports/AuditLog';
 import { systemClock, type Clock } from './ports/Clock';
 import type { ActivationStore } from './ports/ActivationStore';
 import type { ComputeProvider } from './ports/ComputeProvider';
@@ -56,6 +63,10 @@ export interface Services {
   config: Config;
   clock: Clock;
   tokenVerifier: TokenVerifier;
+  /** Mutating requests per caller (HttpLimits.mutatingRequests). */
+  mutationLimiter: RateLimiter;
+  audit: AuditTrail;
+  auditReport: AuditReport;
   tenants: TenantService;
   policies: PolicyService;
   devices: DeviceService;
@@ -93,6 +104,11 @@ export interface ServiceOverrides {
   activationPageSize?: number;
   /** Storage SDK retries: its defaults wait half a minute on a region that is down. */
   storageRetry?: { maxTries: number; retryDelayInMs: number };
+  /** Where audit records go (a log that fails, to show nothing else does), and its retries. */
+  auditLog?: AuditLog;
+  audit?: AuditTrailOptions;
+  /** The mutation rate limit (HttpLimits.mutatingRequests): a slow one makes its refusals certain. */
+  mutationLimit?: RateLimit;
 }
 
 let current: Services | undefined;
@@ -155,6 +171,15 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       : new IncrementalRestorePointStore(blobClients);
 
   const tenants = new TenantService(tenantStore, regions, () => clock.now(), deviceStore);
+  // The audit table of every region's storage: this region writes its own, reads merge them all.
+  const auditLog =
+    overrides.auditLog ??
+    new TableAuditLog(
+      config.region,
+      new Map([...config.regionStorage].map(([region, c]) => [region, createAuditTableClient(c)])),
+    );
+  // Audit records carry wall-clock time, whatever clock the business rules run on.
+  const audit = new AuditTrail(auditLog, events, systemClock, config.region, overrides.audit);
   const activationStore = new CosmosActivationStore(
     database.container(Containers.activations.id),
     database.container(Containers.recoveries.id),
@@ -174,12 +199,15 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     config,
     clock,
     tokenVerifier: new TokenVerifier(config.auth),
+    mutationLimiter: new RateLimiter(overrides.mutationLimit ?? HttpLimits.mutatingRequests),
+    audit,
+    auditReport: new AuditReport(auditLog, tenants),
     tenants,
     policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
     devices: new DeviceService(deviceStore, policyStore, tenants, disks, regions, clock),
     restorePoints: new RestorePointService(deviceStore, points, queue, clock),
     compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
-    scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events),
+    scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events, audit),
     restorePointWorker: new RestorePointWorker(
       deviceStore,
       tenantStore,
@@ -198,6 +226,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       tenantStore,
       queue,
       events,
+      audit,
       clock,
       config.region,
       {
@@ -212,6 +241,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       compute,
       queue,
       events,
+      audit,
       clock,
       overrides.recovery,
     ),
@@ -223,6 +253,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       systemClock,
       config.activations.leaseInMs,
       events,
+      audit,
     ),
     userDrStatus: new UserDrStatusService(deviceStore),
     stores: {

@@ -10,6 +10,8 @@ import type { Clock } from '../ports/Clock';
 import type { EventLog } from '../ports/EventLog';
 import type { OrchestrationClient } from '../ports/OrchestrationClient';
 import type { ActivationService } from './ActivationService';
+import type { AuditTrail } from './AuditTrail';
+import { activationTarget } from './auditTargets';
 
 export class ActivationAdopter {
   constructor(
@@ -20,6 +22,7 @@ export class ActivationAdopter {
     private readonly clock: Clock,
     private readonly leaseInMs: number,
     private readonly events: EventLog,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Returns how many activations this region adopted. */
@@ -54,6 +57,16 @@ export class ActivationAdopter {
         fromRegion: activation.owner.region,
         epoch: mine.owner.epoch,
       });
+      await this.audit.system(
+        activation.tenantId,
+        'activation.adopted',
+        activationTarget(activation.tenantId, activation.id),
+        {
+          outcome: 'succeeded',
+          detail: `from ${activation.owner.region}, epoch ${mine.owner.epoch}`,
+          correlationId: activation.id,
+        },
+      );
       await this.activations.startDriver(
         orchestrations,
         mine,

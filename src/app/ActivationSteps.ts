@@ -4,7 +4,7 @@
  * driver that stalled past its lease and was adopted stops here instead of acting as a zombie.
  * Every step is idempotent: an activity retried or replayed after a crash changes nothing twice.
  */
-import { waveOf, type Activation, type WaveRecord } from '../domain/activation';
+import { describeScope, waveOf, type Activation, type WaveRecord } from '../domain/activation';
 import type { Device } from '../domain/device';
 import { ConflictError } from '../domain/errors';
 import {
@@ -27,6 +27,8 @@ import { QueueNames } from '../queueNames';
 import type { ActivationDriverInput } from './activationOrchestrations';
 import { mapConcurrently } from './mapConcurrently';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
+import type { AuditTrail } from './AuditTrail';
+import { activationTarget } from './auditTargets';
 
 /** Where planning goes on from: the first list by position, then the scope's pages. */
 export interface PlanCursor {
@@ -93,6 +95,7 @@ export class ActivationSteps {
     private readonly tenants: TenantStore,
     private readonly queue: WorkQueue,
     private readonly events: EventLog,
+    private readonly audit: AuditTrail,
     private readonly clock: Clock,
     private readonly region: string,
     private readonly options: ActivationStepsOptions,
@@ -110,6 +113,18 @@ export class ActivationSteps {
     const activation = await this.own(input);
     if (!activation) return { stale: true };
     if (activation.state !== 'planning') return { done: true };
+    if (cursor.phase === 'first' && cursor.index === 0) {
+      await this.audit.system(
+        input.tenantId,
+        'activation.started',
+        activationTarget(input.tenantId, input.activationId),
+        {
+          outcome: 'succeeded',
+          detail: `scope ${describeScope(activation.scope)}; driven from ${this.region}`,
+          correlationId: input.activationId,
+        },
+      );
+    }
     const first = new Set(activation.recoverFirst);
     let candidates: { id: string; device: Device | undefined }[];
     let next: PlanCursor | undefined;
@@ -156,8 +171,11 @@ export class ActivationSteps {
     input: ActivationDriverInput,
     wave: number,
   ): Promise<Stale | { stale?: false; deadlineAt: string }> {
+    let started = false;
     const activation = await this.update(input, (a) => {
+      started = false;
       if (a.waves.some((w) => w.wave === wave)) return undefined;
+      started = true;
       const now = this.wallClock.now();
       const record: WaveRecord = {
         wave,
@@ -167,7 +185,20 @@ export class ActivationSteps {
       return { ...a, waves: [...a.waves, record] };
     });
     if (!activation) return { stale: true };
-    return { deadlineAt: activation.waves.find((w) => w.wave === wave)!.deadlineAt };
+    const { deadlineAt } = activation.waves.find((w) => w.wave === wave)!;
+    if (started) {
+      await this.audit.system(
+        input.tenantId,
+        'activation.wave-dispatched',
+        activationTarget(input.tenantId, input.activationId),
+        {
+          outcome: 'succeeded',
+          detail: `wave ${wave}, deadline ${deadlineAt}`,
+          correlationId: input.activationId,
+        },
+      );
+    }
+    return { deadlineAt };
   }
 
   /**
@@ -270,6 +301,16 @@ export class ActivationSteps {
         ? (Date.parse(lastRecoveredAt) - Date.parse(activation.requestedAt)) / 1000
         : undefined,
     });
+    await this.audit.system(
+      input.tenantId,
+      'activation.completed',
+      activationTarget(input.tenantId, input.activationId),
+      {
+        outcome: 'succeeded',
+        detail: `recovered ${countIn(counts, ['recovered'])}, failed ${countIn(counts, ['failed'])}, skipped ${countIn(counts, ['skipped'])}`,
+        correlationId: input.activationId,
+      },
+    );
     return { more: false };
   }
 
@@ -309,6 +350,15 @@ export class ActivationSteps {
       tenantId: input.tenantId,
       activationId: input.activationId,
     });
+    await this.audit.system(
+      input.tenantId,
+      'activation.deactivated',
+      activationTarget(input.tenantId, input.activationId),
+      {
+        outcome: 'succeeded',
+        correlationId: input.activationId,
+      },
+    );
     return {};
   }
 

@@ -17,6 +17,8 @@ import type { EventLog } from '../ports/EventLog';
 import type { RestorePointStore } from '../ports/RestorePointStore';
 import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
+import type { AuditTrail } from './AuditTrail';
+import { taskTarget } from './auditTargets';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
 
 export interface RecoveryWorkerOptions {
@@ -56,6 +58,7 @@ export class RecoveryWorker {
     private readonly compute: ComputeProvider,
     private readonly queue: WorkQueue,
     private readonly events: EventLog,
+    private readonly audit: AuditTrail,
     private readonly clock: Clock,
     options: RecoveryWorkerOptions = {},
   ) {
@@ -161,6 +164,11 @@ export class RecoveryWorker {
           restorePoint: point.name,
           temporaryDevice: name,
         });
+        await this.audit.system(task.tenantId, 'recovery.recovered', taskTarget(task), {
+          outcome: 'succeeded',
+          detail: `${name} in ${task.backupRegion} from ${point.name}`,
+          correlationId: task.activationId,
+        });
         return 'recovered';
       }
     }
@@ -194,6 +202,11 @@ export class RecoveryWorker {
       kind: message.kind,
       deliveries,
       error,
+    });
+    await this.audit.system(task.tenantId, `recovery.${state}`, taskTarget(task), {
+      outcome: 'failed',
+      detail: reason,
+      correlationId: task.activationId,
     });
   }
 
@@ -278,6 +291,11 @@ export class RecoveryWorker {
       deviceId: task.deviceId,
       attempts: attempt,
       reason,
+    });
+    await this.audit.system(task.tenantId, 'recovery.failed', taskTarget(task), {
+      outcome: 'failed',
+      detail: reason,
+      correlationId: task.activationId,
     });
     return 'failed';
   }

@@ -13,6 +13,8 @@ import type { EventLog } from '../ports/EventLog';
 import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
+import type { AuditTrail } from './AuditTrail';
+import { deviceTarget } from './auditTargets';
 import { mapConcurrently } from './mapConcurrently';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
 
@@ -38,6 +40,7 @@ export class RestorePointScheduler {
     private readonly tenants: TenantStore,
     private readonly queue: WorkQueue,
     private readonly events: EventLog,
+    private readonly audit: AuditTrail,
     options: SchedulerOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 500;
@@ -128,6 +131,12 @@ export class RestorePointScheduler {
           rpoHours: device.protection.rpoHours,
           lastVerifiedAt: device.lastVerifiedAt,
         });
+        if (to === 'breached') {
+          await this.audit.system(device.tenantId, 'rpo.breached', deviceTarget(device.tenantId, device.id), {
+            outcome: 'failed',
+            detail: `no verified restore point since ${device.lastVerifiedAt ?? 'registration'} (RPO ${device.protection.rpoHours} h)`,
+          });
+        }
         await this.devices.announce(device, to);
       }
       count += transitions.length;

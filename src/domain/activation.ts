@@ -9,6 +9,18 @@ export type ActivationScope =
   /** Devices of these priority tiers, optionally only those of one primary region. */
   | { kind: 'tiers'; tiers: number[]; region?: string };
 
+/** The scope in a few words, for logs and the audit trail. */
+export function describeScope(scope: ActivationScope): string {
+  switch (scope.kind) {
+    case 'region':
+      return `region ${scope.region}`;
+    case 'devices':
+      return `${scope.deviceIds.length} listed device(s)`;
+    case 'tiers':
+      return `tiers ${scope.tiers.join(', ')}${scope.region ? ` of region ${scope.region}` : ''}`;
+  }
+}
+
 export type ActivationState =
   /** Recovery tasks are being created from the scope, page by page. */
   | 'planning'

@@ -4,6 +4,7 @@ import { services } from '../compositionRoot';
 import type { ComplianceRow } from '../app/ComplianceReport';
 import { complianceStatuses, type ComplianceStatus } from '../domain/rpo';
 import { decodeContinuationToken, encodeContinuationToken } from '../http/continuationToken';
+import { csvStream } from '../http/csv';
 import { json } from '../http/routeSpec';
 import { tenantPathParams } from '../http/schemas/common';
 import { complianceQuery } from '../http/schemas/protectionSchemas';
@@ -86,7 +87,9 @@ defineHttp({
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="compliance-${params.tenantId}.csv"`,
         },
-        body: csvStream(compliance.allRows(params.tenantId, filter)),
+        body: csvStream(csvColumns, compliance.allRows(params.tenantId, filter), (row) =>
+          csvColumns.map((column) => row[column]),
+        ),
       };
     }
     const [summary, page] = await Promise.all([
@@ -103,36 +106,3 @@ defineHttp({
     });
   },
 });
-
-/** Rows leave as they are read, so an export of 50,000 devices never sits whole in memory. */
-function csvStream(rows: AsyncIterable<ComplianceRow>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const iterator = rows[Symbol.asyncIterator]();
-  let headerSent = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!headerSent) {
-        headerSent = true;
-        controller.enqueue(encoder.encode(`${csvColumns.join(',')}\r\n`));
-        return;
-      }
-      const next = await iterator.next();
-      if (next.done) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(encoder.encode(`${csvColumns.map((c) => csvField(next.value[c])).join(',')}\r\n`));
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
-}
-
-/** RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula. */
-function csvField(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}

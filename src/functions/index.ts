@@ -7,6 +7,7 @@ import './policies';
 import './devices';
 import './restorePoints';
 import './compliance';
+import './audit';
 import './protection';
 import './activations';
 import './activationWorkflow';

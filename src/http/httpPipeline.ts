@@ -1,6 +1,7 @@
 /**
- * The HTTP contract applied to every route: authenticate, check tenant and role, validate input,
- * run the handler, and turn every failure into problem+json. Handlers see only typed input.
+ * The HTTP contract applied to every route: authenticate, limit the rate of mutations, check
+ * tenant and role, validate input, run the handler, and turn every failure into problem+json.
+ * Handlers see only typed input. Every mutating request, refused or not, leaves one audit record.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
@@ -12,28 +13,43 @@ import {
   UnavailableError,
   ensureErrorType,
 } from '../domain/errors';
+import { outcomeOfStatus, type AuditActor, type NewAuditRecord } from '../domain/audit';
 import { satisfiesRole } from '../domain/roles';
+import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/tokenVerifier';
 import { parseRequest } from './parseRequest';
 import { forbidden, notFound, problem, problemContentType, unauthorized, type Problem } from './problem';
+import type { RateLimiter } from './rateLimiter';
 import { routeParamNames, type HttpRouteSpec } from './routeSpec';
 
 const correlationHeader = 'x-correlation-id';
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An audit record keeps this much of a path: enough for any real one, bounded for a hostile one. */
+const maxTargetLength = 1024;
+
+export interface HttpDependencies {
+  tokenVerifier: TokenVerifier;
+  audit: { record(record: NewAuditRecord): Promise<void> };
+  mutationLimiter: RateLimiter;
+}
 
 export function createHttpHandler<P, Q, B>(
   spec: HttpRouteSpec<P, Q, B>,
-  getVerifier: () => TokenVerifier,
+  dependencies: () => HttpDependencies,
 ): HttpHandler {
   const tenantScoped = routeParamNames(spec.route).includes('tenantId');
+  const mutating = spec.method !== 'GET';
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const correlationId = correlationIdOf(request, context);
+    const caller: { principal?: Principal } = {};
     let response: HttpResponseInit;
     try {
-      response = await run(request, context, correlationId);
+      response = await run(request, context, correlationId, caller);
     } catch (err) {
       response = errorResponse(err, context, correlationId);
     }
+    if (mutating) await audit(request, response, correlationId, caller.principal);
     return withCorrelation(response, correlationId);
   };
 
@@ -41,14 +57,26 @@ export function createHttpHandler<P, Q, B>(
     request: HttpRequest,
     context: InvocationContext,
     correlationId: string,
+    caller: { principal?: Principal },
   ): Promise<HttpResponseInit> {
     let principal;
     if (spec.auth !== 'anonymous') {
-      const verified = await getVerifier().verify(request.headers.get('authorization'));
+      const verified = await dependencies().tokenVerifier.verify(request.headers.get('authorization'));
       if ('unavailable' in verified)
         return problem(503, 'auth-unavailable', verified.unavailable, { headers: { 'retry-after': '30' } });
       if ('rejected' in verified) return unauthorized(verified.rejected, verified.tokenPresent);
-      principal = verified.principal;
+      principal = caller.principal = verified.principal;
+      if (mutating) {
+        const decision = dependencies().mutationLimiter.take(`${principal.tenantId}:${principal.objectId}`);
+        if (!decision.allowed) {
+          return problem(
+            429,
+            'too-many-requests',
+            `Too many changes from this caller; try again in ${decision.retryAfterSeconds} s`,
+            { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
+          );
+        }
+      }
       // Another tenant's resources answer exactly as missing ones do, so their existence never leaks.
       if (tenantScoped && request.params['tenantId']?.toLowerCase() !== principal.tenantId.toLowerCase()) {
         return notFound('The resource was not found');
@@ -73,6 +101,41 @@ export function createHttpHandler<P, Q, B>(
       context,
     });
   }
+
+  /**
+   * One record per mutating request, in the tenant of its path (every mutating route has one), so
+   * a tenant also sees what others were refused against it; a path naming no valid tenant is
+   * recorded in the caller's own tenant, and an anonymous one there is nobody to tell.
+   */
+  async function audit(
+    request: HttpRequest,
+    response: HttpResponseInit,
+    correlationId: string,
+    principal: Principal | undefined,
+  ): Promise<void> {
+    const pathTenant = request.params['tenantId'];
+    const tenantId = pathTenant && guidPattern.test(pathTenant) ? pathTenant : principal?.tenantId;
+    if (!tenantId) return;
+    const status = response.status ?? 200;
+    const code = (response.jsonBody as Partial<Problem> | undefined)?.code;
+    await dependencies().audit.record({
+      tenantId: tenantId.toLowerCase(),
+      actor: actorOf(principal),
+      action: spec.name,
+      target: new URL(request.url).pathname.replace(/^\/api\//, '').slice(0, maxTargetLength),
+      outcome: outcomeOfStatus(status),
+      status,
+      ...(status >= 400 && code ? { detail: code } : {}),
+      correlationId,
+    });
+  }
+}
+
+function actorOf(principal: Principal | undefined): AuditActor {
+  if (!principal) return { kind: 'anonymous' };
+  return principal.upn
+    ? { kind: 'user', objectId: principal.objectId, upn: principal.upn }
+    : { kind: 'application', objectId: principal.objectId };
 }
 
 function errorResponse(err: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {

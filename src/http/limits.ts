@@ -7,4 +7,6 @@ export const HttpLimits = {
   /** Page sizes of list routes. */
   defaultPageSize: 100,
   maxPageSize: 1000,
+  /** Mutating requests (POST, PUT, PATCH, DELETE) per caller and instance; beyond it 429 with Retry-After. */
+  mutatingRequests: { burst: 100, perMinute: 300 },
 } as const;

@@ -7,6 +7,7 @@
  */
 import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,8 @@ import { createCosmosClient } from '../../src/adapters/cosmos/createCosmosClient
 import { ensureCosmosSchema } from '../../src/adapters/cosmos/ensureCosmosSchema';
 import { decodeWorkMessage } from '../../src/adapters/storage-queue/storageQueueEnvelope';
 import { StorageWorkQueue } from '../../src/adapters/storage-queue/StorageWorkQueue';
+import { TableAuditLog, auditTableName } from '../../src/adapters/tables/TableAuditLog';
+import { AuditTrail } from '../../src/app/AuditTrail';
 import { TemporaryDeviceSweeper } from '../../src/app/TemporaryDeviceSweeper';
 import { RecoveryWorker, type RecoveryOutcome } from '../../src/app/RecoveryWorker';
 import { recoveryMessageId, type RecoveryMessage } from '../../src/app/recoveryMessage';
@@ -40,6 +43,7 @@ import {
 import type { RestorePoint } from '../../src/domain/restorePoint';
 import type { ComputeProvider, TemporaryDeviceRequest } from '../../src/ports/ComputeProvider';
 import type { ActivationStore } from '../../src/ports/ActivationStore';
+import { systemClock } from '../../src/ports/Clock';
 import type { EventLog } from '../../src/ports/EventLog';
 import type { RestorePointTarget } from '../../src/ports/RestorePointStore';
 import { azuriteConnectionString, cosmosEmulatorKey } from '../../src/local/localSettings';
@@ -76,6 +80,7 @@ let clients: Map<string, BlobServiceClient>;
 let points: FullCopyRestorePointStore;
 let queueClient: QueueClient;
 let queue: StorageWorkQueue;
+let auditLog: TableAuditLog;
 
 beforeAll(async () => {
   const emulators = inject('emulators');
@@ -101,6 +106,19 @@ beforeAll(async () => {
     azuriteConnectionString(workerHostAccount(poolId), { ...emulators, http: 0 }),
   );
   queue = new StorageWorkQueue(queueService);
+  auditLog = new TableAuditLog(
+    primary,
+    new Map([
+      [
+        primary,
+        TableClient.fromConnectionString(
+          azuriteConnectionString(workerHostAccount(poolId), { ...emulators, http: 0 }),
+          auditTableName,
+          { allowInsecureConnection: true },
+        ),
+      ],
+    ]),
+  );
   queueClient = queueService.getQueueClient(QueueNames.deviceRecovery);
   await queueClient.createIfNotExists();
 });
@@ -368,6 +386,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
     options.wrapCompute ? options.wrapCompute(compute) : compute,
     queue,
     eventLog,
+    new AuditTrail(auditLog, eventLog, systemClock, primary),
     { now: () => new Date() },
     workerOptions,
   );

@@ -114,6 +114,14 @@ describe('activation and deactivation', () => {
 
   const compute = () => services().stores.compute as SimulatedComputeProvider;
 
+  /** The tenant's audit records whose target contains `targetPart`, newest first. */
+  async function auditTrail(targetPart: string, action?: string): Promise<any[]> {
+    const query = action ? `?action=${action}&pageSize=1000` : '?pageSize=1000';
+    const response = await call(api(`/audit${query}`), { token: reader });
+    expect(response.status, response.text).toBe(200);
+    return response.body.records.filter((r: any) => r.target.includes(targetPart));
+  }
+
   /** (Re)builds the services from the settings in the environment, with the test's timings. */
   function install(): void {
     resetConfig();
@@ -204,12 +212,14 @@ describe('activation and deactivation', () => {
     const key = `outage-${randomUUID()}`;
     const body = { scope: { kind: 'region', region: 'westeurope' }, recoverFirst: ['d09', 'd04'] };
     let id: string;
+    let requestCorrelationId: string;
     let report: any;
 
     beforeAll(async () => {
       const response = await activate(body, key);
       expect(response.status, response.text).toBe(202);
       id = response.body.id;
+      requestCorrelationId = response.headers.get('x-correlation-id')!;
       expect(response.headers.get('location')).toBe(`/api/tenants/${tenantId}/activations/${id}`);
       report = await until(id, 'completed');
     }, 90_000);
@@ -236,6 +246,34 @@ describe('activation and deactivation', () => {
         late: 'no-verified-restore-point',
         over: 'unlicensed',
       });
+    });
+
+    it('leaves its DR events in the audit trail: started, each wave, each device recovered, completed', async () => {
+      const trail = await auditTrail(`activations/${id}`);
+      const system = { kind: 'system', region: 'westeurope' };
+      const of = (action: string) => trail.filter((r) => r.action === action);
+      expect(of('activation.started')).toEqual([
+        expect.objectContaining({ actor: system, outcome: 'succeeded', correlationId: id }),
+      ]);
+      expect(of('activation.wave-dispatched').map((r) => r.detail.split(',')[0])).toEqual([
+        'wave 3',
+        'wave 2',
+        'wave 1',
+        'wave 0',
+      ]);
+      expect(
+        of('recovery.recovered')
+          .map((r) => r.target.split('/').pop())
+          .sort(),
+      ).toEqual(protectedIds);
+      expect(of('activation.completed')).toEqual([
+        expect.objectContaining({ detail: 'recovered 12, failed 0, skipped 2', actor: system }),
+      ]);
+      // The request that started it, by its caller.
+      const [request] = (await auditTrail('activations', 'activateRecovery')).filter(
+        (r) => r.correlationId === requestCorrelationId,
+      );
+      expect(request).toMatchObject({ outcome: 'succeeded', status: 202, actor: { kind: 'application' } });
     });
 
     it('recovers in waves: the first list in its order, then tier by tier', async () => {
@@ -341,6 +379,7 @@ describe('activation and deactivation', () => {
         const status = await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: self });
         expect(status.body.status).toBe('normal');
         expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual([]);
+        expect((await auditTrail(`activations/${id}`, 'activation.deactivated')).length).toBe(1);
       });
 
       it('is idempotent', async () => {

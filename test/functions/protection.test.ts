@@ -69,6 +69,22 @@ describe('protection cycle', () => {
   }
 
   async function recorded(time: number, ids: string[], rpo = hour): Promise<void> {
+    try {
+      await allRecorded(time, ids, rpo);
+    } catch (err) {
+      // Which device is missing, and where it stands: what a failure on a loaded machine needs.
+      const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
+      const states = devices.map((d) => ({
+        id: d?.id,
+        lastVerifiedAt: d?.lastVerifiedAt,
+        pending: d?.pending,
+      }));
+      const problems = events.filter((e) => e.event.startsWith('restore-point.')).slice(-10);
+      throw new Error(`Not every device recorded: ${JSON.stringify({ states, problems })}`, { cause: err });
+    }
+  }
+
+  async function allRecorded(time: number, ids: string[], rpo = hour): Promise<void> {
     await expect
       .poll(
         async () => {

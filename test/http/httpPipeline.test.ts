@@ -25,7 +25,7 @@ function handlerFor(spec: Partial<HttpRouteSpec<{ tenantId: string }, unknown, u
       handler: async () => json(200, { ok: true }),
       ...spec,
     },
-    () => services().tokenVerifier,
+    services,
   );
   return async (request: HttpRequest, context: InvocationContext) =>
     (await handler(request, context)) as HttpResponseInit;
@@ -127,7 +127,7 @@ describe('createHttpHandler', () => {
         responses: {},
         handler: async () => json(200, {}),
       },
-      () => verifier,
+      () => ({ ...services(), tokenVerifier: verifier }),
     );
     const response = await handler(
       await request({ token: await env.token(tenantId, ['DR.Admin']) }),

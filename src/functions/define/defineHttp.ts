@@ -15,7 +15,7 @@ export interface DefineHttpOptions {
  * and the Functions host registers it. Function-level keys are off: the app validates tokens itself.
  */
 export function defineHttp<P, Q, B>(spec: HttpRouteSpec<P, Q, B>, options: DefineHttpOptions = {}): void {
-  const handler = createHttpHandler(spec, () => services().tokenVerifier);
+  const handler = createHttpHandler(spec, services);
   register({
     kind: 'http',
     name: spec.name,

@@ -1,5 +1,6 @@
 /** Schemas that many routes share. Every string has a bound, every object rejects unknown fields. */
 import { z } from 'zod';
+import { HttpLimits } from '../limits';
 
 export const guid = z
   .string()
@@ -12,3 +13,14 @@ export const regionName = z
 export const tenantPathParams = z.strictObject({ tenantId: guid });
 
 export const noQuery = z.strictObject({});
+
+/** `pageSize` of every list route. */
+export const pageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(HttpLimits.maxPageSize)
+  .default(HttpLimits.defaultPageSize);
+
+/** A continuation token as this API returned it (opaque; checked again where it is decoded). */
+export const continuationToken = z.string().min(1).max(8192);

@@ -1,0 +1,75 @@
+/**
+ * Records audit entries without ever costing the operation its outcome: a write is tried a few
+ * times; if it still fails, the whole record goes to the event log as `audit.write-failed` (an
+ * alert rule matches it), so the evidence survives in the logs and the caller still gets its answer.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewAuditRecord } from '../domain/audit';
+import { ensureErrorType } from '../domain/errors';
+import type { AuditLog } from '../ports/AuditLog';
+import type { Clock } from '../ports/Clock';
+import type { EventLog } from '../ports/EventLog';
+
+export interface AuditTrailOptions {
+  /** Attempts per record. Default 3. */
+  attempts?: number;
+  /** Wait before the second attempt, doubled for each next one. Default 200 ms. */
+  firstRetryDelayInMs?: number;
+}
+
+export class AuditTrail {
+  private readonly attempts: number;
+  private readonly firstRetryDelayInMs: number;
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly events: EventLog,
+    private readonly clock: Clock,
+    readonly region: string,
+    options: AuditTrailOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 3;
+    this.firstRetryDelayInMs = options.firstRetryDelayInMs ?? 200;
+  }
+
+  /** Appends the record; never throws. The time is taken once, so every attempt writes the same record. */
+  async record(record: NewAuditRecord): Promise<void> {
+    const at = this.clock.now();
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      try {
+        await this.log.append(record, at);
+        return;
+      } catch (err) {
+        lastError = ensureErrorType(err);
+        if (attempt < this.attempts) await sleep(this.firstRetryDelayInMs * 2 ** (attempt - 1));
+      }
+    }
+    this.events.emit('audit.write-failed', {
+      tenantId: record.tenantId,
+      action: record.action,
+      target: record.target,
+      outcome: record.outcome,
+      at: at.toISOString(),
+      region: this.region,
+      record: JSON.stringify(record),
+      reason: lastError?.message,
+    });
+  }
+
+  /** A DR event the control plane itself caused, in this region. */
+  async system(
+    tenantId: string,
+    action: string,
+    target: string,
+    details: Pick<NewAuditRecord, 'outcome' | 'detail' | 'correlationId'> = { outcome: 'succeeded' },
+  ): Promise<void> {
+    await this.record({
+      tenantId,
+      actor: { kind: 'system', region: this.region },
+      action,
+      target,
+      ...details,
+    });
+  }
+}
