@@ -38,9 +38,14 @@ const example = JSON.parse(readFileSync(join(root, 'local.settings.example.json'
   Values: Record<string, string>;
 };
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+/** The README's Settings section (other sections have tables of other names, e.g. azd's). */
+const settingsSection = readme.slice(
+  readme.indexOf('\n## Settings'),
+  readme.indexOf('\n## ', readme.indexOf('\n## Settings') + 1),
+);
 /** Names in the settings table; `NAME__accountEndpoint` rows count as `NAME`. */
 const readmeTableNames = new Set(
-  [...readme.matchAll(/^\| `([A-Za-z0-9_]+)`/gm)].map((m) => m[1]!.split('__')[0]!),
+  [...settingsSection.matchAll(/^\| `([A-Za-z0-9_]+)`/gm)].map((m) => m[1]!.split('__')[0]!),
 );
 
 describe('settings', () => {

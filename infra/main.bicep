@@ -1,0 +1,232 @@
+// The control plane, active-active in two regions: `azd up` deploys this file. One resource group
+// holds everything; each control-plane region gets the same module (modules/controlPlane.bicep).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment (AZURE_ENV_NAME): names the resource group and seeds every resource token.')
+param environmentName string
+
+@minLength(1)
+@description('First control-plane region (AZURE_LOCATION). The resource group, the Cosmos DB account and the Log Analytics workspace are created here too.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@minLength(1)
+@description('Second control-plane region (AZURE_SECONDARY_LOCATION); must differ from the first.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param secondaryLocation string
+
+@description('Protected regions with their backup regions (PROTECTED_REGIONS): comma-separated "primary:backup" pairs such as "westeurope:northeurope,northeurope:westeurope". Empty: each control-plane region is backed up to the other.')
+param protectedRegions string = ''
+
+@description('Object id of the deploying user or service principal (AZURE_PRINCIPAL_ID): gets the same data roles as the app, for local debugging. Empty: none.')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+@description('Kind of principalId (AZURE_PRINCIPAL_TYPE).')
+param principalType string = 'User'
+
+@minLength(1)
+@description('Client id of the admin API app registration (AUTH_AUDIENCE); infra/scripts/preprovision.sh creates it.')
+param authAudience string
+
+@description('Expected token issuer; {tenantid} stands for the token tenant (Entra ID v2 tokens).')
+param authIssuer string = '${environment().authentication.loginEndpoint}{tenantid}/v2.0'
+
+@description('Signing keys of the issuer.')
+param authJwksUri string = '${environment().authentication.loginEndpoint}common/discovery/v2.0/keys'
+
+@description('Six-field NCRONTAB of the restore-point timer (UTC).')
+param restorePointSchedule string = '0 */5 * * * *'
+
+@description('The simulated compute provider per backup region (SIMULATED_COMPUTE); {} is unlimited and instant.')
+param simulatedCompute string = '{}'
+
+@description('Cosmos DB database id.')
+param cosmosDatabaseName string = 'clouddr'
+
+@minValue(1000)
+@description('Autoscale ceiling of the database throughput in RU/s, per region; it idles at a tenth of this.')
+param cosmosMaxThroughput int = 1000
+
+@minValue(1)
+@maxValue(1000)
+@description('Most instances each Function App scales out to.')
+param maximumInstanceCount int = 100
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var controlPlaneRegions = [
+  location
+  secondaryLocation
+]
+var defaultProtectedRegions = [
+  {
+    region: location
+    backupRegion: secondaryLocation
+  }
+  {
+    region: secondaryLocation
+    backupRegion: location
+  }
+]
+var protectedRegionPairs = empty(protectedRegions) ? defaultProtectedRegions : map(split(replace(protectedRegions, ' ', ''), ','), pair => { region: split(pair, ':')[0], backupRegion: split(pair, ':')[1] })
+
+// Every region with storage: protected regions (disks), backup regions (restore points), and the
+// control-plane regions, which the app requires in REGION_STORAGE.
+var storageRegions = union(controlPlaneRegions, map(protectedRegionPairs, p => p.region), map(protectedRegionPairs, p => p.backupRegion))
+
+// One token per region, so that each region's resources get names of their own.
+var regionTokens = toObject(storageRegions, region => region, region => toLower(uniqueString(subscription().id, environmentName, region)))
+
+var userPrincipals = empty(principalId) ? [] : [
+  {
+    id: principalId
+    type: principalType
+  }
+]
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module logAnalytics 'modules/logAnalytics.bicep' = {
+  name: 'logAnalytics'
+  scope: rg
+  params: {
+    location: location
+    resourceToken: resourceToken
+    tags: tags
+  }
+}
+
+module identities 'modules/identity.bicep' = [for region in controlPlaneRegions: {
+  name: 'identity-${region}'
+  scope: rg
+  params: {
+    location: region
+    resourceToken: regionTokens[region]
+    tags: tags
+  }
+}]
+
+var identityPrincipals = [for i in range(0, length(controlPlaneRegions)): {
+  id: identities[i].outputs.principalId
+  type: 'ServicePrincipal'
+}]
+
+// Every control-plane identity reaches the shared state and every region's storage, and so does
+// the deploying user.
+var dataPrincipals = concat(identityPrincipals, userPrincipals)
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    locations: controlPlaneRegions
+    databaseName: cosmosDatabaseName
+    maxThroughput: cosmosMaxThroughput
+    principals: dataPrincipals
+  }
+}
+
+module regionStorage 'modules/regionStorage.bicep' = [for region in storageRegions: {
+  name: 'regionStorage-${region}'
+  scope: rg
+  params: {
+    location: region
+    resourceToken: regionTokens[region]
+    tags: tags
+    principals: dataPrincipals
+  }
+}]
+
+var regionStorageEndpoints = [for (region, i) in storageRegions: {
+  region: region
+  endpoint: regionStorage[i].outputs.blobEndpoint
+}]
+
+// REGION_STORAGE: region name → blob service URI, reached with the app's identity.
+var regionStorageSetting = string(toObject(regionStorageEndpoints, entry => entry.region, entry => entry.endpoint))
+
+module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPlaneRegions: {
+  name: 'controlPlane-${region}'
+  scope: rg
+  params: {
+    location: region
+    resourceToken: regionTokens[region]
+    tags: tags
+    serviceName: 'api${i + 1}'
+    identityId: identities[i].outputs.id
+    identityClientId: identities[i].outputs.clientId
+    principals: concat([identityPrincipals[i]], userPrincipals)
+    logAnalyticsWorkspaceId: logAnalytics.outputs.id
+    regionStorage: regionStorageSetting
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmosDatabaseName
+    authIssuer: authIssuer
+    authAudience: authAudience
+    authJwksUri: authJwksUri
+    restorePointSchedule: restorePointSchedule
+    simulatedCompute: simulatedCompute
+    maximumInstanceCount: maximumInstanceCount
+  }
+}]
+
+var originHostNames = [for i in range(0, length(controlPlaneRegions)): controlPlane[i].outputs.hostName]
+
+module frontDoor 'modules/frontDoor.bicep' = {
+  name: 'frontDoor'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    originHostNames: originHostNames
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_SECONDARY_LOCATION string = secondaryLocation
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output API_BASE_URL string = 'https://${frontDoor.outputs.hostName}/api'
+output SERVICE_API1_NAME string = controlPlane[0].outputs.functionAppName
+output SERVICE_API2_NAME string = controlPlane[1].outputs.functionAppName
+
+// The app's own settings, spelled as the app reads them, with the first region's values: enough for
+// `func start` against Azure with your own identity (the host storage and task hub stay local).
+output CONTROL_PLANE_REGION string = controlPlane[0].outputs.settings.CONTROL_PLANE_REGION
+output REGION_STORAGE string = controlPlane[0].outputs.settings.REGION_STORAGE
+output CosmosConnection__accountEndpoint string = controlPlane[0].outputs.settings.CosmosConnection__accountEndpoint
+output COSMOS_DATABASE string = controlPlane[0].outputs.settings.COSMOS_DATABASE
+output WORK_QUEUE_BACKEND string = controlPlane[0].outputs.settings.WORK_QUEUE_BACKEND
+output ServiceBusConnection__fullyQualifiedNamespace string = controlPlane[0].outputs.settings.ServiceBusConnection__fullyQualifiedNamespace
+output AUTH_ISSUER string = controlPlane[0].outputs.settings.AUTH_ISSUER
+output AUTH_AUDIENCE string = controlPlane[0].outputs.settings.AUTH_AUDIENCE
+output AUTH_JWKS_URI string = controlPlane[0].outputs.settings.AUTH_JWKS_URI
+output AUTH_CLOCK_SKEW_SECONDS string = controlPlane[0].outputs.settings.AUTH_CLOCK_SKEW_SECONDS
+output RESTORE_POINT_SCHEDULE string = controlPlane[0].outputs.settings.RESTORE_POINT_SCHEDULE
+output RESTORE_POINT_COPY string = controlPlane[0].outputs.settings.RESTORE_POINT_COPY
+output ACTIVATION_LEASE_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_LEASE_SECONDS
+output ACTIVATION_POLL_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_POLL_SECONDS
+output SIMULATED_COMPUTE string = controlPlane[0].outputs.settings.SIMULATED_COMPUTE
