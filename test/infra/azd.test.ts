@@ -214,18 +214,22 @@ describe('the deployment package (.funcignore)', () => {
   });
 
   it('keeps what the remote build needs', () => {
+    const excludes = (path: string) =>
+      ignored.some((pattern) =>
+        pattern.endsWith('/')
+          ? path.startsWith(pattern)
+          : new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test(path),
+      );
+    expect(excludes('debug.log')).toBe(true);
     for (const path of [
-      'src/',
+      'src/index.ts',
       'package.json',
       'package-lock.json',
       'host.json',
       'tsconfig.json',
       'tsconfig.build.json',
     ]) {
-      expect(
-        ignored.some((pattern) => path.startsWith(pattern.replace(/\*.*$/, ''))),
-        path,
-      ).toBe(false);
+      expect(excludes(path), path).toBe(false);
     }
   });
 });
