@@ -5,12 +5,17 @@ import { getCredential } from '../identity/credential';
 /**
  * A Cosmos client for a connection: an identity in Azure, a key for the emulator. Endpoint
  * discovery is off for plain-HTTP endpoints (the embedded emulator has no regional endpoints).
+ * `preferredRegion` (the control plane's own region) is where reads and writes go while it is
+ * available — active-active means each region writes locally; the SDK fails over by itself.
  */
-export function createCosmosClient(connection: Connection): CosmosClient {
+export function createCosmosClient(connection: Connection, preferredRegion?: string): CosmosClient {
+  // The SDK compares region names without spaces and case: `westeurope` matches "West Europe".
+  const preferredLocations = preferredRegion ? { preferredLocations: [preferredRegion] } : {};
   if (connection.kind === 'identity') {
     return new CosmosClient({
       endpoint: connection.endpoint,
       aadCredentials: getCredential(connection.clientId),
+      connectionPolicy: { ...preferredLocations },
     });
   }
   const parts = parseConnectionString(connection.connectionString);
@@ -21,7 +26,7 @@ export function createCosmosClient(connection: Connection): CosmosClient {
   return new CosmosClient({
     endpoint,
     key,
-    connectionPolicy: { enableEndpointDiscovery: !endpoint.startsWith('http:') },
+    connectionPolicy: { enableEndpointDiscovery: !endpoint.startsWith('http:'), ...preferredLocations },
   });
 }
 
