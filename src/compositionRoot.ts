@@ -147,7 +147,8 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   );
 
   const probes: HealthProbe[] = [cosmosHealthProbe(cosmos, config.cosmos.database)];
-  for (const [region, client] of blobClients) probes.push(blobHealthProbe(`storage:${region}`, client));
+  for (const [region, client] of blobClients)
+    probes.push(blobHealthProbe(`storage:${region}`, client, region === config.region));
   let queue: WorkQueue;
   let serviceBus: ServiceBusClient | undefined;
   let serviceBusQueue: ServiceBusWorkQueue | undefined;

@@ -3,13 +3,17 @@ import type { HealthProbe } from '../ports/HealthProbe';
 
 export interface DependencyHealth {
   name: string;
+  essential: boolean;
   healthy: boolean;
   latencyMs: number;
   error?: string;
 }
 
 export interface HealthReport {
+  /** Every essential dependency answers: this region can serve (Front Door keeps it in rotation). */
   healthy: boolean;
+  /** Healthy, but some other dependency does not answer (e.g. the storage of a region that is down). */
+  degraded: boolean;
   dependencies: DependencyHealth[];
 }
 
@@ -25,7 +29,8 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   const timeoutInMs = options.timeoutInMs ?? 5_000;
   const dependencies = await Promise.all(probes.map((probe) => runProbe(probe, timeoutInMs)));
-  return { healthy: dependencies.every((d) => d.healthy), dependencies };
+  const healthy = dependencies.every((d) => d.healthy || !d.essential);
+  return { healthy, degraded: healthy && dependencies.some((d) => !d.healthy), dependencies };
 }
 
 async function runProbe(probe: HealthProbe, timeoutInMs: number): Promise<DependencyHealth> {
@@ -40,10 +45,11 @@ async function runProbe(probe: HealthProbe, timeoutInMs: number): Promise<Depend
   });
   try {
     await Promise.race([probe.check(controller.signal), timeout]);
-    return { name: probe.name, healthy: true, latencyMs: elapsed(started) };
+    return { name: probe.name, essential: probe.essential, healthy: true, latencyMs: elapsed(started) };
   } catch (err) {
     return {
       name: probe.name,
+      essential: probe.essential,
       healthy: false,
       latencyMs: elapsed(started),
       error: ensureErrorType(err).message,

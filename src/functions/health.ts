@@ -6,10 +6,16 @@ import { json } from '../http/routeSpec';
 import { defineHttp } from './define/defineHttp';
 
 const healthResource = z.object({
-  status: z.enum(['healthy', 'unhealthy']),
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
   region: z.string(),
   dependencies: z.array(
-    z.object({ name: z.string(), healthy: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+    z.object({
+      name: z.string(),
+      essential: z.boolean(),
+      healthy: z.boolean(),
+      latencyMs: z.number(),
+      error: z.string().optional(),
+    }),
   ),
 });
 
@@ -18,12 +24,19 @@ defineHttp({
   method: 'GET',
   route: 'health',
   summary: 'Health of this control-plane region and each dependency it reaches',
+  description:
+    "200 while this region can serve: its state store, work queue and own storage answer. Another region's storage " +
+    'not answering makes it `degraded`, still 200: that is what a regional outage looks like, and this region must ' +
+    'stay in rotation to recover from it.',
   tags: ['Operations'],
   auth: 'anonymous',
   query: noQuery,
   responses: {
-    200: { description: 'Every dependency is reachable', schema: healthResource },
-    503: { description: 'At least one dependency is not; the body names it', schema: healthResource },
+    200: { description: 'This region can serve (`healthy`, or `degraded`)', schema: healthResource },
+    503: {
+      description: 'An essential dependency does not answer; the body names it',
+      schema: healthResource,
+    },
   },
   handler: async () => {
     const { config } = services();
@@ -31,7 +44,7 @@ defineHttp({
     return json(
       report.healthy ? 200 : 503,
       {
-        status: report.healthy ? 'healthy' : 'unhealthy',
+        status: report.healthy ? (report.degraded ? 'degraded' : 'healthy') : 'unhealthy',
         region: config.region,
         dependencies: report.dependencies,
       },

@@ -5,6 +5,7 @@ import type { HealthProbe } from '../../ports/HealthProbe';
 export function cosmosHealthProbe(client: CosmosClient, databaseId: string): HealthProbe {
   return {
     name: 'state-store',
+    essential: true,
     async check(abortSignal) {
       await client.database(databaseId).read({ abortSignal });
     },

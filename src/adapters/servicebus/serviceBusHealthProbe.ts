@@ -5,6 +5,7 @@ import type { HealthProbe } from '../../ports/HealthProbe';
 export function serviceBusHealthProbe(client: ServiceBusClient, queueName: string): HealthProbe {
   return {
     name: 'work-queue',
+    essential: true,
     async check(abortSignal) {
       const receiver = client.createReceiver(queueName, { receiveMode: 'peekLock' });
       try {

@@ -4,6 +4,7 @@ import type { HealthProbe } from '../../ports/HealthProbe';
 export function storageQueueHealthProbe(client: QueueServiceClient): HealthProbe {
   return {
     name: 'work-queue',
+    essential: true,
     async check(abortSignal) {
       await client.listQueues().byPage({ maxPageSize: 1 }).next();
       abortSignal.throwIfAborted();
