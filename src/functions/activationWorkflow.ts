@@ -9,7 +9,7 @@
  * planning and each wave ends in `continueAsNew`, and a long wait every `pollsPerExecution` polls,
  * so history stays bounded at any fleet size.
  */
-import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { RetryOptions, type OrchestrationContext, type OrchestrationHandler, type Task } from 'durable-functions';
 import { ActivationOrchestrations, type ActivationDriverInput } from '../app/activationOrchestrations';
 import type { DriverProgress, PlanCursor } from '../app/ActivationSteps';
 import type { WaveRecord } from '../domain/activation';
@@ -73,10 +73,22 @@ function status(stage: string, progress: DriverProgress, wave?: number): unknown
   };
 }
 
+/**
+ * Every step is idempotent (it re-reads the record and checks the lease), so a step that failed on
+ * a dependency's blip — a dropped connection, a throttled request — is simply tried again, 2 s then
+ * doubling, five times over half a minute, rather than failing the driver. A step that still fails
+ * fails the driver; its lease then lapses and the activation is adopted by a fresh one.
+ */
+const stepRetry = Object.assign(new RetryOptions(2_000, 5), { backoffCoefficient: 2 });
+
+function callStep(context: OrchestrationContext, name: string, input: unknown): Task {
+  return context.df.callActivityWithRetry(name, stepRetry, input);
+}
+
 export const activationDriver: OrchestrationHandler = function* (context) {
   const state = context.df.getInput<ActivationDriverState>();
   const driver = base(state);
-  const call = (name: string, extra: object = {}) => context.df.callActivity(name, { driver, ...extra });
+  const call = (name: string, extra: object = {}) => callStep(context, name, { driver, ...extra });
   /** The activation stopped mid-wave (cancelled): the wave's record says so, then settle. */
   function* endWaveThenSettle(
     wave: number,
@@ -187,7 +199,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
 export const deactivationDriver: OrchestrationHandler = function* (context) {
   const state = context.df.getInput<DeactivationDriverState>();
   const driver = base(state);
-  const call = (name: string, extra: object = {}) => context.df.callActivity(name, { driver, ...extra });
+  const call = (name: string, extra: object = {}) => callStep(context, name, { driver, ...extra });
 
   if ((state.stage ?? 'release') === 'release') {
     for (let page = 0; page < pollsPerExecution; page += 1) {

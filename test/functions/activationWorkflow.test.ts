@@ -824,6 +824,57 @@ describe('activationDriver', () => {
   });
 });
 
+describe('a step that fails', () => {
+  const input: ActivationDriverState = {
+    tenantId: 'tenant-1',
+    activationId: 'activation-1',
+    epoch: 1,
+    pollIntervalInMs: minute,
+  };
+  const failure = new Error('Batch request error: socket hang up');
+
+  /**
+   * The first planPage failed `failures` times, each failure followed by the SDK's back-off timer
+   * (fired, except after the last when `lastTimerFired` is false).
+   */
+  function history(failures: number, lastTimerFired: boolean): HistoryEvent[] {
+    const events = startOfHistory('activationDriver', input, t0);
+    let id = 0;
+    for (let attempt = 1; attempt <= failures; attempt++) {
+      const failedAt = new Date(t0.getTime() + attempt * 60_000);
+      events.push(h.taskScheduled(id, A.planPage, { driver: input }, failedAt));
+      events.push(h.orchestratorCompleted(failedAt), h.orchestratorStarted(failedAt));
+      events.push(h.taskFailed(id, failure, failedAt));
+      if (attempt === failures && !lastTimerFired) break;
+      const fireAt = new Date(failedAt.getTime() + 2_000 * 2 ** (attempt - 1));
+      events.push(h.timerCreated(id + 1, fireAt, failedAt));
+      events.push(h.orchestratorCompleted(failedAt), h.orchestratorStarted(fireAt));
+      events.push(h.timerFired(id + 1, fireAt, fireAt));
+      id += 2;
+    }
+    return events;
+  }
+
+  it('is tried again after a back-off, rather than failing the driver', async () => {
+    const result = await replayOrchestrator(activationDriver, history(1, false), {
+      name: 'activationDriver',
+      input,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.isDone).toBe(false);
+    const [retry] = result.openWork;
+    expect(retry).toMatchObject({ kind: 'timer' });
+  });
+
+  it('fails the driver after five attempts, so its lease lapses and a fresh driver adopts the activation', async () => {
+    const result = await replayOrchestrator(activationDriver, history(5, true), {
+      name: 'activationDriver',
+      input,
+    });
+    expect(result.error?.message).toContain('socket hang up');
+  });
+});
+
 describe('deactivationDriver', () => {
   it('releases pages until none is left, waits until nothing is releasing, looks once more, then finishes', async () => {
     const model = new FakeActivation('deactivating');
