@@ -17,10 +17,14 @@
  *           ensureTemporaryDevice: properties of the temporary device (not there yet), the copy
  *           from the snapshot's URL into `temporary-devices` (If-None-Match: *), the creation
  *           marker (an empty block blob, If-None-Match: *)
- *   and once for all devices, as the provider does once per process: create the two containers.
+ *   table   the audit record of the recovery (AuditTrail), in the control-plane region's storage
+ *   and once for all devices, as the provider and the audit log do once per process: create the
+ *   two containers and the audit table; and the activation's own audit records (its request's,
+ *   started, one per wave, completed).
  * All messages are sent at once: the product's waves (a tier at a time) are the control plane's.
  * The harness compares these counts with the activation's, kind by kind, and reports any difference.
  */
+import { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { readSnapshotMetadata } from '../src/adapters/blob/FullCopyRestorePointStore';
@@ -42,6 +46,7 @@ import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { LocalRegions } from '../src/local/localSettings';
 import type { WorkMessage } from '../src/ports/WorkQueue';
 import type { QueueName } from '../src/queueNames';
+import { SettingNames } from '../src/settingNames';
 import { clients, drainQueue, type FloorMeasurement } from './floor';
 
 export const activationFloorQueueName = 'bench-activation-floor';
@@ -55,6 +60,11 @@ export interface ActivationFloorInput {
   /** The activation measured: the floor's messages and device names are as long as its. */
   activationId: string;
   ids: readonly string[];
+  /**
+   * Audit records the activation writes once, not per device: its request's, started, one per
+   * wave, completed.
+   */
+  activationAuditRecords: number;
   concurrency: number;
   visibilityTimeoutInMs: number;
   minPollIntervalInMs: number;
@@ -85,8 +95,38 @@ export async function prepareActivationFloor(settings: Record<string, string>): 
   await clients(settings).queues.getQueueClient(activationFloorQueueName).createIfNotExists();
 }
 
+/** A table of its own in the storage the product's audit table lives in. */
+function auditFloorTable(settings: Record<string, string>): TableClient {
+  const storage = JSON.parse(settings[SettingNames.regionStorage]!) as Record<string, string>;
+  return TableClient.fromConnectionString(storage[settings[SettingNames.region]!]!, 'benchauditfloor', {
+    allowInsecureConnection: true,
+  });
+}
+
+/** An audit record shaped as the product writes one (TableAuditLog), so it costs the same. */
+async function appendAudit(
+  table: TableClient,
+  tenantId: string,
+  action: string,
+  target: string,
+): Promise<void> {
+  await table.createEntity({
+    partitionKey: tenantId,
+    rowKey: `${String(9_999_999_999_999 - Date.now()).padStart(13, '0')}_${LocalRegions.primary}_${randomUUID().slice(0, 12)}`,
+    at: new Date().toISOString(),
+    region: LocalRegions.primary,
+    actor: JSON.stringify({ kind: 'system', region: LocalRegions.primary }),
+    action,
+    target,
+    outcome: 'succeeded',
+    detail: `tmp-${randomUUID()} in ${LocalRegions.backup} from ${tenantId}/${randomUUID()}/0000000000000`,
+    correlationId: randomUUID(),
+  });
+}
+
 export async function runActivationFloor(input: ActivationFloorInput): Promise<FloorMeasurement> {
   const { backup, queues } = clients(input.settings);
+  const audit = auditFloorTable(input.settings);
   const sender = new StorageWorkQueue(queues);
   const queue = queues.getQueueClient(activationFloorQueueName);
   const devices = input.ids.length;
@@ -99,7 +139,14 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
     records: backup.getContainerClient(simulatedComputeContainerName),
   };
   // The provider creates each container once per process, on its first creation in the region.
-  await Promise.all([containers.devices.createIfNotExists(), containers.records.createIfNotExists()]);
+  await Promise.all([
+    containers.devices.createIfNotExists(),
+    containers.records.createIfNotExists(),
+    audit.createTable(),
+  ]);
+  const activationTarget = `tenants/${input.tenantId}/activations/${input.activationId}`;
+  for (let i = 0; i < input.activationAuditRecords; i++)
+    await appendAudit(audit, input.tenantId, 'activation.event', activationTarget);
 
   let sendMs = 0;
   const sending = (async () => {
@@ -128,6 +175,12 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
       const message = decodeWorkMessage(item.messageText)?.body as RecoveryMessage | undefined;
       if (!message) throw new Error(`The floor received a message it did not send: ${item.messageId}`);
       await recoverBare(backup, containers, message);
+      await appendAudit(
+        audit,
+        message.tenantId,
+        'recovery.recovered',
+        `${activationTarget}/devices/${message.deviceId}`,
+      );
       await queue.deleteMessage(item.messageId, item.popReceipt);
     },
   });

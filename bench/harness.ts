@@ -922,6 +922,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           tenantId,
           activationId: activation.activationId,
           ids,
+          activationAuditRecords: 3 + waveTimes(activation.status).length,
           concurrency: settings.concurrency,
           ...settings.queueHost,
           timeoutMs: settings.timeoutMs,

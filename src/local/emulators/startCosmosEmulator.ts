@@ -28,7 +28,7 @@ export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Pro
   installLinearQueries();
   const server = createServer();
   // Node closes a keep-alive connection after 5 s idle; a client that sends on it at that moment
-  // gets "socket hang up" (a batch is not retried by the SDK). Clients close idle ones long before.
+  // gets "socket hang up" (a batch is not retried by the SDK). Ten minutes makes that race rare.
   server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
