@@ -9,7 +9,12 @@
  * planning and each wave ends in `continueAsNew`, and a long wait every `pollsPerExecution` polls,
  * so history stays bounded at any fleet size.
  */
-import { RetryOptions, type OrchestrationContext, type OrchestrationHandler, type Task } from 'durable-functions';
+import {
+  RetryOptions,
+  type OrchestrationContext,
+  type OrchestrationHandler,
+  type Task,
+} from 'durable-functions';
 import { ActivationOrchestrations, type ActivationDriverInput } from '../app/activationOrchestrations';
 import type { DriverProgress, PlanCursor } from '../app/ActivationSteps';
 import type { WaveRecord } from '../domain/activation';
