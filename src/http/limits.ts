@@ -8,5 +8,5 @@ export const HttpLimits = {
   defaultPageSize: 100,
   maxPageSize: 1000,
   /** Mutating requests (POST, PUT, PATCH, DELETE) per caller and instance; beyond it 429 with Retry-After. */
-  mutatingRequests: { burst: 100, perMinute: 300 },
+  mutatingRequests: { burst: 1000, perMinute: 1200 },
 } as const;

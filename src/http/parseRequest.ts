@@ -22,6 +22,13 @@ export interface ParsedRequest<P, Q, B> {
 
 export type ParseResult<T> = { value: T } | { response: HttpResponseInit };
 
+/**
+ * A problem describes the request; it must not grow with it. Without these bounds a body of 20k
+ * unknown keys or 100k bad array elements answered with megabytes of field errors.
+ */
+const maxFieldErrors = 20;
+const maxFieldLength = 200;
+
 export async function parseRequest<P, Q, B>(
   request: HttpRequest,
   schemas: RequestSchemas<P, Q, B>,
@@ -37,10 +44,12 @@ export async function parseRequest<P, Q, B>(
     body = validate('body', schemas.body, raw.value, errors);
   }
   if (errors.length > 0) {
+    const shown = errors.slice(0, maxFieldErrors);
+    const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
     return {
       response: badRequest(
-        `The request is invalid: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`,
-        errors,
+        `The request is invalid: ${shown.map((e) => `${e.field}: ${e.reason}`).join('; ')}${more}`,
+        shown,
       ),
     };
   }
@@ -59,22 +68,34 @@ function validate<T>(
   for (const issue of result.error.issues) {
     const path = [where, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ field: `${path}.${key}`, reason: 'is not a known field' });
+      for (const key of issue.keys) {
+        errors.push({ field: shorten(`${path}.${key}`), reason: 'is not a known field' });
+      }
     } else {
-      errors.push({ field: path, reason: issue.message });
+      errors.push({ field: shorten(path), reason: issue.message });
     }
   }
   return undefined;
 }
 
-/** A parameter given once is a string; given several times, an array of strings. */
+/** Field names hold the caller's own keys, which may be any length. */
+function shorten(field: string): string {
+  return field.length > maxFieldLength ? `${field.slice(0, maxFieldLength)}…` : field;
+}
+
+/**
+ * A parameter given once is a string; given several times, an array of strings. Keys are defined,
+ * not assigned: `result['__proto__'] = 'x'` would set the prototype instead of adding a key, so
+ * `?__proto__=x` slipped past the strict schema as no key at all (and two of them swapped the
+ * object's prototype for an array).
+ */
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
-  for (const key of new Set(query.keys())) {
-    const values = query.getAll(key);
-    result[key] = values.length === 1 ? values[0]! : values;
-  }
-  return result;
+  return Object.fromEntries(
+    [...new Set(query.keys())].map((key) => {
+      const values = query.getAll(key);
+      return [key, values.length === 1 ? values[0]! : values];
+    }),
+  );
 }
 
 async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<ParseResult<unknown>> {

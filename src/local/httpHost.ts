@@ -5,7 +5,7 @@
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { ensureErrorType } from '../domain/errors';
 import type { HttpFunction } from '../functions/registry';
 import { HttpLimits } from '../http/limits';
@@ -44,6 +44,35 @@ export async function startHttpHost(
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
+  });
+  // Requests Node cannot parse (a request line or headers over its 16 KiB bound, a bad
+  // Content-Length) never reach a handler; Node's own answer is a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A response already under way on this socket cannot be followed by another.
+    if (err.code === 'ECONNRESET' || !socket.writable || ('_httpMessage' in socket && socket._httpMessage)) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const response = withCorrelationId(
+      undefined,
+      tooLarge
+        ? problem(431, 'headers-too-large', 'The request line or headers exceed 16 KiB', {
+            errors: [{ field: 'header', reason: 'the request line and headers exceed 16 KiB' }],
+          })
+        : problem(400, 'malformed-request', 'The request is not valid HTTP/1.1', {
+            errors: [{ field: 'request', reason: 'is not valid HTTP/1.1' }],
+          }),
+    );
+    const body = JSON.stringify(response.jsonBody);
+    const headers = response.headers as Record<string, string>;
+    socket.end(
+      `HTTP/1.1 ${response.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -103,7 +132,7 @@ async function handle(
             headers: { allow: matching.map((m) => m.route.fn.spec.method).join(', ') },
           })
         : problem(404, 'not-found', `No route matches ${url.pathname}`);
-    await send(res, response);
+    await send(res, withCorrelationId(req, response));
     return;
   }
 
@@ -111,7 +140,12 @@ async function handle(
   if (body === 'too-large') {
     await send(
       res,
-      problem(413, 'body-too-large', `The request body exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes`),
+      withCorrelationId(
+        req,
+        problem(413, 'body-too-large', `The request body exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes`, {
+          errors: [{ field: 'body', reason: `exceeds ${HttpLimits.absoluteMaxBodyBytes} bytes` }],
+        }),
+      ),
     );
     req.destroy();
     return;
@@ -128,7 +162,12 @@ async function handle(
   if (badParam) {
     await send(
       res,
-      problem(400, 'validation-failed', `Path parameter ${badParam} is not valid percent-encoding`),
+      withCorrelationId(
+        req,
+        problem(400, 'validation-failed', `Path parameter ${badParam} is not valid percent-encoding`, {
+          errors: [{ field: `path.${badParam}`, reason: 'is not valid percent-encoding' }],
+        }),
+      ),
     );
     return;
   }
@@ -139,7 +178,8 @@ async function handle(
     url: url.toString(),
     headers: headersOf(req),
     params,
-    body: body.length > 0 ? { bytes: body } : undefined,
+    // The framework discards a GET's or HEAD's body with a warning per request; it is not read.
+    body: body.length > 0 && method !== 'GET' && method !== 'HEAD' ? { bytes: body } : undefined,
   });
   const context = new InvocationContext({
     functionName,
@@ -148,6 +188,21 @@ async function handle(
   });
   const response = await found.route.fn.handler(request, context);
   await send(res, response);
+}
+
+/**
+ * The host's own problems carry a correlation id as the pipeline's do, the caller's own when it is
+ * one the pipeline would keep.
+ */
+function withCorrelationId(req: IncomingMessage | undefined, response: HttpResponseInit): HttpResponseInit {
+  const supplied = req?.headers['x-correlation-id'];
+  const correlationId =
+    typeof supplied === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(supplied) ? supplied : randomUUID();
+  return {
+    ...response,
+    headers: { ...(response.headers as Record<string, string>), 'x-correlation-id': correlationId },
+    jsonBody: { ...(response.jsonBody as object), correlationId },
+  };
 }
 
 function headersOf(req: IncomingMessage): Record<string, string> {

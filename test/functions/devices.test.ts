@@ -333,6 +333,33 @@ describe('devices API', () => {
         (g) => ({ ...g, disk: { container: 'Disks', blob: 'refused.vhd' } }),
         'body.disk.container',
       ],
+      // Found by the fuzz suite: storage resolves dot segments, so `x/../y` named one blob and read
+      // another, and `../..` left the container and answered 503.
+      [
+        'a disk blob name that climbs out of its folder',
+        (g) => ({ ...g, disk: { container, blob: 'x/../refused.vhd' } }),
+        'body.disk.blob',
+      ],
+      [
+        'a disk blob name that leaves its container',
+        (g) => ({ ...g, disk: { container, blob: '../../etc/passwd' } }),
+        'body.disk.blob',
+      ],
+      [
+        'a disk blob name with a backslash',
+        (g) => ({ ...g, disk: { container, blob: 'x\\refused.vhd' } }),
+        'body.disk.blob',
+      ],
+      [
+        'a disk blob name with a lone surrogate',
+        (g) => ({ ...g, disk: { container, blob: 'refused\ud800.vhd' } }),
+        'body.disk.blob',
+      ],
+      [
+        'a disk blob name with a NUL',
+        (g) => ({ ...g, disk: { container, blob: 'refused\u0000.vhd' } }),
+        'body.disk.blob',
+      ],
       [
         'an unknown disk kind',
         (g) => ({ ...g, disk: { kind: 'managedDisk', container, blob: 'refused.vhd' } }),
@@ -650,6 +677,13 @@ describe('devices API', () => {
       ['?continuationToken=!!!', 'query.continuationToken'],
       [`?continuationToken=${Buffer.from('hello').toString('base64url')}`, 'query.continuationToken'],
       ['?continuationToken=', 'query.continuationToken'],
+      // Found by the fuzz suite: decoded into the Cosmos DB request's header, this answered 500.
+      [
+        `?continuationToken=${Buffer.from('{"token":"\u20ac"}').toString('base64url')}`,
+        'query.continuationToken',
+      ],
+      // Found by the fuzz suite: the key set the query object's prototype and went unnoticed.
+      ['?__proto__=1', 'query.__proto__'],
       ['?pageSize=0', 'query.pageSize'],
       ['?pageSize=1001', 'query.pageSize'],
       ['?pageSize=ten', 'query.pageSize'],

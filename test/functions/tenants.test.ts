@@ -55,6 +55,19 @@ describe('tenants API', () => {
     expect(updated.headers.get('etag')).not.toBe(created.headers.get('etag'));
   });
 
+  // Found by the fuzz suite: the upper-case spelling passed the tenant check and made a second tenant.
+  it('takes the tenant id in any case as the same tenant', async () => {
+    const upper = `${env.baseUrl}/tenants/${tenantId.toUpperCase()}`;
+    const before = await stateSnapshot();
+    const updated = await call(upper, { method: 'PUT', token: admin, json: { ...valid, licences: 250 } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.id).toBe(tenantId);
+    expect((await call(upper, { token: admin })).body.id).toBe(tenantId);
+    expect((await stateSnapshot())['tenants']!.map((t: any) => t.id)).toEqual(
+      before['tenants']!.map((t: any) => t.id),
+    );
+  });
+
   it('refuses an update with a stale If-Match (412) and keeps the newer data', async () => {
     const current = await call(url(), { token: admin });
     const etag = current.headers.get('etag')!;

@@ -98,6 +98,35 @@ describe('parseRequest', () => {
     if (reason) expect(error!.reason).toBe(reason);
   });
 
+  // Found by the fuzz suite: `result['__proto__'] = …` set the prototype, so the key vanished.
+  it.each([['?__proto__=x'], ['?__proto__=x&__proto__=y'], ['?constructor=x']])(
+    'refuses %s as an unknown query field',
+    async (query) => {
+      const result = await parseRequest(request({ query, body: '{"name":"a"}' }), schemas);
+      if (!('response' in result)) throw new Error('expected a refusal');
+      expect((result.response.jsonBody as { errors: { field: string }[] }).errors).toEqual([
+        { field: `query.${query.slice(1).split('=')[0]}`, reason: 'is not a known field' },
+      ]);
+      expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    },
+  );
+
+  // Found by the fuzz suite: 20k unknown keys answered with 1.8 MB of field errors.
+  it('bounds the errors it lists, and the length of each field name', async () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `"k${i}":1`).join(',');
+    const result = await parseRequest(request({ body: `{"${'x'.repeat(5000)}":1,${keys}}` }), {
+      ...schemas,
+      maxBodyBytes: 1024 * 1024,
+    });
+    if (!('response' in result)) throw new Error('expected a refusal');
+    const problem = result.response.jsonBody as { detail: string; errors: { field: string }[] };
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errors.map((e) => e.field)).toContain(`body.${'x'.repeat(195)}…`);
+    // 20,000 keys, the long one and the missing name: 20 shown.
+    expect(problem.detail).toMatch(/\(and 19982 more\)$/);
+    expect(JSON.stringify(problem).length).toBeLessThan(8 * 1024);
+  });
+
   it('refuses a body that is not JSON by its content type', async () => {
     const result = await parseRequest(
       request({ body: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),

@@ -1,5 +1,7 @@
 import { InvocationContext } from '@azure/functions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HttpFunction } from '../../src/functions/registry';
 import { startHttpHost, type HttpHost } from '../../src/local/httpHost';
 import { call } from '../support/http';
@@ -77,7 +79,72 @@ describe('startHttpHost', () => {
     expect(wrong.headers.get('allow')).toContain('GET');
   });
 
-  it('answers 400 for a path parameter that is not valid percent-encoding', async () => {
-    expect((await call(`${base}/things/%E0%A4%A`)).status).toBe(400);
+  it('answers 400 for a path parameter that is not valid percent-encoding, naming it', async () => {
+    const response = await call(`${base}/things/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'path.id', reason: 'is not valid percent-encoding' }]);
+  });
+
+  // Found by the fuzz suite: the host's own refusals had no correlation id, header or body.
+  it.each([
+    ['no route', '/nothing-here', 'GET', 404],
+    ['a wrong method', '/things/1', 'DELETE', 405],
+    ['bad percent-encoding', '/things/%ZZ', 'GET', 400],
+  ])(
+    "gives its own problem for %s a correlation id, the caller's when valid",
+    async (_what, path, method, status) => {
+      const own = await call(`${base}${path}`, { method });
+      expect(own.status).toBe(status);
+      expect(own.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(own.body.correlationId).toBe(own.headers.get('x-correlation-id'));
+      const supplied = await call(`${base}${path}`, { method, headers: { 'x-correlation-id': 'trace-42' } });
+      expect(supplied.body.correlationId).toBe('trace-42');
+    },
+  );
+
+  // Found by the fuzz suite: Node answered these with a bare status line before any handler ran.
+  it.each([
+    ['a request line over 16 KiB', `GET /api/things/${'x'.repeat(20_000)} HTTP/1.1\r\nHost: h\r\n\r\n`, 431],
+    [
+      'an unreadable Content-Length',
+      'POST /api/things/1 HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n',
+      400,
+    ],
+  ])('answers %s with problem+json', async (_what, raw, status) => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(host.port, '127.0.0.1', () => socket.end(raw));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/);
+    expect(head).toMatch(/\r\nx-correlation-id: [0-9a-f-]{36}\r\n/);
+    expect(JSON.parse(body!)).toMatchObject({
+      status,
+      errors: [expect.objectContaining({ reason: expect.any(String) })],
+    });
+  });
+
+  it('does not hand a GET its body (the framework would discard it, warning each time)', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const text = await new Promise<string>((resolve, reject) => {
+      const headers = { 'content-length': '7' };
+      const req = request(
+        { host: '127.0.0.1', port: host.port, method: 'GET', path: '/api/things/1', headers },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          res.on('end', () => resolve(body));
+        },
+      );
+      req.on('error', reject);
+      req.end('{"a":1}');
+    });
+    expect(JSON.parse(text)).toMatchObject({ name: 'byId', body: '' });
+    expect(warn.mock.calls.flat().join(' ')).not.toMatch(/Discarding the body/);
+    warn.mockRestore();
   });
 });

@@ -2,9 +2,15 @@
 import { z } from 'zod';
 import { HttpLimits } from '../limits';
 
+/**
+ * Any case in, lower case out. The pipeline matches a path's tenant to the token's without regard
+ * to case, so before this `PUT tenants/{id}` in upper case made a second tenant of the same id
+ * (and restore-point names, which hold the id lower-case, would have mixed their devices' points).
+ */
 export const guid = z
   .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID')
+  .toLowerCase();
 
 export const regionName = z
   .string()

@@ -48,11 +48,29 @@ export const policyResource = z.object({
   updatedAt: z.iso.datetime(),
 });
 
+/**
+ * A blob name that names the blob it reads. A blob's URL is parsed like any URL: `.` and `..`
+ * segments are resolved and `\` becomes `/`, so `a/../b.vhd` was stored as the disk while `b.vhd`
+ * (another device's disk) was read, and `../../x` left the container and answered 503. Storage
+ * also drops a trailing dot of a segment, and refuses control characters and over 254 segments. A
+ * lone surrogate cannot be percent-encoded at all: the storage SDK threw and the request answered 503.
+ */
+export const blobName = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[^\p{Cc}\p{Cs}\\]*$/u, 'must not contain control characters, lone surrogates or backslashes')
+  .refine(
+    (name) => name.split('/').every((segment) => segment !== '' && !segment.endsWith('.')),
+    'must be segments separated by single slashes, none of them empty, `.`, `..` or ending with a dot',
+  )
+  .refine((name) => name.split('/').length <= 254, 'must have at most 254 segments');
+
 export const diskBody = z.strictObject({
   /** Page-blob VHDs now; managed disks are a later kind. */
   kind: z.literal('pageBlob').default('pageBlob'),
   container: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name'),
-  blob: z.string().min(1).max(1024),
+  blob: blobName,
 });
 
 export const deviceBody = z.strictObject({
