@@ -39,8 +39,22 @@ function adopt(child: ChildProcess): void {
   }
 }
 
-/** Starts Azurite and the Cosmos emulator on free ports; `dataDir` holds the emulator's export file. */
+/**
+ * Starts Azurite and the Cosmos emulator on free ports; `dataDir` holds the emulator's export file.
+ * A port found free may be taken by another process before a child binds it (tests run files in
+ * parallel): then it starts again on fresh ports, up to three times.
+ */
 export async function startEmulators(dataDir: string): Promise<Emulators> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEmulatorsOnce(dataDir);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startEmulatorsOnce(dataDir: string): Promise<Emulators> {
   const ports = {
     blob: await freePort(),
     queue: await freePort(),
