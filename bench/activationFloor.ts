@@ -41,13 +41,11 @@ import {
 import { StorageWorkQueue } from '../src/adapters/storage-queue/StorageWorkQueue';
 import { decodeWorkMessage } from '../src/adapters/storage-queue/storageQueueEnvelope';
 import { recoveryMessageId, type RecoveryMessage } from '../src/app/recoveryMessage';
-import { ensureErrorType } from '../src/domain/errors';
 import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { LocalRegions } from '../src/local/localSettings';
 import type { WorkMessage } from '../src/ports/WorkQueue';
-import type { QueueName } from '../src/queueNames';
 import { SettingNames } from '../src/settingNames';
-import { clients, drainQueue, type FloorMeasurement } from './floor';
+import { clients, drainQueue, sendInPages, type FloorMeasurement } from './floor';
 
 export const activationFloorQueueName = 'bench-activation-floor';
 
@@ -148,18 +146,15 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
   for (let i = 0; i < input.activationAuditRecords; i++)
     await appendAudit(audit, input.tenantId, 'activation.event', activationTarget);
 
-  let sendMs = 0;
-  const sending = (async () => {
-    for (let start = 0; start < devices; start += sendSlice) {
-      const page = input.ids
-        .slice(start, start + sendSlice)
-        .map((deviceId) => recoveryFloorMessage(input.tenantId, input.activationId, deviceId));
-      await sender.send(activationFloorQueueName as QueueName, page);
-    }
-    sendMs = performance.now() - started;
-  })().catch((err: unknown) => {
-    failure ??= ensureErrorType(err);
-  });
+  const sending = sendInPages(
+    sender,
+    activationFloorQueueName,
+    input.ids,
+    sendSlice,
+    (deviceId) => recoveryFloorMessage(input.tenantId, input.activationId, deviceId),
+    started,
+    (err) => (failure ??= err),
+  );
 
   const drained = await drainQueue({
     queue,
@@ -184,7 +179,7 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
       await queue.deleteMessage(item.messageId, item.popReceipt);
     },
   });
-  await sending;
+  const sendMs = await sending;
   if (failure !== undefined) throw failure;
   return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs };
 }

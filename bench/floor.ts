@@ -121,18 +121,15 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
   const started = performance.now();
   let failure: Error | undefined;
 
-  let sendMs = 0;
-  const sending = (async () => {
-    for (let start = 0; start < devices; start += schedulerPageSize) {
-      const page = input.ids
-        .slice(start, start + schedulerPageSize)
-        .map((deviceId) => floorMessage(input.tenantId, deviceId, input.takenAt, input.padChars));
-      await sender.send(floorQueueName as QueueName, page);
-    }
-    sendMs = performance.now() - started;
-  })().catch((err: unknown) => {
-    failure ??= ensureErrorType(err);
-  });
+  const sending = sendInPages(
+    sender,
+    floorQueueName,
+    input.ids,
+    schedulerPageSize,
+    (deviceId) => floorMessage(input.tenantId, deviceId, input.takenAt, input.padChars),
+    started,
+    (err) => (failure ??= err),
+  );
 
   const drained = await drainQueue({
     queue,
@@ -152,7 +149,7 @@ export async function runFloor(input: FloorInput): Promise<FloorMeasurement> {
       await queue.deleteMessage(item.messageId, item.popReceipt);
     },
   });
-  await sending;
+  const sendMs = await sending;
   if (failure !== undefined) throw failure;
   return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs };
 }
@@ -233,6 +230,31 @@ export async function drainQueue(input: DrainInput): Promise<{ wallMs: number; f
   const wallMs = performance.now() - started;
   if (failure !== undefined) throw failure;
   return { wallMs, firstMs: (firstAt ?? started) - started };
+}
+
+/**
+ * Sends one message per id, a page at a time, as the product's dispatch does; meant to run while
+ * the queue drains. Resolves to the time from `started` to the last send, or 0 after reporting a
+ * failure to `failed`.
+ */
+export async function sendInPages(
+  sender: StorageWorkQueue,
+  queueName: string,
+  ids: readonly string[],
+  pageSize: number,
+  message: (id: string) => WorkMessage<unknown>,
+  started: number,
+  failed: (err: Error) => void,
+): Promise<number> {
+  try {
+    for (let start = 0; start < ids.length; start += pageSize) {
+      await sender.send(queueName as QueueName, ids.slice(start, start + pageSize).map(message));
+    }
+    return performance.now() - started;
+  } catch (err) {
+    failed(ensureErrorType(err));
+    return 0;
+  }
 }
 
 export function clients(settings: Record<string, string>): {

@@ -21,9 +21,9 @@ import { parseRequest } from './parseRequest';
 import { forbidden, notFound, problem, problemContentType, unauthorized, type Problem } from './problem';
 import type { RateLimiter } from './rateLimiter';
 import { routeParamNames, type HttpRouteSpec } from './routeSpec';
+import { guid } from './schemas/common';
 
 const correlationHeader = 'x-correlation-id';
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An audit record keeps this much of a path: enough for any real one, bounded for a hostile one. */
 const maxTargetLength = 1024;
 
@@ -114,7 +114,7 @@ export function createHttpHandler<P, Q, B>(
     principal: Principal | undefined,
   ): Promise<void> {
     const pathTenant = request.params['tenantId'];
-    const tenantId = pathTenant && guidPattern.test(pathTenant) ? pathTenant : principal?.tenantId;
+    const tenantId = guid.safeParse(pathTenant).success ? pathTenant : principal?.tenantId;
     if (!tenantId) return;
     const status = response.status ?? 200;
     const code = (response.jsonBody as Partial<Problem> | undefined)?.code;
