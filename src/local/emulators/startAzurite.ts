@@ -1,6 +1,7 @@
-/** Runs Azurite (blob, queue, table) as a child process with the regions' accounts. */
+/** Runs Azurite (blob, queue, table) as a child process with the regions' accounts (see azuriteProcess). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { azuriteAccountsVariable, type LocalPorts, type StorageAccount } from '../localSettings';
 import { waitForPort } from './waitForPort';
 
@@ -19,8 +20,11 @@ export interface RunningProcess {
 
 export async function startAzurite(options: AzuriteOptions): Promise<RunningProcess> {
   if (options.location) await mkdir(options.location, { recursive: true });
+  // Run from TypeScript (tests, benchmarks), the entry needs tsx's loader; built, plain Node.
+  const loader = extname(__filename) === '.ts' ? ['--require', require.resolve('tsx/cjs')] : [];
   const args = [
-    require.resolve('azurite/dist/src/azurite.js'),
+    ...loader,
+    join(__dirname, `azuriteProcess${extname(__filename)}`),
     '--blobHost',
     '127.0.0.1',
     '--blobPort',

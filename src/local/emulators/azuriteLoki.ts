@@ -1,0 +1,35 @@
+/**
+ * The LokiJS that Azurite keeps its metadata in (blobs, blocks, queue messages, extents), for the
+ * fixes in `selectiveLookups`, `incrementalBatches` and `queueTimeIndexes`. Only the members those fixes touch are typed.
+ */
+import { createRequire } from 'node:module';
+
+export interface LokiCollection {
+  data: object[];
+  binaryIndices: Record<string, unknown>;
+  adaptiveBinaryIndices: boolean;
+  ensureIndex(property: string): void;
+  calculateRange(operator: string, property: string, value: unknown): [number, number];
+  remove(doc: object | number | unknown[]): void;
+  removeBatch(batch: unknown[]): void;
+  removeBatchByPositions(positions: number[]): void;
+  update(doc: object | object[]): void;
+}
+
+export interface LokiResultset {
+  collection: LokiCollection;
+  filterInitialized: boolean;
+  find(query: unknown, firstOnly?: boolean): LokiResultset;
+}
+
+export interface Loki {
+  Collection: { prototype: LokiCollection };
+  Resultset: { prototype: LokiResultset };
+}
+
+/** Loads modules as Azurite's own code does, so a patched prototype is the one Azurite uses. */
+export const requireFromAzurite = createRequire(require.resolve('azurite/dist/src/azurite.js'));
+
+export function azuriteLoki(): Loki {
+  return requireFromAzurite('lokijs') as Loki;
+}

@@ -1,0 +1,43 @@
+/**
+ * LokiJS removes or updates a batch of documents (`remove([...])`, `findAndRemove`, a result set's
+ * `remove`, `update([...])`) by rebuilding every binary index of the collection from scratch: a
+ * sort of all N documents per index. Azurite does that on every queue message it receives (one
+ * batch update) or deletes, every blob it deletes, and, with an empty batch, every time it clears
+ * expired messages. With 10,000 messages queued one receive and its deletes took 3 s, and the queue
+ * drained at 9 messages per second.
+ *
+ * A small batch is handled one document at a time instead, which updates each index in place (one
+ * linear pass per index) and changes exactly the same documents; an empty batch does nothing.
+ * Large batches keep Loki's rebuild, which is cheaper for them.
+ */
+import { azuriteLoki, type LokiCollection } from './azuriteLoki';
+
+/** Up to this many documents, one at a time beats re-sorting every index. */
+export const incrementalBatchLimit = 64;
+
+export function installIncrementalBatches(): void {
+  const prototype = azuriteLoki().Collection.prototype;
+  /* eslint-disable @typescript-eslint/unbound-method -- the originals, called with each collection */
+  const removeBatch = prototype.removeBatch;
+  const removeBatchByPositions = prototype.removeBatchByPositions;
+  const update = prototype.update;
+  /* eslint-enable @typescript-eslint/unbound-method */
+
+  prototype.removeBatch = function (this: LokiCollection, batch: unknown[]) {
+    if (batch.length > incrementalBatchLimit) return removeBatch.call(this, batch);
+    // Each item is a document or its $loki id; `remove` takes either.
+    for (const item of batch) this.remove(item as object | number);
+  };
+
+  prototype.removeBatchByPositions = function (this: LokiCollection, positions: number[]) {
+    if (positions.length > incrementalBatchLimit) return removeBatchByPositions.call(this, positions);
+    // Positions shift as documents go, so take the documents first.
+    const docs = positions.map((position) => this.data[position]!);
+    for (const doc of docs) this.remove(doc);
+  };
+
+  prototype.update = function (this: LokiCollection, doc: object | object[]) {
+    if (!Array.isArray(doc) || doc.length > incrementalBatchLimit) return update.call(this, doc);
+    for (const one of doc) update.call(this, one);
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The fixes `azuriteProcess` installs into Azurite's LokiJS, checked in this process on Loki
+ * collections shaped like Azurite's (and on Azurite's own queue store): each must leave results
+ * exactly as they were, and do the work the fix is for without the whole-collection pass it removes.
+ * Every other test runs against an Azurite with these fixes installed, through the storage SDKs.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { azuriteLoki, type LokiCollection } from '../../../src/local/emulators/azuriteLoki';
+import {
+  incrementalBatchLimit,
+  installIncrementalBatches,
+} from '../../../src/local/emulators/incrementalBatches';
+import {
+  indexedMessageTimes,
+  installQueueTimeIndexes,
+  queueMetadataStore,
+} from '../../../src/local/emulators/queueTimeIndexes';
+import { installSelectiveLookups, mostSelectiveFirst } from '../../../src/local/emulators/selectiveLookups';
+
+interface Blob {
+  $loki?: number;
+  accountName: string;
+  containerName: string;
+  name: string;
+  snapshot: string;
+  size: number;
+}
+
+interface Collection<T> extends LokiCollection {
+  insert(doc: T[]): void;
+  find(query?: object): (T & { $loki: number })[];
+  findOne(query: object): (T & { $loki: number }) | null;
+  findAndRemove(query: object): void;
+  chain(): { find(query: object): { remove(): void } };
+  ensureAllIndexes(force?: boolean): void;
+}
+
+const LokiDb = azuriteLoki() as unknown as new (
+  name: string,
+  options: object,
+) => {
+  addCollection<T>(name: string, options: { indices: string[] }): Collection<T>;
+};
+
+beforeAll(() => {
+  installSelectiveLookups();
+  installIncrementalBatches();
+  installQueueTimeIndexes();
+});
+
+/** Azurite's blob collection: every blob of an account shares `accountName`, its first field. */
+function blobCollection(count: number): Collection<Blob> {
+  const db = new LokiDb('blobs', { persistenceMethod: 'memory' });
+  const blobs = db.addCollection<Blob>('blobs', {
+    indices: ['accountName', 'containerName', 'name', 'snapshot', 'size'],
+  });
+  blobs.insert(
+    Array.from({ length: count }, (_, i) => ({
+      accountName: i % 5 === 0 ? 'backup' : 'primary',
+      containerName: i % 3 === 0 ? 'snapshots' : 'disks',
+      name: `device-${i % (count / 2)}`,
+      snapshot: i % 4 === 0 ? `2026-11-22T00:00:0${i % 10}Z` : '',
+      size: i % 17,
+    })),
+  );
+  return blobs;
+}
+
+function matches(blob: Blob, query: Record<string, unknown>): boolean {
+  return Object.entries(query).every(([field, condition]) => {
+    const value = blob[field as keyof Blob] as number;
+    if (typeof condition !== 'object' || condition === null) return value === condition;
+    const [[operator, bound]] = Object.entries(condition) as [[string, number]];
+    return { $lt: value < bound, $lte: value <= bound, $gt: value > bound, $gte: value >= bound }[operator];
+  });
+}
+
+const ids = (docs: { $loki: number }[]) => docs.map((doc) => doc.$loki).sort((a, b) => a - b);
+
+describe('selectiveLookups', () => {
+  it('puts the field whose index matches fewest rows first', () => {
+    const blobs = blobCollection(2_000);
+    const query = { accountName: 'primary', containerName: 'disks', name: 'device-7', snapshot: '' };
+    expect(Object.keys(mostSelectiveFirst(blobs, query) as object)[0]).toBe('name');
+    expect(
+      Object.keys(mostSelectiveFirst(blobs, { accountName: 'primary', size: { $lt: 1 } }) as object)[0],
+    ).toBe('size');
+    // A query that cannot use an index for a better field stays as it is.
+    const untouched = [
+      { name: 'device-7' },
+      { $and: [{ name: 'x' }, { size: 1 }] },
+      { accountName: 'x', other: 1 },
+    ];
+    for (const one of untouched) expect(mostSelectiveFirst(blobs, one)).toBe(one);
+  });
+
+  it('finds exactly the documents a full scan finds', () => {
+    const blobs = blobCollection(2_000);
+    const all = blobs.find();
+    const queries: Record<string, unknown>[] = [
+      { accountName: 'primary', containerName: 'disks', name: 'device-7', snapshot: '' },
+      { accountName: 'backup', containerName: 'snapshots', name: 'device-15' },
+      { accountName: 'primary', name: 'device-999', snapshot: { $gt: '' } },
+      { accountName: 'primary', containerName: 'disks', size: { $lte: 2 } },
+      { accountName: 'primary', containerName: 'nowhere', name: 'device-1' },
+      { accountName: 'backup', name: 'no-such-device' },
+      { size: { $gte: 16 }, containerName: 'snapshots' },
+    ];
+    for (const query of queries) {
+      const expected = ids(all.filter((blob) => matches(blob, query)));
+      expect(ids(blobs.find(query)), JSON.stringify(query)).toEqual(expected);
+      const one = blobs.findOne(query);
+      expect(one ? expected.includes(one.$loki) : expected.length === 0, JSON.stringify(query)).toBe(true);
+    }
+  });
+});
+
+describe('incrementalBatches', () => {
+  it('removes and updates small batches without rebuilding an index, and the indexes stay right', () => {
+    const blobs = blobCollection(2_000);
+    const rebuild = vi.spyOn(blobs, 'ensureAllIndexes');
+    const ensure = vi.spyOn(blobs, 'ensureIndex');
+
+    blobs.remove([]);
+    blobs.findAndRemove({ accountName: 'primary', name: 'device-3' });
+    blobs.remove(blobs.find({ name: 'device-4' }));
+    blobs.chain().find({ size: 5, containerName: 'snapshots' }).remove();
+    const touched = blobs.find({ name: 'device-8' });
+    for (const blob of touched) blob.size = 99;
+    blobs.update(touched);
+
+    expect(rebuild).not.toHaveBeenCalled();
+    expect(ensure).not.toHaveBeenCalled();
+    const all = blobs.find();
+    expect(all.some((blob) => blob.name === 'device-3' && blob.accountName === 'primary')).toBe(false);
+    expect(all.some((blob) => blob.name === 'device-4')).toBe(false);
+    // Every index answers as a scan would, including for values that moved or went.
+    for (const query of [
+      { size: 99 },
+      { size: 5 },
+      { name: 'device-3' },
+      { name: 'device-4' },
+      { snapshot: '' },
+    ]) {
+      expect(ids(blobs.find(query)), JSON.stringify(query)).toEqual(
+        ids(all.filter((blob) => matches(blob, query))),
+      );
+    }
+  });
+
+  it('leaves a large batch to Loki, with the same result', () => {
+    const blobs = blobCollection(2_000);
+    const rebuild = vi.spyOn(blobs, 'ensureAllIndexes');
+    const doomed = blobs.find({ accountName: 'backup' });
+    expect(doomed.length).toBeGreaterThan(incrementalBatchLimit);
+    blobs.remove(doomed);
+    expect(rebuild).toHaveBeenCalled();
+    expect(blobs.find({ accountName: 'backup' })).toEqual([]);
+    expect(blobs.find()).toHaveLength(2_000 - doomed.length);
+  });
+});
+
+describe('queueTimeIndexes', () => {
+  it("indexes the queue's message times, and a receive still skips and clears expired messages", async () => {
+    const Store = queueMetadataStore() as unknown as new (path: string, inMemory: boolean) => QueueStore;
+    const store = new Store('queue-fixes-test', true);
+    await store.init();
+    const messages = store.db.getCollection(store.MESSAGES_COLLECTION)!;
+    for (const field of indexedMessageTimes) expect(messages.binaryIndices[field]).toBeDefined();
+
+    await store.createQueue({ accountName: 'a', name: 'q' });
+    const now = Date.now();
+    for (let i = 0; i < 50; i++) {
+      await store.insertMessage({
+        accountName: 'a',
+        queueName: 'q',
+        messageId: `m${i}`,
+        popReceipt: 'p',
+        timeNextVisible: new Date(now - 1_000 + (i % 2) * 60_000), // odd ones not visible yet
+        persistency: { id: 'x', offset: 0, count: 1 },
+        insertionTime: new Date(now - 5_000),
+        expirationTime: new Date(now + (i < 10 ? -1_000 : 600_000)), // the first ten expired
+        dequeueCount: 0,
+      });
+    }
+    const received = await store.getMessages('a', 'q', new Date(now + 30_000), 'r', 32, new Date(now));
+    const expected = Array.from({ length: 50 }, (_, i) => i).filter((i) => i >= 10 && i % 2 === 0);
+    expect(received.map((m) => m.messageId).sort()).toEqual(expected.map((i) => `m${i}`).sort());
+    expect(messages.find({ messageId: 'm0' })).toEqual([]);
+    expect(messages.find()).toHaveLength(40);
+  });
+});
+
+interface QueueStore {
+  db: { getCollection(name: string): Collection<object> | null };
+  MESSAGES_COLLECTION: string;
+  init(): Promise<void>;
+  createQueue(queue: { accountName: string; name: string }): Promise<unknown>;
+  insertMessage(message: object): Promise<void>;
+  getMessages(
+    account: string,
+    queue: string,
+    timeNextVisible: Date,
+    popReceipt: string,
+    count: number,
+    at: Date,
+  ): Promise<{ messageId: string }[]>;
+}
