@@ -404,6 +404,8 @@ export interface TargetCheck {
 export interface BenchmarkReport {
   startedAt: string;
   finishedAt: string;
+  /** Written after each run, so a long benchmark stopped early keeps what it measured. */
+  inProgress?: { runsDone: number; runsPlanned: number };
   machine: MachineInfo;
   commit: CommitInfo;
   settings: Record<string, unknown>;
@@ -470,6 +472,32 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const savedEnv = { ...process.env };
 
   const results: SizeResult[] = [];
+  const runsPlanned = sizes.reduce((sum, devices) => sum + (options.runs ?? (devices <= 10_000 ? 3 : 1)), 0);
+  let runsDone = 0;
+  await mkdir(resultsDir, { recursive: true });
+  const jsonFile = join(resultsDir, resultFileName(startedAt));
+  const markdownFile = join(resultsDir, 'latest.md');
+  const save = async (sizesSoFar: SizeResult[], finished: boolean): Promise<BenchmarkReport> => {
+    const report: BenchmarkReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      ...(finished ? {} : { inProgress: { runsDone, runsPlanned } }),
+      machine: machineInfo(loadAtStart),
+      commit: commitInfo(join(__dirname, '..')),
+      settings,
+      sizes: sizesSoFar,
+      targets: checkTargets(sizesSoFar),
+    };
+    await writeFile(jsonFile, await formatJson(report, jsonFile));
+    await writeFile(markdownFile, formatMarkdown(report, jsonFile));
+    return report;
+  };
+  const sizeResult = (devices: number, sizeRuns: RunResult[], failures: RunFailure[]): SizeResult => ({
+    devices,
+    runs: sizeRuns,
+    failures,
+    median: sizeRuns.length > 0 ? medianOfEach(sizeRuns.map((r) => r.figures)) : undefined,
+  });
   try {
     for (const devices of sizes) {
       const runs = options.runs ?? (devices <= 10_000 ? 3 : 1);
@@ -477,54 +505,45 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       const failures: RunFailure[] = [];
       for (let run = 1; run <= runs; run += 1) {
         log(`[bench] N=${devices} run ${run}/${runs}`);
-        let result: RunResult;
         try {
-          result = await runOnce(devices, run, { ...settings, timeoutMs: timeoutMs(devices), log });
+          const result = await runOnce(devices, run, { ...settings, timeoutMs: timeoutMs(devices), log });
+          logRun(log, devices, run, runs, result.figures);
+          sizeRuns.push(result);
         } catch (err) {
           // One run failing (most often: out of time) does not lose the others' figures.
           const failure = runFailure(run, err);
           log(`[bench] N=${devices} run ${run}/${runs} failed: ${failure.error}`);
           failures.push(failure);
-          continue;
         }
-        const f = result.figures;
-        log(
-          `[bench] N=${devices} run ${run}/${runs}: cycle ${f.cycleSeconds.toFixed(1)} s (${f.restorePointsPerSecond.toFixed(1)}/s), ` +
-            `floor ${f.floorSeconds.toFixed(1)} s (${f.floorRestorePointsPerSecond.toFixed(1)}/s), ratio ${f.cycleToFloorRatio.toFixed(2)}, ` +
-            `Cosmos ${f.cosmosRequestsPerDevice.toFixed(2)}/device, compliance p99 ${f.complianceP99Ms.toFixed(0)} ms; ` +
-            `activation ${f.activationSeconds.toFixed(1)} s (${f.activationDevicesPerSecond.toFixed(1)}/s), ` +
-            `floor ${f.activationFloorSeconds.toFixed(1)} s (${f.activationFloorDevicesPerSecond.toFixed(1)}/s), ratio ${f.activationToFloorRatio.toFixed(2)}, ` +
-            `deactivation ${f.deactivationSeconds.toFixed(1)} s (${f.deactivationDevicesPerSecond.toFixed(1)}/s)`,
-        );
-        sizeRuns.push(result);
+        runsDone += 1;
+        if (runsDone < runsPlanned) await save([...results, sizeResult(devices, sizeRuns, failures)], false);
       }
-      results.push({
-        devices,
-        runs: sizeRuns,
-        failures,
-        median: sizeRuns.length > 0 ? medianOfEach(sizeRuns.map((r) => r.figures)) : undefined,
-      });
+      results.push(sizeResult(devices, sizeRuns, failures));
     }
   } finally {
     restoreEnv(savedEnv);
     await resetServices();
   }
 
-  const report: BenchmarkReport = {
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: machineInfo(loadAtStart),
-    commit: commitInfo(join(__dirname, '..')),
-    settings,
-    sizes: results,
-    targets: checkTargets(results),
-  };
-  await mkdir(resultsDir, { recursive: true });
-  const jsonFile = join(resultsDir, resultFileName(startedAt));
-  const markdownFile = join(resultsDir, 'latest.md');
-  await writeFile(jsonFile, await formatJson(report, jsonFile));
-  await writeFile(markdownFile, formatMarkdown(report, jsonFile));
+  const report = await save(results, true);
   return { report, jsonFile, markdownFile, table: formatTable(report) };
+}
+
+function logRun(
+  log: (line: string) => void,
+  devices: number,
+  run: number,
+  runs: number,
+  f: RunFigures,
+): void {
+  log(
+    `[bench] N=${devices} run ${run}/${runs}: cycle ${f.cycleSeconds.toFixed(1)} s (${f.restorePointsPerSecond.toFixed(1)}/s), ` +
+      `floor ${f.floorSeconds.toFixed(1)} s (${f.floorRestorePointsPerSecond.toFixed(1)}/s), ratio ${f.cycleToFloorRatio.toFixed(2)}, ` +
+      `Cosmos ${f.cosmosRequestsPerDevice.toFixed(2)}/device, compliance p99 ${f.complianceP99Ms.toFixed(0)} ms; ` +
+      `activation ${f.activationSeconds.toFixed(1)} s (${f.activationDevicesPerSecond.toFixed(1)}/s), ` +
+      `floor ${f.activationFloorSeconds.toFixed(1)} s (${f.activationFloorDevicesPerSecond.toFixed(1)}/s), ratio ${f.activationToFloorRatio.toFixed(2)}, ` +
+      `deactivation ${f.deactivationSeconds.toFixed(1)} s (${f.deactivationDevicesPerSecond.toFixed(1)}/s)`,
+  );
 }
 
 interface RunSettings {

@@ -172,6 +172,12 @@ export function formatMarkdown(report: BenchmarkReport, jsonFile: string): strin
     `${report.startedAt} on ${machine.cpus} × ${machine.model}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}, ${machine.os}, load average ${machine.loadAverage.atStart[0]} at the start and ${machine.loadAverage.atEnd[0]} at the end; ` +
       `commit \`${commit.sha.slice(0, 12)}\`${commit.dirty ? ' (working tree with uncommitted changes)' : ''}. Every figure: \`${basename(jsonFile)}\`.`,
     '',
+    ...(report.inProgress
+      ? [
+          `**In progress or stopped early:** ${report.inProgress.runsDone} of ${report.inProgress.runsPlanned} runs done when this was written.`,
+          '',
+        ]
+      : []),
     ...blocks,
     ...notes(report).map((n) => (n.startsWith('  ') ? `  - ${n.trim()}` : `- ${n}`)),
     '',
