@@ -471,14 +471,21 @@ export async function temporaryDevicesLeft(
 export async function resetBackupAccount(backup: BlobServiceClient, concurrency: number): Promise<number> {
   return await tagged('check', async () => {
     const points = backup.getContainerClient(restorePointsContainerName);
-    const snapshots: { name: string; snapshot: string }[] = [];
-    for await (const item of points.listBlobsFlat({ includeSnapshots: true, includeMetadata: true })) {
-      if (item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
-        snapshots.push({ name: item.name, snapshot: item.snapshot });
+    // Azurite pages a listing by blob name (`name > marker`), so the snapshots of the blob that
+    // ends one page of 5,000 are left out of the next: list again until a pass finds none.
+    let removed = 0;
+    for (;;) {
+      const snapshots: { name: string; snapshot: string }[] = [];
+      for await (const item of points.listBlobsFlat({ includeSnapshots: true, includeMetadata: true })) {
+        if (item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
+          snapshots.push({ name: item.name, snapshot: item.snapshot });
+      }
+      if (snapshots.length === 0) break;
+      await mapConcurrently(snapshots, concurrency, async ({ name, snapshot }) => {
+        await points.getBlobClient(name).withSnapshot(snapshot).delete();
+      });
+      removed += snapshots.length;
     }
-    await mapConcurrently(snapshots, concurrency, async ({ name, snapshot }) => {
-      await points.getBlobClient(name).withSnapshot(snapshot).delete();
-    });
     for (const name of [temporaryDevicesContainerName, simulatedComputeContainerName]) {
       await backup
         .getContainerClient(name)
@@ -487,7 +494,7 @@ export async function resetBackupAccount(backup: BlobServiceClient, concurrency:
           if (!isNotFound(err)) throw err;
         });
     }
-    return snapshots.length;
+    return removed;
   });
 }
 

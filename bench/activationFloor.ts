@@ -216,7 +216,7 @@ async function recoverBare(
   })) {
     if (item.name === pointName && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
       throw new Error(
-        `The point of ${message.deviceId} already has a read snapshot: reset the account first`,
+        `The point of ${message.deviceId} already has a read snapshot, taken ${item.snapshot}: reset the account first`,
       );
   }
   const { snapshot: snapshotId } = await point.createSnapshot({
