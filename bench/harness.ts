@@ -472,7 +472,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const savedEnv = { ...process.env };
 
   const results: SizeResult[] = [];
-  const runsPlanned = sizes.reduce((sum, devices) => sum + (options.runs ?? (devices <= 10_000 ? 3 : 1)), 0);
+  const runsOf = (devices: number) => options.runs ?? (devices <= 10_000 ? 3 : 1);
+  const runsPlanned = sizes.reduce((sum, devices) => sum + runsOf(devices), 0);
   let runsDone = 0;
   await mkdir(resultsDir, { recursive: true });
   const jsonFile = join(resultsDir, resultFileName(startedAt));
@@ -500,7 +501,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   });
   try {
     for (const devices of sizes) {
-      const runs = options.runs ?? (devices <= 10_000 ? 3 : 1);
+      const runs = runsOf(devices);
       const sizeRuns: RunResult[] = [];
       const failures: RunFailure[] = [];
       for (let run = 1; run <= runs; run += 1) {
