@@ -32,7 +32,7 @@ import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCat
 import { toRestorePoint } from '../src/adapters/blob/restorePointMetadata';
 import { restorePointPrefix } from '../src/adapters/blob/restorePointName';
 import { snapshotReadUrl } from '../src/adapters/blob/snapshotReadUrl';
-import { isNotFound } from '../src/adapters/blob/storageErrors';
+import { isAlreadyExists, isNotFound } from '../src/adapters/blob/storageErrors';
 import {
   DeviceMetadata,
   simulatedComputeContainerName,
@@ -45,7 +45,7 @@ import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { LocalRegions } from '../src/local/localSettings';
 import type { WorkMessage } from '../src/ports/WorkQueue';
 import { SettingNames } from '../src/settingNames';
-import { clients, drainQueue, sendInPages, type FloorMeasurement } from './floor';
+import { clients, drainQueue, sendInPages, startCopyOnce, type FloorMeasurement } from './floor';
 
 export const activationFloorQueueName = 'bench-activation-floor';
 
@@ -243,7 +243,7 @@ async function recoverBare(
   if (existing) throw new Error(`Temporary device ${name} exists already: reset the account first`);
   const createdAt = new Date();
   const creationId = `${createdAt.getTime()}-${randomUUID()}`;
-  const poller = await device.beginCopyFromURL(sourceUrl, {
+  const copyStatus = await startCopyOnce(device, sourceUrl, {
     metadata: {
       [DeviceMetadata.tenantId]: message.tenantId,
       [DeviceMetadata.activationId]: message.activationId,
@@ -253,14 +253,16 @@ async function recoverBare(
       [DeviceMetadata.outcome]: 'ready',
       [DeviceMetadata.creationId]: creationId,
     },
-    conditions: { ifNoneMatch: '*' },
   });
-  const copyStatus = poller.getOperationState().result?.copyStatus;
   if (copyStatus !== 'success')
     throw new Error(
       `The copy into ${name} is ${copyStatus ?? 'unknown'}: the floor expects Azurite's synchronous copy`,
     );
+  // A re-sent upload may find its own first attempt's marker, which is what the provider accepts too.
   await containers.records
     .getBlockBlobClient(`creations/${name}/${creationId}`)
-    .upload('', 0, { conditions: { ifNoneMatch: '*' } });
+    .upload('', 0, { conditions: { ifNoneMatch: '*' } })
+    .catch((err: unknown) => {
+      if (!isAlreadyExists(err)) throw err;
+    });
 }

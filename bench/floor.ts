@@ -15,11 +15,17 @@
  *           delete the snapshot, list the device's points (retention)
  * The harness compares these counts with the cycle's, kind by kind, and reports any difference.
  */
-import { BlobServiceClient, type PageBlobClient } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  type BlobClient,
+  type CopyStatusType,
+  type PageBlobClient,
+} from '@azure/storage-blob';
 import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { restorePointName, restorePointPrefix } from '../src/adapters/blob/restorePointName';
+import { isAlreadyExists } from '../src/adapters/blob/storageErrors';
 import { snapshotReadUrl } from '../src/adapters/blob/snapshotReadUrl';
 import { StorageWorkQueue } from '../src/adapters/storage-queue/StorageWorkQueue';
 import { decodeWorkMessage } from '../src/adapters/storage-queue/storageQueueEnvelope';
@@ -294,7 +300,7 @@ async function restorePointBare(
     snapshotId,
   });
   // The adapter's own call: the poller's first poll starts the copy, and a small copy may finish at once.
-  const poller = await point.beginCopyFromURL(sourceUrl, {
+  const copyStatus = await startCopyOnce(point, sourceUrl, {
     metadata: {
       deviceid: request.deviceId,
       takenat: request.takenAt,
@@ -304,9 +310,7 @@ async function restorePointBare(
       sourceregion: LocalRegions.primary,
       sourcesnapshot: snapshotId,
     },
-    conditions: { ifNoneMatch: '*' },
   });
-  const copyStatus = poller.getOperationState().result?.copyStatus;
   if (copyStatus !== 'success')
     throw new Error(
       `The copy of ${request.deviceId} is ${copyStatus ?? 'unknown'}: the floor expects Azurite's synchronous copy`,
@@ -344,6 +348,26 @@ async function restorePointBare(
     includeMetadata: true,
   }))
     void item;
+}
+
+/**
+ * Starts a copy into a blob that must not exist yet, as the product does (`If-None-Match: *`), and
+ * returns its status. Under load the SDK may re-send a start whose first attempt the service already
+ * carried out (a 500 or a lost response): the re-send then finds the blob and is refused. The product
+ * reads the existing copy's status then, and so does the floor, rather than fail the whole run.
+ */
+export async function startCopyOnce(
+  blob: BlobClient,
+  sourceUrl: string,
+  options: { metadata: Record<string, string> },
+): Promise<CopyStatusType | undefined> {
+  try {
+    const poller = await blob.beginCopyFromURL(sourceUrl, { ...options, conditions: { ifNoneMatch: '*' } });
+    return poller.getOperationState().result?.copyStatus;
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    return (await blob.getProperties()).copyStatus;
+  }
 }
 
 async function pageRanges(blob: PageBlobClient): Promise<string> {

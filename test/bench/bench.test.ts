@@ -8,7 +8,12 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmark, type BenchmarkOutcome, type BenchmarkReport } from '../../bench/harness';
+import {
+  runBenchmark,
+  type BenchmarkOutcome,
+  type BenchmarkReport,
+  type KindDifference,
+} from '../../bench/harness';
 
 const devices = 200;
 
@@ -36,7 +41,8 @@ describe('npm run bench (smoke run, N = 200)', () => {
 
   it('measures every figure: present, finite and positive, and the medians of one run are that run', () => {
     const [size] = outcome.report.sizes;
-    expect(size?.failures).toEqual([]);
+    // On a failure, the log's last lines tell the phase it stopped in.
+    expect(size?.failures, log.slice(-15).join('\n')).toEqual([]);
     expect(size?.devices).toBe(devices);
     expect(size?.runs).toHaveLength(1);
     const { figures } = size!.runs[0]!;
@@ -150,9 +156,9 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(requests.activationFloor.taskHubPerDevice).toBe(0);
     // Without the task hub, only receive batching and the queue host's lock renewals may differ.
     expect(
-      requests.floorVersusRecoveryPath
-        .map((d) => d.kind)
-        .filter((k) => k !== 'queue:receive' && k !== 'queue:update'),
+      kindsApart(requests.floorVersusRecoveryPath).filter(
+        (k) => k !== 'queue:receive' && k !== 'queue:update',
+      ),
     ).toEqual([]);
   });
 
@@ -186,7 +192,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(requests.cycle.perDevice.cosmos).toBeGreaterThan(0);
     expect(requests.floor.perDevice.cosmos).toBe(0);
     // Only receive batching may differ: it follows how fast messages are taken.
-    expect(requests.floorVersusCycle.map((d) => d.kind).filter((k) => k !== 'queue:receive')).toEqual([]);
+    expect(kindsApart(requests.floorVersusCycle).filter((k) => k !== 'queue:receive')).toEqual([]);
   });
 
   it('writes <timestamp>.json with the machine, the commit and every figure, and latest.md with the table', async () => {
@@ -230,3 +236,12 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(log.some((line) => line.includes('N=200 run 1/1'))).toBe(true);
   });
 });
+
+/**
+ * The kinds of call one side makes per device and the other does not. On a loaded machine a message
+ * may be delivered again (its handler outlived the lock), repeating a few devices' calls on one side:
+ * that is not a call the floor lacks, which would differ by about one per device.
+ */
+function kindsApart(differences: readonly KindDifference[]): string[] {
+  return differences.filter((d) => Math.abs(d.cycle - d.floor) > 0.05).map((d) => d.kind);
+}
