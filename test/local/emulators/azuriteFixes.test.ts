@@ -15,7 +15,11 @@ import {
   installQueueTimeIndexes,
   queueMetadataStore,
 } from '../../../src/local/emulators/queueTimeIndexes';
-import { installSelectiveLookups, mostSelectiveFirst } from '../../../src/local/emulators/selectiveLookups';
+import {
+  asPrefixRange,
+  installSelectiveLookups,
+  mostSelectiveFirst,
+} from '../../../src/local/emulators/selectiveLookups';
 
 interface Blob {
   $loki?: number;
@@ -112,6 +116,85 @@ describe('selectiveLookups', () => {
       const one = blobs.findOne(query);
       expect(one ? expected.includes(one.$loki) : expected.length === 0, JSON.stringify(query)).toBe(true);
     }
+  });
+});
+
+describe('selectiveLookups: listing by prefix', () => {
+  /** Names Loki's index sorts in different groups: numbers (by value), then strings, and edge cases. */
+  const names = [
+    ...['1', '10', '2', '1e5', 'Infinity', ' 7', '0x1f', '-3', '', '1/a', '1/b', '10/a', '2/a'],
+    ...['a', 'a/', 'a/1', 'a/10', 'a/2', 'a/b/c', 'a/b-c', 'a0', 'a.b', 'b/x', 'x\uffff', 'x\uffff/1'],
+    ...['t1/dev-1/9223', 't1/dev-1/9224', 't1/dev-10/1', 't1/dev-1', 't1/dev-2/1', 't2/dev-1/1'],
+  ];
+
+  function namedCollection(): Collection<Blob> {
+    const db = new LokiDb('names', { persistenceMethod: 'memory' });
+    const blobs = db.addCollection<Blob>('blobs', { indices: ['accountName', 'containerName', 'name'] });
+    blobs.insert(
+      names.flatMap((name, i) =>
+        Array.from({ length: 4 }, (_, copy) => ({
+          accountName: copy % 2 === 0 ? 'backup' : 'primary',
+          containerName: 'points',
+          name,
+          snapshot: '',
+          size: i,
+        })),
+      ),
+    );
+    return blobs;
+  }
+
+  /** As Azurite escapes a listing's prefix into a pattern. */
+  const pattern = (prefix: string) => `^${prefix.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}`;
+
+  it('finds exactly the names a full scan finds, for every prefix', () => {
+    const blobs = namedCollection();
+    const all = blobs.find();
+    const prefixes = [
+      't1/dev-1/',
+      't1/dev-1',
+      't1/',
+      'a/',
+      'a/b',
+      'a',
+      '1/',
+      '1',
+      '10/',
+      'x\uffff',
+      'x',
+      '',
+      'zzz/',
+    ];
+    for (const prefix of prefixes) {
+      const query = { accountName: 'backup', containerName: 'points', name: { $regex: pattern(prefix) } };
+      const expected = ids(all.filter((b) => b.accountName === 'backup' && b.name.startsWith(prefix)));
+      expect(ids(blobs.find(query)), prefix).toEqual(expected);
+      expect(ids(blobs.find({ name: { $regex: pattern(prefix) } })), prefix).toEqual(
+        ids(all.filter((b) => b.name.startsWith(prefix))),
+      );
+    }
+  });
+
+  it('leads with the index range of a prefix no number can start, and leaves other patterns alone', () => {
+    const blobs = namedCollection();
+    const query = { accountName: 'backup', containerName: 'points', name: { $regex: pattern('t1/dev-1/') } };
+    expect(mostSelectiveFirst(blobs, query)).toEqual({
+      $and: [{ name: { $between: ['t1/dev-1/', 't1/dev-10'] } }, query],
+    });
+    expect(asPrefixRange({ $regex: pattern('a/') })).toEqual({ operator: '$between', value: ['a/', 'a0'] });
+    // Names with these could read as numbers, or the pattern is not a plain prefix.
+    for (const regex of [
+      pattern('1'),
+      pattern('dev-1'),
+      pattern('1e'),
+      '^a/.*',
+      '^a\\d/',
+      'a/',
+      '^',
+      pattern('/'),
+    ])
+      expect(asPrefixRange({ $regex: regex }), regex).toBeUndefined();
+    expect(asPrefixRange({ $regex: /^a\// })).toBeUndefined();
   });
 });
 
