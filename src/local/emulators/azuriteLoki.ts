@@ -6,9 +6,12 @@ import { createRequire } from 'node:module';
 
 export interface LokiCollection {
   data: object[];
-  binaryIndices: Record<string, unknown>;
+  binaryIndices: Record<string, { values: number[]; dirty: boolean }>;
   adaptiveBinaryIndices: boolean;
   ensureIndex(property: string): void;
+  ensureAllIndexes(force?: boolean): void;
+  /** The document with this `$loki` id and its position in `data`, or null. */
+  get(id: number, returnPosition: true): [object, number] | null;
   calculateRange(operator: string, property: string, value: unknown): [number, number];
   remove(doc: object | number | unknown[]): void;
   removeBatch(batch: unknown[]): void;

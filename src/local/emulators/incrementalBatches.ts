@@ -38,6 +38,28 @@ export function installIncrementalBatches(): void {
 
   prototype.update = function (this: LokiCollection, doc: object | object[]) {
     if (!Array.isArray(doc) || doc.length > incrementalBatchLimit) return update.call(this, doc);
-    for (const one of doc) update.call(this, one);
+    // Azurite changes a batch's documents in place before it updates them (a receive sets every
+    // message's next visible time first). An index entry is moved by a binary search that assumes
+    // every other entry still holds its value: so take all the batch's entries out first, then
+    // each update puts its document back where its new value belongs.
+    const positions = new Set<number>();
+    for (const one of doc as object[]) {
+      const found = this.get($lokiOf(one), true);
+      if (found) positions.add(found[1]);
+    }
+    for (const index of Object.values(this.binaryIndices)) {
+      index.values = index.values.filter((position) => !positions.has(position));
+    }
+    try {
+      for (const one of doc) update.call(this, one);
+    } catch (err) {
+      // A document that is not in the collection: entries taken out for the rest must come back.
+      this.ensureAllIndexes(true);
+      throw err;
+    }
   };
+}
+
+function $lokiOf(doc: object): number {
+  return (doc as { $loki?: number }).$loki ?? -1;
 }

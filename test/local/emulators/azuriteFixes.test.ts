@@ -30,12 +30,23 @@ interface Blob {
   size: number;
 }
 
+interface Message {
+  $loki?: number;
+  queueName: string;
+  visible: number;
+}
+
 interface Collection<T> extends LokiCollection {
   insert(doc: T[]): void;
   find(query?: object): (T & { $loki: number })[];
   findOne(query: object): (T & { $loki: number }) | null;
   findAndRemove(query: object): void;
-  chain(): { find(query: object): { remove(): void } };
+  chain(): {
+    find(query: object): {
+      remove(): void;
+      compoundsort(fields: [string, boolean][]): { limit(n: number): { data(): (T & { $loki: number })[] } };
+    };
+  };
   ensureAllIndexes(force?: boolean): void;
 }
 
@@ -229,6 +240,36 @@ describe('incrementalBatches', () => {
         ids(all.filter((blob) => matches(blob, query))),
       );
     }
+  });
+
+  it('updates a batch whose documents were changed in place first, as a queue receive does', () => {
+    const db = new LokiDb('messages', { persistenceMethod: 'memory' });
+    const messages = db.addCollection<Message>('messages', { indices: ['queueName', 'visible'] });
+    messages.insert(Array.from({ length: 500 }, (_, i) => ({ queueName: 'q', visible: (i * 7919) % 500 })));
+    for (let round = 0; round < 20; round += 1) {
+      // Azurite's getMessages: the first 32 visible, each given a later visible time, then one update.
+      const now = 250 + round * 10;
+      const due = messages
+        .chain()
+        .find({ queueName: 'q', visible: { $lte: now } })
+        .compoundsort([['visible', false]])
+        .limit(32)
+        .data();
+      // Other queues share the index, so new times land anywhere in it, among entries not yet moved.
+      for (const message of due) message.visible = (message.$loki * 31 + round * 17) % 600;
+      messages.update(due);
+      // Azurite's delete: some of them go, one at a time, found through the index.
+      for (const message of due.slice(0, 8)) messages.remove(message);
+    }
+    const all = messages.find();
+    expect(all).toHaveLength(500 - 20 * 8);
+    for (const index of Object.values(messages.binaryIndices)) {
+      expect([...index.values].sort((a, b) => a - b)).toEqual(all.map((_, position) => position));
+    }
+    for (const bound of [0, 100, 300, 400, 450, 600])
+      expect(ids(messages.find({ visible: { $lte: bound } })), String(bound)).toEqual(
+        ids(all.filter((message) => message.visible <= bound)),
+      );
   });
 
   it('leaves a large batch to Loki, with the same result', () => {
