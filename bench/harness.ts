@@ -469,6 +469,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const resultsDir = options.resultsDir ?? defaultResultsDir;
   const startedAt = new Date();
   const loadAtStart = loadavg();
+  // Read once, before the first save: the report's own files would show as changes after it.
+  const commit = commitInfo(join(__dirname, '..'));
   const savedEnv = { ...process.env };
 
   const results: SizeResult[] = [];
@@ -484,7 +486,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       finishedAt: new Date().toISOString(),
       ...(finished ? {} : { inProgress: { runsDone, runsPlanned } }),
       machine: machineInfo(loadAtStart),
-      commit: commitInfo(join(__dirname, '..')),
+      commit,
       settings,
       sizes: sizesSoFar,
       targets: checkTargets(sizesSoFar),
