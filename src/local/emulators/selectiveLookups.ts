@@ -25,19 +25,14 @@ type RangeOperator = (typeof rangeOperators)[number];
 
 /** The query with its most selective indexed field first; other queries as they are. */
 export function mostSelectiveFirst(collection: LokiCollection, query: unknown): unknown {
-  if (!isPlainObject(query)) return query;
+  if (!isPlainObject(query) || collection.data.length === 0) return query;
   const fields = Object.keys(query);
-  if (collection.data.length === 0) return query;
-  let best: { field: string; range: IndexRange } | undefined;
-  let bestRows = Infinity;
-  for (const field of fields) {
+  const candidates = fields.flatMap((field) => {
     const range = asRange(query[field]) ?? asPrefixRange(query[field]);
-    if (!range || !collection.binaryIndices[field]) continue;
-    if (collection.adaptiveBinaryIndices !== true) collection.ensureIndex(field);
-    const [start, end] = collection.calculateRange(range.operator, field, range.value);
-    const rows = Math.max(0, end - start + 1);
-    if (rows < bestRows) [best, bestRows] = [{ field, range }, rows];
-  }
+    return range && collection.binaryIndices[field] ? [{ field, range }] : [];
+  });
+  // Index ranges are only counted to choose between fields: most queries name just one.
+  const best = candidates.length > 1 ? fewestRows(collection, candidates) : candidates[0];
   if (best === undefined) return query;
   if (best.range.operator === '$between') {
     // The range's rows, then the whole query over them: the regex keeps exactly the prefix's names.
@@ -47,6 +42,24 @@ export function mostSelectiveFirst(collection: LokiCollection, query: unknown): 
   const reordered: Record<string, unknown> = { [best.field]: query[best.field] };
   for (const field of fields) if (field !== best.field) reordered[field] = query[field];
   return reordered;
+}
+
+interface Candidate {
+  field: string;
+  range: IndexRange;
+}
+
+function fewestRows(collection: LokiCollection, candidates: readonly Candidate[]): Candidate | undefined {
+  let best: Candidate | undefined;
+  let bestRows = Infinity;
+  for (const candidate of candidates) {
+    const { field, range } = candidate;
+    if (collection.adaptiveBinaryIndices !== true) collection.ensureIndex(field);
+    const [start, end] = collection.calculateRange(range.operator, field, range.value);
+    const rows = Math.max(0, end - start + 1);
+    if (rows < bestRows) [best, bestRows] = [candidate, rows];
+  }
+  return best;
 }
 
 type IndexRange =

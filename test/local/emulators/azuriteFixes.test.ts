@@ -47,7 +47,6 @@ interface Collection<T> extends LokiCollection {
       compoundsort(fields: [string, boolean][]): { limit(n: number): { data(): (T & { $loki: number })[] } };
     };
   };
-  ensureAllIndexes(force?: boolean): void;
 }
 
 const LokiDb = azuriteLoki() as unknown as new (
@@ -63,13 +62,19 @@ beforeAll(() => {
   installQueueTimeIndexes();
 });
 
+/** An in-memory Loki collection holding `docs`, indexed on `indices`. */
+function collectionOf<T>(indices: string[], docs: T[]): Collection<T> {
+  const collection = new LokiDb('test', { persistenceMethod: 'memory' }).addCollection<T>('docs', {
+    indices,
+  });
+  collection.insert(docs);
+  return collection;
+}
+
 /** Azurite's blob collection: every blob of an account shares `accountName`, its first field. */
 function blobCollection(count: number): Collection<Blob> {
-  const db = new LokiDb('blobs', { persistenceMethod: 'memory' });
-  const blobs = db.addCollection<Blob>('blobs', {
-    indices: ['accountName', 'containerName', 'name', 'snapshot', 'size'],
-  });
-  blobs.insert(
+  return collectionOf(
+    ['accountName', 'containerName', 'name', 'snapshot', 'size'],
     Array.from({ length: count }, (_, i) => ({
       accountName: i % 5 === 0 ? 'backup' : 'primary',
       containerName: i % 3 === 0 ? 'snapshots' : 'disks',
@@ -78,7 +83,6 @@ function blobCollection(count: number): Collection<Blob> {
       size: i % 17,
     })),
   );
-  return blobs;
 }
 
 function matches(blob: Blob, query: Record<string, unknown>): boolean {
@@ -139,9 +143,8 @@ describe('selectiveLookups: listing by prefix', () => {
   ];
 
   function namedCollection(): Collection<Blob> {
-    const db = new LokiDb('names', { persistenceMethod: 'memory' });
-    const blobs = db.addCollection<Blob>('blobs', { indices: ['accountName', 'containerName', 'name'] });
-    blobs.insert(
+    return collectionOf(
+      ['accountName', 'containerName', 'name'],
       names.flatMap((name, i) =>
         Array.from({ length: 4 }, (_, copy) => ({
           accountName: copy % 2 === 0 ? 'backup' : 'primary',
@@ -152,7 +155,6 @@ describe('selectiveLookups: listing by prefix', () => {
         })),
       ),
     );
-    return blobs;
   }
 
   /** As Azurite escapes a listing's prefix into a pattern. */
@@ -243,9 +245,10 @@ describe('incrementalBatches', () => {
   });
 
   it('updates a batch whose documents were changed in place first, as a queue receive does', () => {
-    const db = new LokiDb('messages', { persistenceMethod: 'memory' });
-    const messages = db.addCollection<Message>('messages', { indices: ['queueName', 'visible'] });
-    messages.insert(Array.from({ length: 500 }, (_, i) => ({ queueName: 'q', visible: (i * 7919) % 500 })));
+    const messages = collectionOf<Message>(
+      ['queueName', 'visible'],
+      Array.from({ length: 500 }, (_, i) => ({ queueName: 'q', visible: (i * 7919) % 500 })),
+    );
     for (let round = 0; round < 20; round += 1) {
       // Azurite's getMessages: the first 32 visible, each given a later visible time, then one update.
       const now = 250 + round * 10;
