@@ -404,14 +404,23 @@ export interface TargetCheck {
 export interface BenchmarkReport {
   startedAt: string;
   finishedAt: string;
-  /** Written after each run, so a long benchmark stopped early keeps what it measured. */
-  inProgress?: { runsDone: number; runsPlanned: number };
+  /**
+   * Written after each run and each phase of a run, so a long benchmark stopped early keeps what it
+   * measured: `currentRun` holds the figures of the phases the unfinished run has done.
+   */
+  inProgress?: { runsDone: number; runsPlanned: number; currentRun?: UnfinishedRun };
   machine: MachineInfo;
   commit: CommitInfo;
   settings: Record<string, unknown>;
   sizes: SizeResult[];
   /** The issue's targets, checked at N = 50,000 (or, marked indicative, at the largest N run). */
   targets: { appliesAt: number; measuredAt: number; indicative: boolean; checks: TargetCheck[] } | undefined;
+}
+
+export interface UnfinishedRun {
+  devices: number;
+  run: number;
+  phasesDone: { phase: string; figures: Partial<RunFigures> }[];
 }
 
 export interface BenchmarkOutcome {
@@ -477,6 +486,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const runsOf = (devices: number) => options.runs ?? (devices <= 10_000 ? 3 : 1);
   const runsPlanned = sizes.reduce((sum, devices) => sum + runsOf(devices), 0);
   let runsDone = 0;
+  let currentRun: UnfinishedRun | undefined;
   await mkdir(resultsDir, { recursive: true });
   const jsonFile = join(resultsDir, resultFileName(startedAt));
   const markdownFile = join(resultsDir, 'latest.md');
@@ -484,7 +494,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const report: BenchmarkReport = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      ...(finished ? {} : { inProgress: { runsDone, runsPlanned } }),
+      ...(finished ? {} : { inProgress: { runsDone, runsPlanned, ...(currentRun ? { currentRun } : {}) } }),
       machine: machineInfo(loadAtStart),
       commit,
       settings,
@@ -508,8 +518,19 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       const failures: RunFailure[] = [];
       for (let run = 1; run <= runs; run += 1) {
         log(`[bench] N=${devices} run ${run}/${runs}`);
+        const unfinished: UnfinishedRun = { devices, run, phasesDone: [] };
+        const phaseDone = async (phase: string, figures: Partial<RunFigures>) => {
+          unfinished.phasesDone.push({ phase, figures });
+          currentRun = unfinished;
+          await save([...results, sizeResult(devices, sizeRuns, failures)], false);
+        };
         try {
-          const result = await runOnce(devices, run, { ...settings, timeoutMs: timeoutMs(devices), log });
+          const result = await runOnce(devices, run, {
+            ...settings,
+            timeoutMs: timeoutMs(devices),
+            log,
+            phaseDone,
+          });
           logRun(log, devices, run, runs, result.figures);
           sizeRuns.push(result);
         } catch (err) {
@@ -519,6 +540,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           failures.push(failure);
         }
         runsDone += 1;
+        currentRun = undefined;
         if (runsDone < runsPlanned) await save([...results, sizeResult(devices, sizeRuns, failures)], false);
       }
       results.push(sizeResult(devices, sizeRuns, failures));
@@ -560,6 +582,8 @@ interface RunSettings {
   diskCreateConcurrency: number;
   timeoutMs: number;
   log: (line: string) => void;
+  /** Saves a phase's figures as soon as the phase is done (see `BenchmarkReport.inProgress`). */
+  phaseDone: (phase: string, figures: Partial<RunFigures>) => Promise<void>;
 }
 
 const hourMs = 3_600_000;
@@ -775,6 +799,28 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       );
     }
     const cycleEvents = { counts: { ...events.counts }, failures: { ...events.failures } };
+    const latencies = probed.latenciesMs;
+    const throughput = devices / seconds(cycle.wallMs);
+    const requestsOf = (tally: RequestTally) => phaseRequests(tally, devices, config.taskHub);
+    const storageOf = (r: PhaseRequests) => r.perDevice.blob + r.perDevice.queue + r.perDevice.table;
+    const cycleRequests = requestsOf(cycleTally);
+    const cycleFigures = {
+      cycleSeconds: round(seconds(cycle.wallMs)),
+      timeToFirstSeconds: round(seconds(cycle.firstMs)),
+      restorePointsPerSecond: round(throughput),
+      cosmosRequestsPerDevice: round(cycleRequests.perDevice.cosmos),
+      storageRequestsPerDevice: round(storageOf(cycleRequests)),
+      controlPlanePeakRssMiB: round(cyclePeaks.controlPlane, 1),
+      azuritePeakRssMiB: round(cyclePeaks.azurite, 1),
+      cosmosPeakRssMiB: round(cyclePeaks.cosmos, 1),
+      complianceP50Ms: round(percentile(latencies, 50) ?? Number.NaN, 1),
+      complianceP99Ms: round(percentile(latencies, 99) ?? Number.NaN, 1),
+      complianceSamples: latencies.length,
+      fleetSetupSeconds: round(seconds(disksMs + importMs)),
+      oneHourRpoShare: round(seconds(cycle.wallMs) / 3600, 4),
+      devicesPerHourAtThisRate: Math.round(throughput * 3600),
+    };
+    await settings.phaseDone('cycle', cycleFigures);
     const cycleWorker = {
       outcomes: { ...workerLog.outcomes },
       problems: workerLog.problems,
@@ -864,6 +910,25 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           .map((w) => `${w.label} ${w.seconds?.toFixed(1) ?? '?'} s`)
           .join(', ')}`,
     );
+    const activationRequests = requestsOf(activated.tally);
+    const activationThroughput = devices / seconds(activation.wallMs);
+    const statusLatencies = activation.probe.latenciesMs;
+    const activationFigures = {
+      activationSeconds: round(seconds(activation.wallMs)),
+      activationTimeToFirstSeconds: round(seconds(activation.firstMs ?? Number.NaN)),
+      activationDevicesPerSecond: round(activationThroughput),
+      activationRtoSeconds: activation.status.rtoSeconds ?? Number.NaN,
+      activationCosmosRequestsPerDevice: round(activationRequests.perDevice.cosmos),
+      activationStorageRequestsPerDevice: round(storageOf(activationRequests)),
+      activationControlPlanePeakRssMiB: round(activated.peaks.controlPlane, 1),
+      activationAzuritePeakRssMiB: round(activated.peaks.azurite, 1),
+      activationCosmosPeakRssMiB: round(activated.peaks.cosmos, 1),
+      activationStatusP50Ms: round(percentile(statusLatencies, 50) ?? Number.NaN, 1),
+      activationStatusP99Ms: round(percentile(statusLatencies, 99) ?? Number.NaN, 1),
+      activationStatusSamples: statusLatencies.length,
+      fourHourRtoShareAt50k: round(targetDevices / activationThroughput / rtoWindowSeconds, 4),
+    };
+    await settings.phaseDone('activation', activationFigures);
 
     recoveryLog.reset();
     const deactivated = await measure(
@@ -891,6 +956,14 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       );
     }
     settings.log(`[bench]   deactivation: ${seconds(deactivation.wallMs).toFixed(1)} s`);
+    const deactivationRequests = requestsOf(deactivated.tally);
+    const deactivationFigures = {
+      deactivationSeconds: round(seconds(deactivation.wallMs)),
+      deactivationDevicesPerSecond: round(devices / seconds(deactivation.wallMs)),
+      deactivationCosmosRequestsPerDevice: round(deactivationRequests.perDevice.cosmos),
+      deactivationStorageRequestsPerDevice: round(storageOf(deactivationRequests)),
+    };
+    await settings.phaseDone('deactivation', deactivationFigures);
     // The backup account as the activation found it: the points alone.
     let readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
 
@@ -955,6 +1028,15 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     settings.log(
       `[bench]   activation floor: ${seconds(activationFloor.wallMs).toFixed(1)} s, first after ${seconds(activationFloor.firstMs).toFixed(2)} s`,
     );
+    const activationFloorRequests = requestsOf(activationFloorRun.tally);
+    const activationFloorThroughput = devices / seconds(activationFloor.wallMs);
+    const activationFloorFigures = {
+      activationFloorSeconds: round(seconds(activationFloor.wallMs)),
+      activationFloorDevicesPerSecond: round(activationFloorThroughput),
+      activationToFloorRatio: round(activationThroughput / activationFloorThroughput),
+      activationFloorStorageRequestsPerDevice: round(storageOf(activationFloorRequests)),
+    };
+    await settings.phaseDone('activation floor', activationFloorFigures);
 
     // Azurite's cost per request grows with the blobs in the account: the cycle's floor starts from
     // the storage the cycle started from, without the points, temporary devices and markers.
@@ -995,61 +1077,22 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     settings.log(
       `[bench]   floor: ${seconds(floor.wallMs).toFixed(1)} s, first after ${seconds(floor.firstMs).toFixed(2)} s`,
     );
-
-    const latencies = probed.latenciesMs;
-    const throughput = devices / seconds(cycle.wallMs);
-    const floorThroughput = devices / seconds(floor.wallMs);
-    const requestsOf = (tally: RequestTally) => phaseRequests(tally, devices, config.taskHub);
-    const cycleRequests = requestsOf(cycleTally);
     const floorRequests = requestsOf(floorTally);
-    const activationRequests = requestsOf(activated.tally);
-    const deactivationRequests = requestsOf(deactivated.tally);
-    const activationFloorRequests = requestsOf(activationFloorRun.tally);
-    const activationThroughput = devices / seconds(activation.wallMs);
-    const activationFloorThroughput = devices / seconds(activationFloor.wallMs);
-    const statusLatencies = activation.probe.latenciesMs;
-    const storageOf = (r: PhaseRequests) => r.perDevice.blob + r.perDevice.queue + r.perDevice.table;
-    const figures: RunFigures = {
-      cycleSeconds: round(seconds(cycle.wallMs)),
-      timeToFirstSeconds: round(seconds(cycle.firstMs)),
-      restorePointsPerSecond: round(throughput),
+    const floorThroughput = devices / seconds(floor.wallMs);
+    const floorFigures = {
       floorSeconds: round(seconds(floor.wallMs)),
       floorTimeToFirstSeconds: round(seconds(floor.firstMs)),
       floorRestorePointsPerSecond: round(floorThroughput),
       cycleToFloorRatio: round(throughput / floorThroughput),
-      cosmosRequestsPerDevice: round(cycleRequests.perDevice.cosmos),
-      storageRequestsPerDevice: round(storageOf(cycleRequests)),
       floorStorageRequestsPerDevice: round(storageOf(floorRequests)),
-      controlPlanePeakRssMiB: round(cyclePeaks.controlPlane, 1),
-      azuritePeakRssMiB: round(cyclePeaks.azurite, 1),
-      cosmosPeakRssMiB: round(cyclePeaks.cosmos, 1),
-      complianceP50Ms: round(percentile(latencies, 50) ?? Number.NaN, 1),
-      complianceP99Ms: round(percentile(latencies, 99) ?? Number.NaN, 1),
-      complianceSamples: latencies.length,
-      fleetSetupSeconds: round(seconds(disksMs + importMs)),
-      oneHourRpoShare: round(seconds(cycle.wallMs) / 3600, 4),
-      devicesPerHourAtThisRate: Math.round(throughput * 3600),
-      activationSeconds: round(seconds(activation.wallMs)),
-      activationTimeToFirstSeconds: round(seconds(activation.firstMs ?? Number.NaN)),
-      activationDevicesPerSecond: round(activationThroughput),
-      activationRtoSeconds: activation.status.rtoSeconds ?? Number.NaN,
-      activationFloorSeconds: round(seconds(activationFloor.wallMs)),
-      activationFloorDevicesPerSecond: round(activationFloorThroughput),
-      activationToFloorRatio: round(activationThroughput / activationFloorThroughput),
-      activationCosmosRequestsPerDevice: round(activationRequests.perDevice.cosmos),
-      activationStorageRequestsPerDevice: round(storageOf(activationRequests)),
-      activationFloorStorageRequestsPerDevice: round(storageOf(activationFloorRequests)),
-      activationControlPlanePeakRssMiB: round(activated.peaks.controlPlane, 1),
-      activationAzuritePeakRssMiB: round(activated.peaks.azurite, 1),
-      activationCosmosPeakRssMiB: round(activated.peaks.cosmos, 1),
-      activationStatusP50Ms: round(percentile(statusLatencies, 50) ?? Number.NaN, 1),
-      activationStatusP99Ms: round(percentile(statusLatencies, 99) ?? Number.NaN, 1),
-      activationStatusSamples: statusLatencies.length,
-      fourHourRtoShareAt50k: round(targetDevices / activationThroughput / rtoWindowSeconds, 4),
-      deactivationSeconds: round(seconds(deactivation.wallMs)),
-      deactivationDevicesPerSecond: round(devices / seconds(deactivation.wallMs)),
-      deactivationCosmosRequestsPerDevice: round(deactivationRequests.perDevice.cosmos),
-      deactivationStorageRequestsPerDevice: round(storageOf(deactivationRequests)),
+    };
+
+    const figures: RunFigures = {
+      ...cycleFigures,
+      ...floorFigures,
+      ...activationFigures,
+      ...activationFloorFigures,
+      ...deactivationFigures,
     };
     const details: RunDetails = {
       setup: {

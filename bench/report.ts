@@ -2,7 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
-import type { BenchmarkReport, RunFailure, RunFigures, RunResult, SizeResult } from './harness';
+import type {
+  BenchmarkReport,
+  RunFailure,
+  RunFigures,
+  RunResult,
+  SizeResult,
+  UnfinishedRun,
+} from './harness';
 
 export interface MachineInfo {
   cpus: number;
@@ -176,6 +183,7 @@ export function formatMarkdown(report: BenchmarkReport, jsonFile: string): strin
       ? [
           `**In progress or stopped early:** ${report.inProgress.runsDone} of ${report.inProgress.runsPlanned} runs done when this was written.`,
           '',
+          ...unfinishedRunLines(report.inProgress.currentRun),
         ]
       : []),
     ...blocks,
@@ -296,4 +304,20 @@ function thousands(n: number): string {
 
 function fixed(n: number, digits: number): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+/** The phases an unfinished run has done, each with its figures as measured. */
+function unfinishedRunLines(run: UnfinishedRun | undefined): string[] {
+  if (!run || run.phasesDone.length === 0) return [];
+  return [
+    `N = ${run.devices.toLocaleString('en-US')}, run ${run.run}, not finished; the phases it has done:`,
+    '',
+    ...run.phasesDone.map(
+      ({ phase, figures }) =>
+        `- ${phase}: ${Object.entries(figures)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(', ')}`,
+    ),
+    '',
+  ];
 }

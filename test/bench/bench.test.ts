@@ -4,6 +4,7 @@
  * recovered each device exactly once and the deactivation left nothing behind, and the shape of
  * what it writes; never how fast anything was (benchmarks are not tests).
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,13 @@ describe('npm run bench (smoke run, N = 200)', () => {
   let resultsDir: string;
   let outcome: BenchmarkOutcome;
   const log: string[] = [];
+  // What the report said while the run was still going: read as the deactivation ends, after the
+  // activation's checkpoint and before the floors.
+  let unfinished: BenchmarkReport | undefined;
+  const readUnfinished = () => {
+    const json = readdirSync(resultsDir).find((f) => f.endsWith('.json'));
+    if (json) unfinished = JSON.parse(readFileSync(join(resultsDir, json), 'utf8')) as BenchmarkReport;
+  };
 
   beforeAll(async () => {
     resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
@@ -28,7 +36,10 @@ describe('npm run bench (smoke run, N = 200)', () => {
       devices: [devices],
       runs: 1,
       resultsDir,
-      log: (line) => log.push(line),
+      log: (line) => {
+        log.push(line);
+        if (line.startsWith('[bench]   deactivation:')) readUnfinished();
+      },
       // On a busy machine a delivery may fail (a socket hung up) and come back only once the
       // queue host's 60 s lock ends: each phase gets room for that rather than failing the run.
       timeoutMs: () => 180_000,
@@ -234,6 +245,18 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(outcome.table).toContain('activation ÷ floor');
     expect(outcome.table).toContain('deactivation s');
     expect(log.some((line) => line.includes('N=200 run 1/1'))).toBe(true);
+  });
+
+  it('saves each phase as it ends, so a run stopped early keeps the phases it has done', () => {
+    const { figures } = outcome.report.sizes[0]!.runs[0]!;
+    expect(unfinished?.inProgress).toMatchObject({ runsDone: 0, runsPlanned: 1 });
+    const phases = unfinished!.inProgress!.currentRun!;
+    expect(phases).toMatchObject({ devices, run: 1 });
+    expect(phases.phasesDone.map((p) => p.phase)).toEqual(['cycle', 'activation']);
+    // The figures saved early are the run's final ones.
+    for (const { figures: early } of phases.phasesDone) expect(figures).toMatchObject(early);
+    expect(phases.phasesDone[0]!.figures).toHaveProperty('complianceP99Ms', figures.complianceP99Ms);
+    expect(phases.phasesDone[1]!.figures).toHaveProperty('activationSeconds', figures.activationSeconds);
   });
 });
 
