@@ -1,13 +1,15 @@
 /**
  * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
  * handling reassembled here so transactional batches and conditional patches behave as in Cosmos
- * DB (see atomicBatch.ts and patchDocument.ts), and queries cost O(N) (see linearQueries.ts).
+ * DB (see atomicBatch.ts and patchDocument.ts), and queries cost O(N) (see linearQueries.ts) and ORDER BY reads each document's keys once
+ * (keyedOrderBy.ts).
  */
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAtomicBatch } from './atomicBatch';
+import { installKeyedOrderBy } from './keyedOrderBy';
 import { installLinearQueries } from './linearQueries';
 import { handlePatchDocument } from './patchDocument';
 
@@ -26,6 +28,7 @@ type Handler = (
 
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
   installLinearQueries();
+  installKeyedOrderBy();
   const server = createServer();
   // Node closes a keep-alive connection after 5 s idle; a client that sends on it at that moment
   // gets "socket hang up" (a batch is not retried by the SDK). Ten minutes makes that race rare.
