@@ -35,9 +35,9 @@ export interface QueueHostOptions {
    */
   visibilityTimeoutInMs?: number;
   /**
-   * How long the lock is renewed while a handler runs (default 5 min, the host's
-   * `maxAutoLockRenewalDuration`). A handler running longer may see its message delivered again
-   * while it still runs; handlers are meant to be short (start–record–check).
+   * How long the lock is renewed while a handler runs (default 10 min, host.json's
+   * `maxAutoLockRenewalDuration` and `functionTimeout`). A handler running longer may see its
+   * message delivered again while it still runs; handlers are meant to be short (start–record–check).
    */
   maxLockRenewalDurationInMs?: number;
   /** Polling an empty queue backs off from the minimum, doubling up to the maximum. Defaults 100 ms and 2 s. */
@@ -64,7 +64,7 @@ const defaults: Settings = {
   maxDeliveryCount: 10,
   maxConcurrentCalls: 16,
   visibilityTimeoutInMs: 60_000,
-  maxLockRenewalDurationInMs: 5 * 60_000,
+  maxLockRenewalDurationInMs: 10 * 60_000,
   minPollIntervalInMs: 100,
   maxPollIntervalInMs: 2_000,
 };

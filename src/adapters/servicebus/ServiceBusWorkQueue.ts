@@ -11,7 +11,8 @@
  * - dead-lettering: once `deliveryCount` exceeds the queue's `MaxDeliveryCount` (default 10), the
  *   broker moves the message to `<queue>/$DeadLetterQueue` with reason `MaxDeliveryCountExceeded`;
  * - locks of `LockDuration` (default 60 s, at most 5 min) that the host renews while the handler
- *   runs, up to `maxAutoLockRenewalDuration` (host.json, default 5 min);
+ *   runs, up to `maxAutoLockRenewalDuration` (host.json: 10 min, its `functionTimeout`, so a
+ *   handler still running is never delivered again);
  * - duplicate detection on `messageId` within the queue's window (when the queue enables it).
  * `MaxDeliveryCount`, `LockDuration` and duplicate detection are properties of the queue, set in
  * infra; the embedded runtime's queue host (`src/local/queueHost.ts`) mimics the same behaviour.
