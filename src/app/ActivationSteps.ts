@@ -343,9 +343,7 @@ export class ActivationSteps {
       a.state === 'deactivating' ? { ...a, state: 'deactivated', deactivatedAt: this.nowIso() } : undefined,
     );
     if (!done) return { stale: true };
-    if (done.scope.kind === 'region') {
-      await this.tenants.setRegionOutage(done.tenantId, done.scope.region, false);
-    }
+    if (done.scope.kind === 'region') await this.endRegionOutage(done, done.scope.region);
     this.events.emit('activation.deactivated', {
       tenantId: input.tenantId,
       activationId: input.activationId,
@@ -360,6 +358,37 @@ export class ActivationSteps {
       },
     );
     return {};
+  }
+
+  /**
+   * Takes the region out of outage mode unless another activation of the same region is not yet
+   * deactivated (its devices still run there, its points must be kept). Looked again after: an
+   * activation created in between either shows then, and the outage is put back, or puts the
+   * region in outage itself after this, as every region activation does once created.
+   */
+  private async endRegionOutage(done: Activation, region: string): Promise<void> {
+    if (await this.otherActivationHolds(done, region)) return;
+    await this.tenants.setRegionOutage(done.tenantId, region, false);
+    if (await this.otherActivationHolds(done, region)) {
+      await this.tenants.setRegionOutage(done.tenantId, region, true);
+    }
+  }
+
+  private async otherActivationHolds(done: Activation, region: string): Promise<boolean> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.store.list(done.tenantId, { pageSize: 100, continuationToken });
+      const holding = page.items.some(
+        (a) =>
+          a.id !== done.id &&
+          a.scope.kind === 'region' &&
+          a.scope.region === region &&
+          a.state !== 'deactivated',
+      );
+      if (holding) return true;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    return false;
   }
 
   /**

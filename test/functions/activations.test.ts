@@ -351,15 +351,31 @@ describe('activation and deactivation', () => {
       expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
     });
 
-    describe('deactivated', () => {
-      beforeAll(async () => {
-        const response = await call(api(`/activations/${id}/deactivate`), {
+    describe('deactivated, while a second activation of the region is not', () => {
+      let second: string;
+      const deactivate = async (activationId: string) => {
+        const response = await call(api(`/activations/${activationId}/deactivate`), {
           method: 'POST',
           token: operator,
         });
         expect(response.status, response.text).toBe(202);
-        await until(id, 'deactivated');
+        await until(activationId, 'deactivated');
+      };
+
+      beforeAll(async () => {
+        // Every device of the region is already active: the second recovers none, yet holds the outage.
+        const response = await activate({ scope: { kind: 'region', region: 'westeurope' } });
+        expect(response.status, response.text).toBe(202);
+        second = response.body.id;
+        expect((await until(second, 'completed')).counts.recovered ?? 0).toBe(0);
+        await deactivate(id);
       }, 90_000);
+
+      it('keeps the region in outage until the last activation of it is deactivated', async () => {
+        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
+        await deactivate(second);
+        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual([]);
+      });
 
       it('deletes every temporary device, keeps the restore points, and returns users to normal', async () => {
         const left = [];
@@ -378,7 +394,6 @@ describe('activation and deactivation', () => {
         const self = await env.token(tenantId, [], { upn: 'd01@contoso.test' });
         const status = await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: self });
         expect(status.body.status).toBe('normal');
-        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual([]);
         expect((await auditTrail(`activations/${id}`, 'activation.deactivated')).length).toBe(1);
       });
 
