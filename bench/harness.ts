@@ -519,9 +519,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       for (let run = 1; run <= runs; run += 1) {
         log(`[bench] N=${devices} run ${run}/${runs}`);
         const unfinished: UnfinishedRun = { devices, run, phasesDone: [] };
+        currentRun = unfinished;
         const phaseDone = async (phase: string, figures: Partial<RunFigures>) => {
           unfinished.phasesDone.push({ phase, figures });
-          currentRun = unfinished;
           await save([...results, sizeResult(devices, sizeRuns, failures)], false);
         };
         try {

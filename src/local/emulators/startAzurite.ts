@@ -70,8 +70,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningProc
 
 /**
  * Azurite keeps every blob's and message's metadata in its JavaScript heap (in-memory Loki): its
- * RSS peaked at 1.8 GiB with 10,000 devices in the benchmark, so 50,000 would pass Node's default
- * heap limit (about 4 GiB). Half the machine's memory, at least that default. The blobs' bytes live
+ * RSS reached 1.8 GiB with 10,000 devices in the benchmark and 5.2 GiB with 50,000, past Node's
+ * default heap limit (about 4 GiB). Half the machine's memory, at least that default. The blobs' bytes live
  * outside the heap, in Azurite's extent store (its own limit, also half the memory).
  */
 function azuriteHeapMiB(): number {

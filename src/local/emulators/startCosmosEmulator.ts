@@ -1,8 +1,8 @@
 /**
  * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
  * handling reassembled here so transactional batches and conditional patches behave as in Cosmos
- * DB (see atomicBatch.ts and patchDocument.ts), and queries cost O(N) (see linearQueries.ts) and ORDER BY reads each document's keys once
- * (keyedOrderBy.ts).
+ * DB (see atomicBatch.ts and patchDocument.ts), queries cost O(N) (see linearQueries.ts) and
+ * ORDER BY reads each document's keys once (keyedOrderBy.ts).
  */
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';

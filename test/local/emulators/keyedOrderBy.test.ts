@@ -1,12 +1,11 @@
 import createQuery from '@zeit/cosmosdb-query';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { installKeyedOrderBy, keyedSort } from '../../../src/local/emulators/keyedOrderBy';
+import { emulatorSort, installKeyedOrderBy, keyedSort } from '../../../src/local/emulators/keyedOrderBy';
 
 type Sort = typeof keyedSort;
 const helpers = createRequire(__filename)('@zeit/cosmosdb-query/lib/helpers') as { sort: Sort };
-/** The emulator's own sort, read before any install. */
-const originalSort = helpers.sort;
+const originalSort = emulatorSort;
 
 /** Values of every type Cosmos DB orders, ties included, and documents missing the field. */
 const values: unknown[] = [3, -1, 3, 0.5, 'b', 'a', '', '10', true, false, null, [1, 2], [1], { x: 1 }, {}];
