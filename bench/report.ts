@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { arch, cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { basename } from 'node:path';
 import type {
+  ActivationFigures,
   BenchmarkReport,
   RunFailure,
   RunFigures,
@@ -200,7 +201,8 @@ export function formatMarkdown(report: BenchmarkReport, jsonFile: string): strin
 
 function notes(report: BenchmarkReport): string[] {
   const lines = report.sizes.flatMap((s) => [
-    ...(s.median ? [rpoNote(s.devices, s.median), rtoNote(s.devices, s.median)] : []),
+    ...(s.median ? [rpoNote(s.devices, s.median)] : []),
+    ...(s.median && hasActivation(s.median) ? [rtoNote(s.devices, s.median)] : []),
     ...s.runs.flatMap((r) => runNotes(s.devices, r)),
     ...s.failures.map((f) => failureNote(s.devices, f)),
   ]);
@@ -231,13 +233,15 @@ function rpoNote(devices: number, m: RunFigures): string {
   const time = minutes >= 1 ? `${minutes.toFixed(1)} min` : `${m.cycleSeconds.toFixed(1)} s`;
   return (
     `N = ${thousands(devices)}: the whole fleet due at once takes ${time}, ${(m.oneHourRpoShare * 100).toFixed(1)}% of a 1-hour RPO window; ` +
-    `at ${m.restorePointsPerSecond.toFixed(1)} points/s one control plane keeps at most ~${thousands(m.devicesPerHourAtThisRate)} devices within a 1-hour RPO ` +
-    `(the floor would allow ~${thousands(Math.round(m.floorRestorePointsPerSecond * 3600))}).`
+    `at ${m.restorePointsPerSecond.toFixed(1)} points/s one control plane keeps at most ~${thousands(m.devicesPerHourAtThisRate)} devices within a 1-hour RPO` +
+    (m.floorRestorePointsPerSecond === undefined
+      ? ' (the floor was not run).'
+      : ` (the floor would allow ~${thousands(Math.round(m.floorRestorePointsPerSecond * 3600))}).`)
   );
 }
 
 /** Where 50,000 devices at the measured activation rate would leave a 4-hour RTO. */
-function rtoNote(devices: number, m: RunFigures): string {
+function rtoNote(devices: number, m: RunFigures & ActivationFigures): string {
   const at50k = m.fourHourRtoShareAt50k * 4 * 60;
   const floorShare = 50_000 / m.activationFloorDevicesPerSecond / (4 * 3600);
   return (
@@ -249,9 +253,15 @@ function rtoNote(devices: number, m: RunFigures): string {
   );
 }
 
+/** Whether the run measured the activation's half (see `BenchmarkOptions.only`). */
+function hasActivation(m: RunFigures): m is RunFigures & ActivationFigures {
+  return m.activationSeconds !== undefined;
+}
+
 /** Per run: the waves' times, the exactly-once check, and the activation with latency and capacity. */
 function runNotes(devices: number, result: RunResult): string[] {
   const { activation, deactivation, realistic } = result.details;
+  if (!activation || !deactivation) return [];
   const waves = activation.waves
     .map(
       (w) =>
@@ -293,8 +303,8 @@ function raced(activation: number, deactivation: number): string {
   );
 }
 
-function percent(fraction: number): string {
-  if (!Number.isFinite(fraction)) return 'n/a';
+function percent(fraction: number | undefined): string {
+  if (fraction === undefined || !Number.isFinite(fraction)) return 'n/a';
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }
 
@@ -302,8 +312,9 @@ function thousands(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function fixed(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+/** `n` to `digits` decimals; `n/a` for a figure not measured. */
+export function fixed(n: number | undefined, digits: number): string {
+  return n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
 
 /** The phases an unfinished run has done, each with its figures as measured. */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--devices 1000,10000,50000] [--runs 3] [--concurrency 16] [--results bench/results]
- *                   [--activation-latency MS] [--activation-capacity N]`
+ *                   [--activation-latency MS] [--activation-capacity N] [--only cycle|activation]`
  *
  * Runs the protection-cycle and activation benchmark against the embedded runtime (see
  * bench/harness.ts), prints
@@ -14,7 +14,7 @@ import { defaultDeviceCounts, defaultResultsDir, runBenchmark } from './harness'
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
-                             [--activation-latency MS] [--activation-capacity N]
+                             [--activation-latency MS] [--activation-capacity N] [--only cycle|activation]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
   --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
@@ -28,7 +28,10 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     with either, one more activation per run after the deactivation, with the
                     simulated provider's provisioning latency (ms, default 0) and capacity (temporary
                     devices in the backup region, default unlimited): reports its measured RTO
-                    (request → last device recovered); below N, it stops once the capacity is used`;
+                    (request → last device recovered); below N, it stops once the capacity is used
+  --only            one half of each run: "cycle" (the set-up, the cycle and its floor) or "activation"
+                    (the set-up, the cycle, the activation, the deactivation and the activation's
+                    floor); default: the whole run`;
 
 function wholeNumber(name: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       'timeout-minutes': { type: 'string' },
       'activation-latency': { type: 'string' },
       'activation-capacity': { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +60,9 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  const only = values.only;
+  if (only !== undefined && only !== 'cycle' && only !== 'activation')
+    throw new RangeError(`--only must be "cycle" or "activation"; got "${only}"`);
   const devices = values.devices?.split(',').map((n) => wholeNumber('devices', n.trim())!);
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`\n[bench] ${signal}: stopping the emulators\n`);
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
     ...(values['activation-capacity']
       ? { activationCapacity: wholeNumber('activation-capacity', values['activation-capacity'])! }
       : {}),
+    ...(only ? { only } : {}),
     resultsDir: values.results ?? defaultResultsDir,
   });
   console.log(outcome.table);

@@ -14,7 +14,11 @@ import {
   type BenchmarkOutcome,
   type BenchmarkReport,
   type KindDifference,
+  type RunDetails,
+  type RunFigures,
 } from '../../bench/harness';
+
+type RunRequests = RunDetails['requests'];
 
 const devices = 200;
 
@@ -105,19 +109,21 @@ describe('npm run bench (smoke run, N = 200)', () => {
       expect(Number.isFinite(value) && value! > 0, `${name} = ${value}`).toBe(true);
     }
     expect(size!.median).toEqual(figures);
-    expect(figures.timeToFirstSeconds).toBeLessThanOrEqual(figures.cycleSeconds);
-    expect(figures.complianceP50Ms).toBeLessThanOrEqual(figures.complianceP99Ms);
-    expect(figures.activationTimeToFirstSeconds).toBeLessThanOrEqual(figures.activationSeconds);
-    expect(figures.activationStatusP50Ms).toBeLessThanOrEqual(figures.activationStatusP99Ms);
-    expect(figures.fourHourRtoShareAt50k).toBeCloseTo(
-      50_000 / figures.activationDevicesPerSecond / (4 * 3600),
-      2,
-    );
+    // Every name is present (above), so every figure is a number.
+    const f = figures as Required<RunFigures>;
+    expect(f.timeToFirstSeconds).toBeLessThanOrEqual(f.cycleSeconds);
+    expect(f.complianceP50Ms).toBeLessThanOrEqual(f.complianceP99Ms);
+    expect(f.activationTimeToFirstSeconds).toBeLessThanOrEqual(f.activationSeconds);
+    expect(f.activationStatusP50Ms).toBeLessThanOrEqual(f.activationStatusP99Ms);
+    expect(f.fourHourRtoShareAt50k).toBeCloseTo(50_000 / f.activationDevicesPerSecond / (4 * 3600), 2);
   });
 
   it('activated the region: every device recovered once, in waves by tier, and deactivated with nothing left', () => {
     const { details } = outcome.report.sizes[0]!.runs[0]!;
-    const { activation, deactivation } = details;
+    expect(details.activation).toBeDefined();
+    expect(details.deactivation).toBeDefined();
+    const activation = details.activation!;
+    const deactivation = details.deactivation!;
     expect(activation.counts).toEqual({ recovered: devices });
     expect(activation.recoveredEvents).toBe(devices);
     expect(activation.creations).toEqual({ total: devices, names: devices, missing: 0, duplicated: 0 });
@@ -142,7 +148,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
   });
 
   it('the activation floor issues the storage calls of the recovery path, and the task hub is counted apart', () => {
-    const { requests } = outcome.report.sizes[0]!.runs[0]!.details;
+    const requests = outcome.report.sizes[0]!.runs[0]!.details.requests as Required<RunRequests>;
     for (const kind of [
       'blob:list',
       'blob:get-properties',
@@ -184,7 +190,7 @@ describe('npm run bench (smoke run, N = 200)', () => {
   });
 
   it('counts the requests of the cycle and of the floor per device, and the floor issues the storage calls the cycle does', () => {
-    const { requests } = outcome.report.sizes[0]!.runs[0]!.details;
+    const requests = outcome.report.sizes[0]!.runs[0]!.details.requests as Required<RunRequests>;
     for (const kind of [
       'blob:snapshot',
       'blob:copy',
@@ -260,11 +266,81 @@ describe('npm run bench (smoke run, N = 200)', () => {
   });
 });
 
+describe.each([
+  {
+    only: 'cycle' as const,
+    measured: ['cycleToFloorRatio', 'floorSeconds'],
+    leftOut: ['activationSeconds', 'activationToFloorRatio', 'deactivationSeconds'],
+    phases: ['cycle', 'floor'],
+    parts: ['floor'],
+    partsLeftOut: ['activation', 'deactivation', 'activationFloor'],
+  },
+  {
+    only: 'activation' as const,
+    measured: ['activationSeconds', 'activationToFloorRatio', 'deactivationSeconds'],
+    leftOut: ['cycleToFloorRatio', 'floorSeconds'],
+    phases: ['cycle', 'activation', 'deactivation', 'activation floor'],
+    parts: ['activation', 'deactivation', 'activationFloor'],
+    partsLeftOut: ['floor'],
+  },
+])('npm run bench -- --only $only (N = 50)', ({ only, measured, leftOut, phases, parts, partsLeftOut }) => {
+  const halfDevices = 50;
+  let resultsDir: string;
+  let outcome: BenchmarkOutcome;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
+    outcome = await runBenchmark({
+      devices: [halfDevices],
+      runs: 1,
+      only,
+      resultsDir,
+      log: (line) => log.push(line),
+      timeoutMs: () => 180_000,
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
+  });
+
+  it('runs its half: its figures and details are there, the other half’s are not', () => {
+    const [size] = outcome.report.sizes;
+    expect(size?.failures, log.slice(-15).join('\n')).toEqual([]);
+    const { figures, details } = size!.runs[0]!;
+    for (const name of ['cycleSeconds', 'complianceP99Ms', ...measured])
+      expect(figures, name).toHaveProperty(name, expect.any(Number));
+    for (const name of leftOut) expect(figures, name).not.toHaveProperty(name);
+    for (const part of partsOf(details, parts)) expect(part.value, part.name).toBeDefined();
+    for (const part of partsOf(details, partsLeftOut)) expect(part.value, part.name).toBeUndefined();
+    expect(details.cycle.verifiedInBackupRegion).toBe(halfDevices);
+  });
+
+  it('checkpoints exactly its phases, and reports the other half as not measured', async () => {
+    const phaseLines = log.filter((line) =>
+      /^\[bench\] {3}(cycle|floor|activation|deactivation|activation floor):/.test(line),
+    );
+    expect(phaseLines.map((line) => line.slice('[bench]   '.length).split(':')[0])).toEqual(phases);
+    expect(outcome.report.settings).toMatchObject({ only });
+    const checks = outcome.report.targets!.checks.map((c) => c.name);
+    expect(checks.includes('throughput ÷ floor')).toBe(only === 'cycle');
+    const markdown = await readFile(outcome.markdownFile, 'utf8');
+    expect(markdown).toContain('n/a');
+    expect(markdown.includes('4-hour RTO spent in the control plane')).toBe(only === 'activation');
+  });
+});
+
 /**
  * The kinds of call one side makes per device and the other does not. On a loaded machine a message
  * may be delivered again (its handler outlived the lock), repeating a few devices' calls on one side:
  * that is not a call the floor lacks, which would differ by about one per device.
  */
+/** The named parts of a run's details, to check which are present. */
+function partsOf(details: RunDetails, names: readonly string[]): { name: string; value: unknown }[] {
+  return names.map((name) => ({ name, value: (details as unknown as Record<string, unknown>)[name] }));
+}
+
 function kindsApart(differences: readonly KindDifference[]): string[] {
   return differences.filter((d) => Math.abs(d.cycle - d.floor) > 0.05).map((d) => d.kind);
 }
