@@ -13,6 +13,8 @@ export interface LokiCollection {
   /** The document with this `$loki` id and its position in `data`, or null. */
   get(id: number, returnPosition: true): [object, number] | null;
   calculateRange(operator: string, property: string, value: unknown): [number, number];
+  /** Puts the document at `position` into the named index where its value sorts (binary search). */
+  adaptiveBinaryIndexInsert(position: number, property: string): void;
   remove(doc: object | number | unknown[]): void;
   removeBatch(batch: unknown[]): void;
   removeBatchByPositions(positions: number[]): void;

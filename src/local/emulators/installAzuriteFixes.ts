@@ -1,8 +1,10 @@
 /** Installs the LokiJS fixes on import, for `azuriteProcess`, before Azurite is loaded. */
 import { installIncrementalBatches } from './incrementalBatches';
+import { installOldestVisibleMessages } from './oldestVisibleMessages';
 import { installQueueTimeIndexes } from './queueTimeIndexes';
 import { installSelectiveLookups } from './selectiveLookups';
 
 installSelectiveLookups();
 installIncrementalBatches();
 installQueueTimeIndexes();
+installOldestVisibleMessages();
