@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type {
   ActivationFigures,
   BenchmarkReport,
+  CycleFigures,
   RunFailure,
   RunFigures,
   RunResult,
@@ -201,7 +202,7 @@ export function formatMarkdown(report: BenchmarkReport, jsonFile: string): strin
 
 function notes(report: BenchmarkReport): string[] {
   const lines = report.sizes.flatMap((s) => [
-    ...(s.median ? [rpoNote(s.devices, s.median)] : []),
+    ...(s.median && hasCycle(s.median) ? [rpoNote(s.devices, s.median)] : []),
     ...(s.median && hasActivation(s.median) ? [rtoNote(s.devices, s.median)] : []),
     ...s.runs.flatMap((r) => runNotes(s.devices, r)),
     ...s.failures.map((f) => failureNote(s.devices, f)),
@@ -228,7 +229,7 @@ function failureNote(devices: number, failure: RunFailure): string {
   return `N = ${thousands(devices)}, run ${failure.run} did not finish: ${failure.error}${rate}`;
 }
 
-function rpoNote(devices: number, m: RunFigures): string {
+function rpoNote(devices: number, m: RunFigures & CycleFigures): string {
   const minutes = m.cycleSeconds / 60;
   const time = minutes >= 1 ? `${minutes.toFixed(1)} min` : `${m.cycleSeconds.toFixed(1)} s`;
   return (
@@ -253,7 +254,11 @@ function rtoNote(devices: number, m: RunFigures & ActivationFigures): string {
   );
 }
 
-/** Whether the run measured the activation's half (see `BenchmarkOptions.only`). */
+/** Whether the run measured the cycle, and the activation's phases (see `BenchmarkOptions.only`). */
+function hasCycle(m: RunFigures): m is RunFigures & CycleFigures {
+  return m.cycleSeconds !== undefined;
+}
+
 function hasActivation(m: RunFigures): m is RunFigures & ActivationFigures {
   return m.activationSeconds !== undefined;
 }

@@ -181,12 +181,12 @@ describe('npm run bench (smoke run, N = 200)', () => {
 
   it('recorded a verified restore point for all 200 devices in the backup region, each from one message', () => {
     const { details } = outcome.report.sizes[0]!.runs[0]!;
-    expect(details.cycle.dispatched).toBe(devices);
-    expect(details.cycle.verifiedInBackupRegion).toBe(devices);
-    expect(details.cycle.events['rpo.protected']).toBe(devices);
-    expect(details.cycle.workerOutcomes['recorded']).toBe(devices);
-    expect(details.compliance.errors).toBe(0);
-    expect(details.compliance.idle.errors).toBe(0);
+    expect(details.cycle!.dispatched).toBe(devices);
+    expect(details.cycle!.verifiedInBackupRegion).toBe(devices);
+    expect(details.cycle!.events['rpo.protected']).toBe(devices);
+    expect(details.cycle!.workerOutcomes['recorded']).toBe(devices);
+    expect(details.compliance!.errors).toBe(0);
+    expect(details.compliance!.idle.errors).toBe(0);
   });
 
   it('counts the requests of the cycle and of the floor per device, and the floor issues the storage calls the cycle does', () => {
@@ -269,67 +269,77 @@ describe('npm run bench (smoke run, N = 200)', () => {
 describe.each([
   {
     only: 'cycle' as const,
-    measured: ['cycleToFloorRatio', 'floorSeconds'],
+    measured: ['cycleSeconds', 'complianceP99Ms', 'cycleToFloorRatio', 'floorSeconds'],
     leftOut: ['activationSeconds', 'activationToFloorRatio', 'deactivationSeconds'],
     phases: ['cycle', 'floor'],
-    parts: ['floor'],
+    parts: ['cycle', 'compliance', 'floor'],
     partsLeftOut: ['activation', 'deactivation', 'activationFloor'],
+    // Every device protected by the cycle itself.
+    made: (details: RunDetails) => details.cycle?.verifiedInBackupRegion,
   },
   {
     only: 'activation' as const,
     measured: ['activationSeconds', 'activationToFloorRatio', 'deactivationSeconds'],
-    leftOut: ['cycleToFloorRatio', 'floorSeconds'],
-    phases: ['cycle', 'activation', 'deactivation', 'activation floor'],
+    leftOut: ['cycleSeconds', 'complianceP99Ms', 'cycleToFloorRatio', 'floorSeconds'],
+    phases: ['seeded', 'activation', 'deactivation', 'activation floor'],
     parts: ['activation', 'deactivation', 'activationFloor'],
-    partsLeftOut: ['floor'],
+    partsLeftOut: ['cycle', 'compliance', 'floor'],
+    // Every device recovered, once, from a seeded point.
+    made: (details: RunDetails) =>
+      details.setup.seedSeconds !== undefined ? details.activation?.creations.names : undefined,
   },
-])('npm run bench -- --only $only (N = 50)', ({ only, measured, leftOut, phases, parts, partsLeftOut }) => {
-  const halfDevices = 50;
-  let resultsDir: string;
-  let outcome: BenchmarkOutcome;
-  const log: string[] = [];
+])(
+  'npm run bench -- --only $only (N = 50)',
+  ({ only, measured, leftOut, phases, parts, partsLeftOut, made }) => {
+    const halfDevices = 50;
+    let resultsDir: string;
+    let outcome: BenchmarkOutcome;
+    const log: string[] = [];
 
-  beforeAll(async () => {
-    resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
-    outcome = await runBenchmark({
-      devices: [halfDevices],
-      runs: 1,
-      only,
-      resultsDir,
-      log: (line) => log.push(line),
-      timeoutMs: () => 180_000,
+    beforeAll(async () => {
+      resultsDir = await mkdtemp(join(tmpdir(), 'clouddr-bench-results-'));
+      outcome = await runBenchmark({
+        devices: [halfDevices],
+        runs: 1,
+        only,
+        resultsDir,
+        log: (line) => log.push(line),
+        timeoutMs: () => 180_000,
+      });
+    }, 600_000);
+
+    afterAll(async () => {
+      if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
     });
-  }, 600_000);
 
-  afterAll(async () => {
-    if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
-  });
+    it('runs its half: its figures and details are there, the other half’s are not', () => {
+      const [size] = outcome.report.sizes;
+      expect(size?.failures, log.slice(-15).join('\n')).toEqual([]);
+      const { figures, details } = size!.runs[0]!;
+      for (const name of ['fleetSetupSeconds', ...measured])
+        expect(figures, name).toHaveProperty(name, expect.any(Number));
+      for (const name of leftOut) expect(figures, name).not.toHaveProperty(name);
+      for (const part of partsOf(details, parts)) expect(part.value, part.name).toBeDefined();
+      for (const part of partsOf(details, partsLeftOut)) expect(part.value, part.name).toBeUndefined();
+      expect(made(details)).toBe(halfDevices);
+    });
 
-  it('runs its half: its figures and details are there, the other half’s are not', () => {
-    const [size] = outcome.report.sizes;
-    expect(size?.failures, log.slice(-15).join('\n')).toEqual([]);
-    const { figures, details } = size!.runs[0]!;
-    for (const name of ['cycleSeconds', 'complianceP99Ms', ...measured])
-      expect(figures, name).toHaveProperty(name, expect.any(Number));
-    for (const name of leftOut) expect(figures, name).not.toHaveProperty(name);
-    for (const part of partsOf(details, parts)) expect(part.value, part.name).toBeDefined();
-    for (const part of partsOf(details, partsLeftOut)) expect(part.value, part.name).toBeUndefined();
-    expect(details.cycle.verifiedInBackupRegion).toBe(halfDevices);
-  });
-
-  it('checkpoints exactly its phases, and reports the other half as not measured', async () => {
-    const phaseLines = log.filter((line) =>
-      /^\[bench\] {3}(cycle|floor|activation|deactivation|activation floor):/.test(line),
-    );
-    expect(phaseLines.map((line) => line.slice('[bench]   '.length).split(':')[0])).toEqual(phases);
-    expect(outcome.report.settings).toMatchObject({ only });
-    const checks = outcome.report.targets!.checks.map((c) => c.name);
-    expect(checks.includes('throughput ÷ floor')).toBe(only === 'cycle');
-    const markdown = await readFile(outcome.markdownFile, 'utf8');
-    expect(markdown).toContain('n/a');
-    expect(markdown.includes('4-hour RTO spent in the control plane')).toBe(only === 'activation');
-  });
-});
+    it('checkpoints exactly its phases, and reports the other half as not measured', async () => {
+      const phaseLines = log.flatMap(
+        (line) =>
+          /^\[bench\] {3}(cycle|floor|activation floor|activation|deactivation|seeded)\b/.exec(line)?.[1] ??
+          [],
+      );
+      expect(phaseLines).toEqual(phases);
+      expect(outcome.report.settings).toMatchObject({ only });
+      // The targets are the cycle's.
+      expect(outcome.report.targets!.checks).toHaveLength(only === 'cycle' ? 4 : 0);
+      const markdown = await readFile(outcome.markdownFile, 'utf8');
+      expect(markdown).toContain('n/a');
+      expect(markdown.includes('4-hour RTO spent in the control plane')).toBe(only === 'activation');
+    });
+  },
+);
 
 /**
  * The kinds of call one side makes per device and the other does not. On a loaded machine a message
