@@ -6,9 +6,9 @@
  * expired messages. With 10,000 messages queued one receive and its deletes took 3 s, and the queue
  * drained at 9 messages per second.
  *
- * A small batch is handled one document at a time instead, which updates each index in place (one
- * linear pass per index) and changes exactly the same documents; an empty batch does nothing.
- * Large batches keep Loki's rebuild, which is cheaper for them.
+ * A small batch is handled one document at a time instead, which updates each index in place (its
+ * entries found by a native search, put back by a binary search) and changes exactly the same
+ * documents; an empty batch does nothing. Large batches keep Loki's rebuild, cheaper for them.
  */
 import { azuriteLoki, type LokiCollection } from './azuriteLoki';
 
