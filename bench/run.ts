@@ -30,39 +30,51 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     devices in the backup region, default unlimited): reports its measured RTO
                     (request → last device recovered); below N, it stops once the capacity is used
   --only            one half of each run: "cycle" (the set-up, the cycle and its floor) or "activation"
-                    (the set-up, the cycle, the activation, the deactivation and the activation's
-                    floor); default: the whole run`;
+                    (the set-up, one seeded verified restore point per device in place of the cycle,
+                    the activation, the deactivation and the activation's floor); default: the whole run`;
+
+/** A bad command line: reported with the usage and exit code 2, without a stack trace. */
+class UsageError extends Error {}
 
 function wholeNumber(name: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw.replace(/[_,]/g, ''));
   if (!Number.isInteger(value) || value < min)
-    throw new RangeError(`--${name} must be a whole number ≥ ${min}; got "${raw}"`);
+    throw new UsageError(`--${name} must be a whole number ≥ ${min}; got "${raw}"`);
   return value;
 }
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        devices: { type: 'string' },
+        runs: { type: 'string' },
+        concurrency: { type: 'string' },
+        'probe-interval': { type: 'string' },
+        results: { type: 'string' },
+        'timeout-minutes': { type: 'string' },
+        'activation-latency': { type: 'string' },
+        'activation-capacity': { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    // parseArgs's own refusals (an unknown flag, a flag without its value) are usage errors too.
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      devices: { type: 'string' },
-      runs: { type: 'string' },
-      concurrency: { type: 'string' },
-      'probe-interval': { type: 'string' },
-      results: { type: 'string' },
-      'timeout-minutes': { type: 'string' },
-      'activation-latency': { type: 'string' },
-      'activation-capacity': { type: 'string' },
-      only: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parseCommandLine();
   if (values.help) {
     console.log(usage);
     return;
   }
   const only = values.only;
   if (only !== undefined && only !== 'cycle' && only !== 'activation')
-    throw new RangeError(`--only must be "cycle" or "activation"; got "${only}"`);
+    throw new UsageError(`--only must be "cycle" or "activation"; got "${only}"`);
   const devices = values.devices?.split(',').map((n) => wholeNumber('devices', n.trim())!);
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`\n[bench] ${signal}: stopping the emulators\n`);
@@ -100,6 +112,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`[bench] ${err.message}\n${usage}`);
+      process.exit(2);
+    }
     console.error(`[bench] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     killChildrenNow();
     process.exit(1);
