@@ -67,7 +67,8 @@ import {
   WorkerLog,
   type CycleMeasurement,
 } from './cycle';
-import { cpuTimeMs, peakRssKiB, resetPeakRss, startEmulators } from './emulators';
+import { describeError } from './describeError';
+import { cpuTimeMs, machineStealMs, peakRssKiB, resetPeakRss, startEmulators } from './emulators';
 import {
   createDisks,
   createTenant,
@@ -292,6 +293,8 @@ type Phase = 'setup' | 'cycle' | 'floor' | 'activation' | 'deactivation' | 'acti
 interface PhaseCpu {
   msPerDevice: ProcessFigures;
   coresBusy: ProcessFigures;
+  /** Cores' worth of time the hypervisor gave to other guests (steal), on average; absent off Linux. */
+  stolenCores?: number;
 }
 
 export interface KindDifference {
@@ -414,6 +417,8 @@ export interface RunFailure {
   recorded?: number;
   elapsedSeconds?: number;
   restorePointsPerSecondSoFar?: number;
+  /** The phases the run had done before it failed, each with its figures (as it checkpointed them). */
+  phasesDone?: UnfinishedRun['phasesDone'];
 }
 
 export interface SizeResult {
@@ -569,8 +574,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           logRun(log, devices, run, runs, result.figures);
           sizeRuns.push(result);
         } catch (err) {
-          // One run failing (most often: out of time) does not lose the others' figures.
-          const failure = runFailure(run, err);
+          // One run failing (most often: out of time) loses neither the others' figures nor its
+          // own phases done.
+          const failure: RunFailure = {
+            ...runFailure(run, err),
+            ...(unfinished.phasesDone.length > 0 && { phasesDone: unfinished.phasesDone }),
+          };
           log(`[bench] N=${devices} run ${run}/${runs} failed: ${failure.error}`);
           failures.push(failure);
         }
@@ -749,8 +758,9 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       controlPlane: cpuTimeMs(pids.controlPlane) ?? 0,
       azurite: cpuTimeMs(pids.azurite) ?? 0,
       cosmos: cpuTimeMs(pids.cosmos) ?? 0,
+      steal: machineStealMs(),
     });
-    const cpuSince = (start: ReturnType<typeof readCpu>, wallMs: number) => {
+    const cpuSince = (start: ReturnType<typeof readCpu>, wallMs: number): PhaseCpu => {
       const end = readCpu();
       const used = {
         controlPlane: end.controlPlane - start.controlPlane,
@@ -774,6 +784,8 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           },
           2,
         ),
+        ...(end.steal !== undefined &&
+          start.steal !== undefined && { stolenCores: round((end.steal - start.steal) / wallMs, 2) }),
       };
     };
 
@@ -1099,7 +1111,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         try {
           readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
         } catch (err) {
-          const error = `resetting the backup account after it failed: ${describe(ensureErrorType(err))}`;
+          const error = `resetting the backup account after it failed: ${describeError(ensureErrorType(err))}`;
           settings.log(`[bench]   the activation with latency and capacity: ${error}`);
           realistic = { error };
         }
@@ -1322,7 +1334,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
 function runFailure(run: number, err: unknown): RunFailure {
   const error = ensureErrorType(err);
   if (error instanceof SetupTimeoutError) return { run, error: error.message, setup: error.progress };
-  if (!(error instanceof CycleTimeoutError)) return { run, error: describe(error) };
+  if (!(error instanceof CycleTimeoutError)) return { run, error: describeError(error) };
   return {
     run,
     error: error.message,
@@ -1330,20 +1342,6 @@ function runFailure(run: number, err: unknown): RunFailure {
     elapsedSeconds: round(error.elapsedMs / 1000),
     restorePointsPerSecondSoFar: round(error.recorded / (error.elapsedMs / 1000)),
   };
-}
-
-/** The error's message; for one without (a storage error on a HEAD request has no body), its name, status, code and where it came from. */
-function describe(error: Error): string {
-  if (error.message) return error.message;
-  const { statusCode, code } = error as Error & { statusCode?: number; code?: string };
-  const at = (error.stack ?? '')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim())
-    .filter((line) => line.includes('/bench/'))
-    .slice(0, 3)
-    .join(' < ');
-  return `${error.name}${statusCode ? ` ${statusCode}` : ''}${code ? ` ${code}` : ''} (no message)${at ? ` at ${at}` : ''}`;
 }
 
 function phaseRequests(tally: RequestTally, devices: number, taskHub: string): PhaseRequests {

@@ -205,7 +205,7 @@ function notes(report: BenchmarkReport): string[] {
     ...(s.median && hasCycle(s.median) ? [rpoNote(s.devices, s.median)] : []),
     ...(s.median && hasActivation(s.median) ? [rtoNote(s.devices, s.median)] : []),
     ...s.runs.flatMap((r) => runNotes(s.devices, r)),
-    ...s.failures.map((f) => failureNote(s.devices, f)),
+    ...s.failures.flatMap((f) => failureNotes(s.devices, f)),
   ]);
   const targets = report.targets;
   if (targets) {
@@ -221,12 +221,17 @@ function notes(report: BenchmarkReport): string[] {
   return lines;
 }
 
-function failureNote(devices: number, failure: RunFailure): string {
+/** Why a run did not finish, then (indented) the figures of each phase it had done. */
+function failureNotes(devices: number, failure: RunFailure): string[] {
   const rate =
     failure.restorePointsPerSecondSoFar !== undefined
       ? ` (${fixed(failure.restorePointsPerSecondSoFar, 2)} points/s until then)`
       : '';
-  return `N = ${thousands(devices)}, run ${failure.run} did not finish: ${failure.error}${rate}`;
+  const done = failure.phasesDone ?? [];
+  return [
+    `N = ${thousands(devices)}, run ${failure.run} did not finish: ${failure.error}${rate}${done.length > 0 ? '; the phases it had done:' : ''}`,
+    ...done.map((phase) => `  ${phaseLine(phase)}`),
+  ];
 }
 
 function rpoNote(devices: number, m: RunFigures & CycleFigures): string {
@@ -328,12 +333,13 @@ function unfinishedRunLines(run: UnfinishedRun | undefined): string[] {
   return [
     `N = ${run.devices.toLocaleString('en-US')}, run ${run.run}, not finished; the phases it has done:`,
     '',
-    ...run.phasesDone.map(
-      ({ phase, figures }) =>
-        `- ${phase}: ${Object.entries(figures)
-          .map(([name, value]) => `${name} ${value}`)
-          .join(', ')}`,
-    ),
+    ...run.phasesDone.map((phase) => `- ${phaseLine(phase)}`),
     '',
   ];
+}
+
+function phaseLine({ phase, figures }: UnfinishedRun['phasesDone'][number]): string {
+  return `${phase}: ${Object.entries(figures)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ')}`;
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -145,6 +145,23 @@ describe('npm run bench (smoke run, N = 200)', () => {
     expect(deactivation.temporaryDevicesLeft).toBe(0);
     expect(deactivation.status.errors).toBe(0);
     expect(details.realistic).toBeUndefined();
+  });
+
+  it('records the CPU each process used in each phase, and the steal time the machine lost', () => {
+    const { cpu } = outcome.report.sizes[0]!.runs[0]!.details;
+    expect(Object.keys(cpu).sort()).toEqual([
+      'activation',
+      'activationFloor',
+      'cycle',
+      'deactivation',
+      'floor',
+    ]);
+    for (const [phase, used] of Object.entries(cpu)) {
+      expect(used.coresBusy.azurite, phase).toBeGreaterThan(0);
+      // Linux only (/proc/stat), like the rest of these figures.
+      expect(used.stolenCores, phase).toBeGreaterThanOrEqual(0);
+      expect(used.stolenCores, phase).toBeLessThanOrEqual(cpus().length);
+    }
   });
 
   it('the activation floor issues the storage calls of the recovery path, and the task hub is counted apart', () => {
