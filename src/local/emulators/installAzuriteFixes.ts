@@ -1,4 +1,5 @@
 /** Installs the LokiJS fixes on import, for `azuriteProcess`, before Azurite is loaded. */
+import { installBatchedExtentDeletes } from './batchedExtentDeletes';
 import { installIncrementalBatches } from './incrementalBatches';
 import { installOldestVisibleMessages } from './oldestVisibleMessages';
 import { installQueueTimeIndexes } from './queueTimeIndexes';
@@ -8,3 +9,4 @@ installSelectiveLookups();
 installIncrementalBatches();
 installQueueTimeIndexes();
 installOldestVisibleMessages();
+installBatchedExtentDeletes();

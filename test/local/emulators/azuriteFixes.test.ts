@@ -5,7 +5,15 @@
  * Every other test runs against an Azurite with these fixes installed, through the storage SDKs.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { azuriteLoki, type LokiCollection } from '../../../src/local/emulators/azuriteLoki';
+import {
+  azuriteLoki,
+  requireFromAzurite,
+  type LokiCollection,
+} from '../../../src/local/emulators/azuriteLoki';
+import {
+  extentDeleteBatch,
+  installBatchedExtentDeletes,
+} from '../../../src/local/emulators/batchedExtentDeletes';
 import {
   incrementalBatchLimit,
   installIncrementalBatches,
@@ -65,6 +73,7 @@ beforeAll(() => {
   installIncrementalBatches();
   installQueueTimeIndexes();
   installOldestVisibleMessages();
+  installBatchedExtentDeletes();
 });
 
 /** An in-memory Loki collection holding `docs`, indexed on `indices`. */
@@ -415,3 +424,85 @@ interface QueueStore {
     at: Date,
   ): Promise<{ messageId: string }[]>;
 }
+
+describe('batchedExtentDeletes', () => {
+  interface ExtentStore {
+    init(): Promise<void>;
+    deleteExtents(ids: Iterable<string>): Promise<number>;
+  }
+  interface Chunks {
+    set(category: string, chunk: { id: string; count: number }): void;
+    get(category: string, id: string): unknown;
+  }
+  interface ExtentMetadata {
+    db: { getCollection(name: string): { find(): { id: string }[] } };
+    EXTENTS_COLLECTION: string;
+    updateExtent(extent: object): Promise<void>;
+  }
+  const persistence = (name: string) =>
+    requireFromAzurite(`./common/persistence/${name}.js`) as Record<string, unknown>;
+
+  /** Azurite's in-memory extent store with `count` one-byte extents, `e0` onwards. */
+  async function storeWith(count: number) {
+    const Metadata = persistence('LokiExtentMetadataStore').default as new (
+      path: string,
+      inMemory: boolean,
+    ) => ExtentMetadata;
+    const { default: Store, MemoryExtentChunkStore } = persistence('MemoryExtentStore') as {
+      default: new (
+        category: string,
+        chunks: Chunks,
+        metadata: ExtentMetadata,
+        logger: object,
+        makeError: unknown,
+      ) => ExtentStore;
+      MemoryExtentChunkStore: new (limit?: number) => Chunks;
+    };
+    const metadata = new Metadata('extents-test', true);
+    const chunks = new MemoryExtentChunkStore();
+    const quiet = { info: () => undefined, debug: () => undefined, error: () => undefined };
+    const store = new Store('blob', chunks, metadata, quiet, () => new Error('unexpected'));
+    await store.init();
+    for (let i = 0; i < count; i++) {
+      chunks.set('blob', { id: `e${i}`, count: 1 });
+      await metadata.updateExtent({
+        id: `e${i}`,
+        locationId: 'memory',
+        path: `e${i}`,
+        size: 1,
+        lastModifiedInMS: 0,
+      });
+    }
+    const left = () =>
+      metadata.db
+        .getCollection(metadata.EXTENTS_COLLECTION)
+        .find()
+        .map((extent) => extent.id)
+        .sort();
+    return { store, chunks, left };
+  }
+
+  it('deletes exactly the extents given, their bytes and their records, and counts them', async () => {
+    const { store, chunks, left } = await storeWith(3 * extentDeleteBatch);
+    // Every other extent, so each batch removes records from all over the collection.
+    const doomed = Array.from({ length: 3 * extentDeleteBatch }, (_, i) => `e${i}`).filter(
+      (_, i) => i % 2 === 0,
+    );
+    expect(await store.deleteExtents(new Set(doomed))).toBe(doomed.length);
+    const kept = Array.from({ length: 3 * extentDeleteBatch }, (_, i) => `e${i}`).filter(
+      (_, i) => i % 2 === 1,
+    );
+    expect(left()).toEqual([...kept].sort());
+    expect(doomed.filter((id) => chunks.get('blob', id) !== undefined)).toEqual([]);
+    expect(kept.filter((id) => chunks.get('blob', id) === undefined)).toEqual([]);
+  });
+
+  it('lets other work in between batches rather than after all of them', async () => {
+    const { store } = await storeWith(3 * extentDeleteBatch);
+    const order: string[] = [];
+    setImmediate(() => order.push('a request served'));
+    await store.deleteExtents(Array.from({ length: 3 * extentDeleteBatch }, (_, i) => `e${i}`));
+    order.push('deleted');
+    expect(order).toEqual(['a request served', 'deleted']);
+  });
+});
