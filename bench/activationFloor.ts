@@ -45,7 +45,14 @@ import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { LocalRegions } from '../src/local/localSettings';
 import type { WorkMessage } from '../src/ports/WorkQueue';
 import { SettingNames } from '../src/settingNames';
-import { clients, drainQueue, sendInPages, startCopyOnce, type FloorMeasurement } from './floor';
+import {
+  clients,
+  drainQueue,
+  sendInPages,
+  startCopyOnce,
+  type DrainInput,
+  type FloorMeasurement,
+} from './floor';
 
 export const activationFloorQueueName = 'bench-activation-floor';
 
@@ -68,6 +75,9 @@ export interface ActivationFloorInput {
   minPollIntervalInMs: number;
   maxPollIntervalInMs: number;
   timeoutMs: number;
+  /** The queue host's deliveries per message: a failed device is delivered again, as there. */
+  maxDeliveryCount: number;
+  onRedelivery?: DrainInput['onRedelivery'];
 }
 
 /** The recovery worker's first message for one device, as the dispatch sends it. */
@@ -166,10 +176,12 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
     timeoutMs: input.timeoutMs,
     started,
     failed: () => failure,
+    maxDeliveryCount: input.maxDeliveryCount,
+    onRedelivery: input.onRedelivery,
     handle: async (item) => {
       const message = decodeWorkMessage(item.messageText)?.body as RecoveryMessage | undefined;
       if (!message) throw new Error(`The floor received a message it did not send: ${item.messageId}`);
-      await recoverBare(backup, containers, message);
+      await recoverBare(backup, containers, message, item.dequeueCount > 1);
       await appendAudit(
         audit,
         message.tenantId,
@@ -181,14 +193,18 @@ export async function runActivationFloor(input: ActivationFloorInput): Promise<F
   });
   const sendMs = await sending;
   if (failure !== undefined) throw failure;
-  return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs };
+  return { wallMs: drained.wallMs, firstMs: drained.firstMs, sendMs, redeliveries: drained.redeliveries };
 }
 
-/** One device's recovery in bare storage calls; throws on anything the product would retry. */
-async function recoverBare(
+/**
+ * One device's recovery in bare storage calls; throws on anything the product would retry. A
+ * `redelivered` message may find what its earlier delivery made, and goes on from there.
+ */
+export async function recoverBare(
   backup: BlobServiceClient,
   containers: { points: ContainerClient; devices: ContainerClient; records: ContainerClient },
   message: RecoveryMessage,
+  redelivered: boolean,
 ): Promise<void> {
   const region = LocalRegions.backup;
   // latestVerified: the device's points, newest first, up to the first verified one.
@@ -209,20 +225,28 @@ async function recoverBare(
   const read = await point.getProperties();
   if (read.copyStatus !== 'success')
     throw new Error(`The point of ${message.deviceId} holds no finished copy (${read.copyStatus})`);
+  let snapshotId: string | undefined;
   for await (const item of containers.points.listBlobsFlat({
     prefix: pointName,
     includeSnapshots: true,
     includeMetadata: true,
   })) {
-    if (item.name === pointName && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
-      throw new Error(
-        `The point of ${message.deviceId} already has a read snapshot, taken ${item.snapshot}: reset the account first`,
-      );
+    if (item.name === pointName && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true') {
+      // Taken by this device's earlier delivery, which the product's readUrl reuses too.
+      if (!redelivered)
+        throw new Error(
+          `The point of ${message.deviceId} already has a read snapshot, taken ${item.snapshot}: reset the account first`,
+        );
+      snapshotId = item.snapshot;
+      break;
+    }
   }
-  const { snapshot: snapshotId } = await point.createSnapshot({
-    metadata: { [readSnapshotMetadata]: 'true' },
-    conditions: { ifMatch: read.etag! },
-  });
+  snapshotId ??= (
+    await point.createSnapshot({
+      metadata: { [readSnapshotMetadata]: 'true' },
+      conditions: { ifMatch: read.etag! },
+    })
+  ).snapshot;
   if (!snapshotId) throw new Error(`No snapshot id for the point of ${message.deviceId}`);
   const sourceUrl = await snapshotReadUrl(backup, {
     container: restorePointsContainerName,
@@ -234,30 +258,35 @@ async function recoverBare(
   const name = temporaryDeviceName(message.activationId, message.deviceId);
   const device = containers.devices.getPageBlobClient(name);
   const existing = await device.getProperties().then(
-    () => true,
+    (properties) => properties.metadata ?? {},
     (err: unknown) => {
-      if (isNotFound(err)) return false;
+      if (isNotFound(err)) return undefined;
       throw err;
     },
   );
-  if (existing) throw new Error(`Temporary device ${name} exists already: reset the account first`);
-  const createdAt = new Date();
-  const creationId = `${createdAt.getTime()}-${randomUUID()}`;
-  const copyStatus = await startCopyOnce(device, sourceUrl, {
-    metadata: {
-      [DeviceMetadata.tenantId]: message.tenantId,
-      [DeviceMetadata.activationId]: message.activationId,
-      [DeviceMetadata.deviceId]: message.deviceId,
-      [DeviceMetadata.createdAt]: createdAt.toISOString(),
-      [DeviceMetadata.readyAt]: createdAt.toISOString(),
-      [DeviceMetadata.outcome]: 'ready',
-      [DeviceMetadata.creationId]: creationId,
-    },
-  });
-  if (copyStatus !== 'success')
-    throw new Error(
-      `The copy into ${name} is ${copyStatus ?? 'unknown'}: the floor expects Azurite's synchronous copy`,
-    );
+  // An earlier delivery's device is the one the product's idempotent provider would return.
+  if (existing && !redelivered)
+    throw new Error(`Temporary device ${name} exists already: reset the account first`);
+  let creationId = existing?.[DeviceMetadata.creationId];
+  if (!creationId) {
+    const createdAt = new Date();
+    creationId = `${createdAt.getTime()}-${randomUUID()}`;
+    const copyStatus = await startCopyOnce(device, sourceUrl, {
+      metadata: {
+        [DeviceMetadata.tenantId]: message.tenantId,
+        [DeviceMetadata.activationId]: message.activationId,
+        [DeviceMetadata.deviceId]: message.deviceId,
+        [DeviceMetadata.createdAt]: createdAt.toISOString(),
+        [DeviceMetadata.readyAt]: createdAt.toISOString(),
+        [DeviceMetadata.outcome]: 'ready',
+        [DeviceMetadata.creationId]: creationId,
+      },
+    });
+    if (copyStatus !== 'success')
+      throw new Error(
+        `The copy into ${name} is ${copyStatus ?? 'unknown'}: the floor expects Azurite's synchronous copy`,
+      );
+  }
   // A re-sent upload may find its own first attempt's marker, which is what the provider accepts too.
   await containers.records
     .getBlockBlobClient(`creations/${name}/${creationId}`)

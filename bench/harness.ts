@@ -501,7 +501,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     diskBytes: options.diskBytes ?? 64 * 1024,
     probeIntervalMs: options.probeIntervalMs ?? 100,
     worker: options.worker ?? {},
-    queueHost: { visibilityTimeoutInMs: 60_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 200 },
+    queueHost: {
+      visibilityTimeoutInMs: 60_000,
+      minPollIntervalInMs: 20,
+      maxPollIntervalInMs: 200,
+      maxDeliveryCount: 10,
+    },
     diskCreateConcurrency: 32,
     /** ACTIVATION_POLL_SECONDS: how often the drivers look at a wave's progress. */
     activationPollSeconds: 1,
@@ -632,7 +637,12 @@ interface RunSettings {
   diskBytes: number;
   probeIntervalMs: number;
   worker: RestorePointWorkerOptions;
-  queueHost: { visibilityTimeoutInMs: number; minPollIntervalInMs: number; maxPollIntervalInMs: number };
+  queueHost: {
+    visibilityTimeoutInMs: number;
+    minPollIntervalInMs: number;
+    maxPollIntervalInMs: number;
+    maxDeliveryCount: number;
+  };
   diskCreateConcurrency: number;
   timeoutMs: number;
   log: (line: string) => void;
@@ -1130,6 +1140,10 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
             concurrency: settings.concurrency,
             ...settings.queueHost,
             timeoutMs: settings.timeoutMs,
+            onRedelivery: (err, item) =>
+              settings.log(
+                `[bench]   activation floor: delivery ${item.dequeueCount} of ${item.messageId} failed, delivered again: ${describeError(err)}`,
+              ),
           }),
         (f) => f.wallMs,
       );
@@ -1194,6 +1208,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           activationFloor: {
             sendSeconds: round(seconds(activationFloor.sendMs)),
             readSnapshotsDeletedBefore: readSnapshots,
+            redeliveries: activationFloor.redeliveries,
           },
           ...(realistic ? { realistic } : {}),
         },
