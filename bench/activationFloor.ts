@@ -22,6 +22,8 @@
  *   two containers and the audit table; and the activation's own audit records (its request's,
  *   started, one per wave, completed).
  * All messages are sent at once: the product's waves (a tier at a time) are the control plane's.
+ * A device whose calls fail is delivered again, as the queue host delivers the product's (up to
+ * its `maxDeliveryCount`), so one failed request costs a retry, not the run.
  * The harness compares these counts with the activation's, kind by kind, and reports any difference.
  */
 import { TableClient } from '@azure/data-tables';
