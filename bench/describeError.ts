@@ -1,8 +1,8 @@
 /**
- * A failed run's error in one line. Most carry a message; a storage error without one (a HEAD
- * request's, or the 408 Azurite passed on from its own copy-source check at N = 50,000) has none,
- * and its stack, being asynchronous, rarely names our code — so say which request it answered: the
- * method and the path (never the query string, which may hold a SAS signature).
+ * A failed run's error in one line. Most carry a message; a storage error without a body (a HEAD
+ * request's, or the bare 408 Node's HTTP server sent under Azurite at N = 50,000) has none, and its
+ * stack, being asynchronous, rarely names our code — so say which request it answered: the method
+ * and the path (never the query string, which may hold a SAS signature).
  */
 export function describeError(error: Error): string {
   if (error.message) return error.message;
