@@ -1,14 +1,16 @@
 /**
  * The embedded Cosmos DB emulator (`@vercel/cosmosdb-server`) on plain HTTP, with its request
  * handling reassembled here so transactional batches and conditional patches behave as in Cosmos
- * DB (see atomicBatch.ts and patchDocument.ts), queries cost O(N) (see linearQueries.ts) and
- * ORDER BY reads each document's keys once (keyedOrderBy.ts).
+ * DB (see atomicBatch.ts and patchDocument.ts), queries cost O(N) (see linearQueries.ts),
+ * ORDER BY reads each document's keys once (keyedOrderBy.ts) and a query requiring a field to equal
+ * a value reads only the documents holding it (equalityIndexes.ts).
  */
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAtomicBatch } from './atomicBatch';
+import { installEqualityIndexes } from './equalityIndexes';
 import { installKeyedOrderBy } from './keyedOrderBy';
 import { installLinearQueries } from './linearQueries';
 import { handlePatchDocument } from './patchDocument';
@@ -29,6 +31,7 @@ type Handler = (
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
   installLinearQueries();
   installKeyedOrderBy();
+  installEqualityIndexes();
   const server = createServer();
   // Node closes a keep-alive connection after 5 s idle; a client that sends on it at that moment
   // gets "socket hang up" (a batch is not retried by the SDK). Ten minutes makes that race rare.
