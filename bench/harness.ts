@@ -1587,12 +1587,15 @@ function checkTargets(sizes: readonly SizeResult[]): BenchmarkReport['targets'] 
     appliesAt: targetDevices,
     measuredAt: at.devices,
     indicative: at.devices !== targetDevices,
-    // The cycle's targets; a run of the activation's half alone has none of them to check.
+    // Those of the phases the runs measured: a half (`only`) checks its own.
     checks: [
       target('throughput ÷ floor', '≥ 0.7', m.cycleToFloorRatio, (v) => v >= 0.7),
       target('compliance p99 while the cycle runs', '< 100 ms', m.complianceP99Ms, (v) => v < 100),
       target('control-plane peak RSS', '< 1024 MiB', m.controlPlanePeakRssMiB, (v) => v < 1024),
       target('Cosmos requests per device per cycle', '≤ 3', m.cosmosRequestsPerDevice, (v) => v <= 3),
+      target('activation ÷ floor', '≥ 0.7', m.activationToFloorRatio, (v) => v >= 0.7),
+      target('status p99 while the activation runs', '< 100 ms', m.activationStatusP99Ms, (v) => v < 100),
+      target("share of Windows 365's 4-hour RTO", '< 0.05', m.fourHourRtoShareAt50k, (v) => v < 0.05),
     ].filter((check) => check !== undefined),
   };
 }
