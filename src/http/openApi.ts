@@ -105,7 +105,16 @@ function objectProperties(schema: z.ZodType): Record<string, JsonObject> {
 }
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // Zod leaves a default out of an input schema whose value then passes a transform (a query
+    // integer's digits); the document still owes the caller the value an absent field takes.
+    override: ({ zodSchema, jsonSchema }) => {
+      const def = zodSchema._zod.def;
+      if (def.type === 'default' && jsonSchema.default === undefined) jsonSchema.default = def.defaultValue;
+    },
+  }) as JsonObject;
   return rest;
 }
 

@@ -206,6 +206,20 @@ describe('activation and deactivation', () => {
       expect(forbidden.status).toBe(403);
       expect((await call(api('/activations'), { token: reader })).body.items).toEqual([]);
     });
+
+    it('refuses a device filter that is not a whole number in range, naming it', async () => {
+      const someId = `act-${'0'.repeat(24)}`;
+      for (const [query, field] of [
+        ['wave=', 'query.wave'],
+        ['wave=0x1', 'query.wave'],
+        ['wave=11', 'query.wave'],
+        ['pageSize=1e2', 'query.pageSize'],
+      ]) {
+        const response = await call(api(`/activations/${someId}/devices?${query}`), { token: reader });
+        expect(response.status, query).toBe(400);
+        expect(response.body.errors[0].field, query).toBe(field);
+      }
+    });
   });
 
   describe('a region activated with a first list, then deactivated', () => {

@@ -687,6 +687,12 @@ describe('devices API', () => {
       ['?pageSize=0', 'query.pageSize'],
       ['?pageSize=1001', 'query.pageSize'],
       ['?pageSize=ten', 'query.pageSize'],
+      // What `Number()` would have read as 0, 16, 100, 5 and 2: digits only.
+      ['?pageSize=', 'query.pageSize'],
+      ['?pageSize=0x10', 'query.pageSize'],
+      ['?pageSize=1e2', 'query.pageSize'],
+      ['?pageSize=%205', 'query.pageSize'],
+      ['?priorityTier=2.0', 'query.priorityTier'],
       ['?priorityTier=11', 'query.priorityTier'],
       ['?status=fine', 'query.status'],
       ['?primaryRegion=West%20Europe', 'query.primaryRegion'],

@@ -59,4 +59,16 @@ describe('GET /api/openapi.json', () => {
     );
     expect(document.paths['/api/health'].get.security).toEqual([]);
   });
+
+  it('documents a query integer as the number it is read as, with its range and default', () => {
+    const devices = document.paths['/api/tenants/{tenantId}/activations/{activationId}/devices'].get;
+    const parameter = (name: string) => devices.parameters.find((p: { name: string }) => p.name === name);
+    expect(parameter('pageSize')).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    });
+    expect(parameter('wave').schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 10 });
+    expect(parameter('wave').schema).not.toHaveProperty('default');
+  });
 });

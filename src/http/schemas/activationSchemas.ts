@@ -1,8 +1,7 @@
 /** Request and response schemas of activations, their devices, and a user's disaster-recovery status. */
 import { z } from 'zod';
 import { recoveryStates } from '../../domain/recoveryTask';
-import { HttpLimits } from '../limits';
-import { guid, regionName } from './common';
+import { continuationToken, guid, pageSize, queryInteger, regionName } from './common';
 import { deviceId } from './protectionSchemas';
 
 export const activationId = z
@@ -92,14 +91,6 @@ export const activationReportResource = activationResource.extend({
   etaSeconds: z.number().optional(),
 });
 
-const pageSize = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(HttpLimits.maxPageSize)
-  .default(HttpLimits.defaultPageSize);
-const continuationToken = z.string().min(1).max(8192);
-
 export const activationListQuery = z.strictObject({
   pageSize,
   continuationToken: continuationToken.optional(),
@@ -107,7 +98,7 @@ export const activationListQuery = z.strictObject({
 
 export const activationDevicesQuery = z.strictObject({
   state: z.enum(recoveryStates as [string, ...string[]]).optional(),
-  wave: z.coerce.number().int().min(0).max(10).optional(),
+  wave: queryInteger(0, 10).optional(),
   pageSize,
   continuationToken: continuationToken.optional(),
 });

@@ -20,13 +20,25 @@ export const tenantPathParams = z.strictObject({ tenantId: guid });
 
 export const noQuery = z.strictObject({});
 
+/**
+ * A whole number given in the query string, in decimal digits only: `z.coerce.number()` takes
+ * whatever `Number()` does, so `?pageSize=` read as 0, `0x10` as 16, `1e2` as 100 and ` 5` as 5.
+ */
+export function queryInteger(min: number, max: number) {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return (
+    z
+      .string()
+      .regex(/^[0-9]{1,10}$/, range)
+      .transform(Number)
+      .pipe(z.number().int().min(min, range).max(max, range))
+      // The API document describes the value, not the digits it arrives as.
+      .meta({ type: 'integer', minimum: min, maximum: max })
+  );
+}
+
 /** `pageSize` of every list route. */
-export const pageSize = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(HttpLimits.maxPageSize)
-  .default(HttpLimits.defaultPageSize);
+export const pageSize = queryInteger(1, HttpLimits.maxPageSize).default(HttpLimits.defaultPageSize);
 
 /** A continuation token as this API returned it (opaque; checked again where it is decoded). */
 export const continuationToken = z.string().min(1).max(8192);

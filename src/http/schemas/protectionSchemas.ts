@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { deviceIdPattern } from '../../domain/device';
 import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
-import { HttpLimits } from '../limits';
-import { guid, regionName } from './common';
+import { continuationToken, guid, pageSize, queryInteger, regionName } from './common';
 
 export const policyId = z
   .string()
@@ -110,18 +109,10 @@ export const deviceResource = z.object({
   updatedAt: z.iso.datetime(),
 });
 
-const pageSize = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(HttpLimits.maxPageSize)
-  .default(HttpLimits.defaultPageSize);
-const continuationToken = z.string().min(1).max(8192);
-
 export const deviceListQuery = z.strictObject({
   policyId: policyId.optional(),
   primaryRegion: regionName.optional(),
-  priorityTier: z.coerce.number().int().min(1).max(10).optional(),
+  priorityTier: queryInteger(1, 10).optional(),
   status: z.enum(complianceStatuses as [string, ...string[]]).optional(),
   pageSize,
   continuationToken: continuationToken.optional(),
