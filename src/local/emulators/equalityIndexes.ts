@@ -1,16 +1,16 @@
 /**
  * The embedded Cosmos emulator answers every query by handing all documents of the container to the
- * compiled query. An activation's status sums its 32 counter documents (`c.type = 'counter' AND
- * c.activationId = @activation`), so each status read walked all 50,000 of the activation's tasks
- * as well: status p99 4.4 s at 50,000 devices while the activation ran. Cosmos DB serves such a
- * filter from its index (every path is indexed by default).
+ * compiled query. An activation's status sums its counter documents (16 shards × each writing
+ * region) with `c.type = 'counter' AND c.activationId = @activation`, so each status read walked
+ * all 50,000 of the activation's tasks as well: status p99 4.4 s at 50,000 devices while the
+ * activation ran. Cosmos DB serves such a filter from its index (every path is indexed by default).
  *
  * This gives the emulator hash indexes on top-level fields. A query whose WHERE requires
  * `c.field = constant` (one of the ANDs at its top) runs over the documents holding that value
- * only (when they are at most half of the container); with several such fields, over the fewest. The query itself still runs in full on them, so
- * results, their order (by `_rid` or ORDER BY) and continuation tokens (values, not offsets) are
- * what the whole container gives. A field's index is built by the first query that can use it and
- * kept on every write after.
+ * only, when they are at most half of the container; with several such fields, over the fewest.
+ * The query itself still runs in full on them, so results, their order (by `_rid` or ORDER BY) and
+ * continuation tokens (values, not offsets) are what the whole container gives. A field's index is
+ * built by the first query that can use it and kept on every write after.
  */
 import { createRequire } from 'node:module';
 import type Items from '@vercel/cosmosdb-server/lib/account/items';
