@@ -75,6 +75,7 @@ export class RestorePointWorker {
     const owner = randomUUID();
     const claimed = await this.claim(request, device, owner);
     if (claimed === 'superseded') return 'skipped';
+    if (claimed === 'already-recorded') return claimed;
     if (claimed === 'busy') {
       // Another invocation holds this slot: come back later rather than race it.
       await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
@@ -140,10 +141,19 @@ export class RestorePointWorker {
     device: Device,
     owner: string,
   ): Promise<
-    { device: Device; pending: PendingRestorePoint } | { retry: WorkerOutcome } | 'superseded' | 'busy'
+    | { device: Device; pending: PendingRestorePoint }
+    | { retry: WorkerOutcome }
+    | 'superseded'
+    | 'already-recorded'
+    | 'busy'
   > {
     let current: Device | undefined = device;
     for (let round = 0; round < 5 && current; round += 1) {
+      // Read again after a lost claim: a duplicate of this slot's message (both regions' timers
+      // fire) may have recorded it meanwhile. Claiming it again left a lease nobody released, and
+      // the device waited for it to run out.
+      if (current.lastVerifiedAt && Date.parse(current.lastVerifiedAt) >= Date.parse(request.takenAt))
+        return 'already-recorded';
       const now = this.leaseClock.now();
       const lease = { owner, leaseUntil: new Date(now.getTime() + this.options.leaseInMs).toISOString() };
       const existing = current.pending;

@@ -270,6 +270,30 @@ describe('protection cycle', () => {
       expect(report.counts.protected).toBe(5);
       expect(announced('rpo.protected')).toEqual(licensed);
     });
+
+    it('leaves a slot recorded by a duplicate alone when its message carries the device as it was', async () => {
+      const id = licensed[0]!;
+      // The second timer's message for the slot carries the device as the scheduler read it.
+      const asScheduled = (await services().stores.devices.get(tenantId, id))!;
+      const time = clock.time + hour;
+      await cycle(time, licensed);
+      const recorded = (await services().stores.devices.get(tenantId, id))!;
+      const pointsBefore = await points(id);
+      const outcome = await services().restorePointWorker.handle({
+        tenantId,
+        deviceId: id,
+        takenAt: recorded.lastVerifiedAt!,
+        kind: 'scheduled',
+        attempt: 1,
+        check: 0,
+        device: asScheduled,
+      });
+      expect(outcome).toBe('already-recorded');
+      const after = (await services().stores.devices.get(tenantId, id))!;
+      expect(after.pending ?? undefined).toBeUndefined();
+      expect(after.lastVerifiedAt).toBe(recorded.lastVerifiedAt);
+      expect(await points(id)).toEqual(pointsBefore);
+    });
   });
 
   describe('licences', () => {
