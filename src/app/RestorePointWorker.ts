@@ -70,8 +70,6 @@ export class RestorePointWorker {
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
     const device = request.device ?? (await this.devices.get(request.tenantId, request.deviceId));
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
-    if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= Date.parse(request.takenAt))
-      return 'already-recorded';
     const owner = randomUUID();
     const claimed = await this.claim(request, device, owner);
     if (claimed === 'superseded') return 'skipped';
@@ -149,9 +147,9 @@ export class RestorePointWorker {
   > {
     let current: Device | undefined = device;
     for (let round = 0; round < 5 && current; round += 1) {
-      // Read again after a lost claim: a duplicate of this slot's message (both regions' timers
-      // fire) may have recorded it meanwhile. Claiming it again left a lease nobody released, and
-      // the device waited for it to run out.
+      // Checked each round, on the device as sent and as read again after a lost claim: a
+      // duplicate of this slot's message (both regions' timers fire) may have recorded it
+      // meanwhile. Claiming it again left a lease nobody released, and the device waited for it.
       if (current.lastVerifiedAt && Date.parse(current.lastVerifiedAt) >= Date.parse(request.takenAt))
         return 'already-recorded';
       const now = this.leaseClock.now();

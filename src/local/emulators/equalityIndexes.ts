@@ -46,8 +46,7 @@ export function requiredEqualities(ast: unknown, parameters: Parameters): Map<st
   const required = new Map<string, Value>();
   const body = (ast as Node | undefined)?.['body'] as Node | undefined;
   const alias = fromAlias(body);
-  const condition = ((body?.['where'] as Node | null | undefined)?.['condition'] ?? undefined) as
-    Node | undefined;
+  const condition = (body?.['where'] as Node | null | undefined)?.['condition'] as Node | undefined;
   if (!alias || !condition) return required;
   for (const conjunct of conjuncts(condition)) {
     if (conjunct['operator'] !== '=') continue;
@@ -70,7 +69,7 @@ function fromAlias(body: Node | undefined): string | undefined {
   const expression = source['expression'] as Node;
   if (expression['type'] !== 'collection_expression') return undefined;
   const alias = source['alias'] as Node | null;
-  return ((alias ?? (expression['expression'] as Node))['name'] as string | undefined) ?? undefined;
+  return (alias ?? (expression['expression'] as Node))['name'] as string | undefined;
 }
 
 function conjuncts(condition: Node): Node[] {
@@ -94,9 +93,11 @@ function constantOf(node: Node, parameters: Parameters): Value | undefined {
       : ['string_constant', 'number_constant', 'boolean_constant'].includes(node['type'])
         ? node['value']
         : undefined;
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? value
-    : undefined;
+  return isValue(value) ? value : undefined;
+}
+
+function isValue(value: unknown): value is Value {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 /** The index of `field`, built from the container's documents the first time a query needs it. */
@@ -113,7 +114,7 @@ function indexOf(items: IndexedItems, field: string): Map<Value, Set<string>> {
 
 function add(index: Map<Value, Set<string>>, document: Document | undefined, field: string): void {
   const value = document?.[field];
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return;
+  if (!isValue(value)) return;
   let rids = index.get(value);
   if (!rids) index.set(value, (rids = new Set()));
   rids.add(document!._rid);
