@@ -30,11 +30,24 @@ export class QueuePoller {
   private readonly leases = new Set<MessageLease>();
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  /** Set by `wake`: ends the current wait, or the next one if a receive is on its way. */
+  private woken = false;
+  private endWait: (() => void) | undefined;
 
   constructor(private readonly options: QueuePollerOptions) {}
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /**
+   * A message was just sent to the queue by this process: look now instead of after the poll
+   * interval, so a chain of steps (a turn, its activity, the next turn) does not wait a poll
+   * interval at every hop. Messages sent by others are still found by polling.
+   */
+  wake(): void {
+    this.woken = true;
+    this.endWait?.();
   }
 
   /**
@@ -63,6 +76,7 @@ export class QueuePoller {
         continue;
       }
       let messages: DequeuedMessageItem[];
+      this.woken = false;
       try {
         const response = await queue.receiveMessages({
           numberOfMessages: Math.min(32, free),
@@ -76,7 +90,7 @@ export class QueuePoller {
         messages = [];
       }
       if (messages.length === 0) {
-        await sleep(pollIntervalInMs, undefined, { signal }).catch(() => undefined);
+        await this.wait(pollIntervalInMs, aborted);
         continue;
       }
       for (const message of messages) {
@@ -84,6 +98,21 @@ export class QueuePoller {
         this.inFlight.add(work);
       }
     }
+  }
+
+  /** The poll interval, cut short by `wake` (including one that came while the receive was out). */
+  private async wait(ms: number, aborted: Promise<void>): Promise<void> {
+    if (this.woken) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      aborted,
+      new Promise<void>((resolve) => {
+        this.endWait = resolve;
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.endWait = undefined;
   }
 
   private async process(message: DequeuedMessageItem): Promise<void> {

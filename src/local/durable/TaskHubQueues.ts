@@ -13,11 +13,20 @@ const maxVisibilityInSeconds = 6 * 24 * 3600;
 const neverExpires = -1;
 const sendsInFlight = 16;
 
+export type TaskHubQueueName = 'control' | 'workItems';
+
 export class TaskHubQueues {
+  private readonly listeners: ((queue: TaskHubQueueName) => void)[] = [];
+
   constructor(
     readonly control: QueueClient,
     readonly workItems: QueueClient,
   ) {}
+
+  /** Told of every message this object sends that is visible at once (a timer not yet due is not). */
+  onSent(listener: (queue: TaskHubQueueName) => void): void {
+    this.listeners.push(listener);
+  }
 
   async ensureCreated(): Promise<void> {
     await Promise.all([this.control.createIfNotExists(), this.workItems.createIfNotExists()]);
@@ -26,6 +35,7 @@ export class TaskHubQueues {
   async requestTurn(instanceId: string): Promise<void> {
     const message: ControlMessage = { kind: 'turn', instanceId };
     await this.control.sendMessage(JSON.stringify(message), { messageTimeToLive: neverExpires });
+    this.sent('control');
   }
 
   /** Sends activities to `workitems` and timers to `control`, hidden until they are due. */
@@ -38,14 +48,21 @@ export class TaskHubQueues {
   private async send(item: WorkItem): Promise<void> {
     if (item.kind === 'activity') {
       await this.workItems.sendMessage(activityMessage(item), { messageTimeToLive: neverExpires });
+      this.sent('workItems');
       return;
     }
     // Rounded down: visibility counts whole seconds, and the control handler waits out the rest.
     const dueInSeconds = Math.floor((Date.parse(item.fireAt) - Date.now()) / 1000);
+    const visibilityTimeout = Math.min(Math.max(dueInSeconds, 0), maxVisibilityInSeconds);
     await this.control.sendMessage(JSON.stringify(item), {
       messageTimeToLive: neverExpires,
-      visibilityTimeout: Math.min(Math.max(dueInSeconds, 0), maxVisibilityInSeconds),
+      visibilityTimeout,
     });
+    if (visibilityTimeout === 0) this.sent('control');
+  }
+
+  private sent(queue: TaskHubQueueName): void {
+    for (const listener of this.listeners) listener(queue);
   }
 }
 

@@ -24,7 +24,10 @@ export interface OrchestrationDriverOptions {
   /** The registry's functions; the orchestrations and activities among them are run. */
   functions: readonly FunctionDefinition[];
   log?: LogHandler;
-  /** How long an empty queue is left alone before it is asked again. Default 250. */
+  /**
+   * How long an empty queue is left alone before it is asked again. Default 250. A message this
+   * driver sends itself (a turn, an activity) is looked for at once.
+   */
   pollIntervalInMs?: number;
   /**
    * How long a received message stays hidden; renewed while it is handled. After a crash, its
@@ -91,6 +94,9 @@ export async function startOrchestrationDriver(
     handle: (message) =>
       runActivityWorkItem(context, JSON.parse(message.text) as ActivityWorkItem, message.dequeueCount),
   });
+
+  // Work this process sends itself is taken at once; the poll interval is for everyone else's.
+  hub.queues.onSent((queue) => (queue === 'control' ? control : workItems).wake());
 
   // An instance a stopped process was moving on may have lost the message that would move it
   // next (a crash between two writes); a turn with nothing new to do costs two reads.

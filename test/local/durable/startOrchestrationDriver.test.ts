@@ -257,3 +257,37 @@ describe('a failing activity', () => {
     expect(failed.output).toContain('no capacity in northeurope');
   });
 });
+
+describe('a driver that polls its queues rarely', () => {
+  it('takes the work it sends itself at once: turns and activities do not wait for the next poll', async () => {
+    const settings = localSettings({ ...inject('emulators'), http: 0 });
+    const slow = await startOrchestrationDriver({
+      connection: { kind: 'connectionString', connectionString: settings[SettingNames.hostStorage]! },
+      taskHub: `driver${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      functions: registeredFunctions(),
+      // Every queue is found empty at start; without the wake, the first turn would wait ten minutes.
+      pollIntervalInMs: 600_000,
+    });
+    try {
+      const instanceId = newId('rounds');
+      const input: RoundsInput = {
+        round: 0,
+        rounds: 2,
+        width: 3,
+        timerMs: 0,
+        total: 0,
+        shortestWaitMs: null,
+      };
+      await slow.startNew(DriverWorkflows.rounds, { instanceId, input });
+
+      const done = await pollUntil(async () => {
+        const status = await slow.getStatus(instanceId);
+        return status?.runtimeStatus === 'Completed' ? status : undefined;
+      }, `${instanceId} to complete`);
+      // Round r doubles r*10+0 … r*10+2: 2*(0+1+2) + 2*(10+11+12).
+      expect((done.output as RoundsOutput).total).toBe(72);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
