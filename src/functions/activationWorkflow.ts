@@ -16,6 +16,7 @@ import {
   type Task,
 } from 'durable-functions';
 import { ActivationOrchestrations, type ActivationDriverInput } from '../app/activationOrchestrations';
+import { nextPollDelay, type PollSample } from '../app/nextPollDelay';
 import type { DriverProgress, PlanCursor } from '../app/ActivationSteps';
 import type { WaveRecord } from '../domain/activation';
 import { services } from '../compositionRoot';
@@ -64,8 +65,19 @@ function base(state: ActivationDriverInput): ActivationDriverInput {
   };
 }
 
-function after(context: OrchestrationContext, ms: number): Date {
-  return new Date(context.df.currentUtcDateTime.getTime() + ms);
+/**
+ * When to poll next, given how many tasks the driver still waits for: the poll interval, or
+ * sooner when their pace since the last poll says they will be done sooner (`nextPollDelay`).
+ * Its memory is the execution's own, so a replay computes the same times.
+ */
+function pacer(context: OrchestrationContext, pollIntervalInMs: number): (remaining: number) => Date {
+  let previous: PollSample | undefined;
+  return (remaining) => {
+    const current = { atMs: context.df.currentUtcDateTime.getTime(), remaining };
+    const delay = nextPollDelay(pollIntervalInMs, previous, current);
+    previous = current;
+    return new Date(current.atMs + delay);
+  };
 }
 
 function status(stage: string, progress: DriverProgress, wave?: number): unknown {
@@ -154,6 +166,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
       }
     }
     const deadline = new Date(deadlineAt!);
+    const nextPoll = pacer(context, state.pollIntervalInMs);
     for (let poll = 0; poll < pollsPerExecution; poll += 1) {
       const progress = (yield call(ActivationActivities.progress, { wave })) as Result<DriverProgress>;
       if (progress.stale) return 'stale';
@@ -168,7 +181,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
         context.df.continueAsNew({ ...driver, stage: 'waves', wave });
         return undefined;
       }
-      const next = after(context, state.pollIntervalInMs);
+      const next = nextPoll(progress.waveTotal! - progress.waveSettled!);
       yield context.df.createTimer(next < deadline ? next : deadline);
     }
     context.df.continueAsNew({ ...driver, stage: 'waves', wave, waiting: true, deadlineAt });
@@ -177,6 +190,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
 
   // Settle: every wave is dispatched (or the activation stopped); devices waiting for capacity
   // keep retrying, and the activation completes once each device has an end.
+  const nextPoll = pacer(context, state.pollIntervalInMs);
   for (let poll = 0; poll < pollsPerExecution; poll += 1) {
     const progress = (yield call(ActivationActivities.progress)) as Result<DriverProgress>;
     if (progress.stale) return 'stale';
@@ -191,7 +205,7 @@ export const activationDriver: OrchestrationHandler = function* (context) {
       context.df.continueAsNew({ ...driver, stage: 'settle' });
       return undefined;
     }
-    yield context.df.createTimer(after(context, state.pollIntervalInMs));
+    yield context.df.createTimer(nextPoll(progress.total - progress.settled));
   }
   context.df.continueAsNew({ ...driver, stage: 'settle' });
   return undefined;
@@ -219,6 +233,7 @@ export const deactivationDriver: OrchestrationHandler = function* (context) {
     return undefined;
   }
 
+  const nextPoll = pacer(context, state.pollIntervalInMs);
   for (let poll = 0; poll < pollsPerExecution; poll += 1) {
     const progress = (yield call(ActivationActivities.progress)) as Result<DriverProgress>;
     if (progress.stale) return 'stale';
@@ -231,7 +246,7 @@ export const deactivationDriver: OrchestrationHandler = function* (context) {
       const finished = (yield call(ActivationActivities.finishDeactivation)) as Result<object>;
       return finished.stale ? 'stale' : 'finished';
     }
-    yield context.df.createTimer(after(context, state.pollIntervalInMs));
+    yield context.df.createTimer(nextPoll(progress.releasing));
   }
   context.df.continueAsNew({ ...driver, stage: 'wait' });
   return undefined;

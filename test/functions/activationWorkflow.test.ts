@@ -524,6 +524,26 @@ describe('activationDriver', () => {
     expect(run.output).toBe('finished');
   });
 
+  it('polls a wave sooner once its pace says it will be done within the interval', async () => {
+    const model = new FakeActivation('recovering').wave(0, 1_000);
+    model.settlePerPoll = 400;
+    const driver = model.driver(minute);
+
+    const run = await activate(model, { ...driver, stage: 'waves' });
+
+    const [waves] = trace(run);
+    expect(waves!.slice(-6)).toEqual([
+      ...repeat(2, ['activationProgress(0)', 'timer']),
+      'activationProgress(0)',
+      'activationEndWave(0, done)',
+    ]);
+    // 400 settled at the first poll (no pace yet: a whole interval); 400 more in the 62 s to the
+    // second, so the last 200 are due in 31 s, and the third poll finds the wave done.
+    const timers = run.steps.filter((s) => s.kind === 'timer');
+    expect(timers.map((t) => t.fireAt! - t.scheduledAt)).toEqual([minute, 31_000]);
+    expect(model.waves.get(0)!.outcome).toBe('done');
+  });
+
   it('ends a wave that never settles with outcome deadline once the deadline passes, never waiting past it', async () => {
     const model = new FakeActivation('recovering').wave(0, 3).wave(1, 2);
     model.stuck.add(0);
@@ -903,9 +923,10 @@ describe('deactivationDriver', () => {
     expect(
       run.steps.filter((s) => s.name === A.progress).map((s) => (s.result as DriverProgress).releasing),
     ).toEqual([1_500, 500, 0]);
-    for (const timer of run.steps.filter((s) => s.kind === 'timer')) {
-      expect(timer.fireAt).toBe(timer.scheduledAt + minute);
-    }
+    // The first wait is the interval; then 1,000 were released in 62 s, so the last 500 are
+    // looked for 31 s later rather than a whole interval.
+    const timers = run.steps.filter((s) => s.kind === 'timer');
+    expect(timers.map((t) => t.fireAt! - t.scheduledAt)).toEqual([minute, 31_000]);
     expect(run.executions[0]!.continueAsNew).toEqual({ ...driver, stage: 'wait' });
     expect(run.output).toBe('finished');
     expect(model.state).toBe('deactivated');
