@@ -115,9 +115,18 @@ export class ActivationService {
     return { activation, created };
   }
 
+  /**
+   * The three reads go out at once: the status is polled while the store is busiest (the
+   * activation's own writes), and each read waits its turn there. The counts are only returned
+   * once the tenant and the activation are found.
+   */
   async get(tenantId: string, id: string): Promise<ActivationReport> {
-    const activation = await this.require(tenantId, id);
-    const counts = await this.store.counts(id);
+    const [, activation, counts] = await Promise.all([
+      this.tenants.get(tenantId),
+      this.store.get(tenantId, id),
+      this.store.counts(id),
+    ]);
+    if (!activation) throw new NotFoundError(`Activation ${id}`);
     return activationReport(activation, counts, this.clock.now());
   }
 

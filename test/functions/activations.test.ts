@@ -238,6 +238,33 @@ describe('activation and deactivation', () => {
       report = await until(id, 'completed');
     }, 90_000);
 
+    it('shows the activation only to its own tenant: another tenant, an unknown id or tenant get 404', async () => {
+      const otherTenant = randomUUID();
+      const otherAdmin = await env.token(otherTenant, ['DR.Admin']);
+      const created = await call(`${env.baseUrl}/tenants/${otherTenant}`, {
+        method: 'PUT',
+        token: otherAdmin,
+        json: { name: 'Fabrikam', licences: 1, allowedBackupRegions: ['northeurope'] },
+      });
+      expect(created.status, created.text).toBeLessThan(300);
+      const otherReader = await env.token(otherTenant, ['DR.Reader']);
+      const elsewhere = await call(`${env.baseUrl}/tenants/${otherTenant}/activations/${id}`, {
+        token: otherReader,
+      });
+      expect(elsewhere.status, elsewhere.text).toBe(404);
+      expect(elsewhere.text).not.toContain('recovered');
+      const unknown = await call(api(`/activations/act-${'0'.repeat(24)}`), { token: reader });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.detail).toContain('Activation');
+      const noTenant = randomUUID();
+      const noTenantReader = await env.token(noTenant, ['DR.Reader']);
+      const missing = await call(`${env.baseUrl}/tenants/${noTenant}/activations/${id}`, {
+        token: noTenantReader,
+      });
+      expect(missing.status).toBe(404);
+      expect(missing.body.detail).toContain('Tenant');
+    });
+
     it('answers a repeated request with the same activation, and refuses the key with another request', async () => {
       const again = await activate(body, key);
       expect(again.status).toBe(202);
