@@ -139,9 +139,7 @@ export class ActivationSteps {
       ({ candidates, next } = await this.scopePage(activation, cursor));
       candidates = candidates.filter((c) => !first.has(c.id));
     }
-    const tasks = await mapConcurrently(candidates, this.concurrency, ({ id, device }) =>
-      this.planTask(activation, id, device, first),
-    );
+    const tasks = await this.planTasks(activation, candidates, first);
     await this.store.addTasks(tasks);
     if (next) return { done: false, cursor: next };
     await this.update(input, (a) =>
@@ -506,40 +504,36 @@ export class ActivationSteps {
     return { candidates: page.items.map((device) => ({ id: device.id, device })), next };
   }
 
-  /** The device's task: planned once the device is claimed for this activation, else skipped with why. */
-  private async planTask(
+  /**
+   * The page's tasks: planned for the devices claimed for this activation (in a few batched
+   * writes), skipped with why for the others.
+   */
+  private async planTasks(
     activation: Activation,
-    deviceId: string,
-    device: Device | undefined,
+    candidates: readonly { id: string; device: Device | undefined }[],
     first: ReadonlySet<string>,
-  ): Promise<RecoveryTask> {
+  ): Promise<RecoveryTask[]> {
     const now = this.nowIso();
-    const base = {
-      id: recoveryTaskId(activation.id, deviceId),
-      activationId: activation.id,
-      tenantId: activation.tenantId,
-      deviceId,
-      upn: device?.upn ?? '',
-      primaryRegion: device?.primaryRegion ?? '',
-      backupRegion: device?.protection.backupRegion ?? '',
-      priorityTier: device?.priorityTier ?? 0,
-      wave: device ? waveOf(device, first) : 0,
-      attempt: 0,
-      dispatch: 0,
-      updatedAt: now,
-    };
-    const skip = (skipReason: SkipReason): RecoveryTask => ({ ...base, state: 'skipped', skipReason });
-    if (!device) return skip('not-found');
-    if (!device.licensed) return skip('unlicensed');
-    if (!device.lastVerifiedAt) return skip('no-verified-restore-point');
-    if (device.recovery && device.recovery.activationId !== activation.id) return skip('already-active');
-    const claimed = await this.devices.claimForRecovery(activation.tenantId, deviceId, {
-      activationId: activation.id,
-      state: 'recovering',
-      backupRegion: device.protection.backupRegion,
-      since: now,
-    });
-    return claimed ? { ...base, state: 'planned' } : skip('already-active');
+    const drafts = candidates.map(({ id, device }) => draftTask(activation, id, device, first, now));
+    const claimed = await this.devices.claimAllForRecovery(
+      activation.tenantId,
+      drafts
+        .filter((task) => task.state === 'planned')
+        .map((task) => ({
+          deviceId: task.deviceId,
+          recovery: {
+            activationId: activation.id,
+            state: 'recovering' as const,
+            backupRegion: task.backupRegion,
+            since: now,
+          },
+        })),
+    );
+    return drafts.map((task) =>
+      task.state === 'planned' && !claimed.has(task.deviceId)
+        ? { ...task, state: 'skipped', skipReason: 'already-active' }
+        : task,
+    );
   }
 
   private async send(
@@ -566,6 +560,36 @@ export class ActivationSteps {
   private nowIso(): string {
     return this.clock.now().toISOString();
   }
+}
+
+/** The device's task before its claim: planned if it can be recovered, else skipped with why. */
+function draftTask(
+  activation: Activation,
+  deviceId: string,
+  device: Device | undefined,
+  first: ReadonlySet<string>,
+  now: string,
+): RecoveryTask {
+  const base = {
+    id: recoveryTaskId(activation.id, deviceId),
+    activationId: activation.id,
+    tenantId: activation.tenantId,
+    deviceId,
+    upn: device?.upn ?? '',
+    primaryRegion: device?.primaryRegion ?? '',
+    backupRegion: device?.protection.backupRegion ?? '',
+    priorityTier: device?.priorityTier ?? 0,
+    wave: device ? waveOf(device, first) : 0,
+    attempt: 0,
+    dispatch: 0,
+    updatedAt: now,
+  };
+  const skip = (skipReason: SkipReason): RecoveryTask => ({ ...base, state: 'skipped', skipReason });
+  if (!device) return skip('not-found');
+  if (!device.licensed) return skip('unlicensed');
+  if (!device.lastVerifiedAt) return skip('no-verified-restore-point');
+  if (device.recovery && device.recovery.activationId !== activation.id) return skip('already-active');
+  return { ...base, state: 'planned' };
 }
 
 function summarise(activation: Activation, counts: WaveCounts, wave?: number): DriverProgress {

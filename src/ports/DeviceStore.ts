@@ -86,6 +86,11 @@ export interface DeviceStore {
    * already) this activation's. The one arbiter between activations racing for a device.
    */
   claimForRecovery(tenantId: string, deviceId: string, recovery: DeviceRecovery): Promise<boolean>;
+  /** `claimForRecovery` of many devices of one tenant, in few requests; the ids claimed. */
+  claimAllForRecovery(
+    tenantId: string,
+    claims: readonly { deviceId: string; recovery: DeviceRecovery }[],
+  ): Promise<Set<string>>;
   /** Updates the activation's hold on the device, or ends it (null); false when it does not hold it. */
   setRecovery(
     tenantId: string,

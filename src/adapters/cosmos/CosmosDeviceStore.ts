@@ -447,12 +447,41 @@ export class CosmosDeviceStore implements DeviceStore {
   }
 
   async claimForRecovery(tenantId: string, deviceId: string, recovery: DeviceRecovery): Promise<boolean> {
-    return await this.patchRecovery(
-      tenantId,
-      deviceId,
-      recovery,
-      `from c where NOT IS_DEFINED(c.recovery) OR IS_NULL(c.recovery) OR c.recovery.activationId = ${sqlString(recovery.activationId)}`,
-    );
+    return await this.patchRecovery(tenantId, deviceId, recovery, claimCondition(recovery));
+  }
+
+  /**
+   * Claims go in transactional batches of up to 100 conditional patches (one request instead of
+   * 100). A batch is all or nothing, so one device already held by another activation (or gone)
+   * fails its batch: that batch's devices are then claimed one by one, as `claimForRecovery` does.
+   */
+  async claimAllForRecovery(
+    tenantId: string,
+    claims: readonly { deviceId: string; recovery: DeviceRecovery }[],
+  ): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (let start = 0; start < claims.length; start += maxBatchOperations) {
+      const chunk = claims.slice(start, start + maxBatchOperations);
+      const outcome = await runBatch(
+        this.container,
+        tenantId,
+        chunk.map(({ deviceId, recovery }) =>
+          patchOperation(
+            deviceId,
+            [{ op: 'set', path: '/recovery', value: recovery }],
+            claimCondition(recovery),
+          ),
+        ),
+      );
+      if (outcome.ok) {
+        for (const { deviceId } of chunk) claimed.add(deviceId);
+        continue;
+      }
+      for (const { deviceId, recovery } of chunk) {
+        if (await this.claimForRecovery(tenantId, deviceId, recovery)) claimed.add(deviceId);
+      }
+    }
+    return claimed;
   }
 
   async setRecovery(
@@ -699,4 +728,12 @@ function toDevice(document: DeviceDocument): Device {
 /** A string literal for a patch condition, which takes no parameters. */
 function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Cosmos DB's limit of operations in one transactional batch. */
+const maxBatchOperations = 100;
+
+/** A device is free to claim when no activation holds it, or this one already does. */
+function claimCondition(recovery: DeviceRecovery): string {
+  return `from c where NOT IS_DEFINED(c.recovery) OR IS_NULL(c.recovery) OR c.recovery.activationId = ${sqlString(recovery.activationId)}`;
 }
