@@ -10,7 +10,6 @@
  * recovered by `recovery.recovered`. The status URL is probed meanwhile, like the compliance report
  * during the cycle.
  */
-import type { InvocationContext } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCatalog';
@@ -22,10 +21,8 @@ import {
   type SimulatedComputeProvider,
 } from '../src/adapters/compute/SimulatedComputeProvider';
 import { mapConcurrently } from '../src/app/mapConcurrently';
-import type { RecoveryMessage } from '../src/app/recoveryMessage';
-import { services } from '../src/compositionRoot';
 import type { Connection } from '../src/config';
-import { temporaryDeviceName, type RecoveryState } from '../src/domain/recoveryTask';
+import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { installOrchestrationClient } from '../src/functions/orchestrationClient';
 import { registeredFunctions, type QueueFunction } from '../src/functions/registry';
 import { startOrchestrationDriver } from '../src/local/durable/startOrchestrationDriver';
@@ -40,63 +37,7 @@ import { tagged } from './requestCounter';
 export const activationScope = { kind: 'region', region: LocalRegions.primary } as const;
 
 export interface ActivationRuntime {
-  /** Messages handled again because they lost the race to their dispatcher's record (below). */
-  readonly overtaken: { recover: number; release: number };
   stop(): Promise<void>;
-}
-
-/**
- * The recovery worker, handling a message once more when it lost the race to its own dispatcher.
- *
- * Every dispatch of tasks (`ActivationSteps.dispatchPage`, `releasePage`, and `progress`
- * re-dispatching tasks of an older epoch) sends the messages first and then moves each task
- * (dispatch + 1; `queued`, `releasing` or its state as it was) with an ETag-conditional write. A
- * message handled before its task's move is written moves the task itself, conditionally on the
- * version it read ("the message overtook its dispatcher's record"). When the dispatcher's write
- * lands in between, the worker's move fails, `RecoveryWorker` returns `stale` and the message is
- * deleted — and the task stays in flight at the message's own dispatch with no message left to
- * move it: the activation (or deactivation) never ends, since the drivers re-send only tasks of an
- * older epoch. On this machine a few devices in 200 hit it per phase. (The worker's own move of an
- * overtaken task also records no `epoch`, so `progress` takes such a task, while in flight, for
- * one of an older epoch and re-dispatches it: more messages, more races — with provisioning
- * latency, most devices of a wave.)
- *
- * Until the worker re-reads the task on that lost move (src/app/RecoveryWorker.ts, `recover` and
- * `release`), this wrapper does it for the benchmark: when the first message of a dispatch
- * (seq 0) ends `stale` and its task now shows exactly that dispatch, still in flight, the handler
- * runs once more. Each such re-run is counted (`overtaken`); with the worker fixed it never
- * happens. The extra task read and the second handling count with the phase's requests, as the
- * fixed worker's would.
- */
-/** The states a message of each kind is on its way to move a task from (as `ActivationSteps` has them). */
-const inFlight: Record<RecoveryMessage['kind'], readonly RecoveryState[]> = {
-  recover: ['queued', 'provisioning', 'waiting-for-capacity'],
-  release: ['releasing'],
-};
-
-function handlingOvertaken(worker: QueueFunction, overtaken: ActivationRuntime['overtaken']): QueueFunction {
-  return {
-    ...worker,
-    handler: async (message, context) => {
-      let outcome: string | undefined;
-      const watched = Object.create(context, {
-        log: {
-          value: (...args: unknown[]) => {
-            outcome = /\): ([a-z-]+)$/.exec(args.map(String).join(' '))?.[1];
-            context.log(...args);
-          },
-        },
-      }) as InvocationContext;
-      await worker.handler(message, watched);
-      if (outcome !== 'stale') return;
-      const sent = message as RecoveryMessage;
-      if (sent.seq !== 0) return;
-      const task = await services().stores.activations.getTask(sent.activationId, sent.deviceId);
-      if (task?.dispatch !== sent.dispatch || !inFlight[sent.kind].includes(task.state)) return;
-      overtaken[sent.kind] += 1;
-      await worker.handler(message, context);
-    },
-  };
 }
 
 /**
@@ -116,7 +57,6 @@ export async function startActivationRuntime(init: {
     (f): f is QueueFunction => f.kind === 'queue' && f.name === 'recoverDevice',
   );
   if (workers.length !== 1) throw new Error('The recoverDevice queue worker is not registered');
-  const overtaken = { recover: 0, release: 0 };
   const driver = await startOrchestrationDriver({
     connection: init.connection,
     taskHub: init.taskHub,
@@ -128,7 +68,7 @@ export async function startActivationRuntime(init: {
   try {
     queues = await startQueueHost({
       connection: init.connection,
-      functions: workers.map((w) => handlingOvertaken(w, overtaken)),
+      functions: workers,
       options: init.queueHost,
       log: init.workerLog,
     });
@@ -139,7 +79,6 @@ export async function startActivationRuntime(init: {
   }
   let stopped: Promise<void> | undefined;
   return {
-    overtaken,
     stop() {
       stopped ??= Promise.all([queues.stop(), driver.stop()]).then(() =>
         installOrchestrationClient(undefined),

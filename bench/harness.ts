@@ -324,11 +324,6 @@ export interface ActivationDetails {
   /** Per wave (a priority tier): devices, start to end, start after the request (the report's times). */
   waves: WaveTimes[];
   /**
-   * Messages the benchmark handled once more because they lost the race to their dispatcher's
-   * record (see `handlingOvertaken` in bench/activation.ts); 0 once the worker handles it.
-   */
-  overtakenMessagesHandledAgain: number;
-  /**
    * Tasks the driver re-dispatched as if left by an older epoch (`activation.redispatched`): with
    * one driver and no adoption, tasks the worker moved itself, which records no epoch.
    */
@@ -354,8 +349,6 @@ export interface DeactivationDetails {
   counts: Record<string, number>;
   /** The activation's temporary devices still in the backup region afterwards: must be 0. */
   temporaryDevicesLeft: number;
-  /** As for the activation: release messages handled again after losing the race to their dispatcher. */
-  overtakenMessagesHandledAgain: number;
   workerOutcomes: Record<string, number>;
   workerProblems: number;
   firstWorkerProblem?: string;
@@ -386,7 +379,6 @@ export interface RealisticActivation {
   waves: WaveTimes[];
   creations: CreationCheck;
   workerOutcomes: Record<string, number>;
-  overtakenMessagesHandledAgain: number;
   redispatchedTasks: number;
   events: Record<string, number>;
   status: StatusProbeDetails;
@@ -1006,7 +998,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       const activationEvents = { ...events.counts };
       const activationRedispatched = events.redispatchedTasks;
       const activationWorker = snapshotLog(recoveryLog);
-      const activationOvertaken = activationRuntime.overtaken.recover;
       const activationDriver = snapshotLog(driverLog);
       const creations = await checkCreations(compute(), activation.activationId, ids);
       if (
@@ -1066,7 +1057,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       const deactivation = deactivated.result;
       const deactivationEvents = { ...events.counts };
       const deactivationWorker = snapshotLog(recoveryLog);
-      const deactivationOvertaken = activationRuntime.overtaken.release;
       const devicesLeft = await temporaryDevicesLeft(compute(), activation.activationId);
       if (deactivation.status.counts['released'] !== devices || devicesLeft !== 0) {
         throw new Error(
@@ -1104,7 +1094,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           },
           measure,
           compute,
-          overtaken: () => activationRuntime!.overtaken.recover,
           taskHub: config.taskHub,
           log: settings.log,
         }).catch((err: unknown) => {
@@ -1174,7 +1163,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
               ),
             ),
             waves: roundWaves(waveTimes(activation.status)),
-            overtakenMessagesHandledAgain: activationOvertaken,
             redispatchedTasks: activationRedispatched,
             lastRecoveredSeconds: round(seconds(activation.lastRecoveredMs ?? Number.NaN)),
             recoveredEvents: activation.recoveredEvents,
@@ -1196,7 +1184,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
             timedBy: deactivation.timedBy,
             counts: nonZero(deactivation.status.counts),
             temporaryDevicesLeft: devicesLeft,
-            overtakenMessagesHandledAgain: deactivationOvertaken,
             workerOutcomes: deactivationWorker.outcomes,
             workerProblems: deactivationWorker.problems,
             ...(deactivationWorker.firstProblem
@@ -1461,8 +1448,6 @@ async function runRealisticActivation(input: {
   reinstall: (simulatedCompute: string) => Promise<void>;
   measure: Measure;
   compute: () => SimulatedComputeProvider;
-  /** Recover messages handled again so far (see `handlingOvertaken`). */
-  overtaken: () => number;
   taskHub: string;
   log: (line: string) => void;
 }): Promise<RealisticActivation> {
@@ -1472,7 +1457,6 @@ async function runRealisticActivation(input: {
   };
   await input.reinstall(JSON.stringify({ [LocalRegions.backup]: region }));
   input.recoveryLog.reset();
-  const overtakenBefore = input.overtaken();
   const count = (s: ActivationStatus, state: string) => s.counts[state] ?? 0;
   const { result: a, tally } = await input.measure(
     () =>
@@ -1527,7 +1511,6 @@ async function runRealisticActivation(input: {
     waves: roundWaves(waveTimes(a.status)),
     creations,
     workerOutcomes: { ...input.recoveryLog.outcomes },
-    overtakenMessagesHandledAgain: input.overtaken() - overtakenBefore,
     redispatchedTasks: input.events.redispatchedTasks,
     events,
     status: statusProbeDetails(a.probe),

@@ -281,8 +281,7 @@ function runNotes(devices: number, result: RunResult): string[] {
   const lines = [
     `N = ${thousands(devices)}, run ${result.run}: waves ${waves}; first device after ${fixed(result.figures.activationTimeToFirstSeconds, 2)} s, ` +
       `last after ${fixed(activation.lastRecoveredSeconds, 1)} s; ${thousands(activation.creations.names)} temporary devices, each created ` +
-      `${activation.creations.duplicated === 0 ? 'once' : 'ONCE OR MORE'}; ${deactivation.temporaryDevicesLeft} left after the deactivation` +
-      raced(activation.overtakenMessagesHandledAgain, deactivation.overtakenMessagesHandledAgain),
+      `${activation.creations.duplicated === 0 ? 'once' : 'ONCE OR MORE'}; ${deactivation.temporaryDevicesLeft} left after the deactivation.`,
   ];
   if (realistic && 'error' in realistic) {
     lines.push(
@@ -305,14 +304,6 @@ function runNotes(devices: number, result: RunResult): string[] {
 }
 
 /** The recovery worker's race with its dispatcher (bench/README.md), when the benchmark had to step in. */
-function raced(activation: number, deactivation: number): string {
-  if (activation + deactivation === 0) return '.';
-  return (
-    `; ${activation} recover and ${deactivation} release messages lost the race to their dispatcher's record ` +
-    'and were handled again by the benchmark (a fault of the recovery worker: see bench/README.md).'
-  );
-}
-
 function percent(fraction: number | undefined): string {
   if (fraction === undefined || !Number.isFinite(fraction)) return 'n/a';
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
