@@ -324,8 +324,8 @@ export interface ActivationDetails {
   /** Per wave (a priority tier): devices, start to end, start after the request (the report's times). */
   waves: WaveTimes[];
   /**
-   * Tasks the driver re-dispatched as if left by an older epoch (`activation.redispatched`): with
-   * one driver and no adoption, tasks the worker moved itself, which records no epoch.
+   * Tasks the driver re-dispatched as left by an older epoch (`activation.redispatched`): 0 with
+   * one driver and no adoption.
    */
   redispatchedTasks: number;
   /** From the POST to the last `recovery.recovered`. */

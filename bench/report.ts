@@ -303,7 +303,6 @@ function runNotes(devices: number, result: RunResult): string[] {
   return lines;
 }
 
-/** The recovery worker's race with its dispatcher (bench/README.md), when the benchmark had to step in. */
 function percent(fraction: number | undefined): string {
   if (fraction === undefined || !Number.isFinite(fraction)) return 'n/a';
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
