@@ -9,6 +9,9 @@ import {
 import { ConnectionSuffixes, SettingNames } from './settingNames';
 
 /** A connection in the Functions host's own convention: a connection string or an identity. */
+/** ACTIVATION_POLL_SECONDS when unset: host.json's Durable queue polling is bounded by it. */
+export const defaultActivationPollSeconds = 5;
+
 export type Connection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; endpoint: string; clientId?: string };
@@ -94,7 +97,12 @@ export function loadConfig(env: Env = process.env): Config {
   );
   const copy = reader.oneOf(SettingNames.restorePointCopy, ['incremental', 'full'] as const, 'incremental');
   const leaseSeconds = reader.integer(SettingNames.activationLeaseSeconds, 5, 3_600, 60);
-  const pollSeconds = reader.integer(SettingNames.activationPollSeconds, 1, 300, 5);
+  const pollSeconds = reader.integer(
+    SettingNames.activationPollSeconds,
+    1,
+    300,
+    defaultActivationPollSeconds,
+  );
   const simulatedCompute = reader.simulatedCompute(SettingNames.simulatedCompute);
 
   if (problems.length > 0) throw new ConfigError(problems);

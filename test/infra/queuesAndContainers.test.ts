@@ -13,6 +13,7 @@ import {
   temporaryDevicesContainerName,
 } from '../../src/adapters/compute/SimulatedComputeProvider';
 import { allContainers } from '../../src/adapters/cosmos/containers';
+import { defaultActivationPollSeconds } from '../../src/config';
 import { recoveryMaxDeliveries } from '../../src/functions/recovery';
 import { registeredFunctions } from '../../src/functions/registry';
 import { QueueNames } from '../../src/queueNames';
@@ -82,6 +83,21 @@ describe('Service Bus queues', () => {
 
   it('live in a Standard namespace, the tier with duplicate detection', () => {
     expect(at(controlPlane.resource('serviceBus').value, 'sku.name')).toBe("'Standard'");
+  });
+});
+
+describe('the Durable task hub', () => {
+  it('polls its queues at least as often as a driver polls a wave', () => {
+    // Each step of an activation's driver is a message in the task hub's queues; the Azure Storage
+    // backend backs off polling an idle queue up to maxQueuePollingInterval (30 s by default), so
+    // without a bound every step could wait six times a poll of the wave.
+    const host = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
+      extensions: { durableTask: { storageProvider?: { maxQueuePollingInterval?: string } } };
+    };
+    const interval = host.extensions.durableTask.storageProvider?.maxQueuePollingInterval;
+    expect(interval).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    const [h, m, s] = interval!.split(':').map(Number);
+    expect(h! * 3600 + m! * 60 + s!).toBeLessThanOrEqual(defaultActivationPollSeconds);
   });
 });
 
