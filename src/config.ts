@@ -8,10 +8,10 @@ import {
 } from './adapters/compute/simulatedComputeOptions';
 import { ConnectionSuffixes, SettingNames } from './settingNames';
 
-/** A connection in the Functions host's own convention: a connection string or an identity. */
 /** ACTIVATION_POLL_SECONDS when unset: host.json's Durable queue polling is bounded by it. */
 export const defaultActivationPollSeconds = 5;
 
+/** A connection in the Functions host's own convention: a connection string or an identity. */
 export type Connection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; endpoint: string; clientId?: string };
