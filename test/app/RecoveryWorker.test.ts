@@ -22,8 +22,6 @@ import { CosmosActivationStore } from '../../src/adapters/cosmos/CosmosActivatio
 import { CosmosDeviceStore } from '../../src/adapters/cosmos/CosmosDeviceStore';
 import { CosmosTenantStore } from '../../src/adapters/cosmos/CosmosTenantStore';
 import { Containers } from '../../src/adapters/cosmos/containers';
-import { createCosmosClient } from '../../src/adapters/cosmos/createCosmosClient';
-import { ensureCosmosSchema } from '../../src/adapters/cosmos/ensureCosmosSchema';
 import { decodeWorkMessage } from '../../src/adapters/storage-queue/storageQueueEnvelope';
 import { StorageWorkQueue } from '../../src/adapters/storage-queue/StorageWorkQueue';
 import { TableAuditLog, auditTableName } from '../../src/adapters/tables/TableAuditLog';
@@ -46,7 +44,7 @@ import type { ActivationStore } from '../../src/ports/ActivationStore';
 import { systemClock } from '../../src/ports/Clock';
 import type { EventLog } from '../../src/ports/EventLog';
 import type { RestorePointTarget } from '../../src/ports/RestorePointStore';
-import { azuriteConnectionString, cosmosEmulatorKey } from '../../src/local/localSettings';
+import { azuriteConnectionString } from '../../src/local/localSettings';
 import { QueueNames } from '../../src/queueNames';
 import {
   azuriteRegionClients,
@@ -58,6 +56,7 @@ import {
   uniqueId,
   type TestDisk,
 } from '../adapters/blob/azuriteRegions';
+import { openCosmosTestDatabase } from '../support/cosmosTestDatabase';
 import { maxTestWorkers, workerHostAccount } from '../support/workerHostAccount';
 
 const KiB = 1024;
@@ -84,13 +83,9 @@ let auditLog: TableAuditLog;
 
 beforeAll(async () => {
   const emulators = inject('emulators');
-  cosmos = createCosmosClient({
-    kind: 'connectionString',
-    connectionString: `AccountEndpoint=http://127.0.0.1:${emulators.cosmos}/;AccountKey=${cosmosEmulatorKey}`,
-  });
-  const databaseId = `recovery-worker-${randomUUID()}`;
-  await ensureCosmosSchema(cosmos, databaseId);
-  const database = cosmos.database(databaseId);
+  const opened = await openCosmosTestDatabase('recovery-worker');
+  cosmos = opened.client;
+  const database = opened.database;
   store = new CosmosActivationStore(
     database.container(Containers.activations.id),
     database.container(Containers.recoveries.id),

@@ -453,7 +453,8 @@ export class CosmosDeviceStore implements DeviceStore {
   /**
    * Claims go in transactional batches of up to 100 conditional patches (one request instead of
    * 100). A batch is all or nothing, so one device already held by another activation (or gone)
-   * fails its batch: that batch's devices are then claimed one by one, as `claimForRecovery` does.
+   * fails its batch: that batch's devices are then claimed each on its own, all at once, as
+   * `claimForRecovery` does.
    */
   async claimAllForRecovery(
     tenantId: string,
@@ -477,9 +478,11 @@ export class CosmosDeviceStore implements DeviceStore {
         for (const { deviceId } of chunk) claimed.add(deviceId);
         continue;
       }
-      for (const { deviceId, recovery } of chunk) {
-        if (await this.claimForRecovery(tenantId, deviceId, recovery)) claimed.add(deviceId);
-      }
+      await Promise.all(
+        chunk.map(async ({ deviceId, recovery }) => {
+          if (await this.claimForRecovery(tenantId, deviceId, recovery)) claimed.add(deviceId);
+        }),
+      );
     }
     return claimed;
   }

@@ -1,15 +1,13 @@
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosActivationStore } from '../../../src/adapters/cosmos/CosmosActivationStore';
 import { Containers } from '../../../src/adapters/cosmos/containers';
-import { createCosmosClient } from '../../../src/adapters/cosmos/createCosmosClient';
-import { ensureCosmosSchema } from '../../../src/adapters/cosmos/ensureCosmosSchema';
 import type { Activation, ActivationState } from '../../../src/domain/activation';
 import { ConflictError, RuleViolationError } from '../../../src/domain/errors';
 import { recoveryTaskId, type RecoveryState, type RecoveryTask } from '../../../src/domain/recoveryTask';
 import { stableHash32 } from '../../../src/domain/rpo';
-import { cosmosEmulatorKey } from '../../../src/local/localSettings';
+import { openCosmosTestDatabase } from '../../support/cosmosTestDatabase';
 
 let client: CosmosClient;
 let activations: Container;
@@ -17,14 +15,10 @@ let recoveries: Container;
 let store: CosmosActivationStore;
 
 beforeAll(async () => {
-  client = createCosmosClient({
-    kind: 'connectionString',
-    connectionString: `AccountEndpoint=http://127.0.0.1:${inject('emulators').cosmos}/;AccountKey=${cosmosEmulatorKey}`,
-  });
-  const databaseId = `activation-store-${randomUUID()}`;
-  await ensureCosmosSchema(client, databaseId);
-  activations = client.database(databaseId).container(Containers.activations.id);
-  recoveries = client.database(databaseId).container(Containers.recoveries.id);
+  const opened = await openCosmosTestDatabase('activation-store');
+  client = opened.client;
+  activations = opened.database.container(Containers.activations.id);
+  recoveries = opened.database.container(Containers.recoveries.id);
   store = new CosmosActivationStore(activations, recoveries, 'westeurope');
 });
 afterAll(() => client.dispose());

@@ -4,26 +4,20 @@
  */
 import { Item, type Container, type CosmosClient } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CosmosDeviceStore } from '../../../src/adapters/cosmos/CosmosDeviceStore';
 import { Containers } from '../../../src/adapters/cosmos/containers';
-import { createCosmosClient } from '../../../src/adapters/cosmos/createCosmosClient';
-import { ensureCosmosSchema } from '../../../src/adapters/cosmos/ensureCosmosSchema';
 import type { DeviceRecovery } from '../../../src/domain/device';
-import { cosmosEmulatorKey } from '../../../src/local/localSettings';
+import { openCosmosTestDatabase } from '../../support/cosmosTestDatabase';
 
 let client: CosmosClient;
 let devices: Container;
 let store: CosmosDeviceStore;
 
 beforeAll(async () => {
-  client = createCosmosClient({
-    kind: 'connectionString',
-    connectionString: `AccountEndpoint=http://127.0.0.1:${inject('emulators').cosmos}/;AccountKey=${cosmosEmulatorKey}`,
-  });
-  const databaseId = `device-claims-${randomUUID()}`;
-  await ensureCosmosSchema(client, databaseId);
-  devices = client.database(databaseId).container(Containers.devices.id);
+  const opened = await openCosmosTestDatabase('device-claims');
+  client = opened.client;
+  devices = opened.database.container(Containers.devices.id);
   store = new CosmosDeviceStore(devices, 'westeurope');
 });
 afterAll(() => client.dispose());

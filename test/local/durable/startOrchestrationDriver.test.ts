@@ -22,16 +22,16 @@ import { pollUntil } from './fixtures/pollUntil';
 
 let driver: OrchestrationDriver;
 let hub: TaskHub;
+let connection: Connection;
 const errors: string[] = [];
+
+/** A task hub of its own: its own table and queues in the shared Azurite. */
+const newTaskHub = (): string => `driver${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 beforeAll(async () => {
   const settings = localSettings({ ...inject('emulators'), http: 0 });
-  const connection: Connection = {
-    kind: 'connectionString',
-    connectionString: settings[SettingNames.hostStorage]!,
-  };
-  // One task hub per test file: its own table and queues in the shared Azurite.
-  const taskHub = `driver${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  connection = { kind: 'connectionString', connectionString: settings[SettingNames.hostStorage]! };
+  const taskHub = newTaskHub();
   driver = await startOrchestrationDriver({
     connection,
     taskHub,
@@ -55,9 +55,10 @@ const newId = (prefix: string): string => `${prefix}-${randomUUID()}`;
 function statusOf(
   instanceId: string,
   wanted: OrchestrationStatus['runtimeStatus'],
+  from: OrchestrationDriver = driver,
 ): Promise<OrchestrationStatus> {
   return pollUntil(async () => {
-    const status = await driver.getStatus(instanceId);
+    const status = await from.getStatus(instanceId);
     return status?.runtimeStatus === wanted ? status : undefined;
   }, `${instanceId} to be ${wanted}`);
 }
@@ -260,10 +261,9 @@ describe('a failing activity', () => {
 
 describe('a driver that polls its queues rarely', () => {
   it('takes the work it sends itself at once: turns and activities do not wait for the next poll', async () => {
-    const settings = localSettings({ ...inject('emulators'), http: 0 });
     const slow = await startOrchestrationDriver({
-      connection: { kind: 'connectionString', connectionString: settings[SettingNames.hostStorage]! },
-      taskHub: `driver${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      connection,
+      taskHub: newTaskHub(),
       functions: registeredFunctions(),
       // Every queue is found empty at start; without the wake, the first turn would wait ten minutes.
       pollIntervalInMs: 600_000,
@@ -280,10 +280,7 @@ describe('a driver that polls its queues rarely', () => {
       };
       await slow.startNew(DriverWorkflows.rounds, { instanceId, input });
 
-      const done = await pollUntil(async () => {
-        const status = await slow.getStatus(instanceId);
-        return status?.runtimeStatus === 'Completed' ? status : undefined;
-      }, `${instanceId} to complete`);
+      const done = await statusOf(instanceId, 'Completed', slow);
       // Round r doubles r*10+0 … r*10+2: 2*(0+1+2) + 2*(10+11+12).
       expect((done.output as RoundsOutput).total).toBe(72);
     } finally {
