@@ -9,11 +9,10 @@
  * queue host, ActivationSteps.send):
  *   queue   send (pages of 500, 16 at once, as a dispatch page through StorageWorkQueue),
  *           receive (up to 32 at a time while fewer than `concurrency` are in flight), delete
- *   blob    latestVerified: list the device's points (prefix, metadata), newest first, to the
- *           first verified one;
- *           readUrl: properties of the point, a listing of its snapshots (none yet), a snapshot
- *           of it on the ETag just read (marked `readsnapshot`), a read-only SAS of the snapshot
- *           (signed locally: no request);
+ *   blob    recoverySource: one listing of the device's points with their snapshots (prefix,
+ *           metadata, copy status), the newest verified one taken; a snapshot of it on the
+ *           listed ETag (marked `readsnapshot`; none was taken yet), a read-only SAS of the
+ *           snapshot (signed locally: no request);
  *           ensureTemporaryDevice: properties of the temporary device (not there yet), the copy
  *           from the snapshot's URL into `temporary-devices` (If-None-Match: *), the creation
  *           marker (an empty block blob, If-None-Match: *)
@@ -209,44 +208,38 @@ export async function recoverBare(
   redelivered: boolean,
 ): Promise<void> {
   const region = LocalRegions.backup;
-  // latestVerified: the device's points, newest first, up to the first verified one.
-  let pointName: string | undefined;
+  // recoverySource: one listing of the device's points with their snapshots; the newest verified
+  // point, and its read snapshot if an earlier delivery took one.
+  let chosen: { name: string; etag: string } | undefined;
+  const snapshots = new Map<string, string>();
   for await (const item of containers.points.listBlobsFlat({
     prefix: restorePointPrefix(message.tenantId, message.deviceId),
     includeMetadata: true,
-  })) {
-    if (toRestorePoint(region, item.name, item.metadata)?.verified) {
-      pointName = item.name;
-      break;
-    }
-  }
-  if (!pointName) throw new Error(`No verified restore point of ${message.deviceId}`);
-
-  // readUrl: the point's properties, its snapshots, a snapshot on the ETag read, its SAS.
-  const point = containers.points.getBlobClient(pointName);
-  const read = await point.getProperties();
-  if (read.copyStatus !== 'success')
-    throw new Error(`The point of ${message.deviceId} holds no finished copy (${read.copyStatus})`);
-  let snapshotId: string | undefined;
-  for await (const item of containers.points.listBlobsFlat({
-    prefix: pointName,
     includeSnapshots: true,
-    includeMetadata: true,
+    includeCopy: true,
   })) {
-    if (item.name === pointName && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true') {
-      // Taken by this device's earlier delivery, which the product's readUrl reuses too.
-      if (!redelivered)
+    if (item.snapshot) {
+      if (item.metadata?.[readSnapshotMetadata] === 'true') snapshots.set(item.name, item.snapshot);
+    } else if (!chosen && toRestorePoint(region, item.name, item.metadata)?.verified) {
+      if (item.properties.copyStatus !== 'success')
         throw new Error(
-          `The point of ${message.deviceId} already has a read snapshot, taken ${item.snapshot}: reset the account first`,
+          `The point of ${message.deviceId} holds no finished copy (${item.properties.copyStatus})`,
         );
-      snapshotId = item.snapshot;
-      break;
+      chosen = { name: item.name, etag: item.properties.etag };
     }
   }
+  if (!chosen) throw new Error(`No verified restore point of ${message.deviceId}`);
+  const pointName = chosen.name;
+  let snapshotId = snapshots.get(pointName);
+  // Taken by this device's earlier delivery, which the product reuses too.
+  if (snapshotId && !redelivered)
+    throw new Error(
+      `The point of ${message.deviceId} already has a read snapshot, taken ${snapshotId}: reset the account first`,
+    );
   snapshotId ??= (
-    await point.createSnapshot({
+    await containers.points.getBlobClient(pointName).createSnapshot({
       metadata: { [readSnapshotMetadata]: 'true' },
-      conditions: { ifMatch: read.etag! },
+      conditions: { ifMatch: chosen.etag },
     })
   ).snapshot;
   if (!snapshotId) throw new Error(`No snapshot id for the point of ${message.deviceId}`);

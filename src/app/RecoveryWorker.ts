@@ -7,7 +7,6 @@
  */
 import type { Activation } from '../domain/activation';
 import { ensureErrorType } from '../domain/errors';
-import type { RestorePoint } from '../domain/restorePoint';
 import { canMove, isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
 import type { ActivationStore } from '../ports/ActivationStore';
 import type { Clock } from '../ports/Clock';
@@ -105,27 +104,34 @@ export class RecoveryWorker {
       task = queued;
     }
 
-    const point = await this.restorePoint(task);
-    if (!point) {
+    // A retry stays on the point it started from, while that point is still there and verified.
+    // Storage failing here fails the delivery: the queue host delivers it again, then records poison.
+    const source = await this.points.recoverySource(
+      task.backupRegion,
+      task.tenantId,
+      task.deviceId,
+      task.restorePoint?.name,
+    );
+    if (!source) {
       return await this.fail(
         task,
         message,
         `No verified restore point of ${task.deviceId} in ${task.backupRegion}`,
       );
     }
+    const point = { name: source.point.name, takenAt: source.point.takenAt };
     const name = temporaryDeviceName(task.activationId, task.deviceId);
-    const recordedPoint = { name: point.name, takenAt: point.takenAt };
     let status;
     try {
       status = await this.compute.ensureTemporaryDevice({
         name,
         region: task.backupRegion,
-        sourceUrl: await this.points.readUrl(point),
+        sourceUrl: source.url,
         tags: { tenantId: task.tenantId, activationId: task.activationId, deviceId: task.deviceId },
       });
     } catch (err) {
       if (err instanceof CapacityUnavailableError)
-        return await this.waitForCapacity(task, message, err, recordedPoint);
+        return await this.waitForCapacity(task, message, err, point);
       return await this.retryOrFail(task, message, ensureErrorType(err).message);
     }
     switch (status.state) {
@@ -133,7 +139,7 @@ export class RecoveryWorker {
         await this.send(message, this.options.checkDelayInMs);
         const moved = await this.move(task, message, {
           state: 'provisioning',
-          restorePoint: recordedPoint,
+          restorePoint: point,
           temporaryDevice: { name, region: task.backupRegion },
         });
         return moved ? 'provisioning' : 'stale';
@@ -152,7 +158,7 @@ export class RecoveryWorker {
         });
         const moved = await this.move(task, message, {
           state: 'recovered',
-          restorePoint: recordedPoint,
+          restorePoint: point,
           temporaryDevice: { name, region: task.backupRegion },
           recoveredAt: now,
         });
@@ -298,16 +304,6 @@ export class RecoveryWorker {
       correlationId: task.activationId,
     });
     return 'failed';
-  }
-
-  /** The point the task already uses (a retry keeps it), else the latest verified one. */
-  private async restorePoint(task: RecoveryTask): Promise<RestorePoint | undefined> {
-    if (task.restorePoint) {
-      const points = await this.points.list(task.backupRegion, task.tenantId, task.deviceId);
-      const same = points.find((p) => p.name === task.restorePoint!.name && p.verified);
-      if (same) return same;
-    }
-    return await this.points.latestVerified(task.backupRegion, task.tenantId, task.deviceId);
   }
 
   private async move(

@@ -23,6 +23,12 @@ export type CopyStatus =
   /** This point already exists and is verified: nothing to do (a retried or duplicated message). */
   | { state: 'verified' };
 
+/** What a recovery copies from: a verified point and a read-only URL of its data. */
+export interface RecoverySource {
+  point: RestorePoint;
+  url: string;
+}
+
 export type VerifyResult = { ok: true; hash: string } | { ok: false; reason: string };
 
 /**
@@ -56,4 +62,17 @@ export interface RestorePointStore {
   latestVerified(region: string, tenantId: string, deviceId: string): Promise<RestorePoint | undefined>;
   /** A read-only URL of the point's disk data, valid for `validForMinutes` (a compute provider copies a new disk from it). */
   readUrl(point: RestorePoint, validForMinutes?: number): Promise<string>;
+  /**
+   * The point a recovery copies from, with a read-only URL of its data (valid for the store's
+   * default lifetime): the point named `keep` while it is still there and verified (a retried
+   * recovery stays on its point), else the newest verified one; undefined when there is none.
+   * `latestVerified` then `readUrl` in one: a single listing of the device's points in the backup
+   * region's storage, and only what making the URL needs beyond it.
+   */
+  recoverySource(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+    keep?: string,
+  ): Promise<RecoverySource | undefined>;
 }

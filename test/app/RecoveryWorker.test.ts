@@ -43,7 +43,7 @@ import type { ComputeProvider, TemporaryDeviceRequest } from '../../src/ports/Co
 import type { ActivationStore } from '../../src/ports/ActivationStore';
 import { systemClock } from '../../src/ports/Clock';
 import type { EventLog } from '../../src/ports/EventLog';
-import type { RestorePointTarget } from '../../src/ports/RestorePointStore';
+import type { RestorePointStore, RestorePointTarget } from '../../src/ports/RestorePointStore';
 import { azuriteConnectionString } from '../../src/local/localSettings';
 import { QueueNames } from '../../src/queueNames';
 import {
@@ -54,6 +54,7 @@ import {
   primary,
   snapshotOf,
   uniqueId,
+  unreachableClient,
   type TestDisk,
 } from '../adapters/blob/azuriteRegions';
 import { openCosmosTestDatabase } from '../support/cosmosTestDatabase';
@@ -237,6 +238,8 @@ interface ScenarioOptions {
   wrapCompute?: (compute: SimulatedComputeProvider) => ComputeProvider;
   /** Wraps the store the worker uses, to put another writer between its read and its write. */
   wrapStore?: (store: CosmosActivationStore) => ActivationStore;
+  /** The restore-point store the worker uses (the test makes the points with the real one). */
+  pointStore?: RestorePointStore;
 }
 
 const oneVerifiedPoint: PointSpec[] = [{ takenAt: '2026-03-01T10:00:00.000Z', verified: true }];
@@ -377,7 +380,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const worker = new RecoveryWorker(
     options.wrapStore ? options.wrapStore(store) : store,
     devices,
-    points,
+    options.pointStore ?? points,
     options.wrapCompute ? options.wrapCompute(compute) : compute,
     queue,
     eventLog,
@@ -821,6 +824,17 @@ describe('RecoveryWorker: start–record–check', () => {
     // Settled: a late duplicate of the last retry does nothing.
     expect(await s.worker.handle(retry2.body)).toBe('nothing-to-do');
     expect(await s.creations()).toBe(3);
+    await expectQueueEmpty();
+  });
+
+  it('fails the delivery, for the queue host to deliver again, while the backup region’s points cannot be read', async () => {
+    const unreachable = new FullCopyRestorePointStore(new Map([[backup, unreachableClient()]]));
+    const s = await scenario({ pointStore: unreachable });
+    const before = await s.task();
+
+    await expect(s.worker.handle(s.message)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await s.task()).toEqual(before);
+    expect(await s.creations()).toBe(0);
     await expectQueueEmpty();
   });
 

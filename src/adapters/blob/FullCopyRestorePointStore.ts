@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
   CopyStatus,
+  RecoverySource,
   RestorePointStore,
   RestorePointTarget,
   VerifyResult,
@@ -15,10 +16,10 @@ import type {
 import { comparePageBlobs } from './comparePageBlobs';
 import { snapshotBlobClient } from './diskBlobClient';
 import { regionClient } from './regionClient';
-import { RestorePointCatalog } from './RestorePointCatalog';
+import { RestorePointCatalog, type ListedPoint } from './RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from './restorePointMetadata';
 import type { SamplingOptions } from './sampleRanges';
-import { snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
+import { readUrlOptions, snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
 import { errorCodeOf, firstLine, isAlreadyExists, isNotFound, isPreconditionFailed } from './storageErrors';
 
 /**
@@ -154,71 +155,79 @@ export class FullCopyRestorePointStore implements RestorePointStore {
    * while the blob's pages do not change. Whether the point is verified is the caller's choice.
    */
   async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
-    const blob = this.catalog.blob(point.region, point.name);
-    // A few rounds, in case the point's metadata changes (it is being verified) between the two calls.
+    const options = readUrlOptions(this.options.readUrl, validForMinutes);
+    return await this.untilUnchanged(`Restore point ${point.name} in ${point.region}`, async () => {
+      const listed = await this.catalog.listed(point.region, point.name);
+      if (!listed) throw new NotFoundError(`Restore point ${point.name} in ${point.region}`);
+      return await this.snapshotUrl(listed, options);
+    });
+  }
+
+  /** One listing of the device's points (with their snapshots); a snapshot only if the point has none yet. */
+  async recoverySource(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+    keep?: string,
+  ): Promise<RecoverySource | undefined> {
+    const options = this.options.readUrl ?? {};
+    return await this.untilUnchanged(`The restore point of ${deviceId} in ${region}`, async () => {
+      const listed = await this.catalog.recoveryPoint(region, tenantId, deviceId, keep);
+      if (!listed) return undefined;
+      const url = await this.snapshotUrl(listed, options);
+      return url === changed ? changed : { point: listed.point, url };
+    });
+  }
+
+  /** A few rounds, in case the point's metadata changes (it is being verified) between listing and snapshot. */
+  private async untilUnchanged<T>(subject: string, attempt: () => Promise<T | typeof changed>): Promise<T> {
     for (let round = 0; round < 3; round++) {
-      const read = await this.catalog.read(point.region, point.name);
-      if (!read) throw new NotFoundError(`Restore point ${point.name} in ${point.region}`);
-      if (read.copyStatus !== 'success') {
-        throw new ConflictError(
-          'restore-point-not-copied',
-          `Restore point ${point.name} in ${point.region} holds no finished copy (copy status ${read.copyStatus ?? 'unknown'})`,
-        );
-      }
-      let snapshotId = await this.findReadSnapshot(point.region, point.name);
-      if (!snapshotId) {
-        try {
-          // Conditional on the blob read above: never a snapshot of a point replaced in between.
-          const taken = await blob.createSnapshot({
-            metadata: { [readSnapshotMetadata]: 'true' },
-            conditions: { ifMatch: read.etag },
-          });
-          snapshotId = taken.snapshot;
-        } catch (err) {
-          if (isPreconditionFailed(err) || isNotFound(err)) continue;
-          throw err;
-        }
-        if (!snapshotId) throw new Error('Snapshot Blob returned no snapshot id');
-      }
-      return await snapshotReadUrl(
-        regionClient(this.clients, point.region),
-        { container: this.catalog.container(point.region).containerName, blob: point.name, snapshotId },
-        readUrlOptions(this.options.readUrl, validForMinutes),
-      );
+      const result = await attempt();
+      if (result !== changed) return result;
     }
     throw new ConflictError(
       'restore-point-changed',
-      `Restore point ${point.name} in ${point.region} kept changing while taking its read snapshot; retry`,
+      `${subject} kept changing while taking its read snapshot; retry`,
     );
   }
 
-  private async findReadSnapshot(region: string, name: string): Promise<string | undefined> {
-    const listing = this.catalog
-      .container(region)
-      .listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
-    try {
-      for await (const item of listing) {
-        if (item.name === name && item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
-          return item.snapshot;
-      }
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+  /** The URL of the point's read snapshot, taken now if it has none; `changed` when the point changed since it was listed. */
+  private async snapshotUrl(
+    listed: ListedPoint,
+    options: SnapshotReadUrlOptions,
+  ): Promise<string | typeof changed> {
+    const { region, name } = listed.point;
+    if (listed.copyStatus !== 'success') {
+      throw new ConflictError(
+        'restore-point-not-copied',
+        `Restore point ${name} in ${region} holds no finished copy (copy status ${listed.copyStatus ?? 'unknown'})`,
+      );
     }
-    return undefined;
+    let snapshotId = listed.snapshots.find((s) => s.metadata[readSnapshotMetadata] === 'true')?.id;
+    if (!snapshotId) {
+      try {
+        // Conditional on the blob as listed: never a snapshot of a point replaced in between.
+        const taken = await this.catalog.blob(region, name).createSnapshot({
+          metadata: { [readSnapshotMetadata]: 'true' },
+          conditions: { ifMatch: listed.etag },
+        });
+        snapshotId = taken.snapshot;
+      } catch (err) {
+        if (isPreconditionFailed(err) || isNotFound(err)) return changed;
+        throw err;
+      }
+      if (!snapshotId) throw new Error('Snapshot Blob returned no snapshot id');
+    }
+    return await snapshotReadUrl(
+      regionClient(this.clients, region),
+      { container: this.catalog.container(region).containerName, blob: name, snapshotId },
+      options,
+    );
   }
 }
 
-/** The read URL's lifetime: `validForMinutes` when given, else the store's default (24 hours unless configured). */
-function readUrlOptions(
-  defaults: SnapshotReadUrlOptions | undefined,
-  validForMinutes: number | undefined,
-): SnapshotReadUrlOptions {
-  if (validForMinutes === undefined) return defaults ?? {};
-  if (!(Number.isFinite(validForMinutes) && validForMinutes > 0)) {
-    throw new RangeError(`validForMinutes must be a positive number, got ${validForMinutes}`);
-  }
-  return { ...defaults, lifetimeInMs: Math.round(validForMinutes * 60_000) };
-}
+/** A listed point changed before its read snapshot was taken: list again. */
+const changed = Symbol('changed');
 
 function copyStatusOf(read: BlobGetPropertiesResponse): CopyStatus {
   if (read.metadata?.[PointMetadata.verified] === 'true') return { state: 'verified' };

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
   CopyStatus,
+  RecoverySource,
   RestorePointStore,
   RestorePointTarget,
   VerifyResult,
@@ -36,7 +37,7 @@ import { RestorePointCatalog } from './RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from './restorePointMetadata';
 import { deviceBlobName, isPointOf, parseRestorePointName } from './restorePointName';
 import type { SamplingOptions } from './sampleRanges';
-import { snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
+import { readUrlOptions, snapshotReadUrl, type SnapshotReadUrlOptions } from './snapshotReadUrl';
 import { errorCodeOf, firstLine, isAlreadyExists, isNotFound, isPreconditionFailed } from './storageErrors';
 
 export const restoreBasesContainerName = 'restore-bases';
@@ -279,11 +280,33 @@ export class IncrementalRestorePointStore implements RestorePointStore {
    * the point is verified is the caller's choice.
    */
   async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
-    const parsed = parseRestorePointName(point.name);
-    if (!parsed) throw new TypeError(`"${point.name}" is not a restore point name`);
+    const options = readUrlOptions(this.options.readUrl, validForMinutes);
     const pointer = await this.catalog.read(point.region, point.name);
     if (!pointer) throw new NotFoundError(`Restore point ${point.name} in ${point.region}`);
-    const baseSnapshot = pointer.metadata?.[PointerMetadata.baseSnapshot];
+    return await this.baseSnapshotUrl(point, pointer.metadata, options);
+  }
+
+  /** One listing of the device's pointers, whose metadata names the base snapshot, and its existence check. */
+  async recoverySource(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+    keep?: string,
+  ): Promise<RecoverySource | undefined> {
+    const listed = await this.catalog.recoveryPoint(region, tenantId, deviceId, keep);
+    if (!listed) return undefined;
+    const options = this.options.readUrl ?? {};
+    return { point: listed.point, url: await this.baseSnapshotUrl(listed.point, listed.metadata, options) };
+  }
+
+  private async baseSnapshotUrl(
+    point: RestorePoint,
+    metadata: Readonly<Record<string, string>> | undefined,
+    options: SnapshotReadUrlOptions,
+  ): Promise<string> {
+    const parsed = parseRestorePointName(point.name);
+    if (!parsed) throw new TypeError(`"${point.name}" is not a restore point name`);
+    const baseSnapshot = metadata?.[PointerMetadata.baseSnapshot];
     if (!baseSnapshot) {
       throw new ConflictError(
         'restore-point-invalid',
@@ -301,7 +324,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
         blob: deviceBlobName(parsed.tenantId, parsed.deviceId),
         snapshotId: baseSnapshot,
       },
-      readUrlOptions(this.options.readUrl, validForMinutes),
+      options,
     );
   }
 
@@ -543,18 +566,6 @@ export class IncrementalRestorePointStore implements RestorePointStore {
       this.options.readUrl,
     );
   }
-}
-
-/** The read URL's lifetime: `validForMinutes` when given, else the store's default (24 hours unless configured). */
-function readUrlOptions(
-  defaults: SnapshotReadUrlOptions | undefined,
-  validForMinutes: number | undefined,
-): SnapshotReadUrlOptions {
-  if (validForMinutes === undefined) return defaults ?? {};
-  if (!(Number.isFinite(validForMinutes) && validForMinutes > 0)) {
-    throw new RangeError(`validForMinutes must be a positive number, got ${validForMinutes}`);
-  }
-  return { ...defaults, lifetimeInMs: Math.round(validForMinutes * 60_000) };
 }
 
 function pointerStatus(pointer: BlobGetPropertiesResponse): CopyStatus {

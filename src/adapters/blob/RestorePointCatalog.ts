@@ -3,7 +3,12 @@
  * state in metadata: listing, marking verified and deleting, shared by the full-copy and the
  * incremental stores (their points differ only in what the blob holds: data or a pointer).
  */
-import type { BlobClient, BlobGetPropertiesResponse, ContainerClient } from '@azure/storage-blob';
+import type {
+  BlobClient,
+  BlobGetPropertiesResponse,
+  ContainerClient,
+  CopyStatusType,
+} from '@azure/storage-blob';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type { RestorePointTarget } from '../../ports/RestorePointStore';
@@ -14,6 +19,17 @@ import { parseRestorePointName, restorePointName, restorePointPrefix } from './r
 import { isNotFound, isPreconditionFailed, statusCodeOf } from './storageErrors';
 
 export const restorePointsContainerName = 'restore-points';
+
+/** A point as a listing shows it: what acting on it needs, without reading it again. */
+export interface ListedPoint {
+  point: RestorePoint;
+  /** The blob's ETag at the listing: a write conditional on it fails if the point changed since. */
+  etag: string;
+  copyStatus?: CopyStatusType;
+  metadata: Readonly<Record<string, string>>;
+  /** The point blob's snapshots, each with its own metadata, oldest first. */
+  snapshots: { id: string; metadata: Readonly<Record<string, string>> }[];
+}
 
 export class RestorePointCatalog {
   private readonly containers: EnsuredContainers;
@@ -69,6 +85,29 @@ export class RestorePointCatalog {
       if (point.verified) return point;
     }
     return undefined;
+  }
+
+  /**
+   * The point a recovery copies from, as one listing of the device's points (with their
+   * snapshots) shows it: `keep` while it is listed and verified (a retried recovery stays on its
+   * point), else the newest verified point; undefined when there is none.
+   */
+  async recoveryPoint(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+    keep?: string,
+  ): Promise<ListedPoint | undefined> {
+    const listed = (await this.listWithSnapshots(region, restorePointPrefix(tenantId, deviceId))).filter(
+      (entry) => entry.point.verified,
+    );
+    return listed.find((entry) => entry.point.name === keep) ?? listed[0];
+  }
+
+  /** The point named `name` with its snapshots, from a listing; undefined when it is not there. */
+  async listed(region: string, name: string): Promise<ListedPoint | undefined> {
+    // Names end in a fixed-width time, so no other point's name starts with this one.
+    return (await this.listWithSnapshots(region, name)).find((entry) => entry.point.name === name);
   }
 
   /**
@@ -164,6 +203,48 @@ export class RestorePointCatalog {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * The points under a prefix in name order (newest first), each with its snapshots, from one
+   * listing: a snapshot may be listed before its blob, so the whole listing is read.
+   */
+  private async listWithSnapshots(region: string, prefix: string): Promise<ListedPoint[]> {
+    const blobs = new Map<string, Omit<ListedPoint, 'snapshots'>>();
+    const snapshots = new Map<string, ListedPoint['snapshots']>();
+    const listing = this.container(region).listBlobsFlat({
+      prefix,
+      includeMetadata: true,
+      includeSnapshots: true,
+      includeCopy: true,
+    });
+    try {
+      for await (const item of listing) {
+        const metadata = item.metadata ?? {};
+        if (item.snapshot) {
+          const list = snapshots.get(item.name) ?? [];
+          list.push({ id: item.snapshot, metadata });
+          snapshots.set(item.name, list);
+          continue;
+        }
+        const point = toRestorePoint(region, item.name, metadata);
+        if (!point) continue;
+        blobs.set(item.name, {
+          point,
+          etag: item.properties.etag,
+          copyStatus: item.properties.copyStatus,
+          metadata,
+        });
+      }
+    } catch (err) {
+      // No container yet: no point was ever copied into this region.
+      if (!isNotFound(err)) throw err;
+    }
+    // A listing is in name order, and so is the map, in the order it was filled.
+    return [...blobs.values()].map((entry) => ({
+      ...entry,
+      snapshots: snapshots.get(entry.point.name) ?? [],
+    }));
   }
 
   private async *walk(region: string, tenantId: string, deviceId: string): AsyncGenerator<RestorePoint> {

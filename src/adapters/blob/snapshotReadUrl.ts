@@ -26,6 +26,18 @@ export interface SnapshotReadUrlOptions {
 
 const hourMs = 3_600_000;
 
+/** A read URL's options: `validForMinutes` when given, else the store's defaults (24 hours unless configured). */
+export function readUrlOptions(
+  defaults: SnapshotReadUrlOptions | undefined,
+  validForMinutes: number | undefined,
+): SnapshotReadUrlOptions {
+  if (validForMinutes === undefined) return defaults ?? {};
+  if (!(Number.isFinite(validForMinutes) && validForMinutes > 0)) {
+    throw new RangeError(`validForMinutes must be a positive number, got ${validForMinutes}`);
+  }
+  return { ...defaults, lifetimeInMs: Math.round(validForMinutes * 60_000) };
+}
+
 /**
  * 24 hours. An asynchronous Copy Blob keeps reading its source with this URL until it finishes,
  * and a cross-region copy of a large disk is best effort with no completion bound; an expired SAS

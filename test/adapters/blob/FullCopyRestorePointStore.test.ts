@@ -1,6 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { createHash, randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RequestCounter } from '../../../bench/requestCounter';
 import { FullCopyRestorePointStore } from '../../../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
@@ -455,5 +456,101 @@ describe('FullCopyRestorePointStore.readUrl', () => {
       store.readUrl({ ...point, name: restorePointName(tenantId, uniqueId('pc'), new Date()) }),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.readUrl(point, 0)).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('FullCopyRestorePointStore.recoverySource', () => {
+  let clients: Map<string, BlobServiceClient>;
+  let store: FullCopyRestorePointStore;
+  let counter: RequestCounter;
+  beforeAll(() => {
+    clients = azuriteRegionClients();
+    store = new FullCopyRestorePointStore(clients);
+    counter = new RequestCounter(new Map([[inject('emulators').blob, 'blob']]));
+  });
+  afterAll(() => counter.close());
+
+  /** Three points of one device: two verified (the second newer), and a newer one only copied. */
+  async function device() {
+    const disk = await createDisk(clients, 64 * KiB, [
+      { offset: 0, bytes: patternBytes('source:a', 8 * KiB) },
+    ]);
+    const deviceId = uniqueId('pc');
+    const made = [];
+    for (const [i, at] of [
+      '2025-08-01T10:00:00Z',
+      '2025-08-01T11:00:00Z',
+      '2025-08-01T12:00:00Z',
+    ].entries()) {
+      await disk.blob.uploadPages(patternBytes(`source:${i}`, 8 * KiB), 0, 8 * KiB);
+      const snapshot = await snapshotOf(disk);
+      const t: RestorePointTarget = {
+        region: backup,
+        tenantId,
+        deviceId,
+        takenAt: new Date(at),
+        kind: 'scheduled',
+      };
+      expect(await settled(store, t, await store.startCopy(snapshot, t))).toEqual({ state: 'copied' });
+      const bytes = await disk.blob.withSnapshot(snapshot.snapshotId).downloadToBuffer();
+      if (i === 2) {
+        made.push({ point: (await store.list(backup, tenantId, deviceId))[0]!, bytes });
+        continue;
+      }
+      const result = await store.verify(snapshot, t);
+      made.push({ point: await store.markVerified(t, result.ok ? result.hash : ''), bytes });
+    }
+    return { deviceId, older: made[0]!, newer: made[1]!, unverified: made[2]! };
+  }
+
+  async function counted<T>(work: () => Promise<T>): Promise<{ result: T; kinds: Record<string, number> }> {
+    counter.begin();
+    const result = await work();
+    return { result, kinds: counter.end().byKind };
+  }
+
+  it('hands out the newest verified point’s bytes from one listing and one snapshot, then from the listing alone', async () => {
+    const { deviceId, newer, unverified } = await device();
+    expect(unverified.point.verified).toBe(false);
+
+    const first = await counted(() => store.recoverySource(backup, tenantId, deviceId));
+    expect(first.result?.point).toEqual(newer.point);
+    expect(first.kinds).toEqual({ 'blob:list': 1, 'blob:snapshot': 1 });
+    const body = Buffer.from(await (await fetch(first.result!.url)).arrayBuffer());
+    expect(body.equals(newer.bytes)).toBe(true);
+
+    const again = await counted(() => store.recoverySource(backup, tenantId, deviceId));
+    expect(again.kinds).toEqual({ 'blob:list': 1 });
+    expect(new URL(again.result!.url).searchParams.get('snapshot')).toBe(
+      new URL(first.result!.url).searchParams.get('snapshot'),
+    );
+    // The snapshot readUrl hands out for the same point is the one already taken.
+    expect(new URL(await store.readUrl(newer.point)).searchParams.get('snapshot')).toBe(
+      new URL(first.result!.url).searchParams.get('snapshot'),
+    );
+  });
+
+  it('stays on the kept point while it is verified, else takes the newest verified one', async () => {
+    const { deviceId, older, newer, unverified } = await device();
+    const kept = await store.recoverySource(backup, tenantId, deviceId, older.point.name);
+    expect(kept?.point).toEqual(older.point);
+    expect(Buffer.from(await (await fetch(kept!.url)).arrayBuffer()).equals(older.bytes)).toBe(true);
+
+    expect((await store.recoverySource(backup, tenantId, deviceId, unverified.point.name))?.point).toEqual(
+      newer.point,
+    );
+    await store.remove(backup, older.point.name);
+    expect((await store.recoverySource(backup, tenantId, deviceId, older.point.name))?.point).toEqual(
+      newer.point,
+    );
+  });
+
+  it('finds nothing for a device without a verified point, nor for another tenant’s device of the same id', async () => {
+    const { deviceId, older, newer } = await device();
+    expect(await store.recoverySource(backup, randomUUID(), deviceId)).toBeUndefined();
+    expect(await store.recoverySource(backup, tenantId, uniqueId('pc'))).toBeUndefined();
+    await store.remove(backup, older.point.name);
+    await store.remove(backup, newer.point.name);
+    expect(await store.recoverySource(backup, tenantId, deviceId)).toBeUndefined();
   });
 });

@@ -569,6 +569,23 @@ describe('IncrementalRestorePointStore.readUrl', () => {
     expect(latest.equals(second.bytes)).toBe(true);
   });
 
+  it('recovers from the newest verified point, or the kept one, reading its base snapshot’s bytes', async () => {
+    const disk = await createDisk(clients, 64 * KiB, [{ offset: 0, bytes: patternBytes('isrc:a', 8 * KiB) }]);
+    const deviceId = uniqueId('pc');
+    const first = await point(disk, deviceId, '2025-07-04T08:00:00Z');
+    await disk.blob.uploadPages(patternBytes('isrc:b', 8 * KiB), 0, 8 * KiB);
+    const second = await point(disk, deviceId, '2025-07-04T12:00:00Z');
+    const read = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+
+    const latest = await store.recoverySource(backup, tenantId, deviceId);
+    expect(latest?.point).toEqual(second.point);
+    expect((await read(latest!.url)).equals(second.bytes)).toBe(true);
+    const kept = await store.recoverySource(backup, tenantId, deviceId, first.point.name);
+    expect(kept?.point).toEqual(first.point);
+    expect((await read(kept!.url)).equals(first.bytes)).toBe(true);
+    expect(await store.recoverySource(backup, randomUUID(), deviceId)).toBeUndefined();
+  });
+
   it('refuses a removed point instead of handing out a URL that reads nothing', async () => {
     const disk = await createDisk(clients, 64 * KiB, [{ offset: 0, bytes: patternBytes('igone', 8 * KiB) }]);
     const { point: removed } = await point(disk, uniqueId('pc'), '2025-07-03T08:00:00Z');
