@@ -70,21 +70,17 @@ export class RestorePointCatalog {
    * are skipped.
    */
   async list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]> {
-    const points: RestorePoint[] = [];
-    for await (const point of this.walk(region, tenantId, deviceId)) points.push(point);
-    return points;
+    const listed = await this.listWithSnapshots(region, restorePointPrefix(tenantId, deviceId));
+    return listed.map((entry) => entry.point);
   }
 
-  /** Stops at the first verified point: with the newest first, it is the latest one. */
+  /** With the newest first, the first verified point is the latest one. */
   async latestVerified(
     region: string,
     tenantId: string,
     deviceId: string,
   ): Promise<RestorePoint | undefined> {
-    for await (const point of this.walk(region, tenantId, deviceId)) {
-      if (point.verified) return point;
-    }
-    return undefined;
+    return (await this.recoveryPoint(region, tenantId, deviceId))?.point;
   }
 
   /**
@@ -245,18 +241,5 @@ export class RestorePointCatalog {
       ...entry,
       snapshots: snapshots.get(entry.point.name) ?? [],
     }));
-  }
-
-  private async *walk(region: string, tenantId: string, deviceId: string): AsyncGenerator<RestorePoint> {
-    const prefix = restorePointPrefix(tenantId, deviceId);
-    try {
-      for await (const item of this.container(region).listBlobsFlat({ prefix, includeMetadata: true })) {
-        const point = toRestorePoint(region, item.name, item.metadata);
-        if (point) yield point;
-      }
-    } catch (err) {
-      // No container yet: no point was ever copied into this region.
-      if (!isNotFound(err)) throw err;
-    }
   }
 }
