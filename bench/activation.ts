@@ -12,15 +12,12 @@
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCatalog';
-import { readSnapshotMetadata } from '../src/adapters/blob/FullCopyRestorePointStore';
 import { isNotFound } from '../src/adapters/blob/storageErrors';
 import {
   simulatedComputeContainerName,
   temporaryDevicesContainerName,
   type SimulatedComputeProvider,
 } from '../src/adapters/compute/SimulatedComputeProvider';
-import { mapConcurrently } from '../src/app/mapConcurrently';
 import type { Connection } from '../src/config';
 import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { installOrchestrationClient } from '../src/functions/orchestrationClient';
@@ -401,30 +398,14 @@ export async function temporaryDevicesLeft(
 }
 
 /**
- * Puts the backup account back as the activation found it — the verified points alone — since
- * Azurite's cost per request grows with the blobs in an account: deletes the read snapshots the
- * activation took of the points, the temporary devices' container and the creation markers.
- * The compute provider remembers the containers it created: build the services again before
- * the product recovers into this account again.
+ * Puts the backup account back as the activation found it — the verified points with their read
+ * snapshots alone — since Azurite's cost per request grows with the blobs in an account: deletes
+ * the temporary devices' container and the creation markers. The compute provider remembers the
+ * containers it created: build the services again before the product recovers into this account
+ * again.
  */
-export async function resetBackupAccount(backup: BlobServiceClient, concurrency: number): Promise<number> {
-  return await tagged('check', async () => {
-    const points = backup.getContainerClient(restorePointsContainerName);
-    // Azurite pages a listing by blob name (`name > marker`), so the snapshots of the blob that
-    // ends one page of 5,000 are left out of the next: list again until a pass finds none.
-    let removed = 0;
-    for (;;) {
-      const snapshots: { name: string; snapshot: string }[] = [];
-      for await (const item of points.listBlobsFlat({ includeSnapshots: true, includeMetadata: true })) {
-        if (item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true')
-          snapshots.push({ name: item.name, snapshot: item.snapshot });
-      }
-      if (snapshots.length === 0) break;
-      await mapConcurrently(snapshots, concurrency, async ({ name, snapshot }) => {
-        await points.getBlobClient(name).withSnapshot(snapshot).delete();
-      });
-      removed += snapshots.length;
-    }
+export async function resetBackupAccount(backup: BlobServiceClient): Promise<void> {
+  await tagged('check', async () => {
     for (const name of [temporaryDevicesContainerName, simulatedComputeContainerName]) {
       await backup
         .getContainerClient(name)
@@ -433,7 +414,6 @@ export async function resetBackupAccount(backup: BlobServiceClient, concurrency:
           if (!isNotFound(err)) throw err;
         });
     }
-    return removed;
   });
 }
 

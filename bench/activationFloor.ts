@@ -10,9 +10,9 @@
  *   queue   send (pages of 500, 16 at once, as a dispatch page through StorageWorkQueue),
  *           receive (up to 32 at a time while fewer than `concurrency` are in flight), delete
  *   blob    recoverySource: one listing of the device's points with their snapshots (prefix,
- *           metadata, copy status), the newest verified one taken; a snapshot of it on the
- *           listed ETag (marked `readsnapshot`; none was taken yet), a read-only SAS of the
- *           snapshot (signed locally: no request);
+ *           metadata, copy status), the newest verified one taken with the read snapshot
+ *           its verification took (a point without one gets it now, on the listed ETag), a
+ *           read-only SAS of the snapshot (signed locally: no request);
  *           ensureTemporaryDevice: properties of the temporary device (not there yet), the copy
  *           from the snapshot's URL into `temporary-devices` (If-None-Match: *), the creation
  *           marker (an empty block blob, If-None-Match: *)
@@ -209,7 +209,7 @@ export async function recoverBare(
 ): Promise<void> {
   const region = LocalRegions.backup;
   // recoverySource: one listing of the device's points with their snapshots; the newest verified
-  // point, and its read snapshot if an earlier delivery took one.
+  // point, and its read snapshot, taken when the point was verified.
   let chosen: { name: string; etag: string } | undefined;
   const snapshots = new Map<string, string>();
   for await (const item of containers.points.listBlobsFlat({
@@ -230,18 +230,15 @@ export async function recoverBare(
   }
   if (!chosen) throw new Error(`No verified restore point of ${message.deviceId}`);
   const pointName = chosen.name;
-  let snapshotId = snapshots.get(pointName);
-  // Taken by this device's earlier delivery, which the product reuses too.
-  if (snapshotId && !redelivered)
-    throw new Error(
-      `The point of ${message.deviceId} already has a read snapshot, taken ${snapshotId}: reset the account first`,
-    );
-  snapshotId ??= (
-    await containers.points.getBlobClient(pointName).createSnapshot({
-      metadata: { [readSnapshotMetadata]: 'true' },
-      conditions: { ifMatch: chosen.etag },
-    })
-  ).snapshot;
+  // A point verified without one gets it now, on the listed ETag, as the product does.
+  const snapshotId =
+    snapshots.get(pointName) ??
+    (
+      await containers.points.getBlobClient(pointName).createSnapshot({
+        metadata: { [readSnapshotMetadata]: 'true' },
+        conditions: { ifMatch: chosen.etag },
+      })
+    ).snapshot;
   if (!snapshotId) throw new Error(`No snapshot id for the point of ${message.deviceId}`);
   const sourceUrl = await snapshotReadUrl(backup, {
     container: restorePointsContainerName,

@@ -11,7 +11,8 @@
  *           copy from the snapshot's SAS into the backup account (If-None-Match: *),
  *           verify: properties of the copy; properties of both; page ranges of both; download of
  *           both; metadata write (the checked hash, If-Match),
- *           mark verified: properties of the copy, metadata write (If-Match),
+ *           mark verified: properties of the copy, metadata write (If-Match), the read
+ *           snapshot (If-Match),
  *           delete the snapshot, list the device's points (retention)
  * The harness compares these counts with the cycle's, kind by kind, and reports any difference.
  */
@@ -24,6 +25,7 @@ import {
 import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readSnapshotMetadata } from '../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointName, restorePointPrefix } from '../src/adapters/blob/restorePointName';
 import { isAlreadyExists } from '../src/adapters/blob/storageErrors';
 import { snapshotReadUrl } from '../src/adapters/blob/snapshotReadUrl';
@@ -362,7 +364,15 @@ async function restorePointBare(
   if (before.etag !== stamped.etag)
     throw new Error(`The point of ${request.deviceId} changed while being verified`);
   const { checkedhash: _checked, ...rest } = before.metadata ?? {};
-  await point.setMetadata({ ...rest, verified: 'true', hash }, { conditions: { ifMatch: before.etag! } });
+  const marked = await point.setMetadata(
+    { ...rest, verified: 'true', hash },
+    { conditions: { ifMatch: before.etag! } },
+  );
+  // The read snapshot a recovery copies from, on the ETag just written.
+  await point.createSnapshot({
+    metadata: { [readSnapshotMetadata]: 'true' },
+    conditions: { ifMatch: marked.etag! },
+  });
 
   // Release the source snapshot; list the device's points as retention does.
   await snapshot.delete();

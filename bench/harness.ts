@@ -250,7 +250,7 @@ export interface RunDetails {
   floor?: { sendSeconds: number; messagePadChars: number };
   activation?: ActivationDetails;
   deactivation?: DeactivationDetails;
-  activationFloor?: { sendSeconds: number; readSnapshotsDeletedBefore: number };
+  activationFloor?: { sendSeconds: number };
   /** The activation with provisioning latency and limited capacity, when asked for (or why it failed). */
   realistic?: RealisticActivation | { error: string };
   requests: {
@@ -1074,7 +1074,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       };
       await settings.phaseDone('deactivation', deactivationFigures);
       // The backup account as the activation found it: the points alone.
-      let readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
+      await resetBackupAccount(backup);
 
       let realistic: RealisticActivation | { error: string } | undefined;
       if (settings.realistic) {
@@ -1108,7 +1108,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
       activationRuntime = undefined;
       if (settings.realistic) {
         try {
-          readSnapshots = await resetBackupAccount(backup, settings.diskCreateConcurrency);
+          await resetBackupAccount(backup);
         } catch (err) {
           const error = `resetting the backup account after it failed: ${describeError(ensureErrorType(err))}`;
           settings.log(`[bench]   the activation with latency and capacity: ${error}`);
@@ -1194,7 +1194,6 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
           },
           activationFloor: {
             sendSeconds: round(seconds(activationFloor.sendMs)),
-            readSnapshotsDeletedBefore: readSnapshots,
             redeliveries: activationFloor.redeliveries,
           },
           ...(realistic ? { realistic } : {}),
@@ -1225,7 +1224,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
     const cycleFloor = async (cycle: CyclePart) => {
       // Azurite's cost per request grows with the blobs in the account: the cycle's floor starts from
       // the storage the cycle started from, without the points, temporary devices and markers.
-      await resetBackupAccount(backup, settings.diskCreateConcurrency);
+      await resetBackupAccount(backup);
       await tagged('check', () => backup.getContainerClient(restorePointsContainerName).delete());
 
       // The floor, on the same emulators, with nothing of the control plane running.

@@ -5,10 +5,12 @@
  * product's `restorePointName`, described by its `newPointMetadata` and marked verified with a hash,
  * and the device's record moved by the product's `DeviceStore.recordVerified` — made directly: one
  * server-side copy of the device's disk (the point must be a finished copy, as the recovery worker
- * checks) and one record. The activation reads only that (the newest verified point of each device,
+ * checks), the read snapshot the full-copy store takes when it marks a point verified, and one
+ * record. The activation reads only that (the newest verified point of each device,
  * its `lastVerifiedAt`), so how the point was made does not reach it.
  */
 import { BlobSASPermissions, type BlobServiceClient } from '@azure/storage-blob';
+import { readSnapshotMetadata } from '../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from '../src/adapters/blob/restorePointMetadata';
 import { restorePointName } from '../src/adapters/blob/restorePointName';
@@ -60,6 +62,7 @@ export async function seedRestorePoints(input: SeedInput): Promise<void> {
     const copy = await container.getBlobClient(name).beginCopyFromURL(source, { metadata });
     const { copyStatus } = await copy.pollUntilDone();
     if (copyStatus !== 'success') throw new Error(`Seeding the point of ${id}: copy ${copyStatus}`);
+    await container.getBlobClient(name).createSnapshot({ metadata: { [readSnapshotMetadata]: 'true' } });
     await devices.recordVerified(device, { takenAt, name }, input.now);
   });
 }

@@ -184,6 +184,7 @@ describe('recoverBare, delivered again', () => {
   it('goes on from what the earlier delivery made; a first delivery refuses to', async () => {
     const device = temporaryDeviceName(message.activationId, deviceId);
 
+    // The point was verified without a read snapshot: the first delivery takes it.
     await recoverBare(backup, containers, message, false);
     const [snapshot] = await readSnapshots();
     expect(snapshot).toBeDefined();
@@ -191,7 +192,7 @@ describe('recoverBare, delivered again', () => {
     const markers = await names(containers.records);
     expect(markers).toHaveLength(1);
 
-    // A first delivery finding the snapshot means the account was not reset.
+    // A first delivery finding the temporary device means the account was not reset.
     await expect(recoverBare(backup, containers, message, false)).rejects.toThrow(/reset the account first/);
 
     // Everything done already: nothing new.

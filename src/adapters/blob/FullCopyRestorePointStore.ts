@@ -23,8 +23,9 @@ import { readUrlOptions, snapshotReadUrl, type SnapshotReadUrlOptions } from './
 import { errorCodeOf, firstLine, isAlreadyExists, isNotFound, isPreconditionFailed } from './storageErrors';
 
 /**
- * Marks the snapshots of a point blob that `readUrl` took, so only a snapshot of the finished copy
- * is ever handed out (not one somebody took for another reason). Lower-case, like all metadata names.
+ * Marks the snapshots of a point blob that this store took to read it from (at verification, or on
+ * the first read of a point that has none), so only a snapshot of the finished copy is ever handed
+ * out (not one somebody took for another reason). Lower-case, like all metadata names.
  */
 export const readSnapshotMetadata = 'readsnapshot';
 
@@ -121,8 +122,20 @@ export class FullCopyRestorePointStore implements RestorePointStore {
     return result;
   }
 
+  /**
+   * Marks the point verified and takes its read snapshot now, in the protection cycle, so that a
+   * recovery finds it in the listing it makes anyway: the activation's path, the one an RTO is
+   * made of, stays one listing. A repeated call (a retried message) takes the snapshot only if the
+   * point still has none.
+   */
   async markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint> {
-    return await this.catalog.markVerified(target, hash);
+    const { point, etag } = await this.catalog.markVerified(target, hash);
+    const listed = etag
+      ? { point, etag, snapshots: [] }
+      : await this.catalog.listed(point.region, point.name);
+    // A point changed or removed since it was marked gets its snapshot from its first recovery, if any.
+    if (listed && !readSnapshotOf(listed)) await this.takeReadSnapshot(listed);
+    return point;
   }
 
   /** A full copy stands alone: the snapshot it came from is no longer needed. */
@@ -150,9 +163,9 @@ export class FullCopyRestorePointStore implements RestorePointStore {
    * A read-only URL of a snapshot of the point blob, not of the blob itself: the blob is live (its
    * metadata changes when it is verified, and a removed point's name can be copied into again),
    * while a snapshot is immutable, so the URL reads this point's bytes or nothing. The snapshot is
-   * taken on the first call, after the copy finished, and reused by later calls; it goes with the
-   * point when the point is removed (`deleteSnapshots: 'include'`), and on Azure it costs nothing
-   * while the blob's pages do not change. Whether the point is verified is the caller's choice.
+   * taken when the point is verified (by the first call, for a point that has none) and reused; it
+   * goes with the point when the point is removed (`deleteSnapshots: 'include'`), and on Azure it
+   * costs nothing while the blob's pages do not change. Whether the point is verified is the caller's choice.
    */
   async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
     const options = readUrlOptions(this.options.readUrl, validForMinutes);
@@ -203,27 +216,38 @@ export class FullCopyRestorePointStore implements RestorePointStore {
         `Restore point ${name} in ${region} holds no finished copy (copy status ${listed.copyStatus ?? 'unknown'})`,
       );
     }
-    let snapshotId = listed.snapshots.find((s) => s.metadata[readSnapshotMetadata] === 'true')?.id;
-    if (!snapshotId) {
-      try {
-        // Conditional on the blob as listed: never a snapshot of a point replaced in between.
-        const taken = await this.catalog.blob(region, name).createSnapshot({
-          metadata: { [readSnapshotMetadata]: 'true' },
-          conditions: { ifMatch: listed.etag },
-        });
-        snapshotId = taken.snapshot;
-      } catch (err) {
-        if (isPreconditionFailed(err) || isNotFound(err)) return changed;
-        throw err;
-      }
-      if (!snapshotId) throw new Error('Snapshot Blob returned no snapshot id');
-    }
+    // Points verified before read snapshots were taken at verification have none yet.
+    const snapshotId = readSnapshotOf(listed) ?? (await this.takeReadSnapshot(listed));
+    if (snapshotId === changed) return changed;
     return await snapshotReadUrl(
       regionClient(this.clients, region),
       { container: this.catalog.container(region).containerName, blob: name, snapshotId },
       options,
     );
   }
+
+  /** Conditional on the blob as listed: never a snapshot of a point replaced in between. */
+  private async takeReadSnapshot(
+    listed: Pick<ListedPoint, 'point' | 'etag'>,
+  ): Promise<string | typeof changed> {
+    const { region, name } = listed.point;
+    let taken;
+    try {
+      taken = await this.catalog.blob(region, name).createSnapshot({
+        metadata: { [readSnapshotMetadata]: 'true' },
+        conditions: { ifMatch: listed.etag },
+      });
+    } catch (err) {
+      if (isPreconditionFailed(err) || isNotFound(err)) return changed;
+      throw err;
+    }
+    if (!taken.snapshot) throw new Error('Snapshot Blob returned no snapshot id');
+    return taken.snapshot;
+  }
+}
+
+function readSnapshotOf(listed: Pick<ListedPoint, 'snapshots'>): string | undefined {
+  return listed.snapshots.find((s) => s.metadata[readSnapshotMetadata] === 'true')?.id;
 }
 
 /** A listed point changed before its read snapshot was taken: list again. */

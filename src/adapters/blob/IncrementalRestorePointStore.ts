@@ -204,7 +204,7 @@ export class IncrementalRestorePointStore implements RestorePointStore {
   }
 
   async markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint> {
-    return await this.catalog.markVerified(target, hash);
+    return (await this.catalog.markVerified(target, hash)).point;
   }
 
   /**

@@ -128,7 +128,14 @@ export class RestorePointCatalog {
     }
   }
 
-  async markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint> {
+  /**
+   * Marks the point verified. `etag` is the blob's ETag after this call's write; undefined when the
+   * point was already verified with this hash (a repeated call), so nothing was written.
+   */
+  async markVerified(
+    target: RestorePointTarget,
+    hash: string,
+  ): Promise<{ point: RestorePoint; etag?: string }> {
     if (!hash) throw new TypeError('markVerified needs the hash that verify returned');
     const name = this.nameOf(target);
     const read = await this.read(target.region, name);
@@ -142,7 +149,7 @@ export class RestorePointCatalog {
       );
     if (point.verified) {
       // A repeated call (a retried message) is success; a different hash is not the same verification.
-      if (point.hash === hash) return point;
+      if (point.hash === hash) return { point };
       throw new ConflictError(
         'restore-point-verified',
         `Restore point ${name} is already verified with another hash`,
@@ -156,10 +163,11 @@ export class RestorePointCatalog {
     }
     const { [PointMetadata.checkedHash]: _checked, ...rest } = metadata;
     try {
-      await this.blob(target.region, name).setMetadata(
+      const written = await this.blob(target.region, name).setMetadata(
         { ...rest, [PointMetadata.verified]: 'true', [PointMetadata.hash]: hash },
         { conditions: { ifMatch: read.etag } },
       );
+      return { point: { ...point, verified: true, hash }, etag: written.etag };
     } catch (err) {
       if (isPreconditionFailed(err) || isNotFound(err)) {
         throw new ConflictError(
@@ -169,7 +177,6 @@ export class RestorePointCatalog {
       }
       throw err;
     }
-    return { ...point, verified: true, hash };
   }
 
   /**

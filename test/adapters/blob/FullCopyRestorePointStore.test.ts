@@ -2,7 +2,10 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RequestCounter } from '../../../bench/requestCounter';
-import { FullCopyRestorePointStore } from '../../../src/adapters/blob/FullCopyRestorePointStore';
+import {
+  FullCopyRestorePointStore,
+  readSnapshotMetadata,
+} from '../../../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
 import { sampleRanges } from '../../../src/adapters/blob/sampleRanges';
@@ -27,6 +30,18 @@ const KiB = 1024;
 
 /** The tenant of the points these tests make, unless a test names another. */
 const tenantId = randomUUID();
+
+/** The ids of the read snapshots the store took of a point blob. */
+async function readSnapshotsOf(clients: Map<string, BlobServiceClient>, name: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const item of clients
+    .get(backup)!
+    .getContainerClient(restorePointsContainerName)
+    .listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true })) {
+    if (item.snapshot && item.metadata?.[readSnapshotMetadata] === 'true') ids.push(item.snapshot);
+  }
+  return ids;
+}
 
 /** Checks until the copy is no longer pending: Azurite finishes copies at once, Azure may not. */
 async function settled(
@@ -120,7 +135,12 @@ describe('FullCopyRestorePointStore', () => {
     const point = await store.markVerified(t, result.ok ? result.hash : '');
     expect(point).toMatchObject({ verified: true, hash: createHash('md5').update(source).digest('base64') });
     expect(await store.latestVerified(backup, tenantId, t.deviceId)).toEqual(point);
+    // Its read snapshot is taken with the mark, once: a repeated mark finds it.
+    const [readSnapshot, ...more] = await readSnapshotsOf(clients, point.name);
+    expect(readSnapshot).toBeDefined();
+    expect(more).toEqual([]);
     expect(await store.markVerified(t, point.hash!)).toEqual(point);
+    expect(await readSnapshotsOf(clients, point.name)).toEqual([readSnapshot]);
     expect(await store.checkCopy(t)).toEqual({ state: 'verified' });
     expect(await store.startCopy(snapshot, t)).toEqual({ state: 'verified' });
     expect(await store.releaseSource(snapshot, t)).toEqual([snapshot]);
@@ -509,9 +529,29 @@ describe('FullCopyRestorePointStore.recoverySource', () => {
     return { result, kinds: counter.end().byKind };
   }
 
-  it('hands out the newest verified point’s bytes from one listing and one snapshot, then from the listing alone', async () => {
+  const snapshotParam = (url: string) => new URL(url).searchParams.get('snapshot');
+
+  it('hands out the newest verified point’s bytes from one listing: its read snapshot was taken when it was verified', async () => {
     const { deviceId, newer, unverified } = await device();
     expect(unverified.point.verified).toBe(false);
+    const [readSnapshot] = await readSnapshotsOf(clients, newer.point.name);
+
+    const source = await counted(() => store.recoverySource(backup, tenantId, deviceId));
+    expect(source.result?.point).toEqual(newer.point);
+    expect(source.kinds).toEqual({ 'blob:list': 1 });
+    expect(snapshotParam(source.result!.url)).toBe(readSnapshot);
+    const body = Buffer.from(await (await fetch(source.result!.url)).arrayBuffer());
+    expect(body.equals(newer.bytes)).toBe(true);
+    // The snapshot readUrl hands out for the same point is the same one.
+    expect(snapshotParam(await store.readUrl(newer.point))).toBe(readSnapshot);
+  });
+
+  it('takes the read snapshot of a point verified without one on its first recovery, then reuses it', async () => {
+    const { deviceId, newer } = await device();
+    // As a point verified before read snapshots were taken at verification is.
+    const points = clients.get(backup)!.getContainerClient(restorePointsContainerName);
+    for (const id of await readSnapshotsOf(clients, newer.point.name))
+      await points.getBlobClient(newer.point.name).withSnapshot(id).delete();
 
     const first = await counted(() => store.recoverySource(backup, tenantId, deviceId));
     expect(first.result?.point).toEqual(newer.point);
@@ -521,13 +561,8 @@ describe('FullCopyRestorePointStore.recoverySource', () => {
 
     const again = await counted(() => store.recoverySource(backup, tenantId, deviceId));
     expect(again.kinds).toEqual({ 'blob:list': 1 });
-    expect(new URL(again.result!.url).searchParams.get('snapshot')).toBe(
-      new URL(first.result!.url).searchParams.get('snapshot'),
-    );
-    // The snapshot readUrl hands out for the same point is the one already taken.
-    expect(new URL(await store.readUrl(newer.point)).searchParams.get('snapshot')).toBe(
-      new URL(first.result!.url).searchParams.get('snapshot'),
-    );
+    expect(snapshotParam(again.result!.url)).toBe(snapshotParam(first.result!.url));
+    expect(await readSnapshotsOf(clients, newer.point.name)).toEqual([snapshotParam(first.result!.url)]);
   });
 
   it('stays on the kept point while it is verified, else takes the newest verified one', async () => {
