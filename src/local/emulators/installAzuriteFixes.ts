@@ -1,5 +1,6 @@
-/** Installs the LokiJS fixes on import, for `azuriteProcess`, before Azurite is loaded. */
+/** Installs the fixes (LokiJS's and the copy source check) on import, for `azuriteProcess`, before Azurite is loaded. */
 import { installBatchedExtentDeletes } from './batchedExtentDeletes';
+import { installHeadCopySourceCheck } from './headCopySourceCheck';
 import { installIncrementalBatches } from './incrementalBatches';
 import { installOldestVisibleMessages } from './oldestVisibleMessages';
 import { installQueueTimeIndexes } from './queueTimeIndexes';
@@ -10,3 +11,4 @@ installIncrementalBatches();
 installQueueTimeIndexes();
 installOldestVisibleMessages();
 installBatchedExtentDeletes();
+installHeadCopySourceCheck();
