@@ -1073,7 +1073,7 @@ async function runOnce(devices: number, run: number, settings: RunSettings): Pro
         deactivationStorageRequestsPerDevice: round(storageOf(deactivationRequests)),
       };
       await settings.phaseDone('deactivation', deactivationFigures);
-      // The backup account as the activation found it: the points alone.
+      // The backup account as the activation found it: the points (with their read snapshots) alone.
       await resetBackupAccount(backup);
 
       let realistic: RealisticActivation | { error: string } | undefined;

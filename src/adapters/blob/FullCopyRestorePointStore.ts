@@ -165,7 +165,8 @@ export class FullCopyRestorePointStore implements RestorePointStore {
    * while a snapshot is immutable, so the URL reads this point's bytes or nothing. The snapshot is
    * taken when the point is verified (by the first call, for a point that has none) and reused; it
    * goes with the point when the point is removed (`deleteSnapshots: 'include'`), and on Azure it
-   * costs nothing while the blob's pages do not change. Whether the point is verified is the caller's choice.
+   * costs nothing while the blob's pages do not change. Whether the point is verified is the
+   * caller's choice.
    */
   async readUrl(point: RestorePoint, validForMinutes?: number): Promise<string> {
     const options = readUrlOptions(this.options.readUrl, validForMinutes);

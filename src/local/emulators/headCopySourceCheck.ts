@@ -4,8 +4,9 @@
  * Metadata operation, so that request is served as Get Blob: the whole source blob comes back, and
  * axios turns it into a string and tries to parse it as JSON, all in Azurite's one thread. Every
  * copy the protection cycle (primary snapshot → backup region) and the activation (restore point →
- * temporary device) make is such a copy: 20–30 % of Azurite's thread while 10,000 devices were
- * recovered (a 20 s CPU profile: axios' `transformResponse` and `Buffer.toString` alone 16 %).
+ * temporary device) make is such a copy. A 20 s CPU profile of Azurite while 10,000 devices were
+ * recovered: axios' `transformResponse` and `Buffer.toString` alone, self time, 16 % of its thread,
+ * besides serving the download; after this check, neither, and Azurite 5 % less busy per device.
  *
  * This check asks with HEAD (Get Blob Properties), which authorises the SAS as Get Blob does and
  * returns no body. Only a source that answers anything but 200 goes on to Azurite's own check, so
