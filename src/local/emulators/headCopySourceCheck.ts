@@ -42,21 +42,19 @@ export function blobHandlerPrototype(): BlobHandler {
   return module.default.prototype;
 }
 
-const validateCopySource: ValidateCopySource = async function (copySource, sourceAccount, context) {
-  const azuriteCheck = this[azuriteValidateCopySource]!;
+export function installHeadCopySourceCheck(): void {
+  const prototype = blobHandlerPrototype();
+  // Loaded once here, not on every copy.
   const { default: BlobStorageContext } = requireFromAzurite('./blob/context/BlobStorageContext.js') as {
     default: BlobStorageContextClass;
   };
-  const host = new BlobStorageContext(context).request?.getHeader('Host');
-  if (host && host === this.NewUriFromCopySource(copySource, context).host) {
-    const response = await fetch(copySource, { method: 'HEAD' }).catch(() => undefined);
-    if (response?.status === 200) return;
-  }
-  await azuriteCheck.call(this, copySource, sourceAccount, context);
-};
-
-export function installHeadCopySourceCheck(): void {
-  const prototype = blobHandlerPrototype();
   prototype[azuriteValidateCopySource] ??= prototype.validateCopySource;
-  prototype.validateCopySource = validateCopySource;
+  prototype.validateCopySource = async function (copySource, sourceAccount, context) {
+    const host = new BlobStorageContext(context).request?.getHeader('Host');
+    if (host && host === this.NewUriFromCopySource(copySource, context).host) {
+      const response = await fetch(copySource, { method: 'HEAD' }).catch(() => undefined);
+      if (response?.status === 200) return;
+    }
+    await this[azuriteValidateCopySource]!.call(this, copySource, sourceAccount, context);
+  };
 }

@@ -9,7 +9,6 @@ import {
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
 import { sampleRanges } from '../../../src/adapters/blob/sampleRanges';
-import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
 import type { RestorePoint } from '../../../src/domain/restorePoint';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors';
@@ -19,6 +18,7 @@ import {
   backup,
   createDisk,
   patternBytes,
+  readUrlOf,
   primary,
   snapshotOf,
   unreachableClient,
@@ -102,12 +102,7 @@ describe('FullCopyRestorePointStore', () => {
     const point = pointBlob(t);
     const { metadata } = await point.getProperties();
     await point.delete();
-    const url = await snapshotReadUrl(clients.get(primary)!, {
-      container: tampered.disk.container,
-      blob: tampered.disk.blob,
-      snapshotId: tampered.snapshotId,
-    });
-    await (await point.beginCopyFromURL(url, { metadata })).pollUntilDone();
+    await (await point.beginCopyFromURL(await readUrlOf(clients, tampered), { metadata })).pollUntilDone();
   }
 
   it('copies the snapshot byte for byte into the backup region, unverified until marked', async () => {

@@ -11,7 +11,6 @@ import {
 import { readPageDiff } from '../../../src/adapters/blob/readPageDiff';
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
-import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import type { DiskSnapshot } from '../../../src/domain/disk';
 import { NotFoundError } from '../../../src/domain/errors';
 import type { RestorePoint } from '../../../src/domain/restorePoint';
@@ -22,6 +21,7 @@ import {
   backup,
   createDisk,
   patternBytes,
+  readUrlOf,
   primary,
   snapshotOf,
   unreachableClient,
@@ -489,11 +489,7 @@ describe('IncrementalRestorePointStore', () => {
     it('does not implement Put Page From URL', async () => {
       const disk = await protectedDisk('gap2');
       const snapshot = await snapshotOf(disk);
-      const url = await snapshotReadUrl(clients.get(primary)!, {
-        container: disk.ref.container,
-        blob: disk.ref.blob,
-        snapshotId: snapshot.snapshotId,
-      });
+      const url = await readUrlOf(clients, snapshot);
       const container = clients.get(backup)!.getContainerClient('gap-tests');
       await container.createIfNotExists();
       const target = container.getPageBlobClient(uniqueId('t'));

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { DiskRef, DiskSnapshot } from '../../../src/domain/disk';
 import { LocalRegions, localSettings } from '../../../src/local/localSettings';
+import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import { SettingNames } from '../../../src/settingNames';
 
 export const primary = LocalRegions.primary;
@@ -68,4 +69,16 @@ export async function snapshotOf(disk: TestDisk): Promise<DiskSnapshot> {
   const { snapshot } = await disk.blob.createSnapshot();
   const sizeBytes = (await disk.blob.withSnapshot(snapshot!).getProperties()).contentLength!;
   return { region: primary, disk: disk.ref, snapshotId: snapshot!, sizeBytes };
+}
+
+/** A read-only SAS URL of a disk snapshot, as the stores hand one to a server-side copy. */
+export async function readUrlOf(
+  clients: Map<string, BlobServiceClient>,
+  snapshot: DiskSnapshot,
+): Promise<string> {
+  return await snapshotReadUrl(clients.get(snapshot.region)!, {
+    container: snapshot.disk.container,
+    blob: snapshot.disk.blob,
+    snapshotId: snapshot.snapshotId,
+  });
 }

@@ -8,7 +8,6 @@ import { RestError } from '@azure/storage-blob';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import { requireFromAzurite } from '../../../src/local/emulators/azuriteLoki';
 import {
   azuriteValidateCopySource,
@@ -20,6 +19,7 @@ import {
   backup,
   createDisk,
   patternBytes,
+  readUrlOf,
   snapshotOf,
   uniqueId,
 } from '../../adapters/blob/azuriteRegions';
@@ -98,11 +98,7 @@ describe('copies from a SAS on the test Azurite, which runs the check', () => {
     const clients = azuriteRegionClients();
     const disk = await createDisk(clients, 64 * 1024, [{ offset: 0, bytes: patternBytes('sas', 8 * 1024) }]);
     const snapshot = await snapshotOf(disk);
-    const url = await snapshotReadUrl(clients.get(snapshot.region)!, {
-      container: snapshot.disk.container,
-      blob: snapshot.disk.blob,
-      snapshotId: snapshot.snapshotId,
-    });
+    const url = await readUrlOf(clients, snapshot);
     const target = clients.get(backup)!.getContainerClient('copy-source-check');
     await target.createIfNotExists();
 
