@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenVerifier } from '../../../src/http/auth/tokenVerifier';
 
 const tenantId = '6f1b1a47-6bd4-4c58-9d07-2d4d6a0c1f10';
@@ -164,6 +164,77 @@ describe('TokenVerifier', () => {
       expect(result).toEqual({ rejected: 'The token is signed with an unknown key', tokenPresent: true });
     }
     expect(jwksRequests - before).toBe(0);
+  });
+
+  describe('remembers a token it verified', () => {
+    let nowMs: number;
+    const clock = { now: () => new Date(nowMs) };
+    let withdrawable: SigningKey;
+
+    beforeAll(async () => {
+      withdrawable = await newKey('key-withdrawn');
+    });
+
+    function rememberingVerifier(maxRememberedTokens?: number): TokenVerifier {
+      return new TokenVerifier(
+        { issuer, audience, jwksUri, clockSkewSeconds: 60 },
+        { refetchCooldownInMs: 0, clock, ...(maxRememberedTokens ? { maxRememberedTokens } : {}) },
+      );
+    }
+
+    /** The issuer stops publishing the key, and the verifier has fetched the key set since. */
+    async function withdrawKey(v: TokenVerifier): Promise<void> {
+      published = [key.publicJwk];
+      const before = jwksRequests;
+      await v.verify(`Bearer ${await token({ signWith: { ...key, kid: 'made-up' } })}`);
+      expect(jwksRequests).toBeGreaterThan(before);
+    }
+
+    const unknownKey = { rejected: 'The token is signed with an unknown key', tokenPresent: true };
+
+    beforeEach(() => {
+      nowMs = Date.now();
+      published = [key.publicJwk, withdrawable.publicJwk];
+    });
+    afterEach(() => {
+      published = [key.publicJwk];
+    });
+
+    it('without checking it again, for as long as the key set is trusted', async () => {
+      const v = rememberingVerifier();
+      const bearer = `Bearer ${await token({ signWith: withdrawable, exp: Math.floor(nowMs / 1000) + 3600 })}`;
+      expect(await v.verify(bearer)).toHaveProperty('principal');
+      await withdrawKey(v);
+
+      expect(await v.verify(bearer)).toHaveProperty('principal.objectId', 'object-1');
+      expect(await rememberingVerifier().verify(bearer)).toEqual(unknownKey);
+      // The key set's age limit (10 minutes) from the token's verification.
+      nowMs += 10 * 60_000;
+      expect(await v.verify(bearer)).toEqual(unknownKey);
+    });
+
+    it('and still refuses it once it expires', async () => {
+      const v = rememberingVerifier();
+      const bearer = `Bearer ${await token({ exp: Math.floor(nowMs / 1000) + 120 })}`;
+      expect(await v.verify(bearer)).toHaveProperty('principal');
+      nowMs += (120 + 60 + 1) * 1000;
+      expect(await v.verify(bearer)).toEqual({ rejected: 'The token has expired', tokenPresent: true });
+    });
+
+    it('up to a bound, forgetting the least recently used first', async () => {
+      const v = rememberingVerifier(2);
+      const [a, b, c] = await Promise.all(
+        ['a', 'b', 'c'].map(
+          async (oid) => `Bearer ${await token({ signWith: withdrawable, claims: { oid } })}`,
+        ),
+      );
+      for (const bearer of [a!, b!, a!, c!]) expect(await v.verify(bearer)).toHaveProperty('principal');
+      await withdrawKey(v);
+
+      expect(await v.verify(a!)).toHaveProperty('principal.objectId', 'a');
+      expect(await v.verify(c!)).toHaveProperty('principal.objectId', 'c');
+      expect(await v.verify(b!)).toEqual(unknownKey);
+    });
   });
 
   it('reports the issuer unavailable, not the token invalid, when its keys cannot be fetched', async () => {
