@@ -3,9 +3,12 @@
  * over real HTTP with a bearer token, one request at a time, one every `intervalMs` (or as soon as
  * the previous answered, if it took longer), until stopped. Latency is to the last byte of the body.
  * The activation phase probes `GET /api/tenants/{t}/activations/{id}` the same way, and reads each
- * answer (`onResponse`) to see the activation's state.
+ * answer (`onResponse`) to see the activation's state. The requests are made from a thread of its
+ * own (`probeWorker.ts`), as a client on another machine would make them.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { stopMessage, type ProbeMessage, type ProbeSettings } from './probeWorker';
 
 export interface ProbeResult {
   /** Milliseconds of every successful request, in order. */
@@ -29,33 +32,37 @@ export function startComplianceProbe(
   /** Every successful answer's body, as it arrives (after its latency is taken). */
   onResponse?: (body: string) => void,
 ): ComplianceProbe {
-  const stopping = new AbortController();
+  const settings: ProbeSettings = {
+    url,
+    token,
+    intervalMs,
+    maxRequests,
+    withBodies: onResponse !== undefined,
+  };
+  const worker = new Worker(join(__dirname, `probeWorker${extname(__filename)}`), {
+    workerData: settings,
+    execArgv: __filename.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [],
+  });
   const result: ProbeResult = { latenciesMs: [], errors: 0 };
-  const loop = (async () => {
-    while (!stopping.signal.aborted && result.latenciesMs.length + result.errors < maxRequests) {
-      const started = performance.now();
-      try {
-        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-        const body = await response.text();
-        if (response.ok) {
-          result.latenciesMs.push(performance.now() - started);
-          onResponse?.(body);
-        } else {
-          result.errors += 1;
-          result.firstError ??= `${response.status}: ${body.slice(0, 300)}`;
-        }
-      } catch (err) {
-        result.errors += 1;
-        result.firstError ??= err instanceof Error ? err.message : String(err);
-      }
-      const wait = intervalMs - (performance.now() - started);
-      if (wait > 0) await sleep(wait, undefined, { signal: stopping.signal }).catch(() => undefined);
-    }
-  })();
-  const done = loop.then(() => result);
+  const failed = (message: string) => {
+    result.errors += 1;
+    result.firstError ??= message;
+  };
+  const done = new Promise<ProbeResult>((resolve) => {
+    worker.on('message', (message: ProbeMessage) => {
+      if (message.kind === 'answer') {
+        result.latenciesMs.push(message.latencyMs);
+        if (message.body !== undefined) onResponse?.(message.body);
+      } else if (message.kind === 'error') failed(message.message);
+      else resolve(result);
+    });
+    worker.on('error', (err) => failed(`The probe's thread failed: ${err.message}`));
+    // After `done`, this changes nothing; before it, the thread died and the figures are partial.
+    worker.on('exit', () => resolve(result));
+  });
   return {
     async stop() {
-      stopping.abort();
+      worker.postMessage(stopMessage);
       return await done;
     },
     done,
