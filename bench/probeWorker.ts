@@ -2,7 +2,8 @@
  * The probe's request loop, run on a thread of its own by `startComplianceProbe`. A client of the
  * API is never on the control plane's event loop: on the bench's own loop, the client's sending
  * and reading of each request waited behind the workers' handlers as well, which no real client
- * does (at 10,000 devices that was about 40 of the slowest answers' 95 ms).
+ * does (the slowest 3 % of status reads at 10,000 devices, 95 ms on average, spent 16 ms before
+ * the server saw them and 27 ms after its last byte). A thread still shares the machine's cores.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
