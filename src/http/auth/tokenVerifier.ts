@@ -5,9 +5,10 @@
  * A token that passed is remembered by its exact text, so a client polling with the same token is
  * not checked again: jose checks a signature on libuv's thread pool, and its answer then waits its
  * turn on a busy event loop (5 ms median, 29 ms p99 of a status read while an activation of 10,000
- * devices ran). A remembered token is still refused once it expires. It is remembered no longer
- * than the key set is cached, so a key the issuer withdraws stops being honoured as soon as it would
- * without this: at most that long after.
+ * devices ran). A remembered token is still refused once it expires, and is remembered for at
+ * most as long as the key set is cached (10 min) from its verification. A token can be verified
+ * with a key up to that long after the issuer withdrew it, while the cached set still holds it, so
+ * the withdrawn key is honoured for at most 20 min (without remembering, 10).
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../../config';
