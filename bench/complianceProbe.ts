@@ -6,7 +6,7 @@
  * answer (`onResponse`) to see the activation's state. The requests are made from a thread of its
  * own (`probeWorker.ts`), as a client on another machine would make them.
  */
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { stopMessage, type ProbeMessage, type ProbeSettings } from './probeWorker';
 
@@ -39,9 +39,10 @@ export function startComplianceProbe(
     maxRequests,
     withBodies: onResponse !== undefined,
   };
-  const worker = new Worker(join(__dirname, `probeWorker${extname(__filename)}`), {
+  // The bench runs through tsx and is never compiled, so the thread loads TypeScript the same way.
+  const worker = new Worker(join(__dirname, 'probeWorker.ts'), {
     workerData: settings,
-    execArgv: __filename.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [],
+    execArgv: ['--require', require.resolve('tsx/cjs')],
   });
   const result: ProbeResult = { latenciesMs: [], errors: 0 };
   const failed = (message: string) => {

@@ -115,16 +115,21 @@ export class TokenVerifier {
     this.remembered.delete(token);
     if (nowMs >= known.usableUntilMs) return undefined;
     this.remembered.set(token, known);
-    return { ...known.principal, roles: [...known.principal.roles] };
+    return copyOf(known.principal);
   }
 
   private remember(token: string, principal: Principal, exp: number, nowMs: number): void {
     const usableUntilMs = Math.min((exp + this.config.clockSkewSeconds) * 1000, nowMs + keySetMaxAgeInMs);
-    this.remembered.set(token, { principal: { ...principal, roles: [...principal.roles] }, usableUntilMs });
+    this.remembered.set(token, { principal: copyOf(principal), usableUntilMs });
     if (this.remembered.size > this.maxRemembered) {
       this.remembered.delete(this.remembered.keys().next().value!);
     }
   }
+}
+
+/** The cache's own principal is never handed out, so no request can change another's caller. */
+function copyOf(principal: Principal): Principal {
+  return { ...principal, roles: [...principal.roles] };
 }
 
 function stringClaim(payload: JWTPayload, name: string): string | undefined {
