@@ -28,7 +28,7 @@ param secondaryLocation string
 @description('Protected regions with their backup regions (PROTECTED_REGIONS): comma-separated "primary:backup" pairs such as "westeurope:northeurope,northeurope:westeurope". Empty: each control-plane region is backed up to the other.')
 param protectedRegions string = ''
 
-@description('Object id of the deploying user or service principal (AZURE_PRINCIPAL_ID): gets the same data roles as the app, for local debugging. Empty: none.')
+@description('Object id of the deploying user or service principal (AZURE_PRINCIPAL_ID). It gets data roles only if grantDeployerDataAccess is true.')
 param principalId string = ''
 
 @allowed([
@@ -37,6 +37,19 @@ param principalId string = ''
 ])
 @description('Kind of principalId (AZURE_PRINCIPAL_TYPE).')
 param principalType string = 'User'
+
+@description('Give principalId the same data roles as the app (every storage account, Service Bus, Cosmos DB, telemetry), to debug locally against Azure. Off: the deployer holds no standing access to the data.')
+param grantDeployerDataAccess bool = false
+
+@allowed([
+  'Standard_AzureFrontDoor'
+  'Premium_AzureFrontDoor'
+])
+@description('Front Door tier. Standard: WAF custom rules (method filter, rate limits). Premium adds the managed Default Rule Set and bot manager, at a higher base fee. Downgrading Premium to Standard is not supported.')
+param frontDoorSku string = 'Standard_AzureFrontDoor'
+
+@description('CIDR ranges (such as "203.0.113.7/32") allowed to call the Function Apps directly, bypassing Front Door: for when Front Door itself is out. Empty: only Front Door reaches them.')
+param breakGlassCidrs string[] = []
 
 @minLength(1)
 @description('Client id of the admin API app registration (AUTH_AUDIENCE); infra/scripts/preprovision.sh creates it.')
@@ -95,7 +108,8 @@ var storageRegions = union(controlPlaneRegions, map(protectedRegionPairs, p => p
 // One token per region, so that each region's resources get names of their own.
 var regionTokens = toObject(storageRegions, region => region, region => toLower(uniqueString(subscription().id, environmentName, region)))
 
-var userPrincipals = empty(principalId) ? [] : [
+// The deploying user gets data roles only when asked: no standing access to tenants' data otherwise.
+var userPrincipals = !grantDeployerDataAccess || empty(principalId) ? [] : [
   {
     id: principalId
     type: principalType
@@ -128,14 +142,20 @@ module identities 'modules/identity.bicep' = [for region in controlPlaneRegions:
   }
 }]
 
-var identityPrincipals = [for i in range(0, length(controlPlaneRegions)): {
-  id: identities[i].outputs.principalId
-  type: 'ServicePrincipal'
-}]
-
 // Every control-plane identity reaches the shared state and every region's storage, and so does
-// the deploying user.
-var dataPrincipals = concat(identityPrincipals, userPrincipals)
+// the deploying user if grantDeployerDataAccess is set. Module outputs exist only once the modules
+// have run, so the list is put together by a module of its own (modules/gather.bicep).
+module principals 'modules/gather.bicep' = {
+  name: 'gatherPrincipals'
+  scope: rg
+  params: {
+    identityPrincipalIds: map(identities, identity => identity.outputs.principalId)
+    userPrincipals: userPrincipals
+  }
+}
+
+var identityPrincipals = principals.outputs.identityPrincipals
+var dataPrincipals = principals.outputs.dataPrincipals
 
 module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos'
@@ -161,13 +181,29 @@ module regionStorage 'modules/regionStorage.bicep' = [for region in storageRegio
   }
 }]
 
-var regionStorageEndpoints = [for (region, i) in storageRegions: {
-  region: region
-  endpoint: regionStorage[i].outputs.blobEndpoint
-}]
-
 // REGION_STORAGE: region name → blob service URI, reached with the app's identity.
-var regionStorageSetting = string(toObject(regionStorageEndpoints, entry => entry.region, entry => entry.endpoint))
+module regionStorageEndpoints 'modules/gather.bicep' = {
+  name: 'gatherRegionStorage'
+  scope: rg
+  params: {
+    regionBlobEndpoints: toObject(regionStorage, storage => storage.outputs.region, storage => storage.outputs.blobEndpoint)
+  }
+}
+
+var regionStorageSetting = regionStorageEndpoints.outputs.regionStorage
+
+// The edge first: the profile's id (X-Azure-FDID) is what each Function App admits. The origins
+// and the route follow the Function Apps (frontDoorOrigins), since they need the apps' host names.
+module frontDoor 'modules/frontDoor.bicep' = {
+  name: 'frontDoor'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    sku: frontDoorSku
+    logAnalyticsWorkspaceId: logAnalytics.outputs.id
+  }
+}
 
 module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPlaneRegions: {
   name: 'controlPlane-${region}'
@@ -190,17 +226,20 @@ module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPl
     restorePointSchedule: restorePointSchedule
     simulatedCompute: simulatedCompute
     maximumInstanceCount: maximumInstanceCount
+    frontDoorId: frontDoor.outputs.frontDoorId
+    breakGlassCidrs: breakGlassCidrs
   }
 }]
 
-var originHostNames = [for i in range(0, length(controlPlaneRegions)): controlPlane[i].outputs.hostName]
+var originHostNames = map(controlPlane, plane => plane.outputs.hostName)
 
-module frontDoor 'modules/frontDoor.bicep' = {
-  name: 'frontDoor'
+module frontDoorOrigins 'modules/frontDoorOrigins.bicep' = {
+  name: 'frontDoorOrigins'
   scope: rg
   params: {
-    resourceToken: resourceToken
-    tags: tags
+    profileName: frontDoor.outputs.profileName
+    endpointName: frontDoor.outputs.endpointName
+    originGroupName: frontDoor.outputs.originGroupName
     originHostNames: originHostNames
   }
 }
@@ -214,7 +253,8 @@ output SERVICE_API1_NAME string = controlPlane[0].outputs.functionAppName
 output SERVICE_API2_NAME string = controlPlane[1].outputs.functionAppName
 
 // The app's own settings, spelled as the app reads them, with the first region's values: enough for
-// `func start` against Azure with your own identity (the host storage and task hub stay local).
+// `func start` against Azure with your own identity (the host storage and task hub stay local), once
+// grantDeployerDataAccess has given that identity the app's data roles.
 output CONTROL_PLANE_REGION string = controlPlane[0].outputs.settings.CONTROL_PLANE_REGION
 output REGION_STORAGE string = controlPlane[0].outputs.settings.REGION_STORAGE
 output CosmosConnection__accountEndpoint string = controlPlane[0].outputs.settings.CosmosConnection__accountEndpoint
@@ -225,8 +265,10 @@ output AUTH_ISSUER string = controlPlane[0].outputs.settings.AUTH_ISSUER
 output AUTH_AUDIENCE string = controlPlane[0].outputs.settings.AUTH_AUDIENCE
 output AUTH_JWKS_URI string = controlPlane[0].outputs.settings.AUTH_JWKS_URI
 output AUTH_CLOCK_SKEW_SECONDS string = controlPlane[0].outputs.settings.AUTH_CLOCK_SKEW_SECONDS
+output PLATFORM_TENANT_ID string = controlPlane[0].outputs.settings.PLATFORM_TENANT_ID
 output RESTORE_POINT_SCHEDULE string = controlPlane[0].outputs.settings.RESTORE_POINT_SCHEDULE
 output RESTORE_POINT_COPY string = controlPlane[0].outputs.settings.RESTORE_POINT_COPY
 output ACTIVATION_LEASE_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_LEASE_SECONDS
 output ACTIVATION_POLL_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_POLL_SECONDS
 output SIMULATED_COMPUTE string = controlPlane[0].outputs.settings.SIMULATED_COMPUTE
+output FRONT_DOOR_ID string = controlPlane[0].outputs.settings.FRONT_DOOR_ID

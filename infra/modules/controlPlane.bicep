@@ -14,7 +14,7 @@ param identityId string
 @description('Client id of that identity, named in the identity-based connections.')
 param identityClientId string
 
-@description('Principals ({ id, type }) that get data access to this region resources: its identity, then the deploying user.')
+@description('Principals ({ id, type }) that get data access to this region resources: its identity, then the deploying user if main.bicep grantDeployerDataAccess asks for it.')
 param principals array
 
 param logAnalyticsWorkspaceId string
@@ -30,6 +30,12 @@ param authJwksUri string
 param restorePointSchedule string
 param simulatedCompute string
 param maximumInstanceCount int
+
+@description('The Front Door profile id (X-Azure-FDID): the only caller the Function App admits.')
+param frontDoorId string
+
+@description('CIDR ranges that may also call the Function App directly, for when Front Door itself is out.')
+param breakGlassCidrs string[]
 
 var abbrs = loadJsonContent('../abbreviations.json')
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
@@ -89,16 +95,49 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URI: authJwksUri
   AUTH_CLOCK_SKEW_SECONDS: '60'
+  // The deployment's home tenant: only its principals can hold DR.PlatformAdmin.
+  PLATFORM_TENANT_ID: tenant().tenantId
   RESTORE_POINT_SCHEDULE: restorePointSchedule
   RESTORE_POINT_COPY: 'incremental'
   ACTIVATION_LEASE_SECONDS: '60'
   ACTIVATION_POLL_SECONDS: '5'
   SIMULATED_COMPUTE: simulatedCompute
+  // The app trusts X-Azure-SocketIP (the client's address) only on requests whose X-Azure-FDID is this.
+  FRONT_DOOR_ID: frontDoorId
   // REGION_STORAGE entries carry no client id: DefaultAzureCredential takes the identity from here.
   AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
+
+// Who may call the Function App: Front Door's backend addresses (the AzureFrontDoor.Backend service
+// tag) carrying this profile's X-Azure-FDID — other Front Door profiles share those addresses, not
+// the id — and nobody else, unless a break-glass range is set. Front Door's health probes come the
+// same way. A denied caller gets 403 from App Service before any function runs
+// (https://learn.microsoft.com/azure/app-service/app-service-ip-restrictions#restrict-access-to-a-specific-azure-front-door-instance;
+// Flex Consumption has inbound access restrictions:
+// https://learn.microsoft.com/azure/azure-functions/functions-networking-options#matrix-of-networking-features).
+var frontDoorRule = {
+  name: 'front-door'
+  priority: 100
+  action: 'Allow'
+  tag: 'ServiceTag'
+  ipAddress: 'AzureFrontDoor.Backend'
+  headers: {
+    'x-azure-fdid': [
+      frontDoorId
+    ]
+  }
+}
+
+// Break glass: each range an Allow rule of its own, after the Front Door rule.
+var breakGlassRules = [for (cidr, i) in breakGlassCidrs: {
+  name: 'break-glass-${i + 1}'
+  priority: 200 + i
+  action: 'Allow'
+  tag: 'Default'
+  ipAddress: cidr
+}]
 
 // The Functions host storage: host locks, timers, the deployment package and the Durable task hub.
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -208,6 +247,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      ipSecurityRestrictions: concat([frontDoorRule], breakGlassRules)
+      ipSecurityRestrictionsDefaultAction: 'Deny'
+      // The SCM (Kudu) site keeps its own, open rules: azd deploys the package through it
+      // (/api/publish) from wherever the deployer runs, every caller must authenticate to it (azd
+      // with an Entra ID token), and it serves none of the API.
+      scmIpSecurityRestrictionsUseMain: false
+      scmIpSecurityRestrictionsDefaultAction: 'Allow'
     }
     functionAppConfig: {
       deployment: {

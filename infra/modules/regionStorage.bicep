@@ -136,4 +136,5 @@ resource tableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }]
 
+output region string = location
 output blobEndpoint string = account.properties.primaryEndpoints.blob

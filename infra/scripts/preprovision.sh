@@ -1,7 +1,7 @@
 #!/bin/sh
 # azd preprovision hook. Checks the two control-plane regions, then makes sure the admin API has an
 # Entra ID app registration: the audience of its tokens (AUTH_AUDIENCE) and the app roles
-# DR.Reader, DR.Operator and DR.Admin (infra/auth/appRoles.json). With AUTH_AUDIENCE already set it
+# DR.Reader, DR.Operator, DR.Admin and DR.PlatformAdmin (infra/auth/appRoles.json). With AUTH_AUDIENCE already set it
 # changes nothing. Needs the Azure CLI signed in to the tenant (`az login`) with the right to
 # register applications; without it, register the API by hand and `azd env set AUTH_AUDIENCE`.
 set -eu
@@ -63,15 +63,18 @@ if [ -z "$sp_id" ]; then
   exit 1
 fi
 
-# The deploying user becomes DR.Admin, to call the API right after `azd up`.
+# The deploying user, of the home tenant, becomes DR.PlatformAdmin (to create tenants and grant
+# their disk scopes) and DR.Admin (to call the API of its own tenant) right after `azd up`.
 user_id=$(az ad signed-in-user show --query id --output tsv 2>/dev/null || true)
 if [ -n "$user_id" ]; then
-  admin_role=$(az rest --method GET --uri "$graph/servicePrincipals/$sp_id" \
-    --query "appRoles[?value=='DR.Admin'].id | [0]" --output tsv)
-  printf '{"principalId":"%s","resourceId":"%s","appRoleId":"%s"}' "$user_id" "$sp_id" "$admin_role" >"$work/grant.json"
-  az rest --method POST --uri "$graph/servicePrincipals/$sp_id/appRoleAssignedTo" \
-    --headers "Content-Type=application/json" --body "@$work/grant.json" --output none
-  echo "Granted DR.Admin to the signed-in user."
+  for role in DR.PlatformAdmin DR.Admin; do
+    role_id=$(az rest --method GET --uri "$graph/servicePrincipals/$sp_id" \
+      --query "appRoles[?value=='$role'].id | [0]" --output tsv)
+    printf '{"principalId":"%s","resourceId":"%s","appRoleId":"%s"}' "$user_id" "$sp_id" "$role_id" >"$work/grant.json"
+    az rest --method POST --uri "$graph/servicePrincipals/$sp_id/appRoleAssignedTo" \
+      --headers "Content-Type=application/json" --body "@$work/grant.json" --output none
+    echo "Granted $role to the signed-in user."
+  done
 fi
 
 azd env set AUTH_AUDIENCE "$app_id"

@@ -13,7 +13,7 @@ import {
   type BicepFile,
   type Declaration,
 } from './bicepFile';
-import { allFiles, appSettings, controlPlane, cosmos, main, regionStorage } from './deployment';
+import { allFiles, appSettings, controlPlane, cosmos, gather, main, regionStorage } from './deployment';
 
 /** Azure's built-in roles by name (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 const builtInRoles: Record<string, string> = {
@@ -164,10 +164,16 @@ describe('identity-based connections', () => {
     );
     expect(appSettings['REGION_STORAGE']).toBe('regionStorage');
     expect(controlPlaneParams['regionStorage']).toBe('regionStorageSetting');
-    expect(main.variable('regionStorageSetting')).toContain('toObject(regionStorageEndpoints');
-    expect(at(main.variable('regionStorageEndpoints'), 'endpoint')).toBe(
-      'regionStorage[i].outputs.blobEndpoint',
+    // Each region storage module's own outputs, gathered into one object by region.
+    expect(main.variable('regionStorageSetting')).toBe('regionStorageEndpoints.outputs.regionStorage');
+    expect(main.module('regionStorageEndpoints').type).toBe('modules/gather.bicep');
+    expect(at(main.module('regionStorageEndpoints').value, 'params.regionBlobEndpoints')).toBe(
+      'toObject(regionStorage, storage => storage.outputs.region, storage => storage.outputs.blobEndpoint)',
     );
+    expect(gather.outputs().find((o) => o.name === 'regionStorage')?.value).toBe(
+      'string(regionBlobEndpoints)',
+    );
+    expect(regionStorage.outputs().find((o) => o.name === 'region')?.value).toBe('location');
     expect(regionStorage.outputs().find((o) => o.name === 'blobEndpoint')?.value).toBe(
       'account.properties.primaryEndpoints.blob',
     );
@@ -179,23 +185,55 @@ describe('role assignments', () => {
     expect(allGrants().length).toBeGreaterThan(0);
   });
 
-  it("are granted to every control-plane identity and to the deploying user, who debugs with the app's roles", () => {
+  it('are granted to every control-plane identity, and to the deploying user only as userPrincipals', () => {
     for (const grant of allGrants()) expect(grant.principals, grant.file).toBe('principals');
-    const dataPrincipals = main.variable('dataPrincipals');
-    expect(dataPrincipals).toBe('concat(identityPrincipals, userPrincipals)');
-    expect(main.declarations.find((d) => d.name === 'identityPrincipals')?.loop?.source).toBe(
-      'range(0, length(controlPlaneRegions))',
-    );
-    expect(expression(main.variable('userPrincipals'), 'userPrincipals')).toMatch(
-      /^empty\(principalId\) \? \[\] :/,
+    // The identities of every control-plane region, then userPrincipals, put together by gather.bicep.
+    expect(main.variable('identityPrincipals')).toBe('principals.outputs.identityPrincipals');
+    expect(main.variable('dataPrincipals')).toBe('principals.outputs.dataPrincipals');
+    expect(main.module('principals').type).toBe('modules/gather.bicep');
+    expect(at(main.module('principals').value, 'params')).toEqual({
+      identityPrincipalIds: 'map(identities, identity => identity.outputs.principalId)',
+      userPrincipals: 'userPrincipals',
+    });
+    expect(main.module('identities').loop?.source).toBe('controlPlaneRegions');
+    expect(gather.variable('identityPrincipals')).toMatch(/^map\(identityPrincipalIds, id => \{/);
+    expect(gather.outputs().find((o) => o.name === 'dataPrincipals')?.value).toBe(
+      'concat(identityPrincipals, userPrincipals)',
     );
     for (const shared of ['cosmos', 'regionStorage']) {
       expect(at(main.module(shared).value, 'params.principals'), shared).toBe('dataPrincipals');
     }
-    // A region's own host storage, queues and telemetry: its identity and the deploying user.
+    // A region's own host storage, queues and telemetry: its identity and userPrincipals.
     expect(at(main.module('controlPlane').value, 'params.principals')).toBe(
       'concat([identityPrincipals[i]], userPrincipals)',
     );
+  });
+
+  it('reach the deploying user only when grantDeployerDataAccess asks for it', () => {
+    const grant = main.param('grantDeployerDataAccess');
+    expect(grant?.type).toBe('bool');
+    expect(grant?.value, 'off unless asked for').toBe('false');
+    // userPrincipals is empty unless the flag is set (and there is a principal at all)…
+    expect(expression(main.variable('userPrincipals'), 'userPrincipals')).toMatch(
+      /^!grantDeployerDataAccess \|\| empty\(principalId\) \? \[\] :/,
+    );
+    // …and the deploying user reaches no grant but through it: principalId and principalType are
+    // named nowhere else, and userPrincipals only where the grants above take their principals.
+    const uses = (name: string) =>
+      main.declarations.filter(
+        (d) => d.keyword !== 'param' && new RegExp(`(?<![.\\w])${name}\\b`).test(JSON.stringify(d.value)),
+      );
+    for (const name of ['principalId', 'principalType']) {
+      expect(
+        uses(name).map((d) => d.name),
+        name,
+      ).toEqual(['userPrincipals']);
+    }
+    expect(
+      uses('userPrincipals')
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['controlPlane', 'principals']);
   });
 
   it.each([controlPlane, regionStorage])('name each built-in role beside its id ($path)', (file) => {

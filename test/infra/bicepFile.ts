@@ -20,6 +20,10 @@ export interface Declaration {
   apiVersion?: string;
   /** `for <loop.item> in <loop.source>:` of a resource, module or variable loop. */
   loop?: { item: string; source: string };
+  /** A resource declared `existing`: referenced, not deployed, by this file. */
+  existing?: boolean;
+  /** The source text of each decorator above the declaration, such as `@allowed([...])`. */
+  decorators?: string[];
   value?: BicepValue;
 }
 
@@ -263,24 +267,29 @@ function readDeclaredValue(text: string, start: number): [BicepValue, Declaratio
 
 function parseDeclarations(text: string): Declaration[] {
   const declarations: Declaration[] = [];
+  let decorators: string[] = [];
   let i = 0;
   while ((i = skip(text, i, true)) < text.length) {
     if (text[i] === '@') {
       // A decorator: @name or @name(...), possibly over several lines.
+      const start = i;
       const name = /^@[A-Za-z.]+/.exec(text.slice(i))![0];
       i += name.length;
       if (text[i] === '(') i = endOfBrackets(text, i);
+      decorators.push(text.slice(start, i));
       continue;
     }
     const head = /^(param|var|resource|module|output|targetScope|type|func|import)\b/.exec(text.slice(i));
     if (!head) throw new Error(`Unexpected "${text.slice(i, i + 40)}"`);
     const keyword = head[1] as Declaration['keyword'];
     const line = text.slice(i, endOfLine(text, i));
+    const declared = declarations.length;
     if (keyword === 'resource' || keyword === 'module') {
       const match = /^(resource|module)\s+(\w+)\s+'([^']+)'\s*(existing\s*)?=/.exec(line)!;
       const [type, apiVersion] = match[3]!.split('@');
       const [value, loop, end] = readDeclaredValue(text, i + match[0].length);
-      declarations.push({ keyword, name: match[2]!, type: type!, apiVersion, loop, value });
+      const existing = match[4] ? { existing: true } : {};
+      declarations.push({ keyword, name: match[2]!, type: type!, apiVersion, loop, ...existing, value });
       i = end;
     } else if (keyword === 'var') {
       const match = /^var\s+(\w+)\s*=/.exec(line)!;
@@ -288,7 +297,8 @@ function parseDeclarations(text: string): Declaration[] {
       declarations.push({ keyword, name: match[1]!, type: '', loop, value });
       i = end;
     } else if (keyword === 'param' || keyword === 'output') {
-      const match = /^(param|output)\s+(\w+)\s+([A-Za-z]+)\s*(=)?/.exec(line)!;
+      // A type such as `string`, or a typed array such as `string[]`.
+      const match = /^(param|output)\s+(\w+)\s+([A-Za-z]+(?:\[\])?)\s*(=)?/.exec(line)!;
       if (match[4]) {
         const [value, end] = readValue(text, i + match[0].length);
         declarations.push({ keyword, name: match[2]!, type: match[3]!, value });
@@ -301,6 +311,8 @@ function parseDeclarations(text: string): Declaration[] {
       declarations.push({ keyword, name: keyword, type: '', value: line });
       i = endOfLine(text, i);
     }
+    if (decorators.length > 0) declarations[declared]!.decorators = decorators;
+    decorators = [];
   }
   return declarations;
 }

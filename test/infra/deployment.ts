@@ -10,11 +10,15 @@ export const controlPlane = BicepFile.read('modules/controlPlane.bicep');
 export const cosmos = BicepFile.read('modules/cosmos.bicep');
 export const regionStorage = BicepFile.read('modules/regionStorage.bicep');
 export const frontDoor = BicepFile.read('modules/frontDoor.bicep');
+export const frontDoorOrigins = BicepFile.read('modules/frontDoorOrigins.bicep');
+export const gather = BicepFile.read('modules/gather.bicep');
 export const modules = [
   controlPlane,
   cosmos,
   regionStorage,
   frontDoor,
+  frontDoorOrigins,
+  gather,
   BicepFile.read('modules/identity.bicep'),
   BicepFile.read('modules/logAnalytics.bicep'),
 ];
@@ -35,6 +39,10 @@ export const longRegions = [
 
 export const standInClientId = '3f0e7c1a-5a1e-4f0e-9d8e-0c1b2a3d4e5f';
 export const standInAudience = '8c2d9b4e-1f3a-4c5d-8e6f-7a8b9c0d1e2f';
+/** A Front Door profile's id, as Azure assigns it and Front Door sends it in X-Azure-FDID. */
+export const standInFrontDoorId = '5b7d1e2a-9c3f-4a6b-8d0e-1f2a3b4c5d6e';
+/** The deploying subscription's tenant, `tenant().tenantId`. */
+export const standInTenantId = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
 /** What main.bicep passes by default, evaluated as Azure's public cloud would. */
 export function mainDefault(param: string): string {
@@ -60,6 +68,8 @@ export function evaluatedAppSettings(
     resourceToken: uniqueStringStandIn,
     identityClientId: standInClientId,
     authAudience: standInAudience,
+    frontDoorId: standInFrontDoorId,
+    'tenant().tenantId': standInTenantId,
     cosmosEndpoint: `https://cosmos-${uniqueStringStandIn}.documents.azure.com:443/`,
     regionStorage: JSON.stringify(
       Object.fromEntries(

@@ -1,0 +1,63 @@
+// The origins and the route of the admin API's Front Door (modules/frontDoor.bicep made the profile,
+// endpoint and origin group). Deployed after the control-plane regions: an origin needs its Function
+// App's host name, and each Function App needs the profile's id before, to admit Front Door alone.
+// The profile, its endpoint and its origin group, as modules/frontDoor.bicep named them.
+param profileName string
+param endpointName string
+param originGroupName string
+
+@description('Host names of the control-plane Function Apps, one origin each.')
+param originHostNames array
+
+resource profile 'Microsoft.Cdn/profiles@2024-02-01' existing = {
+  name: profileName
+}
+
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' existing = {
+  parent: profile
+  name: endpointName
+}
+
+resource originGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' existing = {
+  parent: profile
+  name: originGroupName
+}
+
+resource origins 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = [for (hostName, i) in originHostNames: {
+  parent: originGroup
+  name: 'region${i + 1}'
+  properties: {
+    hostName: hostName
+    originHostHeader: hostName
+    httpPort: 80
+    httpsPort: 443
+    priority: 1
+    weight: 1000
+    enabledState: 'Enabled'
+    enforceCertificateNameCheck: true
+  }
+}]
+
+resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
+  parent: endpoint
+  name: 'admin-api'
+  // A route needs an origin group with origins in it.
+  dependsOn: [
+    origins
+  ]
+  properties: {
+    originGroup: {
+      id: originGroup.id
+    }
+    supportedProtocols: [
+      'Https'
+    ]
+    patternsToMatch: [
+      '/api/*'
+    ]
+    forwardingProtocol: 'HttpsOnly'
+    httpsRedirect: 'Disabled'
+    linkToDefaultDomain: 'Enabled'
+    enabledState: 'Enabled'
+  }
+}
