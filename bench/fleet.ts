@@ -72,13 +72,17 @@ export async function createDisks(
   });
 }
 
-/** The tenant (licences for the whole fleet) and its hourly policy with the backup region. */
+/**
+ * The tenant (licences for the whole fleet, the disk container as its disk scope: each run has a
+ * database of its own) and its hourly policy with the backup region.
+ */
 export async function createTenant(tenantId: string, devices: number): Promise<void> {
   const { tenants, policies } = services();
-  await tenants.put(tenantId, {
+  await tenants.putEntitlement(tenantId, {
     name: 'Benchmark',
     licences: devices,
     allowedBackupRegions: [LocalRegions.backup],
+    diskScopes: [{ kind: 'pageBlob', region: LocalRegions.primary, container: diskContainer }],
   });
   await policies.put(tenantId, policyId, {
     name: 'Hourly',

@@ -1,7 +1,9 @@
 /**
  * Makes page-blob "disks" in the embedded runtime's primary region and prints a device import body
  * for them, so the protection cycle can be tried without real Cloud PCs:
- *   npm run -s local:disks -- --count 3 --policy standard > devices.json
+ *   npm run -s local:disks -- --tenant <tenant GUID> --count 3 --policy standard > devices.json
+ * Each tenant's disks go under its own prefix of the `disks` container, `{tenantId}/`: the disk
+ * scope its platform admin grants it (README, "Protecting a fleet").
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
@@ -13,12 +15,16 @@ import { SettingNames } from '../src/settingNames';
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      tenant: { type: 'string' },
       count: { type: 'string', default: '3' },
       policy: { type: 'string', default: 'standard' },
       prefix: { type: 'string', default: 'cpc' },
       sizeKiB: { type: 'string', default: '64' },
     },
   });
+  const tenant = (values.tenant ?? '').toLowerCase();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(tenant))
+    throw new RangeError('--tenant must be the tenant id (a GUID): its disks go under that prefix');
   const count = Number(values.count);
   const sizeBytes = Number(values.sizeKiB) * 1024;
   if (!Number.isInteger(count) || count < 1 || count > 10_000)
@@ -39,14 +45,15 @@ async function main(): Promise<void> {
   const devices = [];
   for (let i = 1; i <= count; i += 1) {
     const id = `${values.prefix}-${String(i).padStart(4, '0')}`;
-    const disk = container.getPageBlobClient(`${id}.vhd`);
+    const blob = `${tenant}/${id}.vhd`;
+    const disk = container.getPageBlobClient(blob);
     await disk.create(sizeBytes);
     await disk.uploadPages(randomBytes(sizeBytes), 0, sizeBytes);
     devices.push({
       id,
       upn: `user${i}@contoso.test`,
       primaryRegion: LocalRegions.primary,
-      disk: { container: 'disks', blob: `${id}.vhd` },
+      disk: { container: 'disks', blob },
       policyId: values.policy,
       priorityTier: ((i - 1) % 3) + 1,
     });

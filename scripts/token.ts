@@ -1,35 +1,45 @@
 /**
  * Prints a bearer token from the local development issuer:
  *   npm run token -- --tenant <tenant id> --role DR.Admin [--role ...] [--upn user@contoso.com] [--hours 8]
+ *   npm run token -- --platform [--upn ops@platform.test]   (DR.PlatformAdmin of PLATFORM_TENANT_ID)
  * It signs with the key under LOCAL_DATA_DIR (made on first use) for the issuer and audience of
  * the embedded runtime, or of AUTH_ISSUER / AUTH_AUDIENCE when they are set.
  */
 import { parseArgs } from 'node:util';
 import { loadLocalSigningKey, signLocalToken } from '../src/adapters/local-issuer/localIssuer';
-import { isRole, Roles } from '../src/domain/roles';
+import { isRole, PlatformRole, Roles } from '../src/domain/roles';
 import { localSettings } from '../src/local/localSettings';
 import { SettingNames } from '../src/settingNames';
 
-const usage = `usage: npm run token -- --tenant <tenant GUID> --role <${Roles.join('|')}> [--role ...] [--upn <upn>] [--hours <1-24>]`;
+const usage = [
+  `usage: npm run token -- --tenant <tenant GUID> --role <${Roles.join('|')}> [--role ...] [--upn <upn>] [--hours <1-24>]`,
+  `   or: npm run token -- --platform [--upn <upn>] [--hours <1-24>]   (${PlatformRole} of ${SettingNames.platformTenantId})`,
+].join('\n');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       tenant: { type: 'string' },
+      platform: { type: 'boolean', default: false },
       role: { type: 'string', multiple: true },
       upn: { type: 'string' },
       hours: { type: 'string', default: '8' },
     },
   });
-  const tenant = values.tenant ?? '';
-  const roles = values.role ?? [];
+  const defaults = localSettings();
+  const setting = (name: string): string => process.env[name] || defaults[name]!;
+  // A platform admin's token is of the deployment's home tenant: that is what makes the role count.
+  const tenant = values.platform ? setting(SettingNames.platformTenantId) : (values.tenant ?? '');
+  const roles = values.platform ? [PlatformRole] : (values.role ?? []);
   const hours = Number(values.hours);
   const problems: string[] = [];
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant))
+  if (values.platform && (values.tenant !== undefined || values.role !== undefined))
+    problems.push('--platform takes neither --tenant nor --role');
+  else if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant))
     problems.push('--tenant must be a GUID');
   if (roles.length === 0) problems.push('at least one --role is required');
   for (const role of roles)
-    if (!isRole(role)) problems.push(`--role ${role} is not one of ${Roles.join(', ')}`);
+    if (!isRole(role) && !values.platform) problems.push(`--role ${role} is not one of ${Roles.join(', ')}`);
   if (!Number.isInteger(hours) || hours < 1 || hours > 24)
     problems.push('--hours must be a whole number from 1 to 24');
   if (problems.length > 0) {
@@ -38,8 +48,6 @@ async function main(): Promise<void> {
     return;
   }
 
-  const defaults = localSettings();
-  const setting = (name: string): string => process.env[name] || defaults[name]!;
   const key = await loadLocalSigningKey(setting(SettingNames.localDataDir));
   const claims = {
     issuer: setting(SettingNames.authIssuer),

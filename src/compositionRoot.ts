@@ -41,6 +41,7 @@ import { PolicyService } from './app/PolicyService';
 import { RestorePointScheduler } from './app/RestorePointScheduler';
 import { RestorePointService } from './app/RestorePointService';
 import { RestorePointWorker, type RestorePointWorkerOptions } from './app/RestorePointWorker';
+import { SecurityLog } from './app/SecurityLog';
 import { TenantService } from './app/TenantService';
 import { getConfig, resetConfig, type Config } from './config';
 import { TokenVerifier } from './http/auth/tokenVerifier';
@@ -65,7 +66,11 @@ export interface Services {
   tokenVerifier: TokenVerifier;
   /** Mutating requests per caller (HttpLimits.mutatingRequests). */
   mutationLimiter: RateLimiter;
+  /** Requests per client address not served to an authenticated caller (HttpLimits.unauthenticatedRequests). */
+  addressLimiter: RateLimiter;
   audit: AuditTrail;
+  /** Refusals before authentication and across tenants, aggregated into the platform trail. */
+  securityLog: SecurityLog;
   auditReport: AuditReport;
   tenants: TenantService;
   policies: PolicyService;
@@ -109,6 +114,8 @@ export interface ServiceOverrides {
   audit?: AuditTrailOptions;
   /** The mutation rate limit (HttpLimits.mutatingRequests): a slow one makes its refusals certain. */
   mutationLimit?: RateLimit;
+  /** The clock of the per-address limit and of the security log's minutes, so tests need not sleep. */
+  securityClock?: Clock;
 }
 
 let current: Services | undefined;
@@ -171,7 +178,12 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       ? new FullCopyRestorePointStore(blobClients)
       : new IncrementalRestorePointStore(blobClients);
 
-  const tenants = new TenantService(tenantStore, regions, () => clock.now(), deviceStore);
+  const tenants = new TenantService(tenantStore, {
+    knownRegions: regions,
+    taskHub: config.taskHub,
+    clock,
+    devices: deviceStore,
+  });
   // The audit table of every region's storage: this region writes its own, reads merge them all.
   const auditLog =
     overrides.auditLog ??
@@ -181,6 +193,10 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     );
   // Audit records carry wall-clock time, whatever clock the business rules run on.
   const audit = new AuditTrail(auditLog, events, systemClock, config.region, overrides.audit);
+  const securityClock = overrides.securityClock ?? systemClock;
+  const securityLog = new SecurityLog(auditLog, audit, events, securityClock, {
+    maxRecordsPerWindow: HttpLimits.securityLogRecordsPerMinute,
+  });
   const activationStore = new CosmosActivationStore(
     database.container(Containers.activations.id),
     database.container(Containers.recoveries.id),
@@ -201,12 +217,14 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     clock,
     tokenVerifier: new TokenVerifier(config.auth),
     mutationLimiter: new RateLimiter(overrides.mutationLimit ?? HttpLimits.mutatingRequests),
+    addressLimiter: new RateLimiter(HttpLimits.unauthenticatedRequests, () => securityClock.now().getTime()),
     audit,
+    securityLog,
     auditReport: new AuditReport(auditLog, tenants),
     tenants,
     policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
     devices: new DeviceService(deviceStore, policyStore, tenants, disks, regions, clock),
-    restorePoints: new RestorePointService(deviceStore, points, queue, clock),
+    restorePoints: new RestorePointService(deviceStore, tenantStore, points, queue, clock),
     compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
     scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events, audit),
     restorePointWorker: new RestorePointWorker(
@@ -268,6 +286,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     },
     checkHealth: () => checkHealth(probes),
     async dispose() {
+      await securityLog.close();
       cosmos.dispose();
       await serviceBusQueue?.close();
       await serviceBus?.close();

@@ -22,6 +22,12 @@ export interface AuthConfig {
   audience: string;
   jwksUri: string;
   clockSkewSeconds: number;
+  /**
+   * The deployment's home tenant: only its own principals (`tid` and `iss` both of it) can hold
+   * DR.PlatformAdmin. In a multi-tenant registration a customer's admin can grant any app role to
+   * its own users, so the role alone proves nothing.
+   */
+  platformTenantId: string;
 }
 
 export interface Config {
@@ -33,6 +39,11 @@ export interface Config {
     { backend: 'servicebus'; connection: Connection } | { backend: 'storage'; connection: Connection };
   taskHub: string;
   auth: AuthConfig;
+  /**
+   * This deployment's Front Door (`X-Azure-FDID`): only a request carrying it is taken to come
+   * through Front Door, and only then is `X-Azure-SocketIP` its client's address. Unset: never.
+   */
+  frontDoorId?: string;
   localIssuer: { enabled: boolean; dataDir: string };
   restorePoints: { schedule: string; copy: 'incremental' | 'full' };
   activations: { leaseInMs: number; pollIntervalInMs: number };
@@ -88,6 +99,17 @@ export function loadConfig(env: Env = process.env): Config {
   const audience = reader.required(SettingNames.authAudience, 'the expected token audience');
   const jwksUri = reader.url(SettingNames.authJwksUri);
   const clockSkewSeconds = reader.integer(SettingNames.authClockSkewSeconds, 0, 300, 60);
+  const platformTenantId = reader.matching(
+    SettingNames.platformTenantId,
+    guidPattern,
+    "the deployment's home tenant id, a GUID",
+  );
+  const frontDoorId = env[SettingNames.frontDoorId]?.trim() || undefined;
+  if (frontDoorId !== undefined && !guidPattern.test(frontDoorId)) {
+    problems.push(
+      `${SettingNames.frontDoorId}: "${frontDoorId}" is invalid; expected the Front Door profile's id (X-Azure-FDID), a GUID`,
+    );
+  }
   const localIssuer = reader.boolean(SettingNames.localIssuer, false);
   const dataDir = env[SettingNames.localDataDir] || '.data';
   const schedule = reader.matching(
@@ -112,7 +134,14 @@ export function loadConfig(env: Env = process.env): Config {
     cosmos: { connection: cosmosConnection!, database: database! },
     workQueue: { backend: backend!, connection: queueConnection! },
     taskHub: taskHub!,
-    auth: { issuer: issuer!, audience: audience!, jwksUri: jwksUri!, clockSkewSeconds: clockSkewSeconds! },
+    auth: {
+      issuer: issuer!,
+      audience: audience!,
+      jwksUri: jwksUri!,
+      clockSkewSeconds: clockSkewSeconds!,
+      platformTenantId: platformTenantId!.toLowerCase(),
+    },
+    ...(frontDoorId ? { frontDoorId: frontDoorId.toLowerCase() } : {}),
     localIssuer: { enabled: localIssuer!, dataDir },
     restorePoints: { schedule: schedule!, copy: copy! },
     activations: { leaseInMs: leaseSeconds! * 1000, pollIntervalInMs: pollSeconds! * 1000 },

@@ -23,6 +23,10 @@ export const SettingNames = {
   authAudience: 'AUTH_AUDIENCE',
   authJwksUri: 'AUTH_JWKS_URI',
   authClockSkewSeconds: 'AUTH_CLOCK_SKEW_SECONDS',
+  /** The deployment's home tenant (a GUID): the only tenant whose principals may be DR.PlatformAdmin. */
+  platformTenantId: 'PLATFORM_TENANT_ID',
+  /** Optional: this deployment's Front Door id (`X-Azure-FDID`), whose `X-Azure-SocketIP` is believed. */
+  frontDoorId: 'FRONT_DOOR_ID',
   /** NCRONTAB of the restore-point timer; the Functions host reads it as `%RESTORE_POINT_SCHEDULE%`. */
   restorePointSchedule: 'RESTORE_POINT_SCHEDULE',
   /** `incremental` (Azure: changed pages only) or `full` (the embedded runtime: Azurite has no page diff). */

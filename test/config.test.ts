@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       'AUTH_ISSUER',
       'AUTH_AUDIENCE',
       'AUTH_JWKS_URI',
+      'PLATFORM_TENANT_ID',
     ]) {
       expect(message).toContain(name);
     }

@@ -22,6 +22,7 @@ import { systemClock, type Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { EventLog } from '../ports/EventLog';
 import type { TenantStore } from '../ports/TenantStore';
+import { anyScopeContains, type DiskScope } from '../domain/diskScope';
 import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
 import type { ActivationDriverInput } from './activationOrchestrations';
@@ -514,7 +515,11 @@ export class ActivationSteps {
     first: ReadonlySet<string>,
   ): Promise<RecoveryTask[]> {
     const now = this.nowIso();
-    const drafts = candidates.map(({ id, device }) => draftTask(activation, id, device, first, now));
+    // Ownership is checked again at recovery: a disk whose scope was taken away is not recovered.
+    const scopes = (await this.tenants.get(activation.tenantId))?.diskScopes ?? [];
+    const drafts = candidates.map(({ id, device }) =>
+      draftTask(activation, id, device, { first, scopes }, now),
+    );
     const claimed = await this.devices.claimAllForRecovery(
       activation.tenantId,
       drafts
@@ -567,7 +572,7 @@ function draftTask(
   activation: Activation,
   deviceId: string,
   device: Device | undefined,
-  first: ReadonlySet<string>,
+  { first, scopes }: { first: ReadonlySet<string>; scopes: readonly DiskScope[] },
   now: string,
 ): RecoveryTask {
   const base = {
@@ -587,6 +592,7 @@ function draftTask(
   const skip = (skipReason: SkipReason): RecoveryTask => ({ ...base, state: 'skipped', skipReason });
   if (!device) return skip('not-found');
   if (!device.licensed) return skip('unlicensed');
+  if (!anyScopeContains(scopes, device.primaryRegion, device.disk)) return skip('disk-not-in-scopes');
   if (!device.lastVerifiedAt) return skip('no-verified-restore-point');
   if (device.recovery && device.recovery.activationId !== activation.id) return skip('already-active');
   return { ...base, state: 'planned' };

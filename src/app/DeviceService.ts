@@ -1,14 +1,10 @@
 /** Registering, importing, changing and listing a tenant's devices. */
 import type { Device } from '../domain/device';
 import type { DiskRef } from '../domain/disk';
-import {
-  ConflictError,
-  NotFoundError,
-  RuleViolationError,
-  UnavailableError,
-  ensureErrorType,
-} from '../domain/errors';
+import { anyScopeContains } from '../domain/diskScope';
+import { ConflictError, NotFoundError, RuleViolationError, UnavailableError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
+import type { Tenant } from '../domain/tenant';
 import { nextSlotStart, rpoMs } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
 import type { DeviceFilter, DeviceStore } from '../ports/DeviceStore';
@@ -83,7 +79,7 @@ export class DeviceService {
   async register(tenantId: string, id: string, input: DeviceInput): Promise<Device> {
     const tenant = await this.tenants.get(tenantId);
     const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
-    await this.check(input, policy, 'body.');
+    await this.check(tenant, input, policy, 'body.');
     return await this.devices.register(this.draft(tenantId, id, input, policy), tenant.licences);
   }
 
@@ -94,8 +90,11 @@ export class DeviceService {
 
   private async change(current: Device, input: DeviceInput, ifVersion?: string): Promise<Device> {
     const { tenantId, id } = current;
-    const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
-    await this.check(input, policy, 'body.');
+    const [tenant, policy] = await Promise.all([
+      this.tenants.get(tenantId),
+      this.policyFor(tenantId, input.policyId, 'body.policyId'),
+    ]);
+    await this.check(tenant, input, policy, 'body.');
     const { nextDueAt } =
       current.policyId === policy.id && current.protection.rpoHours === policy.rpoHours
         ? current
@@ -137,7 +136,7 @@ export class DeviceService {
               `Policy ${input.policyId} does not exist`,
               `${prefix}policyId`,
             );
-          await this.check(input, policy, prefix);
+          await this.check(tenant, input, policy, prefix);
           const device = await this.devices.register(
             this.draft(tenantId, id, input, policy),
             tenant.licences,
@@ -167,8 +166,12 @@ export class DeviceService {
     return policy;
   }
 
-  /** The rules a schema cannot express: known region, backup differs from primary, the disk exists. */
-  private async check(input: DeviceInput, policy: Policy, prefix: string): Promise<void> {
+  /**
+   * The rules a schema cannot express: known region, backup differs from primary, the disk is the
+   * tenant's (inside its disk scopes) and exists. A disk outside the scopes gets one answer, made
+   * before any storage call, so it tells nothing of what exists there.
+   */
+  private async check(tenant: Tenant, input: DeviceInput, policy: Policy, prefix: string): Promise<void> {
     if (!this.knownRegions.has(input.primaryRegion)) {
       throw new RuleViolationError(
         'unknown-region',
@@ -183,18 +186,33 @@ export class DeviceService {
         `${prefix}policyId`,
       );
     }
+    if (!anyScopeContains(tenant.diskScopes, input.primaryRegion, input.disk)) {
+      throw new RuleViolationError(
+        'disk-not-in-scopes',
+        `The disk is not in the tenant's disk scopes in ${input.primaryRegion}; a platform admin grants them`,
+        `${prefix}disk`,
+      );
+    }
     let disk;
     try {
       disk = await this.disks.describe(input.primaryRegion, input.disk);
-    } catch (err) {
+    } catch {
+      // The storage error's text may name other blobs or endpoints: the caller gets only what it sent.
       throw new UnavailableError(
-        `The storage of ${input.primaryRegion} could not be reached to check the disk: ${ensureErrorType(err).message}`,
+        `The storage of ${input.primaryRegion} could not be reached to check the disk`,
       );
     }
     if (!disk) {
       throw new RuleViolationError(
         'disk-not-found',
         `No disk ${input.disk.container}/${input.disk.blob} in ${input.primaryRegion}`,
+        `${prefix}disk`,
+      );
+    }
+    if (!disk.pageBlob) {
+      throw new RuleViolationError(
+        'disk-not-page-blob',
+        `${input.disk.container}/${input.disk.blob} in ${input.primaryRegion} is not a page-blob VHD`,
         `${prefix}disk`,
       );
     }

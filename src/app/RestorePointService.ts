@@ -1,9 +1,11 @@
 /** A device's restore points as the backup region holds them, and manual restore points on demand. */
+import { anyScopeContains } from '../domain/diskScope';
 import { NotFoundError, RuleViolationError } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import type { Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { RestorePointStore } from '../ports/RestorePointStore';
+import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
@@ -11,6 +13,7 @@ import { restorePointMessageId, type RestorePointRequest } from './restorePointR
 export class RestorePointService {
   constructor(
     private readonly devices: DeviceStore,
+    private readonly tenants: TenantStore,
     private readonly points: RestorePointStore,
     private readonly queue: WorkQueue,
     private readonly clock: Clock,
@@ -25,8 +28,17 @@ export class RestorePointService {
 
   /** Queues a manual restore point now; the worker takes it like a scheduled one. */
   async requestManual(tenantId: string, deviceId: string): Promise<{ name: string; takenAt: string }> {
-    const device = await this.devices.get(tenantId, deviceId);
+    const [device, tenant] = await Promise.all([
+      this.devices.get(tenantId, deviceId),
+      this.tenants.get(tenantId),
+    ]);
     if (!device) throw new NotFoundError(`Device ${deviceId}`);
+    if (!anyScopeContains(tenant?.diskScopes ?? [], device.primaryRegion, device.disk))
+      throw new RuleViolationError(
+        'disk-not-in-scopes',
+        `The disk of device ${deviceId} is not in the tenant's disk scopes; a platform admin grants them`,
+        'path.deviceId',
+      );
     if (!device.licensed)
       throw new RuleViolationError(
         'device-unlicensed',

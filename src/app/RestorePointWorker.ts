@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Device, PendingRestorePoint } from '../domain/device';
 import type { DiskSnapshot } from '../domain/disk';
+import { anyScopeContains } from '../domain/diskScope';
 import { ensureErrorType } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import { pointsToPrune } from '../domain/retention';
@@ -38,7 +39,7 @@ export interface RestorePointWorkerOptions {
 }
 
 export type WorkerOutcome =
-  'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped';
+  'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped' | 'blocked';
 
 export class RestorePointWorker {
   private readonly options: Required<RestorePointWorkerOptions>;
@@ -70,6 +71,7 @@ export class RestorePointWorker {
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
     const device = request.device ?? (await this.devices.get(request.tenantId, request.deviceId));
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
+    if (!(await this.ownsDisk(device))) return await this.block(request, device);
     const owner = randomUUID();
     const claimed = await this.claim(request, device, owner);
     if (claimed === 'superseded') return 'skipped';
@@ -84,6 +86,39 @@ export class RestorePointWorker {
     if (outcome !== 'recorded' && outcome !== 'given-up')
       await this.devices.releasePending(claimed.device, owner, this.leaseClock.now());
     return outcome;
+  }
+
+  /**
+   * Whether the device's disk is inside its tenant's disk scopes now (as of the cached tenant read):
+   * a scope the platform removed stops protection of the disks under it.
+   */
+  private async ownsDisk(device: Device): Promise<boolean> {
+    const tenant = await this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId));
+    return !!tenant && anyScopeContains(tenant.diskScopes, device.primaryRegion, device.disk);
+  }
+
+  /**
+   * Refuses the point and says so on the device (`protectionBlocked`) and in the log; a scheduled
+   * slot moves on, so the device is tried again at its next slot, not at every timer run. Work in
+   * progress on it is abandoned: no copy of a disk that is not the tenant's is finished.
+   */
+  private async block(request: RestorePointRequest, device: Device): Promise<WorkerOutcome> {
+    const current = device.pending ? await this.abandon(device, device.pending) : device;
+    const nextDueAt =
+      request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
+    await this.devices.blockProtection(
+      current,
+      { reason: 'disk-not-in-scopes', since: this.clock.now().toISOString() },
+      nextDueAt,
+    );
+    if (!current.protectionBlocked) {
+      this.events.emit('restore-point.blocked', {
+        tenantId: device.tenantId,
+        deviceId: device.id,
+        reason: 'disk-not-in-scopes',
+      });
+    }
+    return 'blocked';
   }
 
   /** With the slot's lease held: copy, check, verify, record. */

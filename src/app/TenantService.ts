@@ -1,22 +1,46 @@
-/** Creating, reading and updating tenants: the unit of isolation and licensing. */
+/**
+ * Tenants: the unit of isolation and licensing. The platform (DR.PlatformAdmin) creates a tenant
+ * and sets its licences and disk scopes; the tenant's own admin changes its name and backup regions.
+ */
+import {
+  findOverlap,
+  findSelfOverlap,
+  isReservedContainer,
+  type DiskScope,
+  type DiskScopeClaim,
+} from '../domain/diskScope';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
 import type { Tenant } from '../domain/tenant';
+import type { Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { TenantStore } from '../ports/TenantStore';
 
-export interface TenantInput {
+/** What the tenant's own DR.Admin may change. */
+export interface TenantSettings {
   name: string;
-  licences: number;
   allowedBackupRegions: string[];
+}
+
+/** What only the platform sets: the settings, and the licences and disk scopes they come with. */
+export interface TenantEntitlement extends TenantSettings {
+  licences: number;
+  diskScopes: DiskScope[];
+}
+
+export interface TenantServiceOptions {
+  /** Regions this deployment has storage for; a backup region or a disk scope must be in one. */
+  knownRegions: ReadonlySet<string>;
+  /** The Durable task hub, whose containers no scope may name. */
+  taskHub: string;
+  clock: Clock;
+  /** More licences hand themselves to devices waiting for one. */
+  devices?: DeviceStore;
 }
 
 export class TenantService {
   constructor(
     private readonly store: TenantStore,
-    /** Regions this deployment has storage for; a backup region must be one of them. */
-    private readonly knownRegions: ReadonlySet<string>,
-    private readonly now: () => Date = () => new Date(),
-    private readonly devices?: DeviceStore,
+    private readonly options: TenantServiceOptions,
   ) {}
 
   async get(id: string): Promise<Tenant> {
@@ -30,45 +54,151 @@ export class TenantService {
     await this.store.setRegionOutage(id, region, inOutage);
   }
 
-  /** Creates the tenant, or replaces its settings; `ifVersion` guards against lost updates. */
-  async put(
+  /** The tenant's admin changes its own settings; a tenant that does not exist is the platform's to create. */
+  async updateSettings(id: string, input: TenantSettings, ifVersion?: string): Promise<Tenant> {
+    this.checkRegions(input.allowedBackupRegions);
+    const existing = await this.get(id);
+    const { version: _version, ...unversioned } = existing;
+    return await this.store.replace(
+      { ...unversioned, ...input, updatedAt: this.now() },
+      ifVersion ?? existing.version,
+    );
+  }
+
+  /**
+   * The platform creates the tenant or replaces its entitlement. Disk scopes are claimed in the
+   * registry before the tenant holds them and released only after it no longer does, so at every
+   * moment a tenant's scopes are a subset of its claims, and claims never overlap another tenant's.
+   */
+  async putEntitlement(
     id: string,
-    input: TenantInput,
+    input: TenantEntitlement,
     ifVersion?: string,
   ): Promise<{ tenant: Tenant; created: boolean }> {
-    input.allowedBackupRegions.forEach((region, index) => {
-      if (!this.knownRegions.has(region)) {
+    this.checkRegions(input.allowedBackupRegions);
+    this.checkScopes(input.diskScopes);
+    const existing = await this.store.get(id);
+    if (!existing && ifVersion)
+      throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
+    // Refused before anything is claimed; the write below checks again against a change meanwhile.
+    if (existing && ifVersion && ifVersion !== existing.version)
+      throw new ConflictError(
+        'precondition-failed',
+        `Tenant ${id} was changed by someone else; read it again`,
+      );
+
+    const kept = existing?.diskScopes ?? [];
+    await this.claim(id, [...kept, ...input.diskScopes]);
+    const timestamp = this.now();
+    let tenant: Tenant;
+    try {
+      if (!existing) {
+        tenant = await this.store.create({
+          id,
+          ...input,
+          regionsInOutage: [],
+          createdAt: timestamp,
+          updatedAt: timestamp,
+        });
+      } else {
+        const { version: _version, ...unversioned } = existing;
+        tenant = await this.store.replace(
+          { ...unversioned, ...input, updatedAt: timestamp },
+          ifVersion ?? existing.version,
+        );
+      }
+    } catch (err) {
+      // Changed or created meanwhile: the claims go back to what the tenant holds.
+      await this.claim(id, kept);
+      throw err;
+    }
+    try {
+      await this.claim(id, input.diskScopes);
+    } catch (err) {
+      // Only a claim written meanwhile in another region (Cosmos DB checks ETags within a region;
+      // across regions the last writer wins) can overlap now: the tenant gives its new scopes back.
+      const { version: _version, ...unversioned } = tenant;
+      await this.store.replace({ ...unversioned, diskScopes: kept });
+      throw err;
+    }
+    // More licences protect devices that were waiting for one; fewer take none away.
+    if (existing && tenant.licences > existing.licences)
+      await this.options.devices?.licenseWaiting(id, tenant.licences);
+    return { tenant, created: !existing };
+  }
+
+  /** Sets the tenant's claims to `scopes`, refusing (409) any that overlaps another tenant's. */
+  private async claim(tenantId: string, scopes: readonly DiskScope[]): Promise<void> {
+    await this.store.updateDiskScopeClaims((claims): DiskScopeClaim[] => {
+      const overlap = findOverlap(claims, tenantId, scopes);
+      if (overlap) {
+        throw new ConflictError(
+          'disk-scope-overlap',
+          `body.diskScopes: ${describeScope(scopes[overlap.index]!)} overlaps a disk scope of tenant ${overlap.tenantId}`,
+        );
+      }
+      // In place, so claims that did not change compare equal and are not written again.
+      const mine = scopes.length > 0 ? [{ tenantId, scopes: dedupe(scopes) }] : [];
+      const at = claims.findIndex((claim) => claim.tenantId === tenantId);
+      return at < 0 ? [...claims, ...mine] : [...claims.slice(0, at), ...mine, ...claims.slice(at + 1)];
+    });
+  }
+
+  private checkRegions(regions: readonly string[]): void {
+    regions.forEach((region, index) => this.checkRegion(region, `body.allowedBackupRegions.${index}`));
+  }
+
+  private checkRegion(region: string, field: string): void {
+    if (!this.options.knownRegions.has(region)) {
+      throw new RuleViolationError(
+        'unknown-region',
+        `Region "${region}" is not one this deployment has storage for (${[...this.options.knownRegions].join(', ')})`,
+        field,
+      );
+    }
+  }
+
+  /** Each scope names a place of this deployment that is not the product's own, and names it once. */
+  private checkScopes(scopes: readonly DiskScope[]): void {
+    scopes.forEach((scope, index) => {
+      if (scope.kind !== 'pageBlob') return;
+      this.checkRegion(scope.region, `body.diskScopes.${index}.region`);
+      if (isReservedContainer(scope.container, this.options.taskHub)) {
         throw new RuleViolationError(
-          'unknown-region',
-          `Region "${region}" is not one this deployment has storage for (${[...this.knownRegions].join(', ')})`,
-          `body.allowedBackupRegions.${index}`,
+          'reserved-container',
+          `Container "${scope.container}" belongs to the control plane and cannot hold a tenant's disks`,
+          `body.diskScopes.${index}.container`,
         );
       }
     });
-    const timestamp = this.now().toISOString();
-    const existing = await this.store.get(id);
-    if (!existing) {
-      if (ifVersion)
-        throw new ConflictError(
-          'precondition-failed',
-          `Tenant ${id} does not exist, so If-Match cannot match`,
-        );
-      const tenant = await this.store.create({
-        id,
-        ...input,
-        regionsInOutage: [],
-        createdAt: timestamp,
-        updatedAt: timestamp,
-      });
-      return { tenant, created: true };
+    const pair = findSelfOverlap(scopes);
+    if (pair) {
+      throw new RuleViolationError(
+        'overlapping-disk-scopes',
+        `Disk scopes ${pair[0]} and ${pair[1]} overlap; name each place once`,
+        `body.diskScopes.${pair[1]}`,
+      );
     }
-    const { version: _version, ...unversioned } = existing;
-    const tenant = await this.store.replace(
-      { ...unversioned, ...input, updatedAt: timestamp },
-      ifVersion ?? existing.version,
-    );
-    // More licences protect devices that were waiting for one; fewer take none away.
-    if (tenant.licences > existing.licences) await this.devices?.licenseWaiting(id, tenant.licences);
-    return { tenant, created: false };
   }
+
+  private now(): string {
+    return this.options.clock.now().toISOString();
+  }
+}
+
+function describeScope(scope: DiskScope): string {
+  return scope.kind === 'pageBlob'
+    ? `${scope.region}/${scope.container}/${scope.prefix ?? ''}`
+    : scope.armScope;
+}
+
+/** The old and new scopes of a change, each once (a scope kept is in both). */
+function dedupe(scopes: readonly DiskScope[]): DiskScope[] {
+  const seen = new Set<string>();
+  return scopes.filter((scope) => {
+    const key = JSON.stringify(scope);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -38,6 +38,16 @@ export interface DeviceRecovery {
   since: string;
 }
 
+/**
+ * Why the device is not being protected although it is licensed and its policy is on: its disk lies
+ * outside its tenant's disk scopes (a scope removed, or a device registered before scopes existed).
+ * Set when a restore point is refused, cleared when one is taken again.
+ */
+export interface ProtectionBlock {
+  reason: 'disk-not-in-scopes';
+  since: string;
+}
+
 export interface Device {
   id: string;
   tenantId: string;
@@ -56,6 +66,7 @@ export interface Device {
   lastRestorePoint?: string;
   announced: AnnouncedCompliance;
   pending?: PendingRestorePoint;
+  protectionBlocked?: ProtectionBlock;
   /** Set while an activation holds the device: one activation at a time. */
   recovery?: DeviceRecovery;
   createdAt: string;

@@ -37,7 +37,13 @@ export const recoveryStates: readonly RecoveryState[] = [
   'released',
 ];
 
-export type SkipReason = 'unlicensed' | 'no-verified-restore-point' | 'already-active' | 'not-found';
+export type SkipReason =
+  | 'unlicensed'
+  /** Its disk lies outside its tenant's disk scopes: not the tenant's to recover. */
+  | 'disk-not-in-scopes'
+  | 'no-verified-restore-point'
+  | 'already-active'
+  | 'not-found';
 
 const allowedMoves: Record<RecoveryState, readonly RecoveryState[]> = {
   planned: ['queued', 'cancelled', 'releasing'],

@@ -14,3 +14,10 @@ export function satisfiesRole(granted: readonly string[], required: Role): boole
 export function isRole(value: string): value is Role {
   return (Roles as readonly string[]).includes(value);
 }
+
+/**
+ * The deployment's own role: it creates tenants and sets their licences and disk scopes, and gets
+ * no right on any tenant's data. It is not one of the tenant roles above and includes none of them.
+ */
+export const PlatformRole = 'DR.PlatformAdmin';
+export type PlatformRole = typeof PlatformRole;

@@ -1,4 +1,6 @@
 /** A customer organisation, identified by its Entra tenant id, and its disaster-recovery entitlement. */
+import type { DiskScope } from './diskScope';
+
 export interface Tenant {
   id: string;
   name: string;
@@ -6,6 +8,11 @@ export interface Tenant {
   licences: number;
   /** Regions the tenant allows its restore points to live in (data sovereignty). */
   allowedBackupRegions: string[];
+  /**
+   * Where the tenant's disks may live, set by the platform (DR.PlatformAdmin): a disk outside
+   * them is never registered, protected or recovered.
+   */
+  diskScopes: DiskScope[];
   /**
    * Primary regions under an activation (outage mode): their devices' scheduling pauses instead
    * of piling up failures, and their restore points are never pruned.

@@ -1,12 +1,18 @@
-/** The audit trail of a tenant: both regions' records merged newest first, as JSON pages or CSV. */
+/**
+ * The audit trail of a tenant, and the platform's own (the security log): both regions' records
+ * merged newest first, as JSON pages or CSV.
+ */
 import { z } from 'zod';
 import { services } from '../compositionRoot';
 import type { AuditFilter, AuditRecord } from '../domain/audit';
+import { PlatformRole } from '../domain/roles';
 import { decodeContinuationToken, encodeContinuationToken } from '../http/continuationToken';
 import { csvStream } from '../http/csv';
+import { HttpLimits } from '../http/limits';
 import { json } from '../http/routeSpec';
 import { auditQuery, auditRecordResource } from '../http/schemas/auditSchemas';
 import { tenantPathParams } from '../http/schemas/common';
+import { securityRecordResource } from '../http/schemas/securityLogSchemas';
 import { defineHttp } from './define/defineHttp';
 
 const csvColumns = [
@@ -28,7 +34,8 @@ defineHttp({
   name: 'getAuditTrail',
   method: 'GET',
   route: 'tenants/{tenantId}/audit',
-  summary: "The tenant's audit trail: every change, refusal and disaster-recovery event",
+  summary:
+    "The tenant's audit trail: every change its principals made or were refused, and every disaster-recovery event",
   description:
     'Records of both control-plane regions merged newest first; filter by time (`from` inclusive, `to` exclusive) ' +
     'and by `action` (an operation id such as `putDevice`, or an event such as `recovery.recovered`). ' +
@@ -48,11 +55,7 @@ defineHttp({
   },
   handler: async ({ params, query }) => {
     const { auditReport } = services();
-    const filter: AuditFilter = {
-      ...(query.from ? { from: new Date(query.from) } : {}),
-      ...(query.to ? { to: new Date(query.to) } : {}),
-      ...(query.action ? { action: query.action } : {}),
-    };
+    const filter = filterOf(query);
     if (query.format === 'csv') {
       return {
         status: 200,
@@ -73,6 +76,78 @@ defineHttp({
     });
   },
 });
+
+defineHttp({
+  name: 'getSecurityLog',
+  method: 'GET',
+  route: 'platform/security-log',
+  summary: "The platform's own trail: the security log and what platform admins changed",
+  description:
+    'Requests refused before authentication (401, 429, 503) and requests aimed at another tenant, ' +
+    'counted per minute and per client address, route, status, caller and target (`count`, `source`): ' +
+    `at most ${HttpLimits.securityLogRecordsPerMinute} records per instance and minute, the last of them ` +
+    'counting in a `security.dropped` record what did not fit. Also every change made through a platform ' +
+    "route. Filters, paging and CSV as for a tenant's trail.",
+  tags: ['Platform'],
+  auth: { role: PlatformRole },
+  query: auditQuery,
+  responses: {
+    200: {
+      description: 'A page of records (JSON), or every matching record (CSV with format=csv)',
+      schema: z.object({
+        records: z.array(securityRecordResource),
+        continuationToken: z.string().optional(),
+      }),
+    },
+  },
+  handler: async ({ query }) => {
+    const { securityLog } = services();
+    const filter = filterOf(query);
+    if (query.format === 'csv') {
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': 'attachment; filename="security-log.csv"',
+        },
+        body: csvStream(securityCsvColumns, securityLog.all(filter), securityCsvCells),
+      };
+    }
+    const page = await securityLog.page(filter, {
+      pageSize: query.pageSize,
+      continuationToken: decodeContinuationToken(query.continuationToken),
+    });
+    return json(200, {
+      records: page.items,
+      continuationToken: encodeContinuationToken(page.continuationToken),
+    });
+  },
+});
+
+function filterOf(query: {
+  from?: string | undefined;
+  to?: string | undefined;
+  action?: string | undefined;
+}): AuditFilter {
+  return {
+    ...(query.from ? { from: new Date(query.from) } : {}),
+    ...(query.to ? { to: new Date(query.to) } : {}),
+    ...(query.action ? { action: query.action } : {}),
+  };
+}
+
+const securityCsvColumns = [...csvColumns.slice(0, -1), 'actorTenantId', 'source', 'count', 'id'] as const;
+
+function securityCsvCells(record: AuditRecord): (string | number | undefined)[] {
+  const { actor } = record;
+  return [
+    ...csvCells(record).slice(0, -1),
+    'tenantId' in actor ? actor.tenantId : undefined,
+    record.source,
+    record.count,
+    record.id,
+  ];
+}
 
 function csvCells(record: AuditRecord): (string | number | undefined)[] {
   const { actor } = record;

@@ -204,6 +204,7 @@ export function present(device: Device, now: Date): z.infer<typeof deviceResourc
     nextRestorePointAt: device.nextDueAt,
     ...(device.lastVerifiedAt ? { lastVerifiedAt: device.lastVerifiedAt } : {}),
     ...(device.lastRestorePoint ? { lastRestorePoint: device.lastRestorePoint } : {}),
+    ...(device.protectionBlocked ? { protectionBlocked: device.protectionBlocked } : {}),
     createdAt: device.createdAt,
     updatedAt: device.updatedAt,
   };

@@ -1,10 +1,13 @@
 /**
- * The HTTP contract applied to every route: authenticate, limit the rate of mutations, check
- * tenant and role, validate input, run the handler, and turn every failure into problem+json.
- * Handlers see only typed input. Every mutating request, refused or not, leaves one audit record.
+ * The HTTP contract applied to every route: limit unauthenticated requests per client address,
+ * authenticate, limit the rate of mutations, check tenant and role, validate input, run the
+ * handler, and turn every failure into problem+json. Handlers see only typed input. Every mutating
+ * request of an authenticated caller leaves one audit record in the caller's own tenant's trail;
+ * what is refused before authentication or aimed at another tenant goes to the security log.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import {
   ConflictError,
   DomainError,
@@ -13,10 +16,19 @@ import {
   UnavailableError,
   ensureErrorType,
 } from '../domain/errors';
-import { outcomeOfStatus, type AuditActor, type NewAuditRecord } from '../domain/audit';
-import { satisfiesRole } from '../domain/roles';
+import {
+  outcomeOfStatus,
+  platformAuditPartition,
+  type AuditActor,
+  type NewAuditRecord,
+} from '../domain/audit';
+import type { SecurityEvent } from '../app/SecurityLog';
+import { PlatformRole, satisfiesRole } from '../domain/roles';
+import type { AuthConfig } from '../config';
+import { isPlatformAdmin } from './auth/isPlatformAdmin';
 import type { Principal } from './auth/principal';
 import type { TokenVerifier } from './auth/tokenVerifier';
+import { clientAddressOf } from './clientAddress';
 import { parseRequest } from './parseRequest';
 import { forbidden, notFound, problem, problemContentType, unauthorized, type Problem } from './problem';
 import type { RateLimiter } from './rateLimiter';
@@ -24,32 +36,47 @@ import { routeParamNames, type HttpRouteSpec } from './routeSpec';
 import { guid } from './schemas/common';
 
 const correlationHeader = 'x-correlation-id';
-/** An audit record keeps this much of a path: enough for any real one, bounded for a hostile one. */
+/** An audit record keeps this much of a target: validated ids keep it short; this bounds it anyway. */
 const maxTargetLength = 1024;
 
 export interface HttpDependencies {
   tokenVerifier: TokenVerifier;
   audit: { record(record: NewAuditRecord): Promise<void> };
+  securityLog: { refused(event: SecurityEvent): void };
   mutationLimiter: RateLimiter;
+  /** Requests per client address not served to an authenticated caller (HttpLimits.unauthenticatedRequests). */
+  addressLimiter: RateLimiter;
+  config: { auth: AuthConfig; frontDoorId?: string | undefined };
+}
+
+/** What the pipeline learnt of the caller, for the audit once the response is known. */
+interface Caller {
+  address: string;
+  principal?: Principal;
+  /** Refused before a token was verified: by the address limit, a missing or bad token, or an unreachable issuer. */
+  refusedUnauthenticated?: boolean;
 }
 
 export function createHttpHandler<P, Q, B>(
   spec: HttpRouteSpec<P, Q, B>,
   dependencies: () => HttpDependencies,
 ): HttpHandler {
-  const tenantScoped = routeParamNames(spec.route).includes('tenantId');
+  const platformRoute = spec.auth !== 'anonymous' && spec.auth.role === PlatformRole;
+  const tenantScoped = !platformRoute && routeParamNames(spec.route).includes('tenantId');
   const mutating = spec.method !== 'GET';
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const correlationId = correlationIdOf(request, context);
-    const caller: { principal?: Principal } = {};
+    const caller: Caller = {
+      address: clientAddressOf(request.headers, dependencies().config.frontDoorId),
+    };
     let response: HttpResponseInit;
     try {
       response = await run(request, context, correlationId, caller);
     } catch (err) {
       response = errorResponse(err, context, correlationId);
     }
-    if (mutating) await audit(request, response, correlationId, caller.principal);
+    await audit(request, response, correlationId, caller);
     return withCorrelation(response, correlationId);
   };
 
@@ -57,15 +84,37 @@ export function createHttpHandler<P, Q, B>(
     request: HttpRequest,
     context: InvocationContext,
     correlationId: string,
-    caller: { principal?: Principal },
+    caller: Caller,
   ): Promise<HttpResponseInit> {
+    // Every request spends from its address's bucket before anything is done for it, and a request
+    // whose token proves valid gives it back: so a flood without a valid token (none, a bad one,
+    // an anonymous route) is refused before any token is verified or any record written, and what
+    // authenticated callers send through one address (a company's NAT) never counts against it.
+    // Taking first and refunding, rather than spending after failing, holds under concurrency too.
+    const addressDecision = dependencies().addressLimiter.take(caller.address);
+    if (!addressDecision.allowed) {
+      caller.refusedUnauthenticated = true;
+      return problem(
+        429,
+        'too-many-requests',
+        `Too many requests without a valid token from this address; try again in ${addressDecision.retryAfterSeconds} s`,
+        { headers: { 'retry-after': String(addressDecision.retryAfterSeconds) } },
+      );
+    }
     let principal;
-    if (spec.auth !== 'anonymous') {
+    const auth = spec.auth;
+    if (auth !== 'anonymous') {
       const verified = await dependencies().tokenVerifier.verify(request.headers.get('authorization'));
-      if ('unavailable' in verified)
+      if ('unavailable' in verified) {
+        caller.refusedUnauthenticated = true;
         return problem(503, 'auth-unavailable', verified.unavailable, { headers: { 'retry-after': '30' } });
-      if ('rejected' in verified) return unauthorized(verified.rejected, verified.tokenPresent);
+      }
+      if ('rejected' in verified) {
+        caller.refusedUnauthenticated = true;
+        return unauthorized(verified.rejected, verified.tokenPresent);
+      }
       principal = caller.principal = verified.principal;
+      dependencies().addressLimiter.refund(caller.address);
       if (mutating) {
         const decision = dependencies().mutationLimiter.take(`${principal.tenantId}:${principal.objectId}`);
         if (!decision.allowed) {
@@ -77,20 +126,35 @@ export function createHttpHandler<P, Q, B>(
           );
         }
       }
+      if (auth.role === PlatformRole) {
+        if (!isPlatformAdmin(principal, dependencies().config.auth))
+          return forbidden(
+            `This operation requires the ${PlatformRole} role of the deployment's home tenant`,
+          );
+        return await handle(request, context, correlationId, principal);
+      }
       // Another tenant's resources answer exactly as missing ones do, so their existence never leaks.
       if (tenantScoped && request.params['tenantId']?.toLowerCase() !== principal.tenantId.toLowerCase()) {
         return notFound('The resource was not found');
       }
-      const selfParam = spec.auth.orSelf;
+      const selfParam = auth.orSelf;
       const isSelf =
         selfParam !== undefined &&
         principal.upn !== undefined &&
         principal.upn.toLowerCase() === request.params[selfParam]?.toLowerCase();
-      if (!isSelf && !satisfiesRole(principal.roles, spec.auth.role)) {
-        return forbidden(`This operation requires the ${spec.auth.role} role`);
+      if (!isSelf && !satisfiesRole(principal.roles, auth.role)) {
+        return forbidden(`This operation requires the ${auth.role} role`);
       }
     }
+    return await handle(request, context, correlationId, principal);
+  }
 
+  async function handle(
+    request: HttpRequest,
+    context: InvocationContext,
+    correlationId: string,
+    principal: Principal | undefined,
+  ): Promise<HttpResponseInit> {
     const parsed = await parseRequest(request, spec);
     if ('response' in parsed) return parsed.response;
     return await spec.handler({
@@ -103,39 +167,106 @@ export function createHttpHandler<P, Q, B>(
   }
 
   /**
-   * One record per mutating request, in the tenant of its path (every mutating route has one), so
-   * a tenant also sees what others were refused against it; a path naming no valid tenant is
-   * recorded in the caller's own tenant, and an anonymous one there is nobody to tell.
+   * Where a request is recorded. Nothing goes into a tenant's trail that the tenant's own
+   * principals did not do, so no caller can write into another tenant's trail:
+   * - refused before authentication (429 by address, 401, 503): the security log only, whatever the
+   *   method: there is no tenant to tell, and the path's tenant is the caller's choice;
+   * - a principal against another tenant's path: the security log, and, when it is a change, the
+   *   caller's own trail as refused, so a tenant sees what its principals were refused elsewhere;
+   * - a platform route: a platform admin's change in the platform trail; anyone else is refused
+   *   as on another tenant's path;
+   * - otherwise a change in the caller's own tenant's trail, as refused or done. Reads are not recorded.
    */
   async function audit(
     request: HttpRequest,
     response: HttpResponseInit,
     correlationId: string,
-    principal: Principal | undefined,
+    caller: Caller,
   ): Promise<void> {
-    const pathTenant = request.params['tenantId'];
-    const tenantId = guid.safeParse(pathTenant).success ? pathTenant : principal?.tenantId;
-    if (!tenantId) return;
     const status = response.status ?? 200;
     const code = (response.jsonBody as Partial<Problem> | undefined)?.code;
+    const target = targetOf(request);
+    const { principal } = caller;
+    const toSecurityLog = (actor: AuditActor) =>
+      dependencies().securityLog.refused({
+        action: spec.name,
+        target,
+        status,
+        ...(code ? { detail: code } : {}),
+        source: caller.address,
+        actor,
+        correlationId,
+      });
+    if (!principal) {
+      if (caller.refusedUnauthenticated) toSecurityLog({ kind: 'anonymous' });
+      return;
+    }
+    const admin = platformRoute && isPlatformAdmin(principal, dependencies().config.auth);
+    const foreign =
+      (platformRoute && !admin) ||
+      (tenantScoped && request.params['tenantId']?.toLowerCase() !== principal.tenantId.toLowerCase());
+    if (foreign) toSecurityLog(actorOf(principal, { withTenant: true }));
+    if (!mutating) return;
+    // A token's `tid` is a GUID in Entra; anything else (never `platform`) has no trail to write to.
+    const trail = admin ? platformAuditPartition : ownTrailOf(principal);
+    if (!trail) return;
     await dependencies().audit.record({
-      tenantId: tenantId.toLowerCase(),
+      tenantId: trail,
       actor: actorOf(principal),
       action: spec.name,
-      target: new URL(request.url).pathname.replace(/^\/api\//, '').slice(0, maxTargetLength),
+      target,
       outcome: outcomeOfStatus(status),
       status,
       ...(status >= 400 && code ? { detail: code } : {}),
       correlationId,
     });
   }
+
+  /**
+   * The route template with each path parameter that passed its schema in place (as the schema
+   * gives it back, e.g. a GUID in lower case); one that did not stays `{name}`, so no text of the
+   * caller's own choosing reaches a record.
+   */
+  function targetOf(request: HttpRequest): string {
+    const valid = validParams(request.params);
+    return spec.route
+      .replace(/\{([A-Za-z0-9_]+)[^}]*\}/g, (placeholder, name: string) => valid[name] ?? placeholder)
+      .slice(0, maxTargetLength);
+  }
+
+  function validParams(params: Record<string, string>): Record<string, string> {
+    const schema = spec.params;
+    if (!schema) return {};
+    const strings = (value: unknown): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    const whole = schema.safeParse(params);
+    if (whole.success) return typeof whole.data === 'object' && whole.data ? strings(whole.data) : {};
+    // One bad parameter leaves the others valid: each is checked against its own field's schema.
+    const shape = (schema as { shape?: Record<string, z.ZodType> }).shape;
+    if (!shape) return {};
+    const valid: Record<string, string> = {};
+    for (const [name, value] of Object.entries(params)) {
+      const field = shape[name]?.safeParse(value);
+      if (field?.success && typeof field.data === 'string') valid[name] = field.data;
+    }
+    return valid;
+  }
 }
 
-function actorOf(principal: Principal | undefined): AuditActor {
-  if (!principal) return { kind: 'anonymous' };
+function ownTrailOf(principal: Principal): string | undefined {
+  return guid.safeParse(principal.tenantId).success ? principal.tenantId.toLowerCase() : undefined;
+}
+
+/** The caller as a record names it; outside its own tenant's trail, with its tenant. */
+function actorOf(principal: Principal, options: { withTenant?: boolean } = {}): AuditActor {
+  const tenant = options.withTenant ? { tenantId: principal.tenantId.toLowerCase() } : {};
   return principal.upn
-    ? { kind: 'user', objectId: principal.objectId, upn: principal.upn }
-    : { kind: 'application', objectId: principal.objectId };
+    ? { kind: 'user', objectId: principal.objectId, upn: principal.upn, ...tenant }
+    : { kind: 'application', objectId: principal.objectId, ...tenant };
 }
 
 function errorResponse(err: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {

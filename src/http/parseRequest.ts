@@ -37,11 +37,15 @@ export async function parseRequest<P, Q, B>(
   const params = validate('path', schemas.params, { ...request.params }, errors);
   const query = validate('query', schemas.query, queryObject(request.query), errors);
 
+  const maxBodyBytes = schemas.maxBodyBytes ?? HttpLimits.defaultMaxBodyBytes;
   let body: B | undefined;
   if (schemas.body) {
-    const raw = await readJsonBody(request, schemas.maxBodyBytes ?? HttpLimits.defaultMaxBodyBytes);
+    const raw = await readJsonBody(request, maxBodyBytes);
     if ('response' in raw) return raw;
     body = validate('body', schemas.body, raw.value, errors);
+  } else {
+    const refused = await refuseBody(request, maxBodyBytes, errors);
+    if (refused) return refused;
   }
   if (errors.length > 0) {
     const shown = errors.slice(0, maxFieldErrors);
@@ -137,6 +141,45 @@ async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<Par
       ]),
     };
   }
+}
+
+/**
+ * A route that takes no body refuses one, as every route refuses fields it does not know:
+ * `POST …/restore-points` with `{"takenAt":"1999-01-01T00:00:00Z"}` answered 202 and ignored
+ * the time the caller asked for. Whitespace alone is no body. The body is read a chunk at a time
+ * and no further than its first byte that is not whitespace, and never past `maxBytes`.
+ * (A GET's body never gets here: the framework discards it before the handler runs.)
+ */
+async function refuseBody(
+  request: HttpRequest,
+  maxBytes: number,
+  errors: FieldError[],
+): Promise<{ response: HttpResponseInit } | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) return { response: tooLarge(maxBytes) };
+  if (!request.body) return undefined;
+  const reader = request.body.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      if (done || !value) return undefined;
+      size += value.byteLength;
+      if (!value.every(isJsonWhitespace)) {
+        errors.push({ field: 'body', reason: 'must be empty: this operation takes no body' });
+        return undefined;
+      }
+      if (size > maxBytes) return { response: tooLarge(maxBytes) };
+    }
+  } finally {
+    // What was not read is not wanted; an already finished stream ignores this.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** Space, tab, line feed, carriage return: what JSON allows around a value. */
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
 function tooLarge(maxBytes: number): HttpResponseInit {

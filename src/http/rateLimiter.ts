@@ -1,7 +1,8 @@
 /**
- * A token bucket per caller for mutating requests: a burst is served at once, then requests at
- * the steady rate. The buckets live in the process, so each Function App instance limits on its
- * own; a caller spread over n instances gets at most n times the rate, still bounded.
+ * A token bucket per caller (a principal for mutations, a client address before authentication):
+ * a burst is served at once, then requests at the steady rate. The buckets live in the process, so
+ * each Function App instance limits on its own; a caller spread over n instances gets at most n
+ * times the rate, still bounded.
  */
 export interface RateLimit {
   /** Requests a caller may send at once after a quiet spell. */
@@ -23,6 +24,8 @@ const sweepAbove = 10_000;
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
+  /** Sweeps when the map grows past this; doubled past what a sweep leaves, so it runs rarely. */
+  private sweepAt = sweepAbove;
 
   constructor(
     private readonly limit: RateLimit,
@@ -43,8 +46,14 @@ export class RateLimiter {
       };
     }
     this.buckets.set(caller, { tokens: bucket.tokens - 1, atMs: now });
-    if (this.buckets.size > sweepAbove) this.sweep(now);
+    if (this.buckets.size > this.sweepAt) this.sweep(now);
     return { allowed: true };
+  }
+
+  /** Gives back the request `take` spent, for a request that turned out not to count. */
+  refund(caller: string): void {
+    const bucket = this.buckets.get(caller);
+    if (bucket) bucket.tokens = Math.min(this.limit.burst, bucket.tokens + 1);
   }
 
   private refilled(bucket: Bucket | undefined, now: number): Bucket {
@@ -59,5 +68,8 @@ export class RateLimiter {
     for (const [caller, bucket] of this.buckets) {
       if (this.refilled(bucket, now).tokens >= this.limit.burst) this.buckets.delete(caller);
     }
+    // Many callers all busy at once (rotating addresses) leave a full map: sweeping it again on
+    // every request would cost O(callers) each, so the next sweep waits until it has doubled.
+    this.sweepAt = Math.max(sweepAbove, this.buckets.size * 2);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import type { Role } from '../domain/roles';
+import type { PlatformRole, Role } from '../domain/roles';
 import type { Principal } from './auth/principal';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -15,7 +15,9 @@ export type RouteAuth =
       role: Role;
       /** A path parameter holding a UPN: a caller whose own UPN it is needs no role. */
       orSelf?: string;
-    };
+    }
+  /** The deployment's own operators (see `isPlatformAdmin`); a `{tenantId}` here names the tenant they manage. */
+  | { role: PlatformRole };
 
 export interface ResponseSpec {
   description: string;
@@ -44,7 +46,7 @@ export interface HttpRouteSpec<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   description?: string;
   tags?: string[];
-  /** Routes with `{tenantId}` also require the token's tenant to be that tenant. */
+  /** Tenant routes with `{tenantId}` also require the token's tenant to be that tenant. */
   auth: RouteAuth;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;

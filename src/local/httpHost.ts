@@ -210,7 +210,22 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // As App Service's front end does: the address of the connection, as `ip:port`, appended LAST to
+  // whatever X-Forwarded-For the client sent. The pipeline reads only that last entry, so a client
+  // cannot choose its own rate-limit bucket (src/http/clientAddress.ts).
+  const peer = peerOf(req);
+  if (peer) {
+    const sent = headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = sent ? `${sent}, ${peer}` : peer;
+  }
   return headers;
+}
+
+function peerOf(req: IncomingMessage): string | undefined {
+  const { remoteAddress, remotePort } = req.socket;
+  if (!remoteAddress) return undefined;
+  const host = remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress;
+  return remotePort === undefined ? host : `${host}:${remotePort}`;
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {

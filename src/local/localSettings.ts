@@ -52,6 +52,9 @@ export const cosmosEmulatorKey =
 
 export const localAudience = 'api://cloudpc-dr-local';
 
+/** The embedded runtime's home tenant: `npm run token -- --platform` signs for it. */
+export const localPlatformTenantId = '00000000-0000-4000-8000-00000000d12a';
+
 export function azuriteConnectionString(
   account: StorageAccount,
   ports: LocalPorts,
@@ -96,6 +99,7 @@ export function localSettings(
     [SettingNames.authIssuer]: `${api}/local-issuer`,
     [SettingNames.authAudience]: localAudience,
     [SettingNames.authJwksUri]: `${api}/local-issuer/jwks.json`,
+    [SettingNames.platformTenantId]: localPlatformTenantId,
     [SettingNames.restorePointSchedule]: '0 */5 * * * *',
     [SettingNames.restorePointCopy]: 'full',
     [SettingNames.localIssuer]: 'true',

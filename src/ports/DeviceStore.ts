@@ -4,6 +4,7 @@ import type {
   DeviceProtection,
   DeviceRecovery,
   PendingRestorePoint,
+  ProtectionBlock,
 } from '../domain/device';
 import type { ComplianceStatus } from '../domain/rpo';
 import type { Page, PageRequest } from './Page';
@@ -56,6 +57,11 @@ export interface DeviceStore {
   /** Ends `owner`'s lease on the pending point, if it still holds it, so the next message may work on it. */
   releasePending(device: Device, owner: string, now: Date): Promise<void>;
   clearPending(device: Device): Promise<Device>;
+  /**
+   * Records why the device is not protected (kept from its first refusal: `since` stays), and for
+   * a refused scheduled slot moves the next due time on. `claimPending` clears it.
+   */
+  blockProtection(device: Device, block: ProtectionBlock, nextDueAt?: Date): Promise<void>;
   /**
    * Records a verified point if newer than the last one, moving the device in the histogram and
    * announcing it protected. `device` should be fresh (as `claimPending` returned it); a stale one

@@ -2,6 +2,8 @@ import type { DiskRef, DiskSnapshot } from '../domain/disk';
 
 export interface DiskDescription {
   sizeBytes: number;
+  /** False for a blob of another type where a page-blob VHD was named. */
+  pageBlob: boolean;
 }
 
 /** The primary region's side: the device disks the control plane protects. */

@@ -1,3 +1,4 @@
+import type { DiskScopeClaim } from '../domain/diskScope';
 import type { Tenant } from '../domain/tenant';
 
 export interface TenantStore {
@@ -8,4 +9,10 @@ export interface TenantStore {
   replace(tenant: Tenant, ifVersion?: string): Promise<Tenant>;
   /** Puts a primary region into outage mode for the tenant, or takes it out. */
   setRegionOutage(tenantId: string, region: string, inOutage: boolean): Promise<void>;
+  /**
+   * Changes the deployment's registry of disk-scope claims, every tenant's in one place, so two
+   * claims are checked one after the other: `update` gets the current claims and returns the new
+   * ones (or throws to refuse); a concurrent change makes it run again on the newer claims.
+   */
+  updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void>;
 }

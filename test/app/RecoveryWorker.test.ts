@@ -1055,6 +1055,7 @@ describe('RecoveryWorker: release', () => {
       name: 'Contoso',
       licences: 10,
       allowedBackupRegions: [backup],
+      diskScopes: [],
       regionsInOutage: [],
       createdAt: at,
       updatedAt: at,

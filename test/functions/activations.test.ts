@@ -18,6 +18,7 @@ import { registeredFunctions, type QueueFunction } from '../../src/functions/reg
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService } from '../support/disks';
 import { eventually } from '../support/eventually';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { call, type TestResponse } from '../support/http';
 import { startRecoveryRuntime, type RecoveryRuntime } from '../support/recoveryRuntime';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
@@ -160,7 +161,7 @@ describe('activation and deactivation', () => {
     operator = await env.token(tenantId, ['DR.Operator']);
     reader = await env.token(tenantId, ['DR.Reader']);
     // Licences for the twelve and one more: `late` takes the last, `over` is stored unlicensed.
-    await put('', { name: 'Contoso', licences: 13, allowedBackupRegions: ['northeurope'] });
+    await provisionTenant(env, tenantId, { licences: 13, diskScopes: [diskScope(diskContainer)] });
     await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
     for (const id of protectedIds) await registerDevice(id, tierOf(id));
     clock.set(registeredAt + 2 * hour);
@@ -240,13 +241,7 @@ describe('activation and deactivation', () => {
 
     it('shows the activation only to its own tenant: another tenant, an unknown id or tenant get 404', async () => {
       const otherTenant = randomUUID();
-      const otherAdmin = await env.token(otherTenant, ['DR.Admin']);
-      const created = await call(`${env.baseUrl}/tenants/${otherTenant}`, {
-        method: 'PUT',
-        token: otherAdmin,
-        json: { name: 'Fabrikam', licences: 1, allowedBackupRegions: ['northeurope'] },
-      });
-      expect(created.status, created.text).toBeLessThan(300);
+      await provisionTenant(env, otherTenant, { name: 'Fabrikam', licences: 1 });
       const otherReader = await env.token(otherTenant, ['DR.Reader']);
       const elsewhere = await call(`${env.baseUrl}/tenants/${otherTenant}/activations/${id}`, {
         token: otherReader,

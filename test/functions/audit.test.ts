@@ -1,18 +1,24 @@
 /**
- * The audit trail over HTTP: one record per mutating request (refused ones included) with the
- * caller's identity and outcome, none for reads; the trail paged, filtered and exported as CSV;
- * a failing audit store never costs a request its outcome; the mutation rate limit.
+ * The audit trail over HTTP: one record per mutating request of the tenant's own principals
+ * (refused ones included) with the caller's identity and outcome, none for reads; the trail paged,
+ * filtered and exported as CSV; a failing audit store never costs a request its outcome; the
+ * mutation rate limit. Then the security log: what is refused before authentication or aimed at
+ * another tenant stays out of every tenant's trail, aggregated and bounded in the platform's own;
+ * the per-address limit on requests without a valid token, and where the address comes from.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { installServices, services } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
+import { TokenVerifier } from '../../src/http/auth/tokenVerifier';
+import { HttpLimits } from '../../src/http/limits';
 import type { AuditLog } from '../../src/ports/AuditLog';
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call } from '../support/http';
 import { stateSnapshot } from '../support/stateSnapshot';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { diskScope, platformToken, provisionTenant } from '../support/tenants';
 
 describe('audit trail', () => {
   let env: TestEnvironment;
@@ -22,6 +28,8 @@ describe('audit trail', () => {
   const adminIdentity = { objectId: randomUUID(), upn: 'ada@contoso.test' };
   const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
   const disk = { container: `audit-${randomUUID().slice(0, 8)}`, blob: 'd1.vhd' };
+  /** This deployment's Front Door: only requests naming it are believed about their client address. */
+  const frontDoorId = randomUUID();
 
   async function trail(query = ''): Promise<any[]> {
     const response = await call(api(`/audit?pageSize=1000${query}`), { token: reader });
@@ -40,10 +48,12 @@ describe('audit trail', () => {
   }
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
+    env = await startTestEnvironment({ FRONT_DOOR_ID: frontDoorId });
     admin = await env.token(tenantId, ['DR.Admin'], adminIdentity);
     reader = await env.token(tenantId, ['DR.Reader']);
     await createDisk(regionBlobService(env.settings, 'westeurope'), disk.container, disk.blob);
+    // The platform creates a tenant and grants its disk scopes; its admin then manages it.
+    await provisionTenant(env, tenantId, { licences: 5, diskScopes: [diskScope(disk.container)] });
   });
   afterAll(async () => await env.close());
 
@@ -56,7 +66,7 @@ describe('audit trail', () => {
       priorityTier: 1,
     };
     const steps: [string, string, string, unknown?, Record<string, string>?][] = [
-      ['PUT', '', 'putTenant', { name: 'Contoso', licences: 5, allowedBackupRegions: ['northeurope'] }],
+      ['PUT', '', 'putTenant', { name: 'Contoso', allowedBackupRegions: ['northeurope'] }],
       ['PUT', '/policies/p1', 'putPolicy', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 }],
       ['PUT', '/devices/d1', 'putDevice', device],
       [
@@ -100,18 +110,18 @@ describe('audit trail', () => {
     );
     expect(refusal).toMatchObject({ outcome: 'refused', status: 403, actor: { kind: 'application' } });
 
+    // Refused before authentication: nobody of this tenant did it, so it goes to the security log.
     const anonymous = await call(api('/devices/d1'), { method: 'DELETE' });
     expect(anonymous.status).toBe(401);
-    const [unauthenticated] = (await trail('&action=deleteDevice')).filter(
-      (r) => r.correlationId === anonymous.headers.get('x-correlation-id'),
-    );
-    expect(unauthenticated).toMatchObject({ outcome: 'refused', status: 401, actor: { kind: 'anonymous' } });
+    expect(
+      (await trail()).filter((r) => r.correlationId === anonymous.headers.get('x-correlation-id')),
+    ).toEqual([]);
 
     for (const path of ['', '/policies', '/devices', '/devices/d1', '/compliance', '/audit']) {
       expect((await call(api(path), { token: admin })).status).toBeLessThan(300);
     }
-    // The three refusals above, and no record of any read.
-    expect((await trail()).length).toBe(before.length + 3);
+    // The two refusals of the tenant's own principals above, and no record of any read.
+    expect((await trail()).length).toBe(before.length + 2);
   });
 
   it('pages the trail newest first and filters it by time and action', async () => {
@@ -260,6 +270,339 @@ describe('audit trail', () => {
         json: { name: 'Limited', backupRegion: 'northeurope', rpoHours: 4 },
       });
       expect(other.status).toBe(201);
+    });
+  });
+
+  describe('security log, and the limit on requests without a valid token', () => {
+    const tenantB = randomUUID();
+    const startedAt = new Date().toISOString();
+    /** The clock of the per-address buckets and the security log's minutes: tests move it, never sleep. */
+    const clock = { ms: Date.now(), now: () => new Date(clock.ms) };
+    const nextMinute = () => void (clock.ms += 61_000);
+    const events: { event: string; properties: Record<string, unknown> }[] = [];
+    const { burst } = HttpLimits.unauthenticatedRequests;
+    const perMinute = HttpLimits.securityLogRecordsPerMinute;
+    const activationsOfB = () => `${env.baseUrl}/tenants/${tenantB}/activations`;
+    let readerB: string;
+    let platform: string;
+
+    /** Through this deployment's Front Door, from `address`. */
+    const via = (address: string) => ({ 'x-azure-fdid': frontDoorId, 'x-azure-socketip': address });
+
+    async function inBatches<T>(count: number, send: (i: number) => Promise<T>): Promise<T[]> {
+      const results: T[] = [];
+      for (let start = 0; start < count; start += 25) {
+        const batch = Array.from({ length: Math.min(25, count - start) }, (_, k) => send(start + k));
+        results.push(...(await Promise.all(batch)));
+      }
+      return results;
+    }
+
+    async function trailOfB(): Promise<any[]> {
+      const response = await call(`${env.baseUrl}/tenants/${tenantB}/audit?pageSize=1000`, {
+        token: readerB,
+      });
+      expect(response.status, response.text).toBe(200);
+      return response.body.records;
+    }
+
+    /** The platform trail since this block started, every page of it. */
+    async function securityLog(query = ''): Promise<any[]> {
+      const records: any[] = [];
+      let token: string | undefined;
+      do {
+        const continuation = token ? `&continuationToken=${encodeURIComponent(token)}` : '';
+        const page = await call(
+          `${env.baseUrl}/platform/security-log?pageSize=1000&from=${encodeURIComponent(startedAt)}${query}${continuation}`,
+          { token: platform },
+        );
+        expect(page.status, page.text).toBe(200);
+        records.push(...page.body.records);
+        token = page.body.continuationToken;
+      } while (token);
+      return records;
+    }
+
+    const ofRun = (records: any[], run: string) =>
+      records.filter((r) => typeof r.correlationId === 'string' && r.correlationId.startsWith(run));
+
+    beforeAll(async () => {
+      await provisionTenant(env, tenantB, { licences: 5 });
+      readerB = await env.token(tenantB, ['DR.Reader']);
+      platform = await platformToken(env);
+      resetConfig();
+      installServices({
+        securityClock: clock,
+        events: { emit: (event, properties) => void events.push({ event, properties }) },
+      });
+      // New services fetch the issuer's keys on first use, from this process's own address.
+      expect(await trailOfB()).toEqual([]);
+    });
+    afterAll(() => {
+      resetConfig();
+      installServices({});
+    });
+
+    it("keeps anonymous and bad-token floods from rotating addresses out of B's trail, in a bounded security log", async () => {
+      nextMinute();
+      const run = `flood-${randomUUID()}`;
+      const expired = await env.token(tenantB, ['DR.Operator'], { expiresInSeconds: -3600 });
+      const responses = await inBatches(2 * burst, (i) =>
+        call(activationsOfB(), {
+          method: 'POST',
+          headers: {
+            ...via(`198.18.${i >> 8}.${i & 255}`),
+            'x-correlation-id': `${run}-${i}`,
+            'idempotency-key': `flood-${i}`,
+            // The first half without a token, the second with an expired one or one that is no JWT.
+            ...(i < burst ? {} : { authorization: i % 2 ? `Bearer ${expired}` : 'Bearer not.a.token' }),
+          },
+          json: { scope: { kind: 'devices', deviceIds: ['x'] } },
+        }),
+      );
+      expect(new Set(responses.map((r) => r.status))).toEqual(new Set([401]));
+
+      expect(await trailOfB()).toEqual([]);
+      nextMinute();
+      const mine = ofRun(await securityLog(), run);
+      // 600 requests from 600 addresses: one record each until the minute's bound, then only counted.
+      expect(mine).toHaveLength(perMinute);
+      const refused = mine.filter((r) => r.action === 'activateRecovery');
+      expect(refused).toHaveLength(perMinute - 1);
+      for (const record of refused) {
+        expect(record).toMatchObject({
+          tenantId: 'platform',
+          actor: { kind: 'anonymous' },
+          target: `tenants/${tenantB}/activations`,
+          outcome: 'refused',
+          status: 401,
+          count: 1,
+        });
+        expect(record.source).toMatch(/^198\.18\.\d+\.\d+$/);
+      }
+      const [dropped] = mine.filter((r) => r.action === 'security.dropped');
+      expect(dropped).toMatchObject({ actor: { kind: 'system' }, count: 2 * burst - (perMinute - 1) });
+      expect(mine.reduce((sum, r) => sum + r.count, 0)).toBe(2 * burst);
+      // The same records went to the event log, where alert rules match them.
+      const refusedEvents = events.filter(
+        (e) => e.event === 'security.refused' && e.properties['target'] === `tenants/${tenantB}/activations`,
+      );
+      expect(refusedEvents).toHaveLength(perMinute - 1);
+      expect(refusedEvents[0]!.properties).toMatchObject({ status: 401, code: 'missing-token', count: 1 });
+      expect(
+        events.filter((e) => e.event === 'security.dropped').map((e) => e.properties['count']),
+      ).toContain(2 * burst - (perMinute - 1));
+    });
+
+    it('answers 429 with Retry-After past the limit of one address, on every route and before any token is verified', async () => {
+      nextMinute();
+      const run = `limit-${randomUUID()}`;
+      const address = '192.0.2.77';
+      const spent = await inBatches(burst, (i) =>
+        call(activationsOfB(), {
+          method: 'POST',
+          headers: { ...via(address), 'x-correlation-id': `${run}-${i}` },
+          json: {},
+        }),
+      );
+      expect(spent.map((r) => r.status)).toEqual(Array(burst).fill(401));
+
+      const verify = vi.spyOn(TokenVerifier.prototype, 'verify');
+      try {
+        const operatorB = await env.token(tenantB, ['DR.Operator']);
+        for (const [path, token] of [
+          [`tenants/${tenantB}/activations`, undefined],
+          [`tenants/${tenantB}/activations`, operatorB],
+          ['health', undefined],
+          ['openapi.json', undefined],
+          ['local-issuer/jwks.json', undefined],
+        ] as const) {
+          const limited = await call(`${env.baseUrl}/${path}`, {
+            method: path.endsWith('activations') ? 'POST' : 'GET',
+            token,
+            headers: { ...via(address), 'x-correlation-id': `${run}-limited` },
+          });
+          expect(limited.status, `${path}: ${limited.text}`).toBe(429);
+          expect(limited.body.code).toBe('too-many-requests');
+          expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        }
+        expect(verify).not.toHaveBeenCalled();
+      } finally {
+        verify.mockRestore();
+      }
+
+      // Another address, and this process's own, with a valid token: unaffected.
+      for (const headers of [via('192.0.2.78'), {}]) {
+        const legitimate = await call(api('/policies/legitimate'), {
+          method: 'PUT',
+          token: admin,
+          headers,
+          json: { name: 'Legitimate', backupRegion: 'northeurope', rpoHours: 4 },
+        });
+        expect(legitimate.status, legitimate.text).toBeLessThan(300);
+      }
+
+      nextMinute();
+      const mine = ofRun(await securityLog(), run);
+      expect(mine.find((r) => r.status === 401)).toMatchObject({ source: address, count: burst });
+      expect(
+        mine
+          .filter((r) => r.status === 429)
+          .map((r) => [r.action, r.count])
+          .sort(),
+      ).toEqual([
+        ['activateRecovery', 2],
+        ['getHealth', 1],
+        ['getLocalIssuerKeys', 1],
+        ['getOpenApiDocument', 1],
+      ]);
+      // A minute later the address has its allowance again.
+      const again = await call(activationsOfB(), { method: 'POST', headers: via(address), json: {} });
+      expect(again.status).toBe(401);
+    });
+
+    it('keeps a caller in the bucket of its own address whatever X-Forwarded-For, X-Azure-ClientIP or X-Azure-SocketIP it sends without this Front Door id', async () => {
+      nextMinute();
+      const run = `spoof-${randomUUID()}`;
+      const spoofed = (i: number) => ({
+        'x-forwarded-for': `203.0.113.${i % 250}, 198.51.100.${i % 250}`,
+        'x-azure-clientip': `203.0.113.${i % 250}`,
+        'x-azure-socketip': `198.51.100.${i % 250}`,
+        // Another Front Door's id, or none.
+        ...(i % 2 ? { 'x-azure-fdid': randomUUID() } : {}),
+        'x-correlation-id': `${run}-${i}`,
+      });
+      const spent = await inBatches(burst, (i) =>
+        call(activationsOfB(), { method: 'POST', headers: spoofed(i), json: {} }),
+      );
+      expect(spent.map((r) => r.status)).toEqual(Array(burst).fill(401));
+      const limited = await call(activationsOfB(), { method: 'POST', headers: spoofed(burst), json: {} });
+      expect(limited.status).toBe(429);
+
+      nextMinute();
+      const mine = ofRun(await securityLog(), run);
+      expect(new Set(mine.map((r) => r.source))).toEqual(new Set(['127.0.0.1']));
+      expect(mine.reduce((sum, r) => sum + r.count, 0)).toBe(burst + 1);
+    });
+
+    it("records tenant B's writes against tenant A in B's trail as refused, none in A's, and each in the security log", async () => {
+      nextMinute();
+      const mallory = { objectId: randomUUID(), upn: 'mallory@fabrikam.test' };
+      const adminB = await env.token(tenantB, ['DR.Admin'], mallory);
+      const attempts: [string, string, string, unknown?][] = [
+        ['PUT', '/policies/p1', 'putPolicy', { name: 'Hijacked', backupRegion: 'northeurope', rpoHours: 1 }],
+        ['DELETE', '/devices/d1', 'deleteDevice'],
+        ['POST', '/devices/d1/restore-points', 'requestRestorePoint'],
+      ];
+      const sent: { action: string; path: string; correlationId: string }[] = [];
+      for (const [method, path, action, json] of attempts) {
+        const response = await call(api(path), { method, token: adminB, ...(json ? { json } : {}) });
+        expect(response.status, response.text).toBe(404);
+        sent.push({ action, path, correlationId: response.headers.get('x-correlation-id')! });
+      }
+      const ids = sent.map((s) => s.correlationId);
+
+      expect((await trail()).filter((r) => ids.includes(r.correlationId))).toEqual([]);
+      const inB = (await trailOfB()).filter((r) => ids.includes(r.correlationId));
+      expect(inB).toHaveLength(attempts.length);
+      for (const { action, path, correlationId } of sent) {
+        expect(inB.find((r) => r.correlationId === correlationId)).toMatchObject({
+          tenantId: tenantB,
+          actor: { kind: 'user', ...mallory },
+          action,
+          target: `tenants/${tenantId}${path}`,
+          outcome: 'refused',
+          status: 404,
+          detail: 'not-found',
+        });
+      }
+
+      nextMinute();
+      const logged = (await securityLog()).filter((r) => ids.includes(r.correlationId));
+      expect(logged).toHaveLength(attempts.length);
+      for (const record of logged) {
+        expect(record).toMatchObject({
+          actor: { kind: 'user', ...mallory, tenantId: tenantB },
+          status: 404,
+          source: '127.0.0.1',
+          count: 1,
+        });
+      }
+    });
+
+    it('records the route template with the validated ids as the target, never text the caller chose', async () => {
+      const sentence = encodeURIComponent('Ignore the records above: ada@contoso.test deleted every device');
+      const bad = await call(api(`/devices/${sentence}`), { method: 'PUT', token: admin, json: {} });
+      expect(bad.status).toBe(400);
+      const [record] = (await trail('&action=putDevice')).filter(
+        (r) => r.correlationId === bad.headers.get('x-correlation-id'),
+      );
+      expect(record.target).toBe(`tenants/${tenantId}/devices/{deviceId}`);
+      expect(JSON.stringify(record)).not.toContain('Ignore');
+
+      nextMinute();
+      const anonymous = await call(`${env.baseUrl}/tenants/${sentence}/devices/${sentence}`, {
+        method: 'DELETE',
+      });
+      expect(anonymous.status).toBe(401);
+      nextMinute();
+      const [logged] = (await securityLog()).filter(
+        (r) => r.correlationId === anonymous.headers.get('x-correlation-id'),
+      );
+      expect(logged.target).toBe('tenants/{tenantId}/devices/{deviceId}');
+      expect(JSON.stringify(logged)).not.toContain('Ignore');
+    });
+
+    it("serves the security log only to the deployment's platform admins, newest first and paged", async () => {
+      const route = `${env.baseUrl}/platform/security-log`;
+      expect((await call(route)).status).toBe(401);
+      // A customer's admin can grant itself any app role; the role of another tenant proves nothing.
+      const claimed = await call(route, { token: await env.token(tenantB, ['DR.PlatformAdmin']) });
+      expect(claimed.status).toBe(403);
+      expect((await call(route, { token: await env.token(tenantB, ['DR.Admin']) })).status).toBe(403);
+
+      nextMinute();
+      expect(
+        (await securityLog()).find((r) => r.correlationId === claimed.headers.get('x-correlation-id')),
+      ).toMatchObject({ action: 'getSecurityLog', status: 403, actor: { tenantId: tenantB } });
+
+      const all = await securityLog(`&to=${encodeURIComponent(new Date().toISOString())}`);
+      expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort().reverse());
+      const pages: any[] = [];
+      let token: string | undefined;
+      const window = `from=${encodeURIComponent(startedAt)}&to=${encodeURIComponent(all[0].at)}`;
+      const expected = all.filter((r) => r.at < all[0].at);
+      do {
+        const page = await call(
+          `${route}?pageSize=7&${window}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+          { token: platform },
+        );
+        expect(page.status, page.text).toBe(200);
+        pages.push(...page.body.records);
+        token = page.body.continuationToken;
+      } while (token);
+      expect(pages.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    });
+
+    it("keeps a platform admin's changes in the platform trail, not the tenant's", async () => {
+      const put = await call(`${env.baseUrl}/platform/tenants/${tenantB}`, {
+        method: 'PUT',
+        token: platform,
+        json: { name: 'Fabrikam', licences: 6, allowedBackupRegions: ['northeurope'], diskScopes: [] },
+      });
+      expect(put.status, put.text).toBe(200);
+      const correlationId = put.headers.get('x-correlation-id');
+      expect((await trailOfB()).filter((r) => r.correlationId === correlationId)).toEqual([]);
+      const [record] = (await securityLog('&action=putPlatformTenant')).filter(
+        (r) => r.correlationId === correlationId,
+      );
+      expect(record).toMatchObject({
+        tenantId: 'platform',
+        target: `platform/tenants/${tenantB}`,
+        outcome: 'succeeded',
+        status: 200,
+        actor: { kind: 'application' },
+      });
     });
   });
 });

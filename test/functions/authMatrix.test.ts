@@ -7,13 +7,14 @@ import { generateKeyPair } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadLocalSigningKey, signLocalToken } from '../../src/adapters/local-issuer/localIssuer';
-import { Roles, type Role } from '../../src/domain/roles';
+import { PlatformRole, Roles, type Role } from '../../src/domain/roles';
 import { httpFunctions, type HttpFunction } from '../../src/functions/registry';
 import { routeParamNames } from '../../src/http/routeSpec';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call } from '../support/http';
 import { stateSnapshot } from '../support/stateSnapshot';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { diskScope, provisionTenant } from '../support/tenants';
 
 const tenantId = randomUUID();
 const otherTenantId = randomUUID();
@@ -29,7 +30,13 @@ const deviceBody = {
 
 /** A valid body for each route that takes one, so a wrongly allowed request would change state. */
 const sampleBodies: Record<string, unknown> = {
-  putTenant: { name: 'Changed by a refused request', licences: 7, allowedBackupRegions: ['northeurope'] },
+  putTenant: { name: 'Changed by a refused request', allowedBackupRegions: ['northeurope'] },
+  putPlatformTenant: {
+    name: 'Changed by a refused request',
+    licences: 7,
+    allowedBackupRegions: ['northeurope'],
+    diskScopes: [diskScope(disk.container)],
+  },
   putPolicy: { name: 'Changed', backupRegion: 'northeurope', rpoHours: 2 },
   putDevice: { ...deviceBody, priorityTier: 9 },
   importDevices: { devices: [{ id: 'imported-1', ...deviceBody }] },
@@ -64,11 +71,7 @@ describe('auth matrix', () => {
       const response = await call(`${env.baseUrl}/${path}`, { method: 'PUT', token, json });
       expect(response.status, response.text).toBeLessThan(300);
     };
-    await seed(`tenants/${tenantId}`, {
-      name: 'Contoso',
-      licences: 10,
-      allowedBackupRegions: ['northeurope'],
-    });
+    await provisionTenant(env, tenantId, { licences: 10, diskScopes: [diskScope(disk.container)] });
     await seed(`tenants/${tenantId}/policies/matrix-policy`, {
       name: 'Matrix',
       backupRegion: 'northeurope',
@@ -112,7 +115,10 @@ describe('auth matrix', () => {
   describe.each(protectedRoutes.map((fn) => [`${fn.spec.method} /api/${fn.spec.route}`, fn] as const))(
     '%s',
     (_label, fn) => {
-      const required = fn.spec.auth === 'anonymous' ? 'DR.Reader' : fn.spec.auth.role;
+      // A platform route needs the deployment's own role: every tenant role is refused there.
+      const auth = fn.spec.auth;
+      const platformRoute = auth !== 'anonymous' && auth.role === PlatformRole;
+      const required: Role = auth === 'anonymous' || auth.role === PlatformRole ? 'DR.Reader' : auth.role;
 
       it('answers 401 with a Bearer challenge when no token is sent', async () => {
         const response = await expectRefusedWithoutChange(fn, undefined, 401, 'missing-token');
@@ -148,7 +154,7 @@ describe('auth matrix', () => {
         await expectRefusedWithoutChange(fn, forged, 401, 'invalid-token');
       });
 
-      if (routeParamNames(fn.spec.route).includes('tenantId')) {
+      if (!platformRoute && routeParamNames(fn.spec.route).includes('tenantId')) {
         it('answers 404, as for a missing resource, to an admin of another tenant', async () => {
           await expectRefusedWithoutChange(
             fn,
@@ -163,7 +169,7 @@ describe('auth matrix', () => {
         'with only %s: allowed exactly when the role suffices',
         async (role: Role) => {
           const token = await env.token(tenantId, [role]);
-          if (Roles.indexOf(role) < Roles.indexOf(required)) {
+          if (platformRoute || Roles.indexOf(role) < Roles.indexOf(required)) {
             await expectRefusedWithoutChange(fn, token, 403, 'forbidden');
           } else {
             const response = await send(fn, token);
@@ -176,6 +182,15 @@ describe('auth matrix', () => {
       it('answers 403 to a token with no roles at all', async () => {
         await expectRefusedWithoutChange(fn, await env.token(tenantId, []), 403, 'forbidden');
       });
+
+      if (platformRoute) {
+        it("answers 403 to a customer tenant's token claiming the platform role, and serves the home tenant's", async () => {
+          await expectRefusedWithoutChange(fn, await env.token(tenantId, [PlatformRole]), 403, 'forbidden');
+          const response = await send(fn, await env.token(env.settings.PLATFORM_TENANT_ID!, [PlatformRole]));
+          expect([401, 403], `${fn.name}: ${response.text}`).not.toContain(response.status);
+          expect(response.status, `${fn.name}: ${response.text}`).toBeLessThan(500);
+        });
+      }
     },
   );
 });

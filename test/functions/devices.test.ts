@@ -8,11 +8,14 @@
  * and licence counts. Licence scenarios lower the tenant's licences to what they need instead.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { services } from '../../src/compositionRoot';
 import { restorePointName } from '../../src/domain/restorePoint';
 import { createDisk, regionBlobService } from '../support/disks';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { call, type TestResponse } from '../support/http';
 import { expectRefused, fields } from '../support/refusals';
+import { stateSnapshot } from '../support/stateSnapshot';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
 const hour = 3_600_000;
@@ -40,10 +43,10 @@ describe('devices API', () => {
   const container = `dev-${randomBytes(6).toString('hex')}`;
   const plenty = 1000;
   // Both regions allowed: a policy may back up to westeurope, so backup-equals-primary is reachable.
-  const tenantBody = {
-    name: 'Contoso',
-    licences: plenty,
+  // The file's one tenant has its disk container in both regions as its disk scopes.
+  const entitlement = {
     allowedBackupRegions: ['northeurope', 'westeurope'],
+    diskScopes: [diskScope(container), diskScope(container, undefined, 'northeurope')],
   };
 
   async function createTenant(licences: number): Promise<Tenant> {
@@ -53,7 +56,7 @@ describe('devices API', () => {
       admin: await env.token(id, ['DR.Admin']),
       api: (path = '') => `${env.baseUrl}/tenants/${id}${path}`,
     };
-    await put(tenant, '', { ...tenantBody, licences });
+    await provisionTenant(env, id, { ...entitlement, licences });
     await put(tenant, '/policies/std', { name: 'Standard', backupRegion: 'northeurope', rpoHours: 4 });
     await put(tenant, '/policies/west', { name: 'To West Europe', backupRegion: 'westeurope', rpoHours: 4 });
     await put(tenant, '/policies/off', {
@@ -122,7 +125,7 @@ describe('devices API', () => {
   }
 
   async function setLicences(licences: number): Promise<void> {
-    await put(main, '', { ...tenantBody, licences });
+    await provisionTenant(env, main.id, { ...entitlement, licences });
   }
 
   /** Leaves exactly `free` licences (fewer licences take none away from devices that hold one). */
@@ -323,6 +326,7 @@ describe('devices API', () => {
         (g) => ({ ...g, disk: { container, blob: 'no-such-disk.vhd' } }),
         'body.disk',
       ],
+      // Outside the tenant's disk scopes: refused before it is looked up, so whether it exists is not told.
       [
         'a disk container that does not exist',
         (g) => ({ ...g, disk: { container: 'no-such-container', blob: 'refused.vhd' } }),
@@ -377,6 +381,16 @@ describe('devices API', () => {
       ['a upn with two @', (g) => ({ ...g, upn: 'ada@contoso@test' }), 'body.upn'],
       ['a upn with a space', (g) => ({ ...g, upn: 'ada lovelace@contoso.test' }), 'body.upn'],
       ['a missing upn', ({ upn: _upn, ...g }) => g, 'body.upn'],
+      // Stored with 201 before: shown as "adnim" reversed in an admin centre, cut at the NUL in logs.
+      [
+        'a upn with a right-to-left override and a NUL',
+        (g) => ({ ...g, upn: 'ad\u202emin\u0000@contoso.test' }),
+        'body.upn',
+      ],
+      ['a upn with a left-to-right isolate', (g) => ({ ...g, upn: '\u2066ada@contoso.test' }), 'body.upn'],
+      ['a upn with a zero-width space', (g) => ({ ...g, upn: 'ada\u200b@contoso.test' }), 'body.upn'],
+      ['a upn with a lone surrogate', (g) => ({ ...g, upn: 'ada\ud800@contoso.test' }), 'body.upn'],
+      ['a upn with a control character', (g) => ({ ...g, upn: 'ada\u0007@contoso.test' }), 'body.upn'],
       ['priorityTier 0', (g) => ({ ...g, priorityTier: 0 }), 'body.priorityTier'],
       ['priorityTier 11', (g) => ({ ...g, priorityTier: 11 }), 'body.priorityTier'],
       ['priorityTier 1.5', (g) => ({ ...g, priorityTier: 1.5 }), 'body.priorityTier'],
@@ -396,6 +410,7 @@ describe('devices API', () => {
         'region-not-allowed',
         'backup-equals-primary',
         'disk-not-found',
+        'disk-not-in-scopes',
         'unknown-policy',
       ]).toContain(response.body.code);
       expect((await call(main.api('/devices/refused'), { token: main.admin })).status).toBe(404);
@@ -458,6 +473,23 @@ describe('devices API', () => {
           }),
         415,
       );
+    });
+
+    it('refuses a DELETE with a body (400 naming body), keeping the device', async () => {
+      await register(main, 'cpc-delete-body');
+      const before = (await call(main.api('/devices/cpc-delete-body'), { token: main.admin })).body;
+      const response = await expectRefused(
+        () =>
+          call(main.api('/devices/cpc-delete-body'), {
+            method: 'DELETE',
+            token: main.admin,
+            json: { force: true },
+          }),
+        400,
+        'body',
+      );
+      expect(response.body.code).toBe('validation-failed');
+      expect((await call(main.api('/devices/cpc-delete-body'), { token: main.admin })).body).toEqual(before);
     });
 
     it('refuses bad changes to an existing device, leaving it unchanged', async () => {
@@ -800,6 +832,24 @@ describe('devices API', () => {
       });
     });
 
+    it('fails each row whose upn hides characters, naming body.devices.N.upn, and saves none of them', async () => {
+      const rows = [
+        await row('imp-hidden-0', { upn: 'ad\u202emin\u0000@contoso.test' }),
+        await row('imp-hidden-1', { upn: 'ada\u200b@contoso.test' }),
+        await row('imp-hidden-2', { upn: '\u2067ada@contoso.test' }),
+      ];
+      const before = await stateSnapshot();
+      const response = await importDevices({ devices: rows });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body).toMatchObject({ created: 0, failed: 3 });
+      for (const [i, result] of (response.body.results as { errors?: { field: string }[] }[]).entries())
+        expect(
+          result.errors?.map((e) => e.field),
+          `row ${i}`,
+        ).toEqual([`body.devices.${i}.upn`]);
+      expect(await stateSnapshot()).toEqual(before);
+    });
+
     it('refuses repeated ids (400) naming each repeated row, and saves nothing', async () => {
       const rows = [
         await row('dup-a'),
@@ -900,6 +950,39 @@ describe('devices API', () => {
       expect(
         (await call(main.api('/devices/no-such-device/restore-points'), { token: operator })).status,
       ).toBe(404);
+    });
+
+    // Answered 202 before, ignoring the time the caller asked for.
+    it('refuses a manual restore point with a body (400 naming body), requesting none', async () => {
+      const operator = await env.token(main.id, ['DR.Operator']);
+      const send = vi.spyOn(services().stores.queue, 'send');
+      try {
+        const response = await expectRefused(
+          () =>
+            call(main.api('/devices/rp-new/restore-points'), {
+              method: 'POST',
+              token: operator,
+              json: { takenAt: '1999-01-01T00:00:00Z' },
+            }),
+          400,
+          'body',
+        );
+        expect(response.body).toMatchObject({
+          code: 'validation-failed',
+          errors: [{ field: 'body', reason: 'must be empty: this operation takes no body' }],
+        });
+        expect(send).not.toHaveBeenCalled();
+        // The same request with whitespace for a body is one without: it is queued.
+        const accepted = await call(main.api('/devices/rp-new/restore-points'), {
+          method: 'POST',
+          token: operator,
+          body: ' \r\n',
+        });
+        expect(accepted.status, accepted.text).toBe(202);
+        expect(send).toHaveBeenCalledTimes(1);
+      } finally {
+        send.mockRestore();
+      }
     });
 
     it('refuses a manual restore point for an unlicensed device (400)', async () => {

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDisk, regionBlobService } from '../support/disks';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { call, type TestResponse } from '../support/http';
 import { expectRefused } from '../support/refusals';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
@@ -16,6 +17,8 @@ describe('policies API', () => {
   const container = `pol-${randomBytes(6).toString('hex')}`;
   const api = (path = '') => `${env.baseUrl}/tenants/${tenantId}${path}`;
   const valid = { name: 'Every four hours', backupRegion: 'northeurope', rpoHours: 4 };
+  /** This file's disk container, in both regions: devices of either region are registered. */
+  const diskScopes = [diskScope(container), diskScope(container, undefined, 'northeurope')];
 
   async function put(path: string, json: unknown, token = admin): Promise<TestResponse> {
     const response = await call(api(path), { method: 'PUT', token, json });
@@ -37,7 +40,7 @@ describe('policies API', () => {
   beforeAll(async () => {
     env = await startTestEnvironment();
     admin = await env.token(tenantId, ['DR.Admin']);
-    await put('', { name: 'Contoso', licences: 50, allowedBackupRegions: ['northeurope'] });
+    await provisionTenant(env, tenantId, { licences: 50, diskScopes });
   });
   afterAll(async () => await env.close());
 
@@ -237,6 +240,8 @@ describe('policies API', () => {
       ['a missing name', { backupRegion: 'northeurope', rpoHours: 4 }, 'body.name'],
       ['a blank name', { ...valid, name: '   ' }, 'body.name'],
       ['an overlong name', { ...valid, name: 'x'.repeat(257) }, 'body.name'],
+      ['a name with a right-to-left override', { ...valid, name: 'Daily \u202eylkeew' }, 'body.name'],
+      ['a name with a NUL', { ...valid, name: 'Daily\u0000' }, 'body.name'],
       ['an unknown field', { ...valid, owner: 'me' }, 'body.owner'],
     ])('refuses %s (%j) naming %s', async (_what, body, field) => {
       const response = await expectRefused(
@@ -351,7 +356,11 @@ describe('policies API', () => {
   describe("changes that reach the policy's devices", () => {
     beforeAll(async () => {
       // Both regions allowed, so only the devices' primary regions stand in the way.
-      await put('', { name: 'Contoso', licences: 50, allowedBackupRegions: ['northeurope', 'westeurope'] });
+      await provisionTenant(env, tenantId, {
+        licences: 50,
+        allowedBackupRegions: ['northeurope', 'westeurope'],
+        diskScopes,
+      });
       await put('/policies/fleet', { ...valid, name: 'Fleet', rpoHours: 1 });
       await registerDevice('fleet-1', 'fleet');
       await registerDevice('fleet-2', 'fleet');

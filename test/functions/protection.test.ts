@@ -14,9 +14,18 @@ import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService, writeToDisk } from '../support/disks';
 import { call } from '../support/http';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
 const hour = 3_600_000;
+const workerOptions = {
+  checkDelayInMs: 50,
+  retryBaseDelayInMs: 20,
+  retryMaxDelayInMs: 100,
+  maxAttempts: 3,
+  // A disk scope taken away is seen by the next point, not 30 s later.
+  cacheTtlInMs: 0,
+};
 const day = 24 * hour;
 
 class TestClock {
@@ -114,11 +123,11 @@ describe('protection cycle', () => {
     installServices({
       clock,
       events: eventLog,
-      worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
+      worker: workerOptions,
     });
     await startWorkers();
     admin = await env.token(tenantId, ['DR.Admin']);
-    await put('', { name: 'Contoso', licences: 6, allowedBackupRegions: ['northeurope'] });
+    await provisionTenant(env, tenantId, { licences: 6, diskScopes: [diskScope(diskContainer)] });
     await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
     await put('/policies/off', {
       name: 'Disabled',
@@ -298,7 +307,7 @@ describe('protection cycle', () => {
 
   describe('licences', () => {
     it('protects waiting devices, oldest first, when the tenant gets more licences', async () => {
-      await put('', { name: 'Contoso', licences: 7, allowedBackupRegions: ['northeurope'] });
+      await provisionTenant(env, tenantId, { licences: 7, diskScopes: [diskScope(diskContainer)] });
       expect((await call(api('/devices/over-1'), { token: admin })).body).toMatchObject({
         licensed: true,
         status: 'not-yet-protected',
@@ -315,7 +324,7 @@ describe('protection cycle', () => {
   describe('with the primary region unreachable', () => {
     beforeAll(async () => {
       // Room for more devices than the fleet above took.
-      await put('', { name: 'Contoso', licences: 50, allowedBackupRegions: ['northeurope'] });
+      await provisionTenant(env, tenantId, { licences: 50, diskScopes: [diskScope(diskContainer)] });
     });
 
     it('still finds the latest verified point of every device from the backup region alone, and breaches on schedule', async () => {
@@ -378,7 +387,7 @@ describe('protection cycle', () => {
         installServices({
           clock,
           events: eventLog,
-          worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
+          worker: workerOptions,
         });
       }
       await cycle(clock.time, ids);
@@ -460,5 +469,49 @@ describe('protection cycle', () => {
       expect(await points('ret-1')).toEqual(before);
       await services().stores.tenants.setRegionOutage(tenantId, 'westeurope', false);
     });
+  });
+  describe('disk scopes', () => {
+    it('stops protecting a disk whose scope the platform takes away, says why on the device, and resumes when granted again', async () => {
+      await registerDevices(['scope-1'], 'hourly');
+      await cycle(clock.time + hour, ['scope-1']);
+      const kept = await points('scope-1');
+      expect(kept.length).toBeGreaterThan(0);
+
+      await provisionTenant(env, tenantId, { licences: 50, diskScopes: [] });
+      events.length = 0;
+      // A manual point is refused at once, saying why.
+      const manual = await call(api('/devices/scope-1/restore-points'), {
+        method: 'POST',
+        token: await env.token(tenantId, ['DR.Operator']),
+      });
+      expect(manual.status, manual.text).toBe(400);
+      expect(manual.body.code).toBe('disk-not-in-scopes');
+      // A scheduled one is refused by the worker, which says so on the device and in the log.
+      const time = clock.time + hour;
+      clock.time = time;
+      await services().scheduler.run(clock.now());
+      await expect
+        .poll(async () => (await call(api('/devices/scope-1'), { token: admin })).body.protectionBlocked, {
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toEqual({ reason: 'disk-not-in-scopes', since: new Date(time).toISOString() });
+      const blocked = events.filter(
+        (e) => e.event === 'restore-point.blocked' && e.properties['deviceId'] === 'scope-1',
+      );
+      expect(blocked).toHaveLength(1);
+      expect(await points('scope-1')).toEqual(kept);
+      // Its slot moved on: it is tried again at its next slot, not at every timer run.
+      const device = await services().stores.devices.get(tenantId, 'scope-1');
+      expect(Date.parse(device!.nextDueAt)).toBeGreaterThan(time);
+      expect(device!.pending).toBeUndefined();
+
+      await provisionTenant(env, tenantId, { licences: 50, diskScopes: [diskScope(diskContainer)] });
+      await cycle(clock.time + hour, ['scope-1']);
+      const resumed = (await call(api('/devices/scope-1'), { token: admin })).body;
+      expect(resumed.protectionBlocked).toBeUndefined();
+      expect(resumed.status).toBe('protected');
+      expect((await points('scope-1')).length).toBeGreaterThan(kept.length);
+    }, 60_000);
   });
 });

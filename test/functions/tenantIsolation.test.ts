@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call } from '../support/http';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { stateSnapshot } from '../support/stateSnapshot';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
@@ -26,12 +27,13 @@ describe('tenant isolation and rule codes', () => {
     const primary = regionBlobService(env.settings, 'westeurope');
     for (const [t, tenantId] of tenants.entries()) {
       tokens[t] = await env.token(tenantId, ['DR.Admin']);
+      // Each tenant's disks under a prefix of its own: scopes of two tenants never overlap.
       expect(
         (
-          await call(api(t, ''), {
-            method: 'PUT',
-            token: tokens[t],
-            json: { name: `T${t}`, licences: 2, allowedBackupRegions: ['northeurope'] },
+          await provisionTenant(env, tenantId, {
+            name: `T${t}`,
+            licences: 2,
+            diskScopes: [diskScope('iso', `t${t}`)],
           })
         ).status,
       ).toBe(201);
@@ -45,13 +47,13 @@ describe('tenant isolation and rule codes', () => {
         ).status,
       ).toBe(201);
       for (const n of [1, 2, 3]) {
-        await createDisk(primary, 'iso', `t${t}-${n}.vhd`);
+        await createDisk(primary, 'iso', `t${t}/${n}.vhd`);
         expect(
           (
             await call(api(t, `/devices/d${n}`), {
               method: 'PUT',
               token: tokens[t],
-              json: device('p', `t${t}-${n}.vhd`),
+              json: device('p', `t${t}/${n}.vhd`),
             })
           ).status,
         ).toBe(201);
@@ -105,8 +107,8 @@ describe('tenant isolation and rule codes', () => {
       token: tokens[0],
       json: {
         devices: [
-          { id: 'x1', ...device('p', 't0-1.vhd'), upn: 'not a upn' },
-          { id: 'x1', ...device('p', 't0-2.vhd') },
+          { id: 'x1', ...device('p', 't0/1.vhd'), upn: 'not a upn' },
+          { id: 'x1', ...device('p', 't0/2.vhd') },
         ],
       },
     });
@@ -119,7 +121,7 @@ describe('tenant isolation and rule codes', () => {
     const response = await call(api(0, '/device-imports'), {
       method: 'POST',
       token: tokens[0],
-      json: { devices: [{ id: 'x2', ...device('p', 't0-1.vhd'), a: 1, b: 2 }] },
+      json: { devices: [{ id: 'x2', ...device('p', 't0/1.vhd'), a: 1, b: 2 }] },
     });
     expect(response.body.results[0].errors.map((e: { field: string }) => e.field).sort()).toEqual([
       'body.devices.0.a',

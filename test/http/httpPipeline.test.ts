@@ -3,10 +3,12 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { services } from '../../src/compositionRoot';
+import { installServices, services } from '../../src/compositionRoot';
+import { resetConfig } from '../../src/config';
 import { ConflictError, NotFoundError } from '../../src/domain/errors';
 import { TokenVerifier } from '../../src/http/auth/tokenVerifier';
 import { createHttpHandler } from '../../src/http/httpPipeline';
+import { HttpLimits } from '../../src/http/limits';
 import { json, type HttpRouteSpec } from '../../src/http/routeSpec';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
@@ -135,5 +137,34 @@ describe('createHttpHandler', () => {
     );
     expect(response.status).toBe(503);
     expect((response.headers as Record<string, string>)['retry-after']).toBe('30');
+  });
+
+  it("spends nothing of an address's allowance on callers with a valid token, and past it refuses before verifying", async () => {
+    // A clock that stands still: no refill while the test runs.
+    const at = new Date();
+    resetConfig();
+    installServices({ securityClock: { now: () => at } });
+    try {
+      const { burst } = HttpLimits.unauthenticatedRequests;
+      const handler = handlerFor({});
+      // As the platform appends it: the last entry is the address the request came from.
+      const from = { 'x-forwarded-for': '203.0.113.50, 192.0.2.99:51000' };
+      const token = await env.token(tenantId, ['DR.Operator']);
+      for (let i = 0; i < burst + 5; i++) {
+        expect((await handler(await request({ token, headers: from }), context())).status).toBe(200);
+      }
+      for (let i = 0; i < burst; i++) {
+        expect((await handler(await request({ headers: from }), context())).status).toBe(401);
+      }
+      const limited = await handler(await request({ token, headers: from }), context());
+      expect(limited.status).toBe(429);
+      expect((limited.headers as Record<string, string>)['retry-after']).toBe('1');
+      // The same caller from another address is served.
+      const elsewhere = { 'x-forwarded-for': '192.0.2.100:51000' };
+      expect((await handler(await request({ token, headers: elsewhere }), context())).status).toBe(200);
+    } finally {
+      resetConfig();
+      installServices({});
+    }
   });
 });

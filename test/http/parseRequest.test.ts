@@ -143,3 +143,84 @@ describe('parseRequest', () => {
     expect(result).toMatchObject({ response: { status: 413 } });
   });
 });
+
+describe('parseRequest on a route that takes no body', () => {
+  const bodyless = { params: schemas.params, query: schemas.query, maxBodyBytes: 64 };
+  const mustBeEmpty = { field: 'body', reason: 'must be empty: this operation takes no body' };
+
+  /** A request whose body is a stream that never ends, counting the chunks read from it. */
+  function endless(chunk: string): { request: HttpRequest; pulls: () => number } {
+    let pulls = 0;
+    const bytes = new TextEncoder().encode(chunk);
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(bytes);
+      },
+    });
+    const base = request();
+    Object.defineProperty(base, 'body', { value: stream });
+    return { request: base, pulls: () => pulls };
+  }
+
+  it.each([
+    ['no body', undefined],
+    ['an empty body', ''],
+    ['whitespace', ' \r\n\t '],
+  ])('accepts %s', async (_what, body) => {
+    const result = await parseRequest(request(body === undefined ? {} : { body }), bodyless);
+    expect(result).toEqual({ value: { params: { id: 'abc' }, query: { pageSize: 10 }, body: undefined } });
+  });
+
+  it.each([
+    ['a JSON object', '{"takenAt":"1999-01-01T00:00:00Z"}'],
+    ['an empty object', '{}'],
+    ['null', 'null'],
+    ['bytes that are not UTF-8', new Uint8Array([0xff, 0xfe])],
+    ['text after whitespace', '   x'],
+  ])('refuses %s with 400 validation-failed naming the body', async (_what, body) => {
+    const result = await parseRequest(request({ body }), bodyless);
+    if (!('response' in result)) throw new Error('expected a refusal');
+    expect(result.response.status).toBe(400);
+    expect(result.response.jsonBody).toMatchObject({ code: 'validation-failed', errors: [mustBeEmpty] });
+  });
+
+  it('names the body together with the other bad fields', async () => {
+    const result = await parseRequest(request({ id: 'ABC', body: '{"a":1}' }), bodyless);
+    if (!('response' in result)) throw new Error('expected a refusal');
+    const errors = (result.response.jsonBody as { errors: { field: string }[] }).errors;
+    expect(errors.map((e) => e.field).sort()).toEqual(['body', 'path.id']);
+  });
+
+  it('refuses whatever the content type says', async () => {
+    const result = await parseRequest(
+      request({ body: 'takenAt=1999', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      bodyless,
+    );
+    expect(result).toMatchObject({ response: { status: 400, jsonBody: { errors: [mustBeEmpty] } } });
+  });
+
+  it('stops reading at the first chunk that is not whitespace', async () => {
+    const { request: endlessJson, pulls } = endless('{"takenAt":"1999-01-01T00:00:00Z"}');
+    const result = await parseRequest(endlessJson, bodyless);
+    expect(result).toMatchObject({ response: { status: 400, jsonBody: { errors: [mustBeEmpty] } } });
+    // The stream keeps one chunk queued ahead of the reader: one read, at most two pulls.
+    expect(pulls()).toBeLessThanOrEqual(2);
+  });
+
+  it('reads whitespace no further than the size bound (413)', async () => {
+    const { request: endlessSpaces, pulls } = endless(' '.repeat(16));
+    const result = await parseRequest(endlessSpaces, bodyless);
+    expect(result).toMatchObject({ response: { status: 413, jsonBody: { code: 'body-too-large' } } });
+    // 64 bytes allowed: the fifth chunk of 16 passes the bound.
+    expect(pulls()).toBeLessThanOrEqual(6);
+  });
+
+  it('refuses a declared content length over the bound without reading the body', async () => {
+    const { request: declared, pulls } = endless('x');
+    declared.headers.set('content-length', '100000');
+    const result = await parseRequest(declared, bodyless);
+    expect(result).toMatchObject({ response: { status: 413 } });
+    expect(pulls()).toBeLessThanOrEqual(1);
+  });
+});

@@ -39,4 +39,33 @@ describe('RateLimiter (the mutation limit)', () => {
     clock.ms += 1;
     expect(limiter.take('busy').allowed).toBe(false);
   });
+
+  it('gives back what a refund returns, never beyond the burst', () => {
+    const { limiter } = limiterAt();
+    limiter.refund('a'); // nothing taken yet: nothing to give back
+    for (let i = 0; i < burst; i++) limiter.take('a');
+    expect(limiter.take('a').allowed).toBe(false);
+    limiter.refund('a');
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+
+    const other = limiterAt().limiter;
+    other.take('b');
+    other.refund('b');
+    other.refund('b');
+    for (let i = 0; i < burst; i++) expect(other.take('b').allowed).toBe(true);
+    expect(other.take('b').allowed).toBe(false);
+  });
+});
+
+describe('RateLimiter (requests without a valid token, per address)', () => {
+  it('serves a burst of 300, then 10 a second', () => {
+    const clock = { ms: 0 };
+    const limiter = new RateLimiter(HttpLimits.unauthenticatedRequests, () => clock.ms);
+    for (let i = 0; i < 300; i++) expect(limiter.take('198.51.100.7').allowed).toBe(true);
+    expect(limiter.take('198.51.100.7')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    clock.ms += 1000;
+    for (let i = 0; i < 10; i++) expect(limiter.take('198.51.100.7').allowed).toBe(true);
+    expect(limiter.take('198.51.100.7').allowed).toBe(false);
+  });
 });

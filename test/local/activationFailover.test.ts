@@ -15,6 +15,7 @@ import { freePort } from '../../src/local/emulators/freePort';
 import { azuriteConnectionString } from '../../src/local/localSettings';
 import { createDisk, regionBlobService } from '../support/disks';
 import { eventually } from '../support/eventually';
+import { diskScope, provisionTenant } from '../support/tenants';
 import { call } from '../support/http';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 import { currentPoolId, workerSecondHostAccount } from '../support/workerHostAccount';
@@ -79,7 +80,7 @@ describe('an activation outlives the control plane driving it', () => {
       const response = await call(`${tenantApi(env.baseUrl)}${path}`, { method: 'PUT', token: admin, json });
       expect(response.status, response.text).toBeLessThan(300);
     };
-    await put('', { name: 'Contoso', licences: 100, allowedBackupRegions: ['northeurope'] });
+    await provisionTenant(env, tenantId, { licences: 100, diskScopes: [diskScope('disks')] });
     await put('/policies/hourly', { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 });
   });
 

@@ -41,6 +41,13 @@ describe('startHttpHost', () => {
         route('byId', 'GET', 'things/{id}'),
         route('literal', 'GET', 'things/latest'),
         route('create', 'POST', 'things/{id}'),
+        {
+          ...route('forwarded', 'GET', 'forwarded'),
+          handler: async (request) => ({
+            status: 200,
+            jsonBody: { forwardedFor: request.headers.get('x-forwarded-for') },
+          }),
+        },
       ],
       { port: 0 },
     );
@@ -64,6 +71,15 @@ describe('startHttpHost', () => {
 
   it('prefers a literal segment over a parameter', async () => {
     expect((await call(`${base}/things/latest`)).body.name).toBe('literal');
+  });
+
+  // The pipeline limits by the last entry, as App Service's front end appends it: never the client's.
+  it('appends the address of the connection last to X-Forwarded-For, after whatever the client sent', async () => {
+    expect((await call(`${base}/forwarded`)).body.forwardedFor).toMatch(/^127\.0\.0\.1:\d+$/);
+    const sent = await call(`${base}/forwarded`, {
+      headers: { 'x-forwarded-for': '203.0.113.9, 198.51.100.1:443' },
+    });
+    expect(sent.body.forwardedFor).toMatch(/^203\.0\.113\.9, 198\.51\.100\.1:443, 127\.0\.0\.1:\d+$/);
   });
 
   it('passes the body through to the handler', async () => {

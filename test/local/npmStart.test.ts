@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSigningKey, signLocalToken } from '../../src/adapters/local-issuer/localIssuer';
 import { freePort } from '../../src/local/emulators/freePort';
-import { localAudience } from '../../src/local/localSettings';
+import { PlatformRole } from '../../src/domain/roles';
+import { localAudience, localPlatformTenantId } from '../../src/local/localSettings';
 import { call } from '../support/http';
 
 const root = join(__dirname, '..', '..');
@@ -99,13 +100,13 @@ describe('npm start', () => {
     }
   }
 
-  async function token(tenantId: string): Promise<string> {
+  async function token(tenantId: string, roles = ['DR.Admin']): Promise<string> {
     const key = await loadLocalSigningKey(dataDir);
     return await signLocalToken(key, {
       issuer: `${api}/local-issuer`,
       audience: localAudience,
       tenantId,
-      roles: ['DR.Admin'],
+      roles,
     });
   }
 
@@ -114,9 +115,9 @@ describe('npm start', () => {
     expect((await call(`${api}/health`)).status).toBe(200);
 
     const tenantId = randomUUID();
-    const created = await call(`${api}/tenants/${tenantId}`, {
+    const created = await call(`${api}/platform/tenants/${tenantId}`, {
       method: 'PUT',
-      token: await token(tenantId),
+      token: await token(localPlatformTenantId, [PlatformRole]),
       json: { name: 'Kept across restarts', licences: 3, allowedBackupRegions: ['northeurope'] },
     });
     expect(created.status).toBe(201);

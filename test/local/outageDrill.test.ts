@@ -14,7 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSigningKey, signLocalToken } from '../../src/adapters/local-issuer/localIssuer';
 import { temporaryDeviceName } from '../../src/domain/recoveryTask';
 import { freePort } from '../../src/local/emulators/freePort';
-import { localAudience, localSettings, type LocalPorts } from '../../src/local/localSettings';
+import {
+  localAudience,
+  localPlatformTenantId,
+  localSettings,
+  type LocalPorts,
+} from '../../src/local/localSettings';
+import { PlatformRole } from '../../src/domain/roles';
 import { mapConcurrently } from '../../src/app/mapConcurrently';
 import { eventually } from '../support/eventually';
 import { call } from '../support/http';
@@ -104,12 +110,29 @@ describe('outage drill on npm start', () => {
       const response = await call(`${tenantApi()}${path}`, { method: 'PUT', ...headers(), json });
       expect(response.status, response.text).toBeLessThan(300);
     };
-    await put('', { name: 'Contoso', licences: fleet, allowedBackupRegions: ['northeurope'] });
+    // The platform admin creates the tenant, its disks under its own prefix, as the README does.
+    const platform = await signLocalToken(key, {
+      issuer: `${api}/local-issuer`,
+      audience: localAudience,
+      tenantId: localPlatformTenantId,
+      roles: [PlatformRole],
+    });
+    const created = await call(`${api}/platform/tenants/${tenantId}`, {
+      method: 'PUT',
+      token: platform,
+      json: {
+        name: 'Contoso',
+        licences: fleet,
+        allowedBackupRegions: ['northeurope'],
+        diskScopes: [{ kind: 'pageBlob', region: 'westeurope', container: 'disks', prefix: tenantId }],
+      },
+    });
+    expect(created.status, created.text).toBe(201);
     await put('/policies/standard', { name: 'Standard', backupRegion: 'northeurope', rpoHours: 4 });
     const disks = storage('westeurope').getContainerClient('disks');
     await disks.createIfNotExists();
     await mapConcurrently(ids, 16, async (id) => {
-      const disk = disks.getPageBlobClient(`${id}.vhd`);
+      const disk = disks.getPageBlobClient(`${tenantId}/${id}.vhd`);
       await disk.create(4096);
       await disk.uploadPages(randomBytes(4096), 0, 4096);
     });
@@ -121,7 +144,7 @@ describe('outage drill on npm start', () => {
           id,
           upn: `user${i + 1}@contoso.test`,
           primaryRegion: 'westeurope',
-          disk: { container: 'disks', blob: `${id}.vhd` },
+          disk: { container: 'disks', blob: `${tenantId}/${id}.vhd` },
           policyId: 'standard',
           priorityTier: tierOf(i),
         })),

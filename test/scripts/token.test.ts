@@ -21,15 +21,28 @@ describe('npm run token', () => {
     });
   }
 
-  it('prints a token the app accepts, with the tenant and roles asked for', async () => {
+  it("prints a platform admin's token and a tenant's, each accepted for what it may do", async () => {
     const tenantId = randomUUID();
-    const { stdout } = await token('--tenant', tenantId, '--role', 'DR.Admin', '--upn', 'ada@contoso.test');
-    const created = await call(`${env.baseUrl}/tenants/${tenantId}`, {
+    const platform = await token('--platform', '--upn', 'ops@platform.test');
+    const created = await call(`${env.baseUrl}/platform/tenants/${tenantId}`, {
       method: 'PUT',
-      token: stdout.trim(),
+      token: platform.stdout.trim(),
       json: { name: 'Contoso', licences: 1, allowedBackupRegions: ['northeurope'] },
     });
-    expect(created.status).toBe(201);
+    expect(created.status, created.text).toBe(201);
+    const { stdout } = await token('--tenant', tenantId, '--role', 'DR.Admin', '--upn', 'ada@contoso.test');
+    const changed = await call(`${env.baseUrl}/tenants/${tenantId}`, {
+      method: 'PUT',
+      token: stdout.trim(),
+      json: { name: 'Contoso Ltd', allowedBackupRegions: ['northeurope'] },
+    });
+    expect(changed.status, changed.text).toBe(200);
+    // A tenant's token is no platform admin's, whatever role it asks for.
+    const refused = await token('--tenant', tenantId, '--role', 'DR.PlatformAdmin').then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused?.code).toBe(2);
   });
 
   it('refuses bad arguments with a usage message and exit code 2', async () => {

@@ -81,6 +81,11 @@ export interface FuzzTarget {
   pathValues: Record<string, string>;
   /** A tenant id the caller's token is not for. */
   otherTenantId: string;
+  /**
+   * The route's `{tenantId}` is any tenant the caller manages (the platform's routes), not the
+   * caller's own: another tenant's id there is no refusal.
+   */
+  anyTenant?: boolean;
   /** A valid body, for routes that take one. */
   validBody?: unknown;
   /** Headers the valid request carries besides authorization, e.g. `idempotency-key`. */
@@ -294,6 +299,18 @@ export const oddStrings: readonly string[] = [
   '-000001-01-01T00:00:00Z',
   'x'.repeat(257),
   'y'.repeat(10_000),
+  // Shaped like a UPN, hiding what it is: stored with 201 as a device's upn before issue 23.
+  'ad\u202emin\u0000@contoso.test',
+];
+
+/**
+ * Identities that display as another, sent to every string field and path parameter in every run,
+ * whatever the seed: the random picks above reach a given field with a given string only now and then.
+ */
+const hiddenCharacterStrings: readonly string[] = [
+  'ad\u202emin\u0000@contoso.test',
+  'ada\u200b@contoso.test',
+  '\u2066ada@contoso.test\u2069',
 ];
 
 /** Numbers at and past every edge, as JSON text where JSON.stringify could not write them. */
@@ -850,7 +867,7 @@ export function fuzzRequests(target: FuzzTarget, rng: Rng, count: number): FuzzR
   const bodySchema = spec.body;
   const hasRequiredBodyField =
     bodySchema instanceof z.ZodObject && Object.values(bodySchema.shape).some((s) => !unwrap(s).optional);
-  const requests: FuzzRequest[] = [];
+  const requests: FuzzRequest[] = fixedRequests(target);
   for (let i = 0; i < count; i++) {
     const pathValues = { ...target.pathValues };
     let query = '';
@@ -870,7 +887,7 @@ export function fuzzRequests(target: FuzzTarget, rng: Rng, count: number): FuzzR
         (
           [
             ['path', params.length > 0 ? 4 : 0],
-            ['tenant', params.includes('tenantId') ? 2 : 0],
+            ['tenant', params.includes('tenantId') && !target.anyTenant ? 2 : 0],
             ['query', 3],
             ['bodyField', bodySchema ? 7 : 0],
             ['bodyJunk', bodySchema ? 3 : 0],
@@ -991,6 +1008,8 @@ export function fuzzRequests(target: FuzzTarget, rng: Rng, count: number): FuzzR
           ]);
           headers['content-type'] = 'application/json';
           labels.push('a body where none is expected');
+          // A route without a body refuses one; a GET's never reaches it (the framework drops it).
+          mustRefuse ||= spec.method !== 'GET';
           break;
         }
       }
@@ -1007,6 +1026,74 @@ export function fuzzRequests(target: FuzzTarget, rng: Rng, count: number): FuzzR
       mustRefuse,
       mustNotChange,
     });
+  }
+  return requests;
+}
+
+/**
+ * Fields that hold an identity or a name a person reads: hidden characters there are refused by
+ * contract (issue 23), whatever the route's schema says, so a schema that lets them through fails.
+ */
+const identityKeys = new Set(['upn', 'name']);
+
+/**
+ * Requests every run sends besides the `count` generated ones, whatever the seed: inputs once
+ * accepted, which random picks reach only now and then. Each string field of the body and each
+ * path parameter gets each of `hiddenCharacterStrings`; a route that takes no body gets one.
+ */
+function fixedRequests(target: FuzzTarget): FuzzRequest[] {
+  const { spec } = target;
+  const base = () => ({
+    method: spec.method as string,
+    path: substitute(spec.route, target.pathValues),
+    query: '',
+    headers: {
+      ...(target.validHeaders?.() ?? {}),
+      ...(spec.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(spec.body ? { body: jsonBody(target.validBody) } : {}),
+  });
+  const requests: FuzzRequest[] = [];
+  if (spec.body) {
+    const strings = fieldsOf(spec.body, target.validBody, target.rowSchemas ?? {}).filter(
+      (field) => field.schema instanceof z.ZodString,
+    );
+    for (const field of strings) {
+      const identity = identityKeys.has(String(field.path[field.path.length - 1]));
+      for (const value of hiddenCharacterStrings) {
+        const refused = identity || refuses(field.declared, value);
+        requests.push({
+          ...base(),
+          label: `fixed: body ${field.path.join('.')} = ${preview(value)}`,
+          body: jsonBody(setAt(target.validBody, field.path, value)),
+          mustRefuse: refused && !field.inRow,
+          mustNotChange: refused,
+        });
+      }
+    }
+  } else if (spec.method !== 'GET') {
+    // POST …/restore-points answered 202 to this, ignoring the time it asked for.
+    requests.push({
+      ...base(),
+      label: 'fixed: a body where none is expected',
+      headers: { ...base().headers, 'content-type': 'application/json' },
+      body: jsonBody({ takenAt: '1999-01-01T00:00:00Z' }),
+      mustRefuse: true,
+      mustNotChange: true,
+    });
+  }
+  const params = spec.params instanceof z.ZodObject ? (spec.params.shape as Record<string, z.ZodType>) : {};
+  for (const name of routeParamNames(spec.route)) {
+    for (const value of hiddenCharacterStrings) {
+      const refused = identityKeys.has(name) || !(params[name]?.safeParse(value).success ?? false);
+      requests.push({
+        ...base(),
+        label: `fixed: path ${name}=${preview(value)}`,
+        path: substitute(spec.route, { ...target.pathValues, [name]: encodeURIComponent(value) }),
+        mustRefuse: refused,
+        mustNotChange: refused,
+      });
+    }
   }
   return requests;
 }

@@ -13,8 +13,7 @@ export class PageBlobDiskSource implements DiskSource {
     const blob = diskBlobClient(this.clients, region, disk);
     try {
       const properties = await blob.getProperties();
-      assertPageBlob(properties.blobType, region, disk);
-      return { sizeBytes: properties.contentLength ?? 0 };
+      return { sizeBytes: properties.contentLength ?? 0, pageBlob: properties.blobType === 'PageBlob' };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

@@ -14,6 +14,7 @@ import type {
   DeviceProtection,
   DeviceRecovery,
   PendingRestorePoint,
+  ProtectionBlock,
 } from '../../domain/device';
 import { ConflictError } from '../../domain/errors';
 import { compactableKeys, histogramKey, type HistogramKey } from '../../domain/complianceHistogram';
@@ -29,9 +30,10 @@ import { patchOperation, runBatch } from './cosmosBatch';
 import { fetchPage } from './fetchPage';
 import { statusOf } from './statusOf';
 
-interface DeviceDocument extends Omit<Device, 'version' | 'pending' | 'recovery'> {
+interface DeviceDocument extends Omit<Device, 'version' | 'pending' | 'recovery' | 'protectionBlocked'> {
   type: 'device';
   pending: PendingRestorePoint | null;
+  protectionBlocked?: ProtectionBlock | null;
   recovery?: DeviceRecovery | null;
   /** Numbers beside the ISO times: the scheduler and the report compare them in queries. */
   nextDueAtMs: number;
@@ -231,6 +233,7 @@ export class CosmosDeviceStore implements DeviceStore {
     nextDueAt?: Date,
   ): Promise<Device | undefined> {
     const operations: PatchOperation[] = [{ op: 'set', path: '/pending', value: pending }];
+    if (device.protectionBlocked) operations.push({ op: 'set', path: '/protectionBlocked', value: null });
     if (nextDueAt) {
       operations.push(
         { op: 'set', path: '/nextDueAt', value: nextDueAt.toISOString() },
@@ -268,6 +271,23 @@ export class CosmosDeviceStore implements DeviceStore {
       .item(device.id, device.tenantId)
       .patch<DeviceDocument>([{ op: 'set', path: '/pending', value: null }]);
     return toDevice(resource!);
+  }
+
+  async blockProtection(device: Device, block: ProtectionBlock, nextDueAt?: Date): Promise<void> {
+    const operations: PatchOperation[] = [
+      { op: 'set', path: '/protectionBlocked', value: device.protectionBlocked ?? block },
+    ];
+    if (nextDueAt) {
+      operations.push(
+        { op: 'set', path: '/nextDueAt', value: nextDueAt.toISOString() },
+        { op: 'set', path: '/nextDueAtMs', value: nextDueAt.getTime() },
+      );
+    }
+    try {
+      await this.container.item(device.id, device.tenantId).patch(operations);
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
   }
 
   async recordVerified(device: Device, point: { takenAt: Date; name: string }, now: Date): Promise<Device> {
@@ -724,6 +744,7 @@ function toDevice(document: DeviceDocument): Device {
   if (document.lastRestorePoint) device.lastRestorePoint = document.lastRestorePoint;
   if (document.pending) device.pending = document.pending;
   if (document.recovery) device.recovery = document.recovery;
+  if (document.protectionBlocked) device.protectionBlocked = document.protectionBlocked;
   if (document._etag) device.version = document._etag;
   return device;
 }

@@ -1,10 +1,27 @@
 import type { Container } from '@azure/cosmos';
 import { statusOf } from './statusOf';
 import { ConflictError } from '../../domain/errors';
+import type { DiskScopeClaim } from '../../domain/diskScope';
 import type { Tenant } from '../../domain/tenant';
 import type { TenantStore } from '../../ports/TenantStore';
 
-interface TenantDocument extends Omit<Tenant, 'version'> {
+interface TenantDocument extends Omit<Tenant, 'version' | 'diskScopes'> {
+  /** Absent on tenants created before disk scopes existed: they have none. */
+  diskScopes?: Tenant['diskScopes'];
+  _etag?: string;
+}
+
+/**
+ * Every tenant's disk-scope claims in one document of its own partition: Cosmos DB checks an
+ * ETag within one region only, and a document is the unit of last-writer-wins across regions, so
+ * each version of this document was checked whole and never holds two overlapping claims. Its id
+ * is not a GUID, so no tenant can have it.
+ */
+const claimsDocumentId = 'disk-scope-claims';
+
+interface ClaimsDocument {
+  id: typeof claimsDocumentId;
+  claims: DiskScopeClaim[];
   _etag?: string;
 }
 
@@ -66,6 +83,26 @@ export class CosmosTenantStore implements TenantStore {
       }
     }
   }
+
+  async updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void> {
+    const item = this.container.item(claimsDocumentId, claimsDocumentId);
+    for (;;) {
+      const { resource } = await item.read<ClaimsDocument>();
+      const claims = update(resource?.claims ?? []);
+      // Nothing to change is no write: a refused or repeated request leaves no trace.
+      if (JSON.stringify(claims) === JSON.stringify(resource?.claims ?? [])) return;
+      const document: ClaimsDocument = { id: claimsDocumentId, claims };
+      try {
+        if (resource?._etag)
+          await item.replace(document, { accessCondition: { type: 'IfMatch', condition: resource._etag } });
+        else await this.container.items.create(document);
+        return;
+      } catch (err) {
+        // Someone else changed the claims since they were read: check against theirs.
+        if (statusOf(err) !== 412 && statusOf(err) !== 409) throw err;
+      }
+    }
+  }
 }
 
 function toDocument(tenant: Tenant): TenantDocument {
@@ -74,12 +111,23 @@ function toDocument(tenant: Tenant): TenantDocument {
 }
 
 function toTenant(document: TenantDocument): Tenant {
-  const { id, name, licences, allowedBackupRegions, regionsInOutage, createdAt, updatedAt, _etag } = document;
+  const {
+    id,
+    name,
+    licences,
+    allowedBackupRegions,
+    diskScopes,
+    regionsInOutage,
+    createdAt,
+    updatedAt,
+    _etag,
+  } = document;
   const tenant: Tenant = {
     id,
     name,
     licences,
     allowedBackupRegions,
+    diskScopes: diskScopes ?? [],
     regionsInOutage: regionsInOutage ?? [],
     createdAt,
     updatedAt,

@@ -1,8 +1,9 @@
 /**
  * The audit log in Table Storage: one `audit` table in each control-plane region's own storage
  * account, written only by that region, so a region keeps recording while the other is down.
- * Partition = tenant; row key = inverted time + region + random, so a partition lists newest
- * first and two writers never collide. Records are inserted, never updated or deleted.
+ * Partition = tenant, or `platform` for the deployment's own trail (the security log); row key =
+ * inverted time + region + random, so a partition lists newest first and two writers never
+ * collide. Records are inserted, never updated or deleted.
  *
  * A read merges every region's table by row key. Its continuation token holds, per region, the
  * last row key already returned, so each page resumes exactly where the merge stopped.
@@ -31,6 +32,8 @@ interface AuditEntity {
   status?: number;
   detail?: string;
   correlationId?: string;
+  source?: string;
+  count?: number;
 }
 
 /** Where each region's merge stopped: the last row key returned, or `null` once it has no more. */
@@ -68,6 +71,8 @@ export class TableAuditLog implements AuditLog {
       ...(record.status === undefined ? {} : { status: record.status }),
       ...(record.detail === undefined ? {} : { detail: record.detail }),
       ...(record.correlationId === undefined ? {} : { correlationId: record.correlationId }),
+      ...(record.source === undefined ? {} : { source: record.source }),
+      ...(record.count === undefined ? {} : { count: record.count }),
     };
     await table.createEntity(entity);
     return toRecord(entity);
@@ -185,5 +190,7 @@ function toRecord(entity: AuditEntity): AuditRecord {
     ...(entity.status === undefined ? {} : { status: entity.status }),
     ...(entity.detail === undefined ? {} : { detail: entity.detail }),
     ...(entity.correlationId === undefined ? {} : { correlationId: entity.correlationId }),
+    ...(entity.source === undefined ? {} : { source: entity.source }),
+    ...(entity.count === undefined ? {} : { count: entity.count }),
   };
 }

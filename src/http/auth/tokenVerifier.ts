@@ -51,7 +51,7 @@ export class TokenVerifier {
   private readonly clock: Clock;
 
   constructor(
-    private readonly config: AuthConfig,
+    private readonly config: Omit<AuthConfig, 'platformTenantId'>,
     options: TokenVerifierOptions = {},
   ) {
     this.maxRemembered = options.maxRememberedTokens ?? 1_000;
@@ -102,7 +102,7 @@ export class TokenVerifier {
     const roles = Array.isArray(payload['roles'])
       ? payload['roles'].filter((r): r is string => typeof r === 'string')
       : [];
-    const principal: Principal = { tenantId, objectId, subject, roles };
+    const principal: Principal = { tenantId, issuer: expectedIssuer, objectId, subject, roles };
     if (upn) principal.upn = upn;
     this.remember(token, principal, payload.exp!, now.getTime());
     return { principal };

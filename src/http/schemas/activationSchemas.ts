@@ -1,7 +1,14 @@
 /** Request and response schemas of activations, their devices, and a user's disaster-recovery status. */
 import { z } from 'zod';
 import { recoveryStates } from '../../domain/recoveryTask';
-import { continuationToken, guid, pageSize, queryInteger, regionName } from './common';
+import {
+  continuationToken,
+  guid,
+  pageSize,
+  queryInteger,
+  regionName,
+  withoutHiddenCharacters,
+} from './common';
 import { deviceId } from './protectionSchemas';
 
 export const activationId = z
@@ -111,7 +118,9 @@ export const recoveryRow = z.object({
   priorityTier: z.number().int(),
   wave: z.number().int(),
   state: z.enum(recoveryStates as [string, ...string[]]),
-  skipReason: z.enum(['unlicensed', 'no-verified-restore-point', 'already-active', 'not-found']).optional(),
+  skipReason: z
+    .enum(['unlicensed', 'disk-not-in-scopes', 'no-verified-restore-point', 'already-active', 'not-found'])
+    .optional(),
   reason: z.string().optional(),
   attempts: z.number().int(),
   restorePoint: z.string().optional(),
@@ -133,11 +142,13 @@ export const recoveryRow = z.object({
 });
 
 export const upnPathParams = z.strictObject({
-  upn: z
-    .string()
-    .min(3)
-    .max(256)
-    .regex(/^[^@\s/]+@[^@\s/]+$/, 'must be a user principal name such as ada@contoso.com'),
+  upn: withoutHiddenCharacters(
+    z
+      .string()
+      .min(3)
+      .max(256)
+      .regex(/^[^@\s/]+@[^@\s/]+$/, 'must be a user principal name such as ada@contoso.com'),
+  ),
 });
 
 export const userDrStatusResource = z.object({

@@ -16,6 +16,25 @@ export const regionName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be a region name such as westeurope');
 
+/**
+ * What a person reads as a name must show what it holds. Control characters (NUL, CR/LF) split log
+ * lines and are cut short by C code; format characters (the bidirectional overrides U+202A-U+202E
+ * and isolates U+2066-U+2069, the marks U+200E/F, zero-width characters) make `ad\u202enimda`
+ * display as another name in an admin centre or an audit record; a lone surrogate cannot be
+ * encoded as UTF-8 at all. A UPN with a right-to-left override and a NUL was stored before this.
+ */
+export function withoutHiddenCharacters(schema: z.ZodString): z.ZodString {
+  return schema.regex(
+    /^[^\p{Cc}\p{Cf}\p{Cs}]*$/u,
+    'must not contain control or format characters (such as NUL or a bidirectional override) or lone surrogates',
+  );
+}
+
+/** A human name (a tenant's, a policy's): trimmed, 1 to `max` characters, none of them hidden. */
+export function displayText(max: number): z.ZodString {
+  return withoutHiddenCharacters(z.string().trim().min(1).max(max));
+}
+
 export const tenantPathParams = z.strictObject({ tenantId: guid });
 
 export const noQuery = z.strictObject({});

@@ -2,7 +2,15 @@
 import { z } from 'zod';
 import { deviceIdPattern } from '../../domain/device';
 import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
-import { continuationToken, guid, pageSize, queryInteger, regionName } from './common';
+import {
+  continuationToken,
+  displayText,
+  guid,
+  pageSize,
+  queryInteger,
+  regionName,
+  withoutHiddenCharacters,
+} from './common';
 
 export const policyId = z
   .string()
@@ -24,7 +32,7 @@ export const retentionBody = z.strictObject({
 });
 
 export const policyBody = z.strictObject({
-  name: z.string().trim().min(1).max(256),
+  name: displayText(256),
   backupRegion: regionName,
   rpoHours: z
     .number()
@@ -65,20 +73,26 @@ export const blobName = z
   )
   .refine((name) => name.split('/').length <= 254, 'must have at most 254 segments');
 
+export const containerName = z
+  .string()
+  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name');
+
 export const diskBody = z.strictObject({
   /** Page-blob VHDs now; managed disks are a later kind. */
   kind: z.literal('pageBlob').default('pageBlob'),
-  container: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name'),
+  container: containerName,
   blob: blobName,
 });
 
 export const deviceBody = z.strictObject({
-  upn: z
-    .string()
-    .trim()
-    .min(3)
-    .max(256)
-    .regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name such as ada@contoso.com'),
+  upn: withoutHiddenCharacters(
+    z
+      .string()
+      .trim()
+      .min(3)
+      .max(256)
+      .regex(/^[^@\s]+@[^@\s]+$/, 'must be a user principal name such as ada@contoso.com'),
+  ),
   primaryRegion: regionName,
   disk: diskBody,
   policyId,
@@ -105,6 +119,12 @@ export const deviceResource = z.object({
   nextRestorePointAt: z.iso.datetime(),
   lastVerifiedAt: z.iso.datetime().optional(),
   lastRestorePoint: z.string().optional(),
+  protectionBlocked: z
+    .object({ reason: z.enum(['disk-not-in-scopes']), since: z.iso.datetime() })
+    .optional()
+    .describe(
+      "Why no restore point is taken although the device is licensed: its disk is outside the tenant's disk scopes (a platform admin grants them). Cleared by the next point taken",
+    ),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

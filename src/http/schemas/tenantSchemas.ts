@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { guid, regionName } from './common';
+import { displayText, guid, regionName } from './common';
+import { diskScope, diskScopes } from './diskScopeSchemas';
 
-export const tenantBody = z.strictObject({
-  name: z.string().trim().min(1).max(256),
-  licences: z.number().int().min(0).max(1_000_000),
+/** What a tenant's own DR.Admin sets. */
+export const tenantSettingsBody = z.strictObject({
+  name: displayText(256),
   allowedBackupRegions: z
     .array(regionName)
     .min(1)
@@ -11,11 +12,20 @@ export const tenantBody = z.strictObject({
     .refine((regions) => new Set(regions).size === regions.length, 'must not repeat a region'),
 });
 
+/** What the platform sets: the settings, the licences and the disk scopes. */
+export const tenantEntitlementBody = tenantSettingsBody.extend({
+  licences: z.number().int().min(0).max(1_000_000),
+  diskScopes: diskScopes
+    .default([])
+    .describe("Where the tenant's disks may live; never overlapping another tenant's"),
+});
+
 export const tenantResource = z.object({
   id: guid,
   name: z.string(),
   licences: z.number().int(),
   allowedBackupRegions: z.array(regionName),
+  diskScopes: z.array(diskScope).describe("Where the tenant's disks may live, set by the platform"),
   regionsInOutage: z
     .array(regionName)
     .describe('Primary regions under an activation: scheduling paused, nothing pruned'),

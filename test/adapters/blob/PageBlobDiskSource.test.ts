@@ -22,7 +22,7 @@ describe('PageBlobDiskSource', () => {
 
   it('describes a disk by its size, and a missing disk or container as undefined', async () => {
     const disk = await createDisk(clients, 128 * 1024, []);
-    expect(await source.describe(primary, disk.ref)).toEqual({ sizeBytes: 128 * 1024 });
+    expect(await source.describe(primary, disk.ref)).toEqual({ sizeBytes: 128 * 1024, pageBlob: true });
     expect(await source.describe(primary, { ...disk.ref, blob: 'missing.vhd' })).toBeUndefined();
     expect(
       await source.describe(primary, { ...disk.ref, container: uniqueId('nocontainer') }),

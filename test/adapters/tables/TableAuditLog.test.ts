@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { TableAuditLog, auditTableName } from '../../../src/adapters/tables/TableAuditLog';
-import type { AuditRecord, NewAuditRecord } from '../../../src/domain/audit';
+import { platformAuditPartition, type AuditRecord, type NewAuditRecord } from '../../../src/domain/audit';
 import { RuleViolationError, UnavailableError } from '../../../src/domain/errors';
 import { azuriteConnectionString, regionAccounts } from '../../../src/local/localSettings';
 
@@ -70,6 +70,37 @@ describe('TableAuditLog', () => {
       at: new Date(start + 1000).toISOString(),
     });
     expect(new Set(written.map((r) => r.id)).size).toBe(11);
+  });
+
+  it("keeps a security record's address, count and caller's tenant, in the platform partition alone", async () => {
+    const correlationId = `security-${randomUUID()}`;
+    const appended = await west.append(
+      {
+        tenantId: platformAuditPartition,
+        actor: { kind: 'application', objectId: 'oid-b', tenantId: 'b7c1e0f2-4d3a-4b5c-9e8f-1a2b3c4d5e6f' },
+        action: 'deletePolicy',
+        target: `tenants/${tenantId}/policies/p1`,
+        outcome: 'refused',
+        status: 404,
+        detail: 'not-found',
+        correlationId,
+        source: '198.51.100.7',
+        count: 42,
+      },
+      new Date(),
+    );
+    const [read] = (await west.list(platformAuditPartition, {}, { pageSize: 1000 })).items.filter(
+      (r) => r.correlationId === correlationId,
+    );
+    expect(read).toEqual(appended);
+    expect(read).toMatchObject({
+      source: '198.51.100.7',
+      count: 42,
+      actor: { tenantId: expect.any(String) },
+    });
+    expect((await allPages(west, tenantId, 1000)).flat().map((r) => r.correlationId)).not.toContain(
+      correlationId,
+    );
   });
 
   it("merges both regions' records newest first, page by page, each exactly once", async () => {

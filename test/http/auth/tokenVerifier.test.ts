@@ -77,6 +77,7 @@ describe('TokenVerifier', () => {
     expect(result).toEqual({
       principal: {
         tenantId,
+        issuer: `https://login.example.test/${tenantId}/v2.0`,
         objectId: 'object-1',
         subject: 'subject-1',
         upn: 'ada@contoso.test',
