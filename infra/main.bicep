@@ -116,7 +116,7 @@ var userPrincipals = !grantDeployerDataAccess || empty(principalId) ? [] : [
   }
 ]
 
-resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
   tags: tags
@@ -192,6 +192,14 @@ module regionStorageEndpoints 'modules/gather.bicep' = {
 
 var regionStorageSetting = regionStorageEndpoints.outputs.regionStorage
 
+// The Front Door names, from what is known when the deployment starts: frontDoor creates the
+// profile, endpoint and origin group under them, and frontDoorOrigins refers to the same three as
+// `existing`. A name handed from one module's outputs to another is known only at run time, which
+// leaves What-If unable to predict frontDoorOrigins (linter rule what-if-short-circuiting).
+var frontDoorProfileName = '${abbrs.cdnProfilesFrontDoor}${resourceToken}'
+var frontDoorEndpointName = '${abbrs.cdnProfilesAfdEndpoints}${resourceToken}'
+var frontDoorOriginGroupName = 'control-plane'
+
 // The edge first: the profile's id (X-Azure-FDID) is what each Function App admits. The origins
 // and the route follow the Function Apps (frontDoorOrigins), since they need the apps' host names.
 module frontDoor 'modules/frontDoor.bicep' = {
@@ -199,6 +207,9 @@ module frontDoor 'modules/frontDoor.bicep' = {
   scope: rg
   params: {
     resourceToken: resourceToken
+    profileName: frontDoorProfileName
+    endpointName: frontDoorEndpointName
+    originGroupName: frontDoorOriginGroupName
     tags: tags
     sku: frontDoorSku
     logAnalyticsWorkspaceId: logAnalytics.outputs.id
@@ -231,15 +242,18 @@ module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPl
   }
 }]
 
+// The origins come after the profile, endpoint and origin group they join: through the control
+// planes, which take frontDoor.outputs.frontDoorId (an explicit dependsOn on frontDoor would be
+// redundant, linter rule no-unnecessary-dependson).
 var originHostNames = map(controlPlane, plane => plane.outputs.hostName)
 
 module frontDoorOrigins 'modules/frontDoorOrigins.bicep' = {
   name: 'frontDoorOrigins'
   scope: rg
   params: {
-    profileName: frontDoor.outputs.profileName
-    endpointName: frontDoor.outputs.endpointName
-    originGroupName: frontDoor.outputs.originGroupName
+    profileName: frontDoorProfileName
+    endpointName: frontDoorEndpointName
+    originGroupName: frontDoorOriginGroupName
     originHostNames: originHostNames
   }
 }

@@ -1,7 +1,12 @@
-// One control-plane region: the Function App (Flex Consumption, Node 20) with its host storage and
+// One control-plane region: the Function App (Flex Consumption, Node 22) with its host storage and
 // Durable task hub, its Service Bus namespace and work queues, and Application Insights. Deployed
 // once per control-plane region; nothing here is shared between regions.
 param location string
+
+// uniqueString() is always 13 characters: the compiler checks names built from it (the Service Bus
+// namespace needs at least 6, BCP334) against this length.
+@minLength(13)
+@maxLength(13)
 param resourceToken string
 param tags object
 
@@ -140,7 +145,7 @@ var breakGlassRules = [for (cidr, i) in breakGlassCidrs: {
 }]
 
 // The Functions host storage: host locks, timers, the deployment package and the Durable task hub.
-resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: '${abbrs.storageStorageAccounts}host${resourceToken}'
   location: location
   tags: tags
@@ -158,12 +163,12 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: hostStorage
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: hostBlobService
   name: deploymentContainerName
   properties: {
@@ -171,7 +176,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: '${abbrs.serviceBusNamespaces}${resourceToken}'
   location: location
   tags: tags
@@ -188,7 +193,7 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
 // Duplicate detection drops re-sent messages by their deterministic ids (src/app/*Message*.ts);
 // the 10-minute window covers the scheduler re-sending a slot on its next runs. Duplicate detection
 // cannot be changed once a queue exists.
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for q in queues: {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [for q in queues: {
   parent: serviceBus
   name: q.name
   properties: {
@@ -215,7 +220,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${abbrs.webServerFarms}${resourceToken}'
   location: location
   tags: tags
@@ -229,7 +234,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: functionAppName
   location: location
   tags: union(tags, {
@@ -272,13 +277,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
 }
 
-resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource functionAppSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: appSettings

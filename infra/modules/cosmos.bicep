@@ -17,7 +17,8 @@ param principals array
 
 var abbrs = loadJsonContent('../abbreviations.json')
 
-// Cosmos DB Built-in Data Contributor: data plane only, no account or container management.
+// Cosmos DB Built-in Data Contributor: data plane only, no account or container management
+// (https://learn.microsoft.com/azure/cosmos-db/nosql/security/reference-data-plane-roles).
 var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
 
 // Partition keys as in src/adapters/cosmos/containers.ts. Every path is indexed (the queries filter
@@ -55,7 +56,7 @@ var containers = [
   }
 ]
 
-resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
   name: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
   location: locations[0]
   tags: tags
@@ -77,7 +78,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   }
 }
 
-resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2026-03-15' = {
   parent: account
   name: databaseName
   properties: {
@@ -95,7 +96,7 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15
 // Multi-region writes resolve conflicts by last writer wins on the server timestamp, the policy the
 // stores are written for: documents several regions update are guarded by ETags within a region and
 // move forward only, and counters are kept per writing region so that no increment is lost.
-resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in containers: {
+resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2026-03-15' = [for c in containers: {
   parent: database
   name: c.id
   properties: {
@@ -132,7 +133,7 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
 
 // One at a time: the account takes one role-assignment operation at a time.
 @batchSize(1)
-resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = [for p in principals: {
+resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2026-03-15' = [for p in principals: {
   parent: account
   name: guid(account.id, p.id, cosmosDataContributor)
   properties: {

@@ -6,6 +6,17 @@
 param resourceToken string
 param tags object
 
+// main.bicep names the profile, endpoint and origin group, and hands the same names to
+// modules/frontDoorOrigins.bicep.
+@description('Name of the Front Door profile.')
+param profileName string
+
+@description('Name of the endpoint.')
+param endpointName string
+
+@description('Name of the origin group the control-plane regions join.')
+param originGroupName string
+
 @allowed([
   'Standard_AzureFrontDoor'
   'Premium_AzureFrontDoor'
@@ -62,8 +73,8 @@ var uriTransforms = [
   'Lowercase'
 ]
 
-resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
-  name: '${abbrs.cdnProfilesFrontDoor}${resourceToken}'
+resource profile 'Microsoft.Cdn/profiles@2026-07-01' = {
+  name: profileName
   location: 'global'
   tags: tags
   sku: {
@@ -75,9 +86,9 @@ resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
   }
 }
 
-resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2026-07-01' = {
   parent: profile
-  name: '${abbrs.cdnProfilesAfdEndpoints}${resourceToken}'
+  name: endpointName
   location: 'global'
   tags: tags
   properties: {
@@ -90,9 +101,9 @@ resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
 // and every region storage: hence a long interval rather than the 30-second default of the portal.
 // Probes go from Front Door's backend addresses with this profile's X-Azure-FDID, so the Function
 // Apps' access restriction (modules/controlPlane.bicep) lets them through; they do not pass the WAF.
-resource originGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
+resource originGroup 'Microsoft.Cdn/profiles/originGroups@2026-07-01' = {
   parent: profile
-  name: 'control-plane'
+  name: originGroupName
   properties: {
     loadBalancingSettings: {
       sampleSize: 4
@@ -111,7 +122,7 @@ resource originGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
 
 // Prevention mode: a matching rule acts (blocks), not just logs. Rules run by priority, lowest first;
 // a Block ends the evaluation. A blocked request gets Front Door's own 403 and never reaches an origin.
-resource wafPolicy 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-01' = {
+resource wafPolicy 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2026-04-01' = {
   // Letters and digits only: WAF policy names take no hyphens.
   name: '${abbrs.networkFirewallPoliciesWebApplication}${resourceToken}'
   location: 'global'
@@ -203,7 +214,7 @@ resource wafPolicy 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@20
 }
 
 // Attaches the WAF policy to every request on the endpoint's domain.
-resource securityPolicy 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
+resource securityPolicy 'Microsoft.Cdn/profiles/securityPolicies@2026-07-01' = {
   parent: profile
   name: 'waf'
   properties: {
@@ -229,6 +240,14 @@ resource securityPolicy 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
 }
 
 // The WAF log only (one row per request a rule matched), so that a blocked caller can be explained.
+// 2021-05-01-preview is the latest diagnosticSettings API and the one the reference documents
+// (https://learn.microsoft.com/azure/templates/microsoft.insights/diagnosticsettings). The only GA
+// version, 2016-09-01, which use-recent-api-versions offers instead, is the older service
+// diagnostic settings API: its one setting per resource must be named 'service' and carry a
+// location, and it has no categoryGroup nor logAnalyticsDestinationType
+// (https://learn.microsoft.com/azure/templates/microsoft.insights/2016-09-01/diagnosticsettings;
+// Bicep 0.49.2 rejects name 'waf-log' there, BCP036). Hence the rule is silenced for this line only.
+#disable-next-line use-recent-api-versions
 resource wafLog 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'waf-log'
   scope: profile
@@ -244,9 +263,6 @@ resource wafLog 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 }
 
 output hostName string = endpoint.properties.hostName
-output profileName string = profile.name
-output endpointName string = endpoint.name
-output originGroupName string = originGroup.name
 // What Front Door sends as X-Azure-FDID: the Function Apps admit only requests that carry it
 // (https://learn.microsoft.com/azure/frontdoor/origin-security#front-door-identifier).
 output frontDoorId string = profile.properties.frontDoorId

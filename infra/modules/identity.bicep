@@ -5,7 +5,7 @@ param tags object
 
 var abbrs = loadJsonContent('../abbreviations.json')
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
   location: location
   tags: tags

@@ -35,7 +35,7 @@ var appContainerPrefixes = [
   'simulated-compute/'
 ]
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: '${abbrs.storageStorageAccounts}data${resourceToken}'
   location: location
   tags: tags
@@ -53,7 +53,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -65,7 +65,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containerNames: {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = [for name in containerNames: {
   parent: blobService
   name: name
   properties: {
@@ -77,7 +77,7 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
 // This rule is only a safety net for blobs the app has tagged orphaned=true: nothing untagged is
 // ever deleted, nor any snapshot (a base blob's snapshots are restore points). Lifecycle management
 // acts on block blobs only, so page blobs (disks, bases, full copies) are out of its reach anyway.
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {

@@ -270,6 +270,11 @@ function parseDeclarations(text: string): Declaration[] {
   let decorators: string[] = [];
   let i = 0;
   while ((i = skip(text, i, true)) < text.length) {
+    if (text[i] === '#') {
+      // A compiler directive such as `#disable-next-line <rule>`: nothing these tests read.
+      i = endOfLine(text, i);
+      continue;
+    }
     if (text[i] === '@') {
       // A decorator: @name or @name(...), possibly over several lines.
       const start = i;

@@ -1,9 +1,9 @@
 /**
- * The deployment as the infra tests see it: every Bicep file under infra/, and the app settings of
- * a control-plane region evaluated with realistic stand-ins for what only Azure knows.
+ * The Bicep text of every file under infra/, for the checks only the text can make (comments, how
+ * an expression is written, what a module passes on); ./deployed.ts has the compiled deployment,
+ * which the checks of values read.
  */
-import { asObject, BicepFile, literal, type BicepObject } from './bicepFile';
-import { evaluateBicep, fileScope, uniqueStringStandIn } from './evaluateBicep';
+import { asObject, at, BicepFile, literal, type BicepObject, type Declaration } from './bicepFile';
 
 export const main = BicepFile.read('main.bicep');
 export const controlPlane = BicepFile.read('modules/controlPlane.bicep');
@@ -24,80 +24,25 @@ export const modules = [
 ];
 export const allFiles = [main, ...modules];
 
+/**
+ * A resource's name as declared: its expression, or the value of the variable it names. A name a
+ * module takes as a parameter (the Front Door names, which main.bicep computes for both Front Door
+ * modules) is what main.bicep passes for it, resolved the same way there.
+ */
+export function declaredName(file: BicepFile, resource: Declaration): string {
+  const name = at(resource.value, 'name') as string;
+  if (!/^\w+$/.test(name)) return name;
+  if (file.param(name)) {
+    const module = main.declarations.find((d) => d.keyword === 'module' && d.type === file.path);
+    return declaredName(main, { ...resource, value: { name: at(module?.value, `params.${name}`)! } });
+  }
+  // A variable's value; anything else (a loop's item) stays as it is.
+  const variable = file.declarations.find((d) => d.keyword === 'var' && d.name === name);
+  return typeof variable?.value === 'string' ? variable.value : name;
+}
+
 /** The Function App's settings as declared: name → Bicep expression. */
 export const appSettings: BicepObject = asObject(controlPlane.variable('appSettings'), 'appSettings');
-
-/** Region names among the longest Azure has: names built from them must still fit. */
-export const longRegions = [
-  'australiasoutheast',
-  'germanywestcentral',
-  'southafricanorth',
-  'switzerlandnorth',
-  'southcentralus',
-  'brazilsoutheast',
-];
-
-export const standInClientId = '3f0e7c1a-5a1e-4f0e-9d8e-0c1b2a3d4e5f';
-export const standInAudience = '8c2d9b4e-1f3a-4c5d-8e6f-7a8b9c0d1e2f';
-/** A Front Door profile's id, as Azure assigns it and Front Door sends it in X-Azure-FDID. */
-export const standInFrontDoorId = '5b7d1e2a-9c3f-4a6b-8d0e-1f2a3b4c5d6e';
-/** The deploying subscription's tenant, `tenant().tenantId`. */
-export const standInTenantId = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-
-/** What main.bicep passes by default, evaluated as Azure's public cloud would. */
-export function mainDefault(param: string): string {
-  const declaration = main.param(param);
-  if (typeof declaration?.value !== 'string') throw new Error(`main.bicep has no default for ${param}`);
-  return evaluateBicep(declaration.value, (reference) =>
-    reference === 'environment().authentication.loginEndpoint'
-      ? 'https://login.microsoftonline.com/'
-      : undefined,
-  );
-}
-
-/**
- * The settings a control-plane Function App in `region` gets, evaluated: main.bicep's defaults for
- * what it passes through, stand-ins for identities and endpoints Azure assigns.
- */
-export function evaluatedAppSettings(
-  region: string,
-  storageRegions: readonly string[],
-): Record<string, string> {
-  const inputs: Record<string, string> = {
-    location: region,
-    resourceToken: uniqueStringStandIn,
-    identityClientId: standInClientId,
-    authAudience: standInAudience,
-    frontDoorId: standInFrontDoorId,
-    'tenant().tenantId': standInTenantId,
-    cosmosEndpoint: `https://cosmos-${uniqueStringStandIn}.documents.azure.com:443/`,
-    regionStorage: JSON.stringify(
-      Object.fromEntries(
-        storageRegions.map((r) => [r, `https://stdata${r.slice(0, 13)}.blob.core.windows.net/`]),
-      ),
-    ),
-    'appInsights.properties.ConnectionString':
-      'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/',
-  };
-  for (const param of [
-    'authIssuer',
-    'authJwksUri',
-    'restorePointSchedule',
-    'simulatedCompute',
-    'cosmosDatabaseName',
-  ]) {
-    inputs[param] = mainDefault(param);
-  }
-  const hostStorageName = fileScope(controlPlane, inputs)('hostStorage.name')!;
-  for (const service of ['blob', 'queue', 'table']) {
-    inputs[`hostStorage.properties.primaryEndpoints.${service}`] =
-      `https://${hostStorageName}.${service}.core.windows.net/`;
-  }
-  const scope = fileScope(controlPlane, inputs);
-  return Object.fromEntries(
-    Object.entries(appSettings).map(([name, value]) => [name, evaluateBicep(value as string, scope)]),
-  );
-}
 
 /** `'PT2M'` → 120. */
 export function isoDurationSeconds(value: string): number {

@@ -278,12 +278,20 @@ describe('the order of deployment', () => {
     // …whose host names become origins in a module of their own.
     expect(frontDoorOrigins.resources('Microsoft.Cdn/profiles/originGroups/origins')).toHaveLength(1);
     expect(frontDoorOrigins.resources('Microsoft.Cdn/profiles/afdEndpoints/routes')).toHaveLength(1);
+    // The names are main.bicep's, known before anything is deployed (What-If can resolve them),
+    // and the same for the module that creates the three and the one that adds to them.
+    const names = {
+      profileName: 'frontDoorProfileName',
+      endpointName: 'frontDoorEndpointName',
+      originGroupName: 'frontDoorOriginGroupName',
+    };
     expect(at(main.module('frontDoorOrigins').value, 'params')).toEqual({
-      profileName: 'frontDoor.outputs.profileName',
-      endpointName: 'frontDoor.outputs.endpointName',
-      originGroupName: 'frontDoor.outputs.originGroupName',
+      ...names,
       originHostNames: 'originHostNames',
     });
+    for (const [param, variable] of Object.entries(names)) {
+      expect(at(main.module('frontDoor').value, `params.${param}`), param).toBe(variable);
+    }
     expect(main.variable('originHostNames')).toBe('map(controlPlane, plane => plane.outputs.hostName)');
     for (const name of ['profile', 'endpoint', 'originGroup']) {
       expect(frontDoorOrigins.resource(name).existing, name).toBe(true);

@@ -1,17 +1,22 @@
 /**
  * Resource names follow one scheme — an abbreviation, then a resource token of uniqueString(
- * subscription, environment, region) — and fit Azure's rules for the longest region names.
+ * subscription, environment, region) — and fit Azure's rules for the longest region and
+ * environment names: every name the compiled template deploys, as Azure would evaluate it.
  */
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { localSettings } from '../../src/local/localSettings';
-import { at, type Declaration } from './bicepFile';
-import { evaluateBicep, fileScope, uniqueStringStandIn } from './evaluateBicep';
-import { evaluatedAppSettings, longRegions, main, modules } from './deployment';
+import type { Deployment } from './armTemplate';
+import { infraDir } from './bicepFile';
+import { appSettingsOf, deployed, describeCompiled, functionApps, longRegions } from './deployed';
+import { standInSubscriptionId, uniqueString } from './standIns';
 
-/** Azure's naming rules for the resource types infra/ creates. */
+/** Azure's naming rules for the resource types infra/ creates, for the last segment of a name. */
 const rules: Record<string, { pattern: RegExp; rule: string }> = {
   'Microsoft.Resources/resourceGroups': { pattern: /^[\w.()-]{1,89}[\w()-]$/, rule: '1–90 characters' },
+  'Microsoft.Resources/deployments': { pattern: /^[\w.()-]{1,64}$/, rule: '1–64 characters' },
   'Microsoft.Storage/storageAccounts': {
     pattern: /^[a-z0-9]{3,24}$/,
     rule: '3–24 lowercase letters and digits',
@@ -74,101 +79,108 @@ const tokenNamed = [
   'Microsoft.Cdn/profiles/afdEndpoints',
 ];
 
-/** A resource's name for a region, or its names when it is a loop over a literal list. */
-function namesOf(file: (typeof modules)[number], resource: Declaration, region: string): string[] {
-  const scope = fileScope(file, { location: region, resourceToken: uniqueStringStandIn });
-  const name = at(resource.value, 'name') as string;
-  if (!resource.loop) return [evaluateBicep(name, scope)];
-  const items = file.declarations.find((d) => d.keyword === 'var' && d.name === resource.loop!.source)?.value;
-  if (!Array.isArray(items)) return [];
-  return items.map((item) => {
-    const itemScope = (reference: string): string | undefined => {
-      if (reference === resource.loop!.item)
-        return typeof item === 'string' ? evaluateBicep(item, scope) : undefined;
-      const property = new RegExp(`^${resource.loop!.item}\\.(\\w+)$`).exec(reference);
-      if (property && typeof item === 'object' && !Array.isArray(item))
-        return evaluateBicep(item[property[1]!] as string, scope);
-      return scope(reference);
-    };
-    return evaluateBicep(name, itemScope);
+const abbreviations = Object.values(
+  JSON.parse(readFileSync(join(infraDir, 'abbreviations.json'), 'utf8')) as Record<string, string>,
+);
+
+/** The longest environment name main.bicep accepts. */
+const longestEnvironment = 'e'.repeat(64);
+
+/** A deployment with the longest names: a long region pair, the longest environment name. */
+function longest(region: string): Deployment {
+  const secondary = longRegions.find((r) => r !== region)!;
+  return deployed(region, secondary, {
+    env: { AZURE_ENV_NAME: longestEnvironment, PROTECTED_REGIONS: `${region}:${secondary}` },
   });
 }
 
-describe('resource names', () => {
-  // An `existing` resource is named by the module that deploys it.
-  const named = modules.flatMap((file) =>
-    file
-      .resources()
-      .flatMap((resource) => (rules[resource.type] && !resource.existing ? [{ file, resource }] : [])),
+function leaf(name: string): string {
+  return name.split('/').pop()!;
+}
+
+/** The token-named resources of a deployment: `type:name`. */
+function tokenNames(deployment: Deployment): string[] {
+  return deployment.resources
+    .filter((r) => tokenNamed.includes(r.type))
+    .map((r) => `${r.type}:${leaf(r.name)}`);
+}
+
+describeCompiled('resource names', () => {
+  it('cover every type that has a naming rule here', () => {
+    const types = new Set(deployed().resources.map((r) => r.type));
+    for (const type of Object.keys(rules)) expect(types, type).toContain(type);
+  });
+
+  it.each(longRegions.map((region) => [region]))(
+    'fit Azure’s rules in %s, with the longest environment name',
+    (region) => {
+      const deployment = longest(region);
+      let checked = 0;
+      for (const resource of deployment.resources.filter((r) => rules[r.type])) {
+        const { pattern, rule } = rules[resource.type]!;
+        expect(
+          leaf(resource.name),
+          `${resource.deployment} ${resource.type} "${resource.name}": ${rule}`,
+        ).toMatch(pattern);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(20);
+    },
   );
 
-  it('cover every type that has a naming rule here', () => {
-    const types = new Set(named.map((n) => n.resource.type));
-    for (const type of Object.keys(rules).filter((t) => t !== 'Microsoft.Resources/resourceGroups')) {
-      expect(types, type).toContain(type);
+  it('are an abbreviation and the token of their region, for globally unique resources', () => {
+    const environment = 'dr-test';
+    const deployment = deployed('westeurope', 'northeurope');
+    const global = deployment.resources.filter((r) => tokenNamed.includes(r.type));
+    expect(global.length).toBeGreaterThan(10);
+    for (const resource of global) {
+      // Global resources (Front Door) take the first region's token.
+      const region = resource.location === 'global' ? 'westeurope' : resource.location!;
+      const token = uniqueString(
+        `/subscriptions/${standInSubscriptionId}`,
+        environment,
+        region,
+      ).toLowerCase();
+      const name = leaf(resource.name);
+      expect(
+        abbreviations.some((abbreviation) => new RegExp(`^${abbreviation}[a-z-]*${token}$`).test(name)),
+        `${resource.type} ${name}: an abbreviation and the token of ${region} (${token})`,
+      ).toBe(true);
     }
   });
 
-  it.each(longRegions.map((region) => [region]))('fit Azure’s rules in %s', (region) => {
-    for (const { file, resource } of named) {
-      const names = namesOf(file, resource, region);
-      if (resource.loop) expect(names.length, `${file.path} ${resource.name}`).toBeGreaterThan(0);
-      for (const name of names) {
-        const { pattern, rule } = rules[resource.type]!;
-        expect(name, `${file.path} ${resource.name} "${name}": ${rule}`).toMatch(pattern);
-      }
-    }
-  });
-
-  it('are an abbreviation and the resource token, for globally unique resources', () => {
-    for (const { file, resource } of named.filter((n) => tokenNamed.includes(n.resource.type))) {
-      let name = at(resource.value, 'name') as string;
-      if (/^\w+$/.test(name)) name = file.variable(name) as string;
-      expect(name, `${file.path} ${resource.name}`).toMatch(/^'\$\{abbrs\.\w+\}[a-z-]*\$\{resourceToken\}'$/);
-    }
-  });
-
-  it('of one region never collide, whatever role the region plays', () => {
-    const all = named
-      .filter(({ resource }) => tokenNamed.includes(resource.type))
-      .flatMap(({ file, resource }) =>
-        namesOf(file, resource, 'westeurope').map((n) => `${resource.type}:${n}`),
-      );
-    // Two storage accounts may share a region (host and region data): their names differ.
-    expect(new Set(all).size).toBe(all.length);
-  });
-
-  it('take their token from the subscription, the environment and the region', () => {
-    expect(main.variable('resourceToken')).toBe(
-      'toLower(uniqueString(subscription().id, environmentName, location))',
-    );
-    expect(main.variable('regionTokens')).toBe(
-      'toObject(storageRegions, region => region, region => toLower(uniqueString(subscription().id, environmentName, region)))',
-    );
-    for (const regional of ['identities', 'regionStorage', 'controlPlane']) {
-      expect(at(main.module(regional).value, 'params.resourceToken'), regional).toBe('regionTokens[region]');
-    }
-    for (const global of ['logAnalytics', 'cosmos', 'frontDoor']) {
-      expect(at(main.module(global).value, 'params.resourceToken'), global).toBe('resourceToken');
-    }
+  it('never collide, within a deployment, across environments or across subscriptions', () => {
+    const deployment = deployed('westeurope', 'northeurope', { env: { PROTECTED_REGIONS: 'eastus:westus' } });
+    // No module deploys over another's resource: in Azure the second would take over the first.
+    const ids = deployment.resources.map((r) => r.id.toLowerCase());
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    // Two storage accounts share each control-plane region (host and region data): their names differ.
+    const names = tokenNames(deployment);
+    expect(new Set(names).size).toBe(names.length);
+    const other = [
+      tokenNames(deployed('westeurope', 'northeurope', { env: { AZURE_ENV_NAME: 'dr-other' } })),
+      tokenNames(
+        deployed('westeurope', 'northeurope', { subscriptionId: '7e9a1c3e-5a7c-4e9a-8c1e-3a5c7e9a1c3e' }),
+      ),
+    ];
+    for (const names of other) expect(names.filter((n) => tokenNames(deployed()).includes(n))).toEqual([]);
   });
 
   it('include the resource group, named after the environment', () => {
-    const name = evaluateBicep(at(main.resource('rg').value, 'name') as string, (reference) =>
-      reference === 'environmentName'
-        ? 'e'.repeat(64)
-        : reference === 'abbrs.resourcesResourceGroups'
-          ? 'rg-'
-          : undefined,
+    const [group] = longest('westeurope').resources.filter(
+      (r) => r.type === 'Microsoft.Resources/resourceGroups',
     );
-    expect(name).toMatch(rules['Microsoft.Resources/resourceGroups']!.pattern);
+    expect(group!.name).toBe(`rg-${longestEnvironment}`);
   });
 });
 
-describe('the task hub', () => {
+describeCompiled('the task hub', () => {
   it.each(longRegions.map((region) => [region]))('has a name the app accepts in %s', (region) => {
-    const taskHub = evaluatedAppSettings(region, [region])['DURABLE_TASK_HUB']!;
-    expect(taskHub.toLowerCase()).toContain(region);
-    expect(() => loadConfig({ ...localSettings(), DURABLE_TASK_HUB: taskHub })).not.toThrow();
+    const deployment = longest(region);
+    for (const app of functionApps(deployment)) {
+      const taskHub = appSettingsOf(deployment, app)['DURABLE_TASK_HUB']!;
+      expect(taskHub.toLowerCase()).toContain(app.location);
+      expect(() => loadConfig({ ...localSettings(), DURABLE_TASK_HUB: taskHub })).not.toThrow();
+    }
   });
 });

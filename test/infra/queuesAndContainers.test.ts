@@ -1,7 +1,8 @@
 /**
- * Every queue and container the code uses is declared, with the properties the code assumes: queue
- * names, delivery counts and locks; Cosmos DB partition keys, indexing and conflict resolution;
- * blob containers, and a lifecycle rule that can never take a device's latest restore point.
+ * Every queue and container the code uses is deployed where the app's settings point, with the
+ * properties the code assumes: queue names, delivery counts and locks; Cosmos DB partition keys,
+ * indexing and conflict resolution; blob containers, and a lifecycle rule that can never take a
+ * device's latest restore point. Read from the compiled template, expanded as Azure would.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,38 +19,83 @@ import { recoveryMaxDeliveries } from '../../src/functions/recovery';
 import { registeredFunctions } from '../../src/functions/registry';
 import { QueueNames } from '../../src/queueNames';
 import '../../src/functions';
-import { asArray, asObject, at, literal } from './bicepFile';
-import { controlPlane, cosmos, isoDurationSeconds, main, regionStorage, stringLiteral } from './deployment';
+import type { ArmResource, Deployment } from './armTemplate';
+import {
+  appSettingsOf,
+  cosmosAt,
+  deployed,
+  describeCompiled,
+  functionApps,
+  ofType,
+  regionStorageOf,
+  serviceBusAt,
+  theOne,
+} from './deployed';
+import { isoDurationSeconds } from './deployment';
 
 const root = join(__dirname, '..', '..');
 
-describe('Service Bus queues', () => {
-  const declared = asArray(controlPlane.variable('queues'), 'queues').map((q) => asObject(q, 'queue'));
-  const byName = new Map(declared.map((q) => [stringLiteral(q['name'], 'queue name'), q]));
-  const queue = asObject(controlPlane.resource('queue').value, 'queue');
-  const properties = asObject(queue['properties'], 'queue properties');
+/** The children of a resource of one type: `ns/queue` of namespace `ns`. */
+function childrenOf(deployment: Deployment, parent: ArmResource, type: string): ArmResource[] {
+  return ofType(deployment, type).filter((r) => r.name.startsWith(`${parent.name}/`));
+}
 
-  it('are exactly the work queues of src/queueNames.ts, on the namespace of each region', () => {
-    expect([...byName.keys()].sort()).toEqual(Object.values(QueueNames).sort());
-    expect(controlPlane.resource('queue').loop).toEqual({ item: 'q', source: 'queues' });
-    expect(queue['parent']).toBe('serviceBus');
-    expect(queue['name']).toBe('q.name');
+/** The last segment of a resource's name. */
+function leaf(resource: ArmResource): string {
+  return resource.name.split('/').pop()!;
+}
+
+/** Each Function App's settings, in the default deployment (westeurope, northeurope). */
+function settingsOfEachApp(deployment: Deployment): Record<string, string>[] {
+  return functionApps(deployment).map((app) => appSettingsOf(deployment, app));
+}
+
+/** The queues of the Service Bus namespace each Function App's settings name. */
+function queuesOfEachApp(): ArmResource[][] {
+  const deployment = deployed();
+  return settingsOfEachApp(deployment).map((settings) =>
+    childrenOf(
+      deployment,
+      serviceBusAt(deployment, settings['ServiceBusConnection__fullyQualifiedNamespace']!),
+      'Microsoft.ServiceBus/namespaces/queues',
+    ),
+  );
+}
+
+function queueProperties(queue: ArmResource) {
+  return queue.properties as {
+    lockDuration: string;
+    maxDeliveryCount: number;
+    requiresDuplicateDetection: boolean;
+    duplicateDetectionHistoryTimeWindow: string;
+    deadLetteringOnMessageExpiration: boolean;
+    requiresSession: boolean;
+  };
+}
+
+describeCompiled('Service Bus queues', () => {
+  it('are exactly the work queues of src/queueNames.ts, on the namespace each Function App reaches', () => {
+    const perApp = queuesOfEachApp();
+    expect(perApp).toHaveLength(2);
+    for (const queues of perApp) expect(queues.map(leaf).sort()).toEqual(Object.values(QueueNames).sort());
   });
 
   it('include every queue a worker is triggered by', () => {
     const triggered = registeredFunctions().flatMap((f) => (f.kind === 'queue' ? [f.queueName] : []));
     expect(triggered.length).toBeGreaterThan(0);
-    for (const name of triggered) expect([...byName.keys()]).toContain(name);
+    for (const queues of queuesOfEachApp())
+      for (const name of triggered) expect(queues.map(leaf)).toContain(name);
   });
 
   it('dead-letter the device-recovery queue after the delivery the worker treats as the last', () => {
-    expect(properties['maxDeliveryCount']).toBe('q.maxDeliveryCount');
-    expect(Number(byName.get(QueueNames.deviceRecovery)!['maxDeliveryCount'])).toBe(recoveryMaxDeliveries);
-    for (const q of declared) expect(Number(q['maxDeliveryCount'])).toBeGreaterThanOrEqual(1);
+    for (const queues of queuesOfEachApp()) {
+      const recovery = queues.find((q) => leaf(q) === QueueNames.deviceRecovery)!;
+      expect(queueProperties(recovery).maxDeliveryCount).toBe(recoveryMaxDeliveries);
+      for (const q of queues) expect(queueProperties(q).maxDeliveryCount).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('lock messages no longer than Service Bus allows and the host renews', () => {
-    expect(properties['lockDuration']).toBe('q.lockDuration');
     const host = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
       functionTimeout: string;
       extensions: { serviceBus: { maxAutoLockRenewalDuration: string } };
@@ -62,27 +108,35 @@ describe('Service Bus queues', () => {
     // A handler may run until functionTimeout: a lock that stopped renewing before would let the
     // message be delivered again while its first delivery still runs.
     expect(renewalSeconds).toBeGreaterThanOrEqual(timeSpanSeconds(host.functionTimeout));
-    for (const q of declared) {
-      const lock = isoDurationSeconds(stringLiteral(q['lockDuration'], 'lockDuration'));
-      expect(lock).toBeGreaterThanOrEqual(5);
-      expect(lock).toBeLessThanOrEqual(300);
-      expect(lock).toBeLessThanOrEqual(renewalSeconds);
+    for (const queues of queuesOfEachApp()) {
+      for (const q of queues) {
+        const lock = isoDurationSeconds(queueProperties(q).lockDuration);
+        expect(lock, q.name).toBeGreaterThanOrEqual(5);
+        expect(lock, q.name).toBeLessThanOrEqual(300);
+        expect(lock, q.name).toBeLessThanOrEqual(renewalSeconds);
+      }
     }
   });
 
   it('drop duplicates by message id, dead-letter what expires, and keep one ordered store per queue', () => {
-    expect(properties['requiresDuplicateDetection']).toBe('true');
-    const window = isoDurationSeconds(
-      stringLiteral(properties['duplicateDetectionHistoryTimeWindow'], 'window'),
-    );
-    expect(window).toBeGreaterThanOrEqual(20);
-    expect(window).toBeLessThanOrEqual(7 * 24 * 3600);
-    expect(properties['deadLetteringOnMessageExpiration']).toBe('true');
-    expect(properties['requiresSession']).toBe('false');
+    for (const queues of queuesOfEachApp()) {
+      for (const q of queues) {
+        const properties = queueProperties(q);
+        expect(properties.requiresDuplicateDetection, q.name).toBe(true);
+        const window = isoDurationSeconds(properties.duplicateDetectionHistoryTimeWindow);
+        expect(window).toBeGreaterThanOrEqual(20);
+        expect(window).toBeLessThanOrEqual(7 * 24 * 3600);
+        expect(properties.deadLetteringOnMessageExpiration, q.name).toBe(true);
+        expect(properties.requiresSession, q.name).toBe(false);
+      }
+    }
   });
 
   it('live in a Standard namespace, the tier with duplicate detection', () => {
-    expect(at(controlPlane.resource('serviceBus').value, 'sku.name')).toBe("'Standard'");
+    const namespaces = ofType(deployed(), 'Microsoft.ServiceBus/namespaces');
+    expect(namespaces).toHaveLength(2);
+    for (const namespace of namespaces)
+      expect(namespace.body['sku'], namespace.name).toMatchObject({ name: 'Standard' });
   });
 });
 
@@ -101,24 +155,52 @@ describe('the Durable task hub', () => {
   });
 });
 
-describe('Cosmos DB', () => {
-  const declared = asArray(cosmos.variable('containers'), 'containers').map((c) => asObject(c, 'container'));
-  const container = asObject(cosmos.resource('container').value, 'container');
-  const resource = asObject(at(container, 'properties.resource'), 'container resource');
-  const account = asObject(cosmos.resource('account').value, 'account');
+interface ContainerResource {
+  id: string;
+  partitionKey: { paths: string[]; kind: string };
+  indexingPolicy: {
+    indexingMode: string;
+    includedPaths: { path: string }[];
+    excludedPaths: { path: string }[];
+  };
+  conflictResolutionPolicy: { mode: string; conflictResolutionPath: string };
+}
 
-  it('declares every container of src/adapters/cosmos/containers.ts with its partition key', () => {
-    const inBicep = declared.map((c) => ({
-      id: stringLiteral(c['id'], 'id'),
-      partitionKeyPath: stringLiteral(c['partitionKeyPath'], 'partitionKeyPath'),
-    }));
-    expect(inBicep.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
-      [...allContainers].sort((a, b) => a.id.localeCompare(b.id)),
+/** The containers of the database each Function App's settings name, on the account they name. */
+function containersOfEachApp(): ArmResource[][] {
+  const deployment = deployed();
+  return settingsOfEachApp(deployment).map((settings) => {
+    const account = cosmosAt(deployment, settings['CosmosConnection__accountEndpoint']!);
+    const database = theOne(
+      deployment,
+      'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
+      (r) => r.name === `${account.name}/${settings['COSMOS_DATABASE']}`,
+      `named COSMOS_DATABASE (${settings['COSMOS_DATABASE']})`,
     );
-    expect(cosmos.resource('container').loop).toEqual({ item: 'c', source: 'containers' });
-    expect(resource['id']).toBe('c.id');
-    expect(at(resource, 'partitionKey.paths')).toEqual(['c.partitionKeyPath']);
-    expect(at(resource, 'partitionKey.kind')).toBe("'Hash'");
+    expect(database.properties['resource']).toMatchObject({ id: settings['COSMOS_DATABASE'] });
+    return childrenOf(deployment, database, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
+  });
+}
+
+function containerResource(container: ArmResource): ContainerResource {
+  const resource = container.properties['resource'] as unknown as ContainerResource;
+  expect(resource.id, container.name).toBe(leaf(container));
+  return resource;
+}
+
+describeCompiled('Cosmos DB', () => {
+  it('has every container of src/adapters/cosmos/containers.ts with its partition key, in the database and account the app reads', () => {
+    for (const containers of containersOfEachApp()) {
+      const deployedContainers = containers.map((c) => {
+        const resource = containerResource(c);
+        expect(resource.partitionKey.kind, c.name).toBe('Hash');
+        expect(resource.partitionKey.paths, c.name).toHaveLength(1);
+        return { id: resource.id, partitionKeyPath: resource.partitionKey.paths[0] };
+      });
+      expect(deployedContainers.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [...allContainers].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+    }
   });
 
   it('indexes every property the queries filter or sort on', () => {
@@ -131,112 +213,144 @@ describe('Cosmos DB', () => {
         queried.add(`/${m[1]!.replace(/\./g, '/')}`);
     }
     expect(queried.size).toBeGreaterThan(5);
-    expect(at(resource, 'indexingPolicy.indexingMode')).toBe("'consistent'");
-    expect(at(resource, 'indexingPolicy.includedPaths')).toEqual([{ path: "'/*'" }]);
-    expect(at(resource, 'indexingPolicy.excludedPaths')).toMatch(
-      /map\(c\.notIndexed, path => \{ path: path \}\)\)$/,
-    );
-    for (const c of declared) {
-      const excluded = [
-        '/"_etag"/?',
-        ...asArray(c['notIndexed'], 'notIndexed').map((p) => stringLiteral(p, 'path')),
-      ];
-      for (const path of excluded) {
-        const prefix = path.replace(/\/(\*|\?)$/, '').replace(/"/g, '');
-        for (const q of queried) {
-          expect(
-            q === prefix || q.startsWith(`${prefix}/`),
-            `${stringLiteral(c['id'], 'id')}: ${q} is queried but ${path} is not indexed`,
-          ).toBe(false);
+    for (const containers of containersOfEachApp()) {
+      for (const container of containers) {
+        const { indexingPolicy } = containerResource(container);
+        expect(indexingPolicy.indexingMode).toBe('consistent');
+        expect(indexingPolicy.includedPaths).toEqual([{ path: '/*' }]);
+        for (const { path } of indexingPolicy.excludedPaths) {
+          const prefix = path.replace(/\/(\*|\?)$/, '').replace(/"/g, '');
+          for (const q of queried) {
+            expect(
+              q === prefix || q.startsWith(`${prefix}/`),
+              `${leaf(container)}: ${q} is queried but ${path} is not indexed`,
+            ).toBe(false);
+          }
         }
       }
     }
   });
 
   it('resolves conflicts between the write regions by last writer wins on the server timestamp', () => {
-    expect(at(resource, 'conflictResolutionPolicy.mode')).toBe("'LastWriterWins'");
-    expect(at(resource, 'conflictResolutionPolicy.conflictResolutionPath')).toBe("'/_ts'");
+    for (const containers of containersOfEachApp()) {
+      for (const container of containers) {
+        expect(containerResource(container).conflictResolutionPolicy).toEqual({
+          mode: 'LastWriterWins',
+          conflictResolutionPath: '/_ts',
+        });
+      }
+    }
   });
 
-  it('writes in both control-plane regions with session consistency', () => {
-    expect(at(account, 'properties.enableMultipleWriteLocations')).toBe('true');
-    expect(at(account, 'properties.consistencyPolicy.defaultConsistencyLevel')).toBe("'Session'");
-    expect(at(account, 'properties.locations')).toMatch(/^\[for \(region, i\) in locations: \{/);
-    expect(at(main.module('cosmos').value, 'params.locations')).toBe('controlPlaneRegions');
-    expect(main.variable('controlPlaneRegions')).toEqual(['location', 'secondaryLocation']);
-    expect(at(account, 'kind')).toBe("'GlobalDocumentDB'");
-  });
-
-  it('names the database the app reads', () => {
-    expect(at(cosmos.resource('database').value, 'properties.resource.id')).toBe('databaseName');
-    expect(at(main.module('cosmos').value, 'params.databaseName')).toBe('cosmosDatabaseName');
-    expect(at(main.module('controlPlane').value, 'params.cosmosDatabaseName')).toBe('cosmosDatabaseName');
+  it('writes in both control-plane regions, the first the account’s own, with session consistency', () => {
+    const deployment = deployed('westeurope', 'northeurope');
+    const accounts = ofType(deployment, 'Microsoft.DocumentDB/databaseAccounts');
+    expect(accounts).toHaveLength(1);
+    const account = accounts[0]!;
+    expect(account.body['kind']).toBe('GlobalDocumentDB');
+    expect(account.location).toBe('westeurope');
+    expect(account.properties['enableMultipleWriteLocations']).toBe(true);
+    expect(account.properties['consistencyPolicy']).toMatchObject({ defaultConsistencyLevel: 'Session' });
+    expect(account.properties['locations']).toMatchObject([
+      { locationName: 'westeurope', failoverPriority: 0 },
+      { locationName: 'northeurope', failoverPriority: 1 },
+    ]);
   });
 });
 
-describe('region storage', () => {
-  const names = asArray(regionStorage.variable('containerNames'), 'containerNames').map((n) =>
-    stringLiteral(n, 'container'),
+/** The storage accounts each Function App's REGION_STORAGE names, with their blob containers. */
+function regionStorageOfEachApp(options: Parameters<typeof deployed>[2] = {}) {
+  const deployment = deployed('westeurope', 'northeurope', options);
+  return settingsOfEachApp(deployment).map((settings) =>
+    [...regionStorageOf(deployment, settings)].map(([region, account]) => {
+      const [blobService] = childrenOf(deployment, account, 'Microsoft.Storage/storageAccounts/blobServices');
+      const [lifecycle] = childrenOf(
+        deployment,
+        account,
+        'Microsoft.Storage/storageAccounts/managementPolicies',
+      );
+      const containers = childrenOf(
+        deployment,
+        account,
+        'Microsoft.Storage/storageAccounts/blobServices/containers',
+      );
+      return { region, account, blobService, lifecycle, containers: containers.map(leaf) };
+    }),
   );
-  const account = asObject(regionStorage.resource('account').value, 'account');
-  const rules = asArray(
-    at(regionStorage.resource('lifecycle').value, 'properties.policy.rules'),
-    'rules',
-  ).map((r) => asObject(r, 'rule'));
-  const prefixes = asArray(regionStorage.variable('appContainerPrefixes'), 'prefixes').map((p) =>
-    stringLiteral(p, 'prefix'),
-  );
+}
 
-  it('declares the containers of the restore points, their bases, the temporary devices and the disks', () => {
-    for (const name of [
-      restorePointsContainerName,
-      restoreBasesContainerName,
-      temporaryDevicesContainerName,
-      simulatedComputeContainerName,
-      'disks',
-    ]) {
-      expect(names).toContain(name);
+describeCompiled('region storage', () => {
+  it('has the containers of the restore points, their bases, the temporary devices and the disks', () => {
+    for (const accounts of regionStorageOfEachApp()) {
+      for (const { account, containers } of accounts) {
+        for (const name of [
+          restorePointsContainerName,
+          restoreBasesContainerName,
+          temporaryDevicesContainerName,
+          simulatedComputeContainerName,
+          'disks',
+        ]) {
+          expect(containers, account.name).toContain(name);
+        }
+      }
     }
-    expect(regionStorage.resource('containers').loop).toEqual({ item: 'name', source: 'containerNames' });
   });
 
   it('is locally redundant: the app copies restore points across regions itself', () => {
-    expect(at(account, 'sku.name')).toBe("'Standard_LRS'");
-    expect(regionStorage.text).not.toMatch(/_GRS|_GZRS|_RAGRS/);
+    for (const accounts of regionStorageOfEachApp()) {
+      for (const { account } of accounts)
+        expect(account.body['sku'], account.name).toEqual({ name: 'Standard_LRS' });
+    }
   });
 
-  it('is given to every region that holds disks, restore points or a control plane', () => {
-    expect(main.module('regionStorage').loop).toEqual({ item: 'region', source: 'storageRegions' });
-    expect(main.variable('storageRegions')).toBe(
-      'union(controlPlaneRegions, map(protectedRegionPairs, p => p.region), map(protectedRegionPairs, p => p.backupRegion))',
-    );
+  it('is given to every region that holds disks, restore points or a control plane, in that region', () => {
+    for (const [protectedRegions, regions] of [
+      ['', ['northeurope', 'westeurope']],
+      ['eastus:westus, westeurope:eastus', ['eastus', 'northeurope', 'westeurope', 'westus']],
+    ] as const) {
+      for (const accounts of regionStorageOfEachApp({ env: { PROTECTED_REGIONS: protectedRegions } })) {
+        expect(accounts.map(({ region }) => region).sort(), protectedRegions).toEqual(regions);
+        for (const { region, account } of accounts) expect(account.location).toBe(region);
+      }
+    }
   });
 
   it('deletes nothing but blobs the app tagged orphaned: never a device disk, a snapshot or an untagged point', () => {
-    expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) {
-      const filters = asObject(at(rule, 'definition.filters'), 'filters');
-      expect(asArray(filters['blobIndexMatch'], 'blobIndexMatch').map((m) => asObject(m, 'match'))).toEqual([
-        { name: "'orphaned'", op: "'=='", value: "'true'" },
-      ]);
-      expect(filters['prefixMatch']).toBe('appContainerPrefixes');
-      expect(asArray(filters['blobTypes'], 'blobTypes')).toEqual(["'blockBlob'"]);
-      expect(Object.keys(asObject(at(rule, 'definition.actions'), 'actions'))).toEqual(['baseBlob']);
-    }
-    expect(prefixes.length).toBeGreaterThan(0);
-    for (const prefix of prefixes) {
-      expect(names.map((n) => `${n}/`)).toContain(prefix);
-      expect(prefix).not.toBe('disks/');
+    for (const accounts of regionStorageOfEachApp()) {
+      for (const { account, lifecycle, containers } of accounts) {
+        const rules = (
+          lifecycle?.properties['policy'] as {
+            rules: { definition: Record<string, Record<string, unknown>> }[];
+          }
+        ).rules;
+        expect(rules.length, account.name).toBeGreaterThan(0);
+        for (const { definition } of rules) {
+          const filters = definition['filters']!;
+          expect(filters['blobIndexMatch']).toEqual([{ name: 'orphaned', op: '==', value: 'true' }]);
+          expect(filters['blobTypes']).toEqual(['blockBlob']);
+          expect(Object.keys(definition['actions']!)).toEqual(['baseBlob']);
+          const prefixes = filters['prefixMatch'] as string[];
+          expect(prefixes.length).toBeGreaterThan(0);
+          for (const prefix of prefixes) {
+            expect(containers.map((n) => `${n}/`)).toContain(prefix);
+            expect(prefix).not.toBe('disks/');
+          }
+        }
+      }
     }
   });
 
   it('keeps a deleted container restorable', () => {
-    const retention = at(
-      regionStorage.resource('blobService').value,
-      'properties.containerDeleteRetentionPolicy',
-    );
-    expect(at(retention, 'enabled')).toBe('true');
-    expect(Number(at(retention, 'days'))).toBeGreaterThanOrEqual(1);
-    expect(literal(at(account, 'kind'))).toBe('StorageV2');
+    for (const accounts of regionStorageOfEachApp()) {
+      for (const { account, blobService } of accounts) {
+        const retention = blobService?.properties['containerDeleteRetentionPolicy'] as {
+          enabled: boolean;
+          days: number;
+        };
+        expect(retention.enabled, account.name).toBe(true);
+        expect(retention.days).toBeGreaterThanOrEqual(1);
+        expect(account.body['kind']).toBe('StorageV2');
+      }
+    }
   });
 });
