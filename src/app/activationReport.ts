@@ -6,11 +6,35 @@ import { waveLabel, type Activation } from '../domain/activation';
 import {
   countIn,
   recoveryStates,
-  settledStates,
   type RecoveryState,
   type RecoveryTask,
   type WaveCounts,
 } from '../domain/recoveryTask';
+
+/**
+ * The states in which a device's recovery in this activation has ended for good, whichever way:
+ * - `recovered`: on its temporary device;
+ * - `failed`: retries exhausted, the reason given;
+ * - `skipped`: never to be recovered by this activation (unlicensed, no verified point, disk out of
+ *   the tenant's scopes, held by another activation), the reason given — it counts from planning on;
+ * - `cancelled`: the activation was cancelled before it was dispatched;
+ * - `releasing`, `released`: deactivation ended its recovery, whatever state it had reached.
+ * Not final: `planned`, `queued`, `provisioning`, `waiting-for-capacity`. A task only ever moves
+ * from a state that is not final to one that is, or between final ones (`recovered` → `releasing`
+ * → `released`), so the number of final tasks never falls. (The driver's own notion, `settledStates`,
+ * leaves deactivation out: it only waits while recovering.)
+ */
+export const finalStates: readonly RecoveryState[] = [
+  'recovered',
+  'failed',
+  'skipped',
+  'cancelled',
+  'releasing',
+  'released',
+];
+
+/** The highest share shown before the activation has completed. */
+const beforeCompletion = 99.9;
 
 export interface WaveProgress {
   wave: number;
@@ -27,7 +51,7 @@ export interface WaveProgress {
 export interface ActivationReport extends Omit<Activation, 'version' | 'requestHash'> {
   total: number;
   counts: Record<RecoveryState, number>;
-  /** Devices settled (recovered, failed, skipped, cancelled) of all targeted, 0–100. */
+  /** Devices in a final state (`finalStates`) of all in scope, 0–100: see `overallPercent`. */
   percentComplete: number;
   waveProgress: WaveProgress[];
   /** Request to the last device recovered, once the activation completed; elapsed so far before. */
@@ -40,7 +64,8 @@ export interface ActivationReport extends Omit<Activation, 'version' | 'requestH
 export function activationReport(activation: Activation, counts: WaveCounts, now: Date): ActivationReport {
   const { requestHash: _hash, ...rest } = activation;
   const total = countIn(counts, recoveryStates);
-  const settled = countIn(counts, settledStates);
+  const final = countIn(counts, finalStates);
+  const notFinal = total - final;
   const waves = Object.keys(counts)
     .map(Number)
     .sort((a, b) => a - b)
@@ -52,7 +77,7 @@ export function activationReport(activation: Activation, counts: WaveCounts, now
         label: waveLabel(wave),
         total: waveTotal,
         counts: byState(counts, wave),
-        percentComplete: percent(countIn(counts, settledStates, wave), waveTotal),
+        percentComplete: percent(countIn(counts, finalStates, wave), waveTotal),
         ...(record ?? {}),
       };
     })
@@ -61,7 +86,7 @@ export function activationReport(activation: Activation, counts: WaveCounts, now
     ...rest,
     total,
     counts: byState(counts),
-    percentComplete: total === 0 && activation.state !== 'planning' ? 100 : percent(settled, total),
+    percentComplete: overallPercent(activation, final, total),
     waveProgress: waves,
   };
   const requestedAt = Date.parse(activation.requestedAt);
@@ -74,10 +99,30 @@ export function activationReport(activation: Activation, counts: WaveCounts, now
     const firstStart = activation.waves[0]?.startedAt;
     if (activation.state === 'recovering' && recovered > 0 && firstStart) {
       const rate = recovered / Math.max(1, now.getTime() - Date.parse(firstStart));
-      report.etaSeconds = seconds((total - settled) / rate);
+      report.etaSeconds = seconds(notFinal / rate);
     }
   }
   return report;
+}
+
+/**
+ * Devices in a final state of all devices in scope, 0–100, rounded down to a tenth. Over the polls
+ * of one activation it never falls, and it is 100 exactly once the activation has completed:
+ * - `planning`: 0. Tasks are still being added page by page, so the devices in scope are not all
+ *   known; any share of those known so far would fall as more pages are added.
+ * - `recovering`, `cancelled`: final ÷ in scope, at most 99.9 — every device may have its end while
+ *   the driver has not yet recorded completion, and a cancelled activation never completes (its
+ *   `state` says it ended).
+ * - `completed`: 100. The driver completes an activation only once every device has its end.
+ * - `deactivating`, `deactivated`: what recovery reached stays shown, as deactivation moves each
+ *   device to `releasing` and `released`, which are final: 100 after an activation that completed,
+ *   else final ÷ in scope, at most 99.9. How far the release is comes from `counts`
+ *   (`releasing`, `released`).
+ */
+export function overallPercent(activation: Activation, final: number, total: number): number {
+  if (activation.state === 'planning') return 0;
+  if (activation.completedAt !== undefined) return 100;
+  return Math.min(beforeCompletion, percent(final, total));
 }
 
 function byState(counts: WaveCounts, wave?: number): Record<RecoveryState, number> {

@@ -94,6 +94,26 @@ export function waveLabel(wave: number): string {
   return wave === firstListWave ? 'recover-first' : `tier-${wave}`;
 }
 
+/** Whether the activation plans a task for the device: its first list, or its scope as planning reads it. */
+export function activationTargets(
+  activation: Pick<Activation, 'scope' | 'recoverFirst'>,
+  device: { id: string; primaryRegion: string; priorityTier: number },
+): boolean {
+  if (activation.recoverFirst.includes(device.id)) return true;
+  const scope = activation.scope;
+  switch (scope.kind) {
+    case 'region':
+      return device.primaryRegion === scope.region;
+    case 'devices':
+      return scope.deviceIds.includes(device.id);
+    case 'tiers':
+      return (
+        scope.tiers.includes(device.priorityTier) &&
+        (scope.region === undefined || scope.region === device.primaryRegion)
+      );
+  }
+}
+
 /** States in which the activation still needs a driver. */
 export function isDriven(state: ActivationState): boolean {
   return state === 'planning' || state === 'recovering' || state === 'deactivating';

@@ -1,10 +1,12 @@
-/** Restore points of a device, and manual restore points on demand. */
+/** Restore points of a device, and manual restore points on demand: of one device, or of every device of a policy. */
 import { z } from 'zod';
+import { manualPointRefusals, maxSkippedListed, type ManualPointRefusal } from '../app/RestorePointService';
 import { services } from '../compositionRoot';
 import { json } from '../http/routeSpec';
 import { noQuery } from '../http/schemas/common';
 import {
   devicePathParams,
+  policyPathParams,
   restorePointNameSchema,
   restorePointResource,
 } from '../http/schemas/protectionSchemas';
@@ -61,4 +63,41 @@ defineHttp({
   },
   handler: async ({ params }) =>
     json(202, await services().restorePoints.requestManual(params.tenantId, params.deviceId)),
+});
+
+const refusalReason = z
+  .enum(manualPointRefusals as [ManualPointRefusal, ...ManualPointRefusal[]])
+  .describe('Why the device was skipped: the code a manual point of that device alone is refused with');
+
+defineHttp({
+  name: 'requestPolicyRestorePoints',
+  method: 'POST',
+  route: 'tenants/{tenantId}/policies/{policyId}/restore-points',
+  summary: 'Take a manual restore point of every device of a policy now',
+  description:
+    "Queues a manual point of each device of the policy that a single device's request would take: licensed, its policy enabled, its disk in the tenant's disk scopes; the others are skipped and counted by reason. " +
+    "Accepted at once; each point appears in its device's list when copied and verified (a list read right after this answer may still be empty). " +
+    'Every point queued has the same `takenAt`, in whole seconds: the same request again within that second makes no second point. ' +
+    'A disabled policy is refused (400 `policy-disabled`).',
+  tags: ['Restore points'],
+  auth: { role: 'DR.Operator' },
+  params: policyPathParams,
+  query: noQuery,
+  responses: {
+    202: {
+      description: 'Queued: how many, and how many skipped and why',
+      schema: z.object({
+        policyId: z.string(),
+        takenAt: z.iso.datetime().describe('The request time of every point queued; it fixes their names'),
+        queued: z.number().int(),
+        skipped: z.number().int(),
+        skippedByReason: z.record(refusalReason, z.number().int()),
+        skippedDevices: z
+          .array(z.object({ deviceId: z.string(), reason: refusalReason }))
+          .describe(`The first ${maxSkippedListed} devices skipped, with why; \`skipped\` counts them all`),
+      }),
+    },
+  },
+  handler: async ({ params }) =>
+    json(202, await services().restorePoints.requestManualForPolicy(params.tenantId, params.policyId)),
 });

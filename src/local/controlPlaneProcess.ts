@@ -12,7 +12,15 @@ import { LocalSettingNames } from './localSettingNames';
 async function main(): Promise<void> {
   const log = consoleLog(`[control-plane ${process.pid}]`);
   const httpPort = Number(process.env[LocalSettingNames.httpPort] ?? 7071);
+  // The supervisor gone before this is ready (SIGKILLed during start-up): go too, not linger.
+  const leaveEarly = () => process.exit(1);
+  process.once('disconnect', leaveEarly);
   const controlPlane = await startControlPlane({ httpPort, log });
+  process.removeListener('disconnect', leaveEarly);
+  if (process.send && !process.connected) {
+    await controlPlane.stop();
+    process.exit(1);
+  }
   process.send?.({ ready: true, port: controlPlane.port, pid: process.pid });
   log('information', 'control-plane', `listening on http://localhost:${controlPlane.port}/api`);
 

@@ -1,46 +1,47 @@
 /**
  * `npm start`: supervises Azurite and the Cosmos DB emulator as processes of their own, and the
  * control plane as a third, so the control plane can be killed and restarted while storage stays
- * up, as in Azure. Ctrl-C or SIGTERM stops all of them.
+ * up, as in Azure. Ctrl-C or SIGTERM (to this process, or to npm, whose start script execs it)
+ * stops all of them; each child also stops by itself if this process is SIGKILLed. One runtime
+ * per data folder (dataDirLock).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { extname, join, resolve } from 'node:path';
+import { extname, join } from 'node:path';
 import { createCosmosClient } from '../adapters/cosmos/createCosmosClient';
 import { ensureCosmosSchema } from '../adapters/cosmos/ensureCosmosSchema';
 import { ConfigError, loadConfig } from '../config';
 import { ensureErrorType } from '../domain/errors';
 import { SettingNames } from '../settingNames';
+import { DataDirLockedError, lockDataDir, type DataDirLock } from './dataDirLock';
 import { startAzurite, stopChild, type RunningProcess } from './emulators/startAzurite';
-import { defaultLocalPorts, localSettings, type LocalPorts } from './localSettings';
+import {
+  describeDataDirInUse,
+  describePortsInUse,
+  portsInUse,
+  portsToOpen,
+  readLocalRuntime,
+  scriptSettingsPrefix,
+  StartError,
+} from './localRuntime';
 import { LocalSettingNames } from './localSettingNames';
+import { whenOrphaned } from './whenOrphaned';
 
 const say = (line: string) => console.log(`[npm start] ${line}`);
-
-/** Thrown for a start-up problem the user can fix; printed without a stack. */
-class StartError extends Error {}
 
 interface Supervised {
   azurite?: RunningProcess;
   cosmos?: ChildProcess;
   controlPlane?: ChildProcess;
+  lock?: DataDirLock;
   stopping: boolean;
 }
 
 async function main(): Promise<void> {
   const env = process.env;
-  const ports = readPorts(env);
-  const attach = readEmulatorMode(env) === 'attach';
+  const runtime = readLocalRuntime(env);
+  const { ports, attach, dataDir, settings } = runtime;
   // `npm run emulators`: storage and state only, for `func start` in another terminal.
   const emulatorsOnly = process.argv.includes('--emulators-only');
-  const dataDir = resolve(env[SettingNames.localDataDir] || '.data');
-  // Real environment variables win over the embedded defaults: that is how to point at real services.
-  const settings: Record<string, string> = { ...localSettings(ports, dataDir) };
-  for (const name of Object.values(SettingNames)) {
-    const value = env[name];
-    if (value) settings[name] = value;
-  }
-  settings[LocalSettingNames.httpPort] = String(ports.http);
   let config;
   try {
     config = loadConfig(settings);
@@ -56,19 +57,31 @@ async function main(): Promise<void> {
     say('stopping…');
     if (state.controlPlane) await stopChild(state.controlPlane);
     await Promise.all([state.cosmos ? stopChild(state.cosmos) : undefined, state.azurite?.stop()]);
+    await state.lock?.release();
     say('stopped');
     process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  process.once('exit', () => state.lock?.releaseSync());
+  // Run by npm (`npm start`, `npm run emulators`): stop with it, even if a shell between npm and
+  // this process did not pass its signal on (`npm run emulators`), or npm was SIGKILLed.
+  if (env['npm_lifecycle_event']) {
+    whenOrphaned(() => {
+      say('the process that started this has gone');
+      void shutdown(0);
+    });
+  }
 
   try {
-    if (!emulatorsOnly) await ensurePortFree(ports.http, 'the control plane', LocalSettingNames.httpPort);
+    // Attached, the emulators and their data are someone else's (`npm run emulators`, say).
+    if (!attach) state.lock = await lockDataDir(dataDir);
+    const taken = await portsInUse(portsToOpen(runtime, { emulatorsOnly }));
+    if (taken.length > 0) {
+      const command = emulatorsOnly ? 'npm run emulators' : 'npm start';
+      throw new StartError(await describePortsInUse(taken, runtime, command));
+    }
     if (!attach) {
-      await ensurePortFree(ports.blob, 'Azurite blob', LocalSettingNames.blobPort);
-      await ensurePortFree(ports.queue, 'Azurite queue', LocalSettingNames.queuePort);
-      await ensurePortFree(ports.table, 'Azurite table', LocalSettingNames.tablePort);
-      await ensurePortFree(ports.cosmos, 'the Cosmos DB emulator', LocalSettingNames.cosmosPort);
       say(`starting Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table})`);
       state.azurite = await startAzurite({ ports, location: join(dataDir, 'azurite') });
       say(`starting the Cosmos DB emulator (${ports.cosmos})`);
@@ -82,7 +95,13 @@ async function main(): Promise<void> {
   } catch (err) {
     const error = ensureErrorType(err);
     console.error(
-      `[npm start] ${error instanceof StartError ? error.message : (error.stack ?? error.message)}`,
+      `[npm start] ${
+        error instanceof DataDirLockedError
+          ? await describeDataDirInUse(runtime, error.holder, error.file)
+          : error instanceof StartError
+            ? error.message
+            : (error.stack ?? error.message)
+      }`,
     );
     await shutdown(1);
     return;
@@ -104,8 +123,8 @@ async function main(): Promise<void> {
       attach
         ? '  Emulators  attached to services already running'
         : `  Azurite    blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}   Cosmos DB ${ports.cosmos}   (data in ${dataDir})`,
-      `  Token      npm run -s token -- --tenant <tenant GUID> --role DR.Admin`,
-      `  Stop       Ctrl-C`,
+      `  Token      ${scriptSettingsPrefix(env, [SettingNames.localDataDir, LocalSettingNames.httpPort])}npm run -s token -- --tenant <tenant GUID> --role DR.Admin`,
+      `  Stop       Ctrl-C, or kill ${process.pid}`,
       '',
       `  Processes  control plane ${state.controlPlane?.pid}` +
         (attach ? '' : `, Azurite ${state.azurite?.process.pid}, Cosmos DB ${state.cosmos?.pid}`) +
@@ -162,51 +181,6 @@ function startCosmosProcess(port: number, file: string): Promise<ChildProcess> {
     child.once('exit', (code) =>
       rejectReady(new StartError(`The Cosmos DB emulator exited during start-up (code ${code})`)),
     );
-  });
-}
-
-function readPorts(env: NodeJS.ProcessEnv): LocalPorts {
-  const read = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (!raw) return fallback;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-      throw new StartError(`${name}: "${raw}" is not a port number (1-65535)`);
-    return port;
-  };
-  return {
-    http: read(LocalSettingNames.httpPort, defaultLocalPorts.http),
-    blob: read(LocalSettingNames.blobPort, defaultLocalPorts.blob),
-    queue: read(LocalSettingNames.queuePort, defaultLocalPorts.queue),
-    table: read(LocalSettingNames.tablePort, defaultLocalPorts.table),
-    cosmos: read(LocalSettingNames.cosmosPort, defaultLocalPorts.cosmos),
-  };
-}
-
-function readEmulatorMode(env: NodeJS.ProcessEnv): 'start' | 'attach' {
-  const mode = env[LocalSettingNames.emulators] || 'start';
-  if (mode !== 'start' && mode !== 'attach') {
-    throw new StartError(`${LocalSettingNames.emulators}: "${mode}" is invalid; expected start or attach`);
-  }
-  return mode;
-}
-
-function ensurePortFree(port: number, what: string, setting: string): Promise<void> {
-  return new Promise((resolveFree, rejectInUse) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      rejectInUse(
-        new StartError(
-          err.code === 'EADDRINUSE'
-            ? `Port ${port} (${what}) is in use. Set ${setting} to another port` +
-                (setting === LocalSettingNames.httpPort
-                  ? '.'
-                  : `, or ${LocalSettingNames.emulators}=attach to use what is running there.`)
-            : `Port ${port} (${what}) cannot be opened: ${err.message}`,
-        ),
-      ),
-    );
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree()));
   });
 }
 

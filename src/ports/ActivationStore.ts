@@ -28,6 +28,11 @@ export interface ActivationStore {
   listDriven(): AsyncIterable<Activation>;
   /** The tenant's activations, newest first. */
   list(tenantId: string, page: PageRequest): Promise<Page<Activation>>;
+  /**
+   * The tenant's activations that still hold what they took (planning, recovering, completed or
+   * cancelled: not deactivating or deactivated), newest first, at most `limit`.
+   */
+  listHolding(tenantId: string, limit: number): Promise<Activation[]>;
 
   /** Creates the tasks that do not exist yet and counts them; existing tasks are left as they are. */
   addTasks(tasks: readonly RecoveryTask[]): Promise<void>;

@@ -82,6 +82,80 @@ describe('activationReport: counts', () => {
   });
 });
 
+describe('activationReport: percentComplete over one activation', () => {
+  type Step = [Partial<Activation>, WaveCounts];
+  const completedAt = '2026-01-01T00:20:00.000Z';
+  const planned = { plannedAt: '2026-01-01T00:01:00.000Z' };
+
+  /** The overall and per-wave percentages of each step, asserting they never fall. */
+  function percents(steps: Step[]): number[] {
+    const overall = steps.map(([fields, counts]) =>
+      activationReport(activation(fields), counts, at('00:30:00')),
+    );
+    for (let i = 1; i < overall.length; i += 1) {
+      expect(overall[i]!.percentComplete, `step ${i}`).toBeGreaterThanOrEqual(
+        overall[i - 1]!.percentComplete,
+      );
+      for (const wave of overall[i]!.waveProgress) {
+        const before = overall[i - 1]!.waveProgress.find((w) => w.wave === wave.wave);
+        if (before && overall[i - 1]!.state !== 'planning')
+          expect(wave.percentComplete, `step ${i}, wave ${wave.wave}`).toBeGreaterThanOrEqual(
+            before.percentComplete,
+          );
+      }
+    }
+    return overall.map((r) => r.percentComplete);
+  }
+
+  it('never falls from planning to deactivated, and is 100 exactly from completion on', () => {
+    const steps: Step[] = [
+      [{ state: 'planning' }, {}],
+      // A first page of planning: a share of it would fall as the next page adds tasks.
+      [{ state: 'planning' }, { 0: { skipped: 1, planned: 1 } }],
+      [{ state: 'planning' }, { 0: { skipped: 1, planned: 1 }, 1: { planned: 2 } }],
+      [{ ...planned }, { 0: { skipped: 1, planned: 1 }, 1: { planned: 2 } }],
+      [{ ...planned }, { 0: { skipped: 1, queued: 1 }, 1: { planned: 2 } }],
+      [
+        { ...planned },
+        { 0: { skipped: 1, recovered: 1 }, 1: { provisioning: 1, 'waiting-for-capacity': 1 } },
+      ],
+      [{ ...planned }, { 0: { skipped: 1, recovered: 1 }, 1: { recovered: 1, failed: 1 } }],
+      [
+        { ...planned, state: 'completed', completedAt },
+        { 0: { skipped: 1, recovered: 1 }, 1: { recovered: 1, failed: 1 } },
+      ],
+      [
+        { ...planned, state: 'deactivating', completedAt },
+        { 0: { skipped: 1, releasing: 1 }, 1: { recovered: 1, releasing: 1 } },
+      ],
+      [
+        { ...planned, state: 'deactivated', completedAt },
+        { 0: { skipped: 1, released: 1 }, 1: { released: 2 } },
+      ],
+    ];
+    // Every device has its end at step 6, but the driver has not recorded completion yet.
+    expect(percents(steps)).toEqual([0, 0, 0, 25, 25, 50, 99.9, 100, 100, 100]);
+  });
+
+  it('stays under 100 for an activation that never completed: cancelled, or deactivated while recovering', () => {
+    const cancelled: Step[] = [
+      [{ ...planned }, { 1: { recovered: 1, queued: 1, planned: 2 } }],
+      [{ ...planned, state: 'cancelled' }, { 1: { recovered: 1, queued: 1, cancelled: 2 } }],
+      [{ ...planned, state: 'cancelled' }, { 1: { recovered: 2, cancelled: 2 } }],
+      [{ ...planned, state: 'deactivating' }, { 1: { releasing: 2, cancelled: 2 } }],
+      [{ ...planned, state: 'deactivated' }, { 1: { released: 4 } }],
+    ];
+    expect(percents(cancelled)).toEqual([25, 75, 99.9, 99.9, 99.9]);
+    const stopped: Step[] = [
+      [{ ...planned }, { 1: { recovered: 1, provisioning: 1, planned: 2 } }],
+      [{ ...planned, state: 'deactivating' }, { 1: { releasing: 2, planned: 2 } }],
+      [{ ...planned, state: 'deactivating' }, { 1: { releasing: 4 } }],
+      [{ ...planned, state: 'deactivated' }, { 1: { released: 4 } }],
+    ];
+    expect(percents(stopped)).toEqual([25, 50, 99.9, 99.9]);
+  });
+});
+
 describe('activationReport: waves', () => {
   it('lists the waves with tasks in order, each with its counts, progress and record', () => {
     const a = activation({

@@ -1,17 +1,20 @@
 /**
  * End to end: the `npm start` supervisor as a child process, on free ports and its own data
  * folder — ready and healthy, data kept across a clean restart, the control plane restarted after
- * a hard kill, a clear error for a port in use, and no process left behind.
+ * a hard kill, a clear error for ports in use, SIGTERM to npm stopping everything, one runtime per
+ * data folder, and no process left behind, even by a SIGKILLed supervisor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalSigningKey, signLocalToken } from '../../src/adapters/local-issuer/localIssuer';
 import { freePort } from '../../src/local/emulators/freePort';
+import { portsInUse, portsToOpen, readLocalRuntime } from '../../src/local/localRuntime';
 import { PlatformRole } from '../../src/domain/roles';
 import { localAudience, localPlatformTenantId } from '../../src/local/localSettings';
 import { call } from '../support/http';
@@ -27,10 +30,12 @@ interface Started {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  // An exited process nobody has reaped yet (an orphan's, when pid 1 does not reap) is gone too.
+  const stat = `/proc/${pid}/stat`;
+  return !(existsSync(stat) && / Z /.test(readFileSync(stat, 'utf8').replace(/^.*\)/, ')')));
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -80,8 +85,7 @@ describe('npm start', () => {
     return child;
   }
 
-  async function start(): Promise<Started> {
-    const child = launch();
+  async function start(child = launch()): Promise<Started> {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -160,9 +164,14 @@ describe('npm start', () => {
     expect(await exited(emulators)).toBe(0);
   }, 120_000);
 
-  it('stops with a clear error naming the port and the setting when a port is in use', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(Number(env.LOCAL_COSMOS_PORT), '127.0.0.1', resolve));
+  it('stops with a clear error naming every port in use, each with the setting that moves it', async () => {
+    const blockers: Server[] = [createServer(), createServer()];
+    await new Promise<void>((resolve) =>
+      blockers[0]!.listen(Number(env.LOCAL_COSMOS_PORT), '127.0.0.1', resolve),
+    );
+    await new Promise<void>((resolve) =>
+      blockers[1]!.listen(Number(env.LOCAL_HTTP_PORT), '127.0.0.1', resolve),
+    );
     try {
       const child = launch();
       let output = '';
@@ -170,12 +179,90 @@ describe('npm start', () => {
       child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       expect(await exited(child)).toBe(1);
       expect(output).toContain(
-        `Port ${env.LOCAL_COSMOS_PORT} (the Cosmos DB emulator) is in use. Set LOCAL_COSMOS_PORT to another port`,
+        `Port ${env.LOCAL_COSMOS_PORT} (the Cosmos DB emulator) is in use: set LOCAL_COSMOS_PORT to another port`,
       );
+      expect(output).toContain(
+        `Port ${env.LOCAL_HTTP_PORT} (the control plane) is in use: set LOCAL_HTTP_PORT to another port`,
+      );
+      // Nothing was started, and the data folder is free again.
+      expect(output).not.toContain('starting Azurite');
+      expect(existsSync(join(dataDir, 'runtime.lock'))).toBe(false);
     } finally {
-      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      await Promise.all(blockers.map((blocker) => new Promise((resolve) => blocker.close(resolve))));
     }
   });
+
+  it('stops everything on SIGTERM to npm, refuses a second runtime on its data folder, and leaves nothing behind a SIGKILLed supervisor', async () => {
+    // package.json's own start script, run by npm, over the entry from source: npm runs it with
+    // `sh -c`, which does not pass npm's SIGTERM on to what it started unless it execs it.
+    const packageDir = await mkdtemp(join(tmpdir(), 'clouddr-npm-start-'));
+    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    await writeFile(
+      join(packageDir, 'package.json'),
+      JSON.stringify({ name: 'npm-start-under-test', private: true, scripts: { start: scripts['start'] } }),
+    );
+    const entry = join(packageDir, 'dist', 'src', 'local', 'main.js');
+    await mkdir(join(entry, '..'), { recursive: true });
+    await writeFile(
+      entry,
+      [
+        `const root = ${JSON.stringify(root)};`,
+        `const tsx = require.resolve('tsx/cjs', { paths: [root] });`,
+        `process.chdir(root);`,
+        `process.execArgv.push('--require', tsx);`,
+        `require(tsx);`,
+        `require(root + '/src/local/main.ts');`,
+      ].join('\n'),
+    );
+    try {
+      const npm = spawn('npm', ['start'], {
+        cwd: packageDir,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.push(npm);
+      const first = await start(npm);
+      const supervisorPid = first.pids[3]!;
+
+      // A second runtime on the same data folder, every port moved: refused, naming the folder and the holder.
+      const second = launch({
+        LOCAL_HTTP_PORT: String(await freePort()),
+        LOCAL_BLOB_PORT: String(await freePort()),
+        LOCAL_QUEUE_PORT: String(await freePort()),
+        LOCAL_TABLE_PORT: String(await freePort()),
+        LOCAL_COSMOS_PORT: String(await freePort()),
+      });
+      let refusal = '';
+      second.stderr!.on('data', (chunk: Buffer) => (refusal += chunk.toString()));
+      second.stdout!.on('data', (chunk: Buffer) => (refusal += chunk.toString()));
+      expect(await exited(second)).toBe(1);
+      expect(refusal).toContain(
+        `The data folder ${dataDir} is in use by another runtime (pid ${supervisorPid}`,
+      );
+      expect(refusal).toMatch(/LOCAL_DATA_DIR=\S+-2 LOCAL_HTTP_PORT=\d+/);
+      expect(refusal).not.toContain('starting Azurite');
+      expect((await call(`${api}/health`)).status).toBe(200);
+
+      // SIGTERM to npm's own pid: npm waits for the supervisor, which has stopped everything.
+      npm.kill('SIGTERM');
+      await exited(npm);
+      expect(first.output()).toContain('[npm start] stopped');
+      expect(isRunning(supervisorPid)).toBe(false);
+      for (const pid of first.pids) await expect.poll(() => isRunning(pid), { timeout: 5_000 }).toBe(false);
+      expect(existsSync(join(dataDir, 'runtime.lock'))).toBe(false);
+
+      // A SIGKILLed supervisor: its children notice and stop by themselves, freeing their ports.
+      const third = await start();
+      process.kill(third.pids[3]!, 'SIGKILL');
+      for (const pid of third.pids.slice(0, 3))
+        await expect.poll(() => isRunning(pid), { timeout: 15_000, interval: 200 }).toBe(false);
+      expect(await portsInUse(portsToOpen(readLocalRuntime({ ...process.env, ...env })))).toEqual([]);
+    } finally {
+      await rm(packageDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('stops with every bad setting named when the configuration is invalid', async () => {
     const child = launch({ CONTROL_PLANE_REGION: 'Not A Region', AUTH_JWKS_URI: 'nope' });

@@ -11,7 +11,7 @@
  *   sums mean anything.
  */
 import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
-import type { Activation } from '../../domain/activation';
+import type { Activation, ActivationState } from '../../domain/activation';
 import { ConflictError } from '../../domain/errors';
 import {
   canMove,
@@ -63,6 +63,8 @@ const tasksPerBatch = 50;
 /** Cosmos DB accepts at most 10 operations in one patch. */
 const incrementsPerPatch = 10;
 const drivenStates = "('planning', 'recovering', 'deactivating')";
+/** Activations that still hold their devices (and maybe a region's outage): not deactivating or deactivated. */
+const holdingStates: readonly ActivationState[] = ['planning', 'recovering', 'completed', 'cancelled'];
 
 export class CosmosActivationStore implements ActivationStore {
   private readonly shards: number;
@@ -132,6 +134,24 @@ export class CosmosActivationStore implements ActivationStore {
       parameters: [{ name: '@tenant', value: tenantId }],
     };
     return await fetchPage(this.activations, spec, page, toActivation, tenantId);
+  }
+
+  async listHolding(tenantId: string, limit: number): Promise<Activation[]> {
+    const { resources } = await this.activations.items
+      .query<ActivationDocument>(
+        {
+          query:
+            "SELECT TOP @limit * FROM c WHERE c.tenantId = @tenant AND c.type = 'activation' AND ARRAY_CONTAINS(@states, c.state) ORDER BY c.requestedAt DESC",
+          parameters: [
+            { name: '@tenant', value: tenantId },
+            { name: '@states', value: [...holdingStates] },
+            { name: '@limit', value: Math.max(1, Math.floor(limit)) },
+          ],
+        },
+        { partitionKey: tenantId },
+      )
+      .fetchAll();
+    return resources.map(toActivation);
   }
 
   async addTasks(tasks: readonly RecoveryTask[]): Promise<void> {

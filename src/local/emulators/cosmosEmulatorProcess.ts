@@ -12,12 +12,17 @@ async function main(): Promise<void> {
   const file = process.argv[3];
   if (!Number.isInteger(port) || !file)
     throw new TypeError('usage: cosmosEmulatorProcess <port> <export file>');
+  // The supervisor gone before this is ready (SIGKILLed during start-up): nothing to keep, go too.
+  const leaveEarly = () => process.exit(1);
+  process.once('disconnect', leaveEarly);
   const emulator = await startCosmosEmulator(port);
   const client = createCosmosClient({
     kind: 'connectionString',
     connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
   });
   const imported = await importCosmos(client, file);
+  process.removeListener('disconnect', leaveEarly);
+  if (process.send && !process.connected) return void process.exit(1);
   process.send?.({ ready: true, imported });
 
   let stopping = false;
