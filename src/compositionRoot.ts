@@ -10,6 +10,9 @@ import { Containers } from './adapters/cosmos/containers';
 import { CosmosTenantStore } from './adapters/cosmos/CosmosTenantStore';
 import { cosmosHealthProbe } from './adapters/cosmos/cosmosHealthProbe';
 import { createCosmosClient } from './adapters/cosmos/createCosmosClient';
+import { budgetsWith, type BudgetOverrides, type Budgets } from './adapters/deadlines/budgets';
+import { circuitAwareProbe } from './adapters/deadlines/circuitAwareProbe';
+import { DependencyGuards } from './adapters/deadlines/DependencyGuards';
 import { createServiceBusClient } from './adapters/servicebus/createServiceBusClient';
 import { serviceBusHealthProbe } from './adapters/servicebus/serviceBusHealthProbe';
 import { createQueueServiceClient } from './adapters/storage-queue/createQueueServiceClient';
@@ -63,6 +66,10 @@ import { QueueNames } from './queueNames';
 export interface Services {
   config: Config;
   clock: Clock;
+  /** How long each kind of dependency call may take (src/adapters/deadlines/budgets.ts). */
+  budgets: Budgets;
+  /** The circuit breaker and deadline of each dependency, per region and service. */
+  dependencyGuards: DependencyGuards;
   tokenVerifier: TokenVerifier;
   /** Mutating requests per caller (HttpLimits.mutatingRequests). */
   mutationLimiter: RateLimiter;
@@ -109,6 +116,8 @@ export interface ServiceOverrides {
   activationPageSize?: number;
   /** Storage SDK retries: its defaults wait half a minute on a region that is down. */
   storageRetry?: { maxTries: number; retryDelayInMs: number };
+  /** Tighter deadlines or another breaker, so a test of an outage need not wait out production's. */
+  budgets?: BudgetOverrides;
   /** Where audit records go (a log that fails, to show nothing else does), and its retries. */
   auditLog?: AuditLog;
   audit?: AuditTrailOptions;
@@ -143,13 +152,20 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   const clock = overrides.clock ?? systemClock;
   const events = overrides.events ?? consoleEventLog;
   const regions = new Set(config.regionStorage.keys());
-  const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region);
+  // Every dependency call is bounded and each region's services have their own breaker, named as
+  // health names the dependency, so the backup region's calls never wait on the primary's.
+  const budgets = budgetsWith(overrides.budgets);
+  const guards = new DependencyGuards(budgets, events);
+  const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region, {
+    guard: guards.guard('state-store', 'cosmos'),
+    budgets,
+  });
   const database = cosmos.database(config.cosmos.database);
-  const blobOptions = overrides.storageRetry ? { retryOptions: overrides.storageRetry } : {};
+  const storageOptions = { retryOptions: overrides.storageRetry ?? budgets.storageRetry };
   const blobClients = new Map(
     [...config.regionStorage].map(([region, connection]) => [
       region,
-      createBlobServiceClient(connection, blobOptions),
+      createBlobServiceClient(connection, storageOptions, guards.guard(`storage:${region}`, 'blob')),
     ]),
   );
 
@@ -160,13 +176,17 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   let serviceBus: ServiceBusClient | undefined;
   let serviceBusQueue: ServiceBusWorkQueue | undefined;
   if (config.workQueue.backend === 'storage') {
-    const queueClient = createQueueServiceClient(config.workQueue.connection);
+    const queueClient = createQueueServiceClient(
+      config.workQueue.connection,
+      storageOptions,
+      guards.guard('work-queue', 'queue'),
+    );
     probes.push(storageQueueHealthProbe(queueClient));
     queue = new StorageWorkQueue(queueClient);
   } else {
-    serviceBus = createServiceBusClient(config.workQueue.connection);
+    serviceBus = createServiceBusClient(config.workQueue.connection, budgets);
     probes.push(serviceBusHealthProbe(serviceBus, QueueNames.restorePoints));
-    queue = serviceBusQueue = new ServiceBusWorkQueue(serviceBus);
+    queue = serviceBusQueue = new ServiceBusWorkQueue(serviceBus, guards.guard('work-queue', 'servicebus'));
   }
 
   const tenantStore = new CosmosTenantStore(database.container(Containers.tenants.id));
@@ -189,7 +209,12 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     overrides.auditLog ??
     new TableAuditLog(
       config.region,
-      new Map([...config.regionStorage].map(([region, c]) => [region, createAuditTableClient(c)])),
+      new Map(
+        [...config.regionStorage].map(([region, c]) => [
+          region,
+          createAuditTableClient(c, { guard: guards.guard(`storage:${region}`, 'table'), budgets }),
+        ]),
+      ),
     );
   // Audit records carry wall-clock time, whatever clock the business rules run on.
   const audit = new AuditTrail(auditLog, events, systemClock, config.region, overrides.audit);
@@ -215,7 +240,9 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   return {
     config,
     clock,
-    tokenVerifier: new TokenVerifier(config.auth),
+    budgets,
+    dependencyGuards: guards,
+    tokenVerifier: new TokenVerifier(config.auth, { jwksTimeoutInMs: budgets.jwksFetchInMs }),
     mutationLimiter: new RateLimiter(overrides.mutationLimit ?? HttpLimits.mutatingRequests),
     addressLimiter: new RateLimiter(HttpLimits.unauthenticatedRequests, () => securityClock.now().getTime()),
     audit,
@@ -224,7 +251,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     tenants,
     policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
     devices: new DeviceService(deviceStore, policyStore, tenants, disks, regions, clock),
-    restorePoints: new RestorePointService(deviceStore, tenantStore, points, queue, clock),
+    restorePoints: new RestorePointService(deviceStore, tenantStore, points, queue, clock, policyStore),
     compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
     scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events, audit),
     restorePointWorker: new RestorePointWorker(
@@ -274,7 +301,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       events,
       audit,
     ),
-    userDrStatus: new UserDrStatusService(deviceStore),
+    userDrStatus: new UserDrStatusService(deviceStore, tenantStore, activationStore),
     stores: {
       tenants: tenantStore,
       devices: deviceStore,
@@ -284,7 +311,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       activations: activationStore,
       compute,
     },
-    checkHealth: () => checkHealth(probes),
+    checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),
     async dispose() {
       await securityLog.close();
       cosmos.dispose();

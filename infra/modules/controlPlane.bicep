@@ -61,8 +61,9 @@ var roles = {
 }
 
 // The work queues (src/queueNames.ts) with what their workers rely on. The Functions host renews a
-// lock while a handler runs (host.json: up to 5 minutes), so the lock duration only decides how soon
-// a message comes back after its instance died.
+// lock while a handler runs (host.json's maxAutoLockRenewalDuration: 10 minutes, its
+// functionTimeout), 10 s before the lock ends (Azure.Messaging.ServiceBus ReceiverManager), so the
+// lock duration only decides how soon a message comes back after its instance died.
 var queues = [
   {
     // RestorePointWorker holds a slot under a 2-minute lease: the message returns as the lease ends.
@@ -72,8 +73,11 @@ var queues = [
   }
   {
     // recoveryMaxDeliveries in src/functions/recovery.ts: the last delivery records the device as failed.
+    // A device's recovery is on the activation's RTO: a message whose instance died comes back
+    // within 20 s, not the default minute; 20 s is the shortest lock that keeps the host's whole
+    // 10 s renewal buffer.
     name: 'device-recovery'
-    lockDuration: 'PT1M'
+    lockDuration: 'PT20S'
     maxDeliveryCount: 10
   }
 ]

@@ -12,6 +12,7 @@ import type { OrchestrationClient } from '../ports/OrchestrationClient';
 import type { ActivationService } from './ActivationService';
 import type { AuditTrail } from './AuditTrail';
 import { activationTarget } from './auditTargets';
+import { waitAtMost } from './waitAtMost';
 
 export class ActivationAdopter {
   constructor(
@@ -23,6 +24,8 @@ export class ActivationAdopter {
     private readonly leaseInMs: number,
     private readonly events: EventLog,
     private readonly audit: AuditTrail,
+    /** How long an adoption waits for its audit record after starting the driver (`ActivationSteps`'s `auditWaitInMs`). */
+    private readonly auditWaitInMs = 2_000,
   ) {}
 
   /** Returns how many activations this region adopted. */
@@ -57,7 +60,7 @@ export class ActivationAdopter {
         fromRegion: activation.owner.region,
         epoch: mine.owner.epoch,
       });
-      await this.audit.system(
+      const recorded = this.audit.system(
         activation.tenantId,
         'activation.adopted',
         activationTarget(activation.tenantId, activation.id),
@@ -67,11 +70,14 @@ export class ActivationAdopter {
           correlationId: activation.id,
         },
       );
+      // The new driver starts now, not once the audit table answers (it may be the lost region's
+      // storage that does not): the record is waited for briefly afterwards, and carries on.
       await this.activations.startDriver(
         orchestrations,
         mine,
         mine.state === 'deactivating' ? 'deactivate' : 'activate',
       );
+      await waitAtMost(recorded, this.auditWaitInMs);
     }
     return adopted;
   }

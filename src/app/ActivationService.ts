@@ -30,6 +30,9 @@ export interface ActivationServiceOptions {
   pollIntervalInMs: number;
 }
 
+/** Planning that ended this close to a status read (or after it) makes it read the counts again: clocks of two regions differ. */
+const planEndedMarginInMs = 10_000;
+
 export class ActivationService {
   constructor(
     private readonly store: ActivationStore,
@@ -97,11 +100,13 @@ export class ActivationService {
         `Idempotency key "${request.idempotencyKey}" was used for a different activation request (${activation.id})`,
       );
     }
+    // Also on a retry of the request while the activation is still planning: a first attempt that
+    // created it but did not get this far (a 503 on its deadline) is completed by the retry.
+    if (request.scope.kind === 'region' && (created || activation.state === 'planning')) {
+      // Scheduling pauses and retention keeps every point of a region in outage.
+      await this.tenants.setRegionOutage(tenant.id, request.scope.region, true);
+    }
     if (created) {
-      if (request.scope.kind === 'region') {
-        // Scheduling pauses and retention keeps every point of a region in outage.
-        await this.tenants.setRegionOutage(tenant.id, request.scope.region, true);
-      }
       this.events.emit('activation.requested', {
         tenantId: tenant.id,
         activationId: id,
@@ -118,16 +123,25 @@ export class ActivationService {
   /**
    * The three reads go out at once: the status is polled while the store is busiest (the
    * activation's own writes), and each read waits its turn there. The counts are only returned
-   * once the tenant and the activation are found.
+   * once the tenant and the activation are found. Read at once, the counts may predate the
+   * activation as read: right after planning ended they could miss its last page, and a share of
+   * fewer devices than are in scope could exceed the next poll's (`percentComplete` never falls).
+   * So when planning ended about when the reads went out, the counts are read again, after.
    */
   async get(tenantId: string, id: string): Promise<ActivationReport> {
+    const asked = this.clock.now().getTime();
     const [, activation, counts] = await Promise.all([
       this.tenants.get(tenantId),
       this.store.get(tenantId, id),
       this.store.counts(id),
     ]);
     if (!activation) throw new NotFoundError(`Activation ${id}`);
-    return activationReport(activation, counts, this.clock.now());
+    const planEnded = activation.plannedAt ? Date.parse(activation.plannedAt) : undefined;
+    const fresh =
+      planEnded !== undefined && planEnded >= asked - planEndedMarginInMs
+        ? await this.store.counts(id)
+        : counts;
+    return activationReport(activation, fresh, this.clock.now());
   }
 
   async list(tenantId: string, page: PageRequest): Promise<Page<Activation>> {

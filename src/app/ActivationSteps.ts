@@ -30,6 +30,7 @@ import { mapConcurrently } from './mapConcurrently';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
 import type { AuditTrail } from './AuditTrail';
 import { activationTarget } from './auditTargets';
+import { waitAtMost } from './waitAtMost';
 
 /** Where planning goes on from: the first list by position, then the scope's pages. */
 export interface PlanCursor {
@@ -66,6 +67,11 @@ export interface ActivationStepsOptions {
    * business clock stamps what happened. Defaults to the system clock.
    */
   wallClock?: Clock;
+  /**
+   * How long a step waits for its audit record before it goes on (the write carries on). Default
+   * 2 s: a table that answers takes milliseconds; one that does not must not hold up the driver.
+   */
+  auditWaitInMs?: number;
 }
 
 /** States of tasks a message is on its way to move: an adopter sends those messages again. */
@@ -89,6 +95,7 @@ export class ActivationSteps {
   private readonly pageSize: number;
   private readonly concurrency: number;
   private readonly wallClock: Clock;
+  private readonly auditWaitInMs: number;
 
   constructor(
     private readonly store: ActivationStore,
@@ -104,6 +111,7 @@ export class ActivationSteps {
     this.pageSize = options.pageSize ?? 1_000;
     this.concurrency = options.concurrency ?? 16;
     this.wallClock = options.wallClock ?? systemClock;
+    this.auditWaitInMs = options.auditWaitInMs ?? 2_000;
   }
 
   /** Creates the tasks of one page of the scope; `done` once the scope is exhausted. */
@@ -115,7 +123,7 @@ export class ActivationSteps {
     if (!activation) return { stale: true };
     if (activation.state !== 'planning') return { done: true };
     if (cursor.phase === 'first' && cursor.index === 0) {
-      await this.audit.system(
+      await this.recordAudit(
         input.tenantId,
         'activation.started',
         activationTarget(input.tenantId, input.activationId),
@@ -186,7 +194,7 @@ export class ActivationSteps {
     if (!activation) return { stale: true };
     const { deadlineAt } = activation.waves.find((w) => w.wave === wave)!;
     if (started) {
-      await this.audit.system(
+      await this.recordAudit(
         input.tenantId,
         'activation.wave-dispatched',
         activationTarget(input.tenantId, input.activationId),
@@ -300,7 +308,7 @@ export class ActivationSteps {
         ? (Date.parse(lastRecoveredAt) - Date.parse(activation.requestedAt)) / 1000
         : undefined,
     });
-    await this.audit.system(
+    await this.recordAudit(
       input.tenantId,
       'activation.completed',
       activationTarget(input.tenantId, input.activationId),
@@ -347,7 +355,7 @@ export class ActivationSteps {
       tenantId: input.tenantId,
       activationId: input.activationId,
     });
-    await this.audit.system(
+    await this.recordAudit(
       input.tenantId,
       'activation.deactivated',
       activationTarget(input.tenantId, input.activationId),
@@ -564,6 +572,19 @@ export class ActivationSteps {
 
   private nowIso(): string {
     return this.clock.now().toISOString();
+  }
+
+  /**
+   * The step's audit record, waited for at most `auditWaitInMs`. The driver's next step used to
+   * wait on it: with the region's audit table not answering, each write spent its attempts and the
+   * storage client's retries (about 18 s against a refused connection; against one that never
+   * answers, every attempt's whole deadline) at the start of the activation, of every wave and of
+   * its end — long enough to starve the lease and, on a busy machine, to leave an activation with
+   * every device recovered short of `completed`. The write carries on, and if it never lands the
+   * audit trail still puts the whole record in the event log (`audit.write-failed`).
+   */
+  private async recordAudit(...record: Parameters<AuditTrail['system']>): Promise<void> {
+    await waitAtMost(this.audit.system(...record), this.auditWaitInMs);
   }
 }
 

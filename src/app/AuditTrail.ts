@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NewAuditRecord } from '../domain/audit';
-import { ensureErrorType } from '../domain/errors';
+import { ensureErrorType, UnavailableError } from '../domain/errors';
 import type { AuditLog } from '../ports/AuditLog';
 import type { Clock } from '../ports/Clock';
 import type { EventLog } from '../ports/EventLog';
@@ -42,6 +42,8 @@ export class AuditTrail {
         return;
       } catch (err) {
         lastError = ensureErrorType(err);
+        // The request's time is up, or the table's circuit is open: another try now cannot land.
+        if (err instanceof UnavailableError && !err.worthRetryingNow) break;
         if (attempt < this.attempts) await sleep(this.firstRetryDelayInMs * 2 ** (attempt - 1));
       }
     }

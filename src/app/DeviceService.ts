@@ -196,10 +196,17 @@ export class DeviceService {
     let disk;
     try {
       disk = await this.disks.describe(input.primaryRegion, input.disk);
-    } catch {
-      // The storage error's text may name other blobs or endpoints: the caller gets only what it sent.
+    } catch (err) {
+      // The storage error's text may name other blobs or endpoints: the caller gets only what it
+      // sent, which dependency did not answer, and when to try again. Nothing was written yet.
+      const unavailable = err instanceof UnavailableError ? err : undefined;
       throw new UnavailableError(
-        `The storage of ${input.primaryRegion} could not be reached to check the disk`,
+        `The storage of ${input.primaryRegion} could not be reached to check the disk; nothing was changed`,
+        {
+          dependency: unavailable?.dependency ?? `storage:${input.primaryRegion}`,
+          retryAfterSeconds: unavailable?.retryAfterSeconds,
+          cause: err,
+        },
       );
     }
     if (!disk) {

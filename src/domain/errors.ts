@@ -33,10 +33,32 @@ export class RuleViolationError extends DomainError {
   }
 }
 
+/** Which dependency did not answer, and when asking again is worth it. */
+export interface UnavailableDetails {
+  /** The dependency as health names it: `state-store`, `storage:westeurope`, `work-queue`. */
+  dependency?: string;
+  /** When a retry may succeed: how long the dependency's circuit stays open, for instance. */
+  retryAfterSeconds?: number;
+  /**
+   * False when trying again at once cannot help: the work's own deadline has passed, or the
+   * dependency's circuit is open. A loop that retries within the same work stops on it.
+   */
+  worthRetryingNow?: boolean;
+  cause?: unknown;
+}
+
 /** A dependency (a region's storage, the state store) did not answer: the caller may retry. */
 export class UnavailableError extends DomainError {
-  constructor(message: string) {
+  readonly dependency: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly worthRetryingNow: boolean;
+
+  constructor(message: string, details: UnavailableDetails = {}) {
     super('dependency-unavailable', message);
+    this.dependency = details.dependency;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.worthRetryingNow = details.worthRetryingNow ?? true;
+    if (details.cause !== undefined) this.cause = details.cause;
   }
 }
 

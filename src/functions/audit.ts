@@ -7,7 +7,7 @@ import { services } from '../compositionRoot';
 import type { AuditFilter, AuditRecord } from '../domain/audit';
 import { PlatformRole } from '../domain/roles';
 import { decodeContinuationToken, encodeContinuationToken } from '../http/continuationToken';
-import { csvStream } from '../http/csv';
+import { csvStream, primed } from '../http/csv';
 import { HttpLimits } from '../http/limits';
 import { json } from '../http/routeSpec';
 import { auditQuery, auditRecordResource } from '../http/schemas/auditSchemas';
@@ -63,7 +63,7 @@ defineHttp({
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="audit-${params.tenantId}.csv"`,
         },
-        body: csvStream(csvColumns, auditReport.all(params.tenantId, filter), csvCells),
+        body: csvStream(csvColumns, await primed(auditReport.all(params.tenantId, filter)), csvCells),
       };
     }
     const page = await auditReport.page(params.tenantId, filter, {
@@ -110,7 +110,7 @@ defineHttp({
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': 'attachment; filename="security-log.csv"',
         },
-        body: csvStream(securityCsvColumns, securityLog.all(filter), securityCsvCells),
+        body: csvStream(securityCsvColumns, await primed(securityLog.all(filter)), securityCsvCells),
       };
     }
     const page = await securityLog.page(filter, {

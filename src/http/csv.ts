@@ -31,6 +31,26 @@ export function csvStream<T>(
   });
 }
 
+/**
+ * Reads the first row before the answer's status goes out: an export whose first read fails (a
+ * region whose audit table does not answer) then answers 503 within the request's bound, rather
+ * than a 200 that breaks off. The rows after it are read as the client takes them.
+ */
+export async function primed<T>(rows: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = rows[Symbol.asyncIterator]();
+  let first: IteratorResult<T> | undefined = await iterator.next();
+  const rest: AsyncIterator<T> = {
+    next: async () => {
+      if (first === undefined) return await iterator.next();
+      const taken = first;
+      first = undefined;
+      return taken;
+    },
+    return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
+  };
+  return { [Symbol.asyncIterator]: () => rest };
+}
+
 /** RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula. */
 function csvField(value: CsvCell): string {
   if (value === undefined) return '';

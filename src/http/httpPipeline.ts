@@ -4,6 +4,10 @@
  * handler, and turn every failure into problem+json. Handlers see only typed input. Every mutating
  * request of an authenticated caller leaves one audit record in the caller's own tenant's trail;
  * what is refused before authentication or aimed at another tenant goes to the security log.
+ *
+ * Every request answers within its bound (`Budgets.httpRequestInMs`): the handler runs under a
+ * deadline that aborts the dependency calls it makes (not merely the wait for them, so nothing it
+ * started is applied after the answer), and its audit record gets what is left of the bound.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +27,8 @@ import {
   type NewAuditRecord,
 } from '../domain/audit';
 import type { SecurityEvent } from '../app/SecurityLog';
+import { defaultBudgets, type Budgets } from '../adapters/deadlines/budgets';
+import { withDeadline } from '../adapters/deadlines/deadlineScope';
 import { PlatformRole, satisfiesRole } from '../domain/roles';
 import type { AuthConfig } from '../config';
 import { isPlatformAdmin } from './auth/isPlatformAdmin';
@@ -47,6 +53,8 @@ export interface HttpDependencies {
   /** Requests per client address not served to an authenticated caller (HttpLimits.unauthenticatedRequests). */
   addressLimiter: RateLimiter;
   config: { auth: AuthConfig; frontDoorId?: string | undefined };
+  /** The request's bound and its audit's share of it; the defaults unless the services set them. */
+  budgets?: Budgets;
 }
 
 /** What the pipeline learnt of the caller, for the audit once the response is known. */
@@ -66,17 +74,23 @@ export function createHttpHandler<P, Q, B>(
   const mutating = spec.method !== 'GET';
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const startedAt = Date.now();
+    const budgets = dependencies().budgets ?? defaultBudgets;
     const correlationId = correlationIdOf(request, context);
     const caller: Caller = {
       address: clientAddressOf(request.headers, dependencies().config.frontDoorId),
     };
     let response: HttpResponseInit;
     try {
-      response = await run(request, context, correlationId, caller);
+      response = await withDeadline('request', budgets.httpRequestInMs - budgets.auditReserveInMs, () =>
+        run(request, context, correlationId, caller),
+      );
     } catch (err) {
       response = errorResponse(err, context, correlationId);
     }
-    await audit(request, response, correlationId, caller);
+    // The record of what was answered gets the rest of the bound: a table that does not answer
+    // costs the request at most that, and the record then goes to the log (audit.write-failed).
+    await audit(request, response, correlationId, caller, startedAt + budgets.httpRequestInMs);
     return withCorrelation(response, correlationId);
   };
 
@@ -182,6 +196,7 @@ export function createHttpHandler<P, Q, B>(
     response: HttpResponseInit,
     correlationId: string,
     caller: Caller,
+    answerBy: number,
   ): Promise<void> {
     const status = response.status ?? 200;
     const code = (response.jsonBody as Partial<Problem> | undefined)?.code;
@@ -210,16 +225,20 @@ export function createHttpHandler<P, Q, B>(
     // A token's `tid` is a GUID in Entra; anything else (never `platform`) has no trail to write to.
     const trail = admin ? platformAuditPartition : ownTrailOf(principal);
     if (!trail) return;
-    await dependencies().audit.record({
-      tenantId: trail,
-      actor: actorOf(principal),
-      action: spec.name,
-      target,
-      outcome: outcomeOfStatus(status),
-      status,
-      ...(status >= 400 && code ? { detail: code } : {}),
-      correlationId,
-    });
+    // Only the write runs under the request's deadline: the security log above may start its
+    // flush timer, which must not inherit a deadline that has passed by the time it fires.
+    await withDeadline('request', answerBy - Date.now(), () =>
+      dependencies().audit.record({
+        tenantId: trail,
+        actor: actorOf(principal),
+        action: spec.name,
+        target,
+        outcome: outcomeOfStatus(status),
+        status,
+        ...(status >= 400 && code ? { detail: code } : {}),
+        correlationId,
+      }),
+    );
   }
 
   /**
@@ -274,7 +293,10 @@ function errorResponse(err: unknown, context: InvocationContext, correlationId: 
   if (err instanceof RuleViolationError)
     return problem(400, err.code, err.message, { errors: [{ field: err.field, reason: err.message }] });
   if (err instanceof UnavailableError)
-    return problem(503, err.code, err.message, { headers: { 'retry-after': '30' } });
+    return problem(503, err.code, err.message, {
+      headers: { 'retry-after': String(err.retryAfterSeconds ?? 30) },
+      ...(err.dependency ? { dependency: err.dependency } : {}),
+    });
   if (err instanceof ConflictError)
     return problem(err.code === 'precondition-failed' ? 412 : 409, err.code, err.message);
   if (err instanceof DomainError) return problem(400, err.code, err.message);

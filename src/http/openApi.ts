@@ -15,6 +15,7 @@ const errorResponses: Record<number, string> = {
   403: 'The caller lacks the role this operation requires',
   404: 'Not found, or belongs to another tenant',
   500: 'Unexpected error; quote the correlation id',
+  503: "A dependency did not answer within the request's bound (10 s): `dependency` names it and `Retry-After` says when to try again. The request changed nothing, or the same request again completes what it began",
 };
 
 export function buildOpenApi(
@@ -52,7 +53,7 @@ function operation(spec: HttpRouteSpec<never, never, never>): JsonObject {
         : { [problemContentType]: { schema: { $ref: '#/components/schemas/Problem' } } };
     responses[status] = { description: response.description, content };
   }
-  const errors = spec.auth === 'anonymous' ? [400, 500] : [400, 401, 403, 404, 500];
+  const errors = spec.auth === 'anonymous' ? [400, 500] : [400, 401, 403, 404, 500, 503];
   for (const status of errors) {
     responses[status] ??= {
       description: errorResponses[status],
@@ -128,6 +129,11 @@ const problemSchema = {
     code: { type: 'string', description: 'Stable machine-readable error code' },
     detail: { type: 'string' },
     correlationId: { type: 'string' },
+    dependency: {
+      type: 'string',
+      description:
+        'With 503: the dependency that did not answer, as /api/health names it (storage:westeurope, state-store)',
+    },
     errors: {
       type: 'array',
       items: {

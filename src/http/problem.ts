@@ -20,6 +20,8 @@ export interface Problem {
   detail: string;
   correlationId?: string;
   errors?: FieldError[];
+  /** For a 503: the dependency that did not answer, as `/api/health` names it (`storage:westeurope`). */
+  dependency?: string;
 }
 
 const titles: Record<number, string> = {
@@ -42,6 +44,7 @@ const titles: Record<number, string> = {
 export interface ProblemOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
+  dependency?: string;
 }
 
 export function problem(
@@ -58,6 +61,7 @@ export function problem(
     detail,
   };
   if (options.errors && options.errors.length > 0) body.errors = options.errors;
+  if (options.dependency) body.dependency = options.dependency;
   return {
     status,
     headers: { 'content-type': problemContentType, ...options.headers },

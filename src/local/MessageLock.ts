@@ -52,8 +52,7 @@ export class MessageLock {
   }
 
   private scheduleRenewal(): void {
-    // Renewing at half the lock leaves the other half for a slow renewal to land.
-    const interval = this.options.visibilityTimeoutInMs / 2;
+    const interval = renewalDelayInMs(this.options.visibilityTimeoutInMs);
     this.timer = setTimeout(() => {
       this.pending = this.pending.then(() => this.renew());
     }, interval);
@@ -82,4 +81,17 @@ export class MessageLock {
     }
     if (this.renewing) this.scheduleRenewal();
   }
+}
+
+/** Service Bus's client keeps at most this much of a lock back for its renewal to land. */
+const maxRenewalBufferInMs = 10_000;
+
+/**
+ * When to renew a lock of this length, as the Service Bus client the Functions host uses does
+ * (`ReceiverManager.CalculateRenewDelay` in Azure.Messaging.ServiceBus): 10 s before it ends, or at
+ * half a lock shorter than 20 s. A short lock thus costs a renewal every 10 s of a long handler,
+ * and a message whose process died comes back as soon as its lock ends.
+ */
+export function renewalDelayInMs(lockInMs: number): number {
+  return lockInMs - Math.min(lockInMs / 2, maxRenewalBufferInMs);
 }

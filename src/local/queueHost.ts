@@ -30,8 +30,11 @@ export interface QueueHostOptions {
   /** Handlers running at once, per queue; the host's `maxConcurrentCalls`. Default 16. */
   maxConcurrentCalls?: number;
   /**
-   * The lock: how long a received message stays hidden from other receives. A failed message
-   * reappears once it ends. Whole seconds, at least 1 (Storage's unit). Default 60 s, Service Bus's default.
+   * The lock: how long a received message stays hidden from other receives, renewed while its
+   * handler runs. A failed message reappears once it ends, and so does one whose process died: a
+   * short lock is what lets a restarted control plane take such work again within seconds instead
+   * of waiting out a long one. Whole seconds, at least 1 (Storage's unit). Default 20 s, the
+   * `device-recovery` queue's lock duration in Azure (infra/modules/controlPlane.bicep).
    */
   visibilityTimeoutInMs?: number;
   /**
@@ -60,10 +63,13 @@ export interface QueueHost {
 
 type Settings = Required<QueueHostOptions>;
 
+/** The lock of a received message when none is given: as the `device-recovery` queue's in Azure. */
+export const defaultQueueHostLockInMs = 20_000;
+
 const defaults: Settings = {
   maxDeliveryCount: 10,
   maxConcurrentCalls: 16,
-  visibilityTimeoutInMs: 60_000,
+  visibilityTimeoutInMs: defaultQueueHostLockInMs,
   maxLockRenewalDurationInMs: 10 * 60_000,
   minPollIntervalInMs: 100,
   maxPollIntervalInMs: 2_000,

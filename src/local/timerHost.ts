@@ -2,6 +2,10 @@
  * Fires the registered timer functions on their NCRONTAB schedules (six fields, UTC), as the
  * Functions host does: `%SETTING%` schedules read from settings, no overlapping runs of one timer,
  * and no retry of a failed run (the next tick is the retry).
+ *
+ * No overlap: croner's `protect` skips a tick while the previous run of the same timer is still in
+ * progress (it awaits the run). A run that failed in any way, even by throwing before it returned a
+ * promise, still ends, so a timer is never left blocked by its own failure.
  */
 import { InvocationContext, type Timer } from '@azure/functions';
 import { Cron } from 'croner';
@@ -30,8 +34,10 @@ export function startTimerHost(
   const running = new Set<Promise<void>>();
   const jobs = functions.map((fn) => {
     const schedule = resolveSchedule(fn.schedule, options.env ?? process.env);
+    const logFailure = (err: unknown): void =>
+      log('error', fn.name, `Timer run failed; the next tick runs it again: ${ensureErrorType(err).message}`);
     let last: Date | undefined;
-    const job = new Cron(schedule, { timezone: 'UTC', protect: true }, async () => {
+    const job = new Cron(schedule, { timezone: 'UTC', protect: true, catch: logFailure }, async () => {
       const now = new Date();
       const timer: Timer = {
         isPastDue: false,
@@ -48,13 +54,10 @@ export function startTimerHost(
         invocationId: randomUUID(),
         logHandler: (level, ...args) => log(level, fn.name, args.map(String).join(' ')),
       });
-      const run = fn.handler(timer, context).catch((err) => {
-        log(
-          'error',
-          fn.name,
-          `Timer run failed; the next tick runs it again: ${ensureErrorType(err).message}`,
-        );
-      });
+      // Through a promise: a handler that throws before returning one fails this run only.
+      const run = Promise.resolve()
+        .then(() => fn.handler(timer, context))
+        .catch(logFailure);
       running.add(run);
       await run;
       running.delete(run);

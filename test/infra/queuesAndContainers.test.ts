@@ -17,6 +17,8 @@ import { allContainers } from '../../src/adapters/cosmos/containers';
 import { defaultActivationPollSeconds } from '../../src/config';
 import { recoveryMaxDeliveries } from '../../src/functions/recovery';
 import { registeredFunctions } from '../../src/functions/registry';
+import { renewalDelayInMs } from '../../src/local/MessageLock';
+import { defaultQueueHostLockInMs } from '../../src/local/queueHost';
 import { QueueNames } from '../../src/queueNames';
 import '../../src/functions';
 import type { ArmResource, Deployment } from './armTemplate';
@@ -118,6 +120,19 @@ describeCompiled('Service Bus queues', () => {
     }
   });
 
+  it('give a device-recovery message whose instance died back within 20 s, keeping the renewal buffer', () => {
+    // Each recovery is on the activation's RTO: a default one-minute lock made a SIGKILLed control
+    // plane's devices wait a minute. The host's Service Bus client renews a lock 10 s before it
+    // ends (at half of a shorter one), so 20 s is the shortest lock that keeps all of that buffer;
+    // the embedded queue host uses the same lock and the same renewal.
+    for (const queues of queuesOfEachApp()) {
+      const recovery = queues.find((q) => leaf(q) === QueueNames.deviceRecovery)!;
+      expect(isoDurationSeconds(queueProperties(recovery).lockDuration)).toBe(20);
+    }
+    expect(renewalDelayInMs(20_000)).toBe(10_000);
+    expect(defaultQueueHostLockInMs).toBe(20_000);
+  });
+
   it('drop duplicates by message id, dead-letter what expires, and keep one ordered store per queue', () => {
     for (const queues of queuesOfEachApp()) {
       for (const q of queues) {
@@ -152,6 +167,21 @@ describe('the Durable task hub', () => {
     expect(interval).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     const [h, m, s] = interval!.split(':').map(Number);
     expect(h! * 3600 + m! * 60 + s!).toBeLessThanOrEqual(defaultActivationPollSeconds);
+  });
+
+  it('takes an activity of a dead instance again within a minute, its lock renewed while it runs', () => {
+    // The default (5 minutes) would hold a driver's step that long after its instance died.
+    // DurableTask renews a running activity's message 30 s before it shows again, looking every
+    // 5 s: a timeout above 35 s leaves it that room.
+    const host = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
+      extensions: { durableTask: { storageProvider?: { workItemQueueVisibilityTimeout?: string } } };
+    };
+    const timeout = host.extensions.durableTask.storageProvider?.workItemQueueVisibilityTimeout;
+    expect(timeout).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    const [h, m, s] = timeout!.split(':').map(Number);
+    const seconds = h! * 3600 + m! * 60 + s!;
+    expect(seconds).toBeGreaterThan(35);
+    expect(seconds).toBeLessThanOrEqual(60);
   });
 });
 

@@ -45,6 +45,24 @@ describe('startTimerHost', () => {
     expect(maxActive).toBe(1);
   });
 
+  it('keeps firing a timer whose run threw before it returned a promise, and logs the failure', async () => {
+    let runs = 0;
+    const errors: string[] = [];
+    const host = startTimerHost(
+      [
+        timer('throwsAtOnce', '* * * * * *', () => {
+          runs += 1;
+          throw new Error('thrown before any promise');
+        }),
+      ],
+      { log: (level, _source, message) => void (level === 'error' && errors.push(message)) },
+    );
+    // Without care, the first failure leaves the timer marked as running: it never fires again.
+    await expect.poll(() => runs, { timeout: 8_000 }).toBeGreaterThanOrEqual(2);
+    await host.stop();
+    expect(errors[0]).toMatch(/Timer run failed; the next tick runs it again: thrown before any promise/);
+  });
+
   it('stop waits for a run in progress', async () => {
     let finished = false;
     let started = false;

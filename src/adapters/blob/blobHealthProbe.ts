@@ -7,7 +7,8 @@ export function blobHealthProbe(name: string, client: BlobServiceClient, essenti
     name,
     essential,
     async check(abortSignal) {
-      await client.listContainers().byPage({ maxPageSize: 1 }).next();
+      // The signal ends the call itself (and frees the circuit's probe slot), not just the wait.
+      await client.listContainers({ abortSignal }).byPage({ maxPageSize: 1 }).next();
       abortSignal.throwIfAborted();
     },
   };

@@ -69,6 +69,8 @@ export class CosmosTenantStore implements TenantStore {
       const { resource } = await this.container.item(tenantId, tenantId).read<TenantDocument>();
       if (!resource) return;
       const regions = new Set(resource.regionsInOutage ?? []);
+      // Already so (a retried activation request): no write, so the tenant's ETag stays as it was.
+      if (regions.has(region) === inOutage) return;
       if (inOutage) regions.add(region);
       else regions.delete(region);
       try {

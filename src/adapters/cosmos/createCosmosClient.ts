@@ -1,5 +1,8 @@
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type ConnectionPolicy, type CosmosClientOptions } from '@azure/cosmos';
 import type { Connection } from '../../config';
+import type { Budgets } from '../deadlines/budgets';
+import { cosmosDeadlinePlugin } from '../deadlines/cosmosDeadlinePlugin';
+import type { DependencyGuard } from '../deadlines/DependencyGuards';
 import { getCredential } from '../identity/credential';
 
 /**
@@ -7,15 +10,35 @@ import { getCredential } from '../identity/credential';
  * discovery is off for plain-HTTP endpoints (the embedded emulator has no regional endpoints).
  * `preferredRegion` (the control plane's own region) is where reads and writes go while it is
  * available — active-active means each region writes locally; the SDK fails over by itself.
+ *
+ * With a guard, every network request the SDK makes is bounded and fails fast while the state
+ * store's circuit is open (see `cosmosDeadlinePlugin`); `requestTimeout` and the throttling retries'
+ * total wait are set above the worker budget, as a backstop should the plugin ever not run.
  */
-export function createCosmosClient(connection: Connection, preferredRegion?: string): CosmosClient {
+export function createCosmosClient(
+  connection: Connection,
+  preferredRegion?: string,
+  deadlines?: { guard: DependencyGuard; budgets: Budgets },
+): CosmosClient {
   // The SDK compares region names without spaces and case: `westeurope` matches "West Europe".
   const preferredLocations = preferredRegion ? { preferredLocations: [preferredRegion] } : {};
+  const bounded: { connectionPolicy: Partial<ConnectionPolicy>; extra: Partial<CosmosClientOptions> } =
+    deadlines
+      ? {
+          connectionPolicy: {
+            requestTimeout: deadlines.budgets.worker.write + 5_000,
+            retryOptions: { maxWaitTimeInSeconds: Math.ceil(deadlines.budgets.worker.write / 1000) },
+          },
+          // `plugins` is missing from the declared options type (see cosmosDeadlinePlugin).
+          extra: { plugins: [cosmosDeadlinePlugin(deadlines.guard)] } as Partial<CosmosClientOptions>,
+        }
+      : { connectionPolicy: {}, extra: {} };
   if (connection.kind === 'identity') {
     return new CosmosClient({
       endpoint: connection.endpoint,
       aadCredentials: getCredential(connection.clientId),
-      connectionPolicy: { ...preferredLocations },
+      connectionPolicy: { ...bounded.connectionPolicy, ...preferredLocations },
+      ...bounded.extra,
     });
   }
   const parts = parseConnectionString(connection.connectionString);
@@ -26,7 +49,12 @@ export function createCosmosClient(connection: Connection, preferredRegion?: str
   return new CosmosClient({
     endpoint,
     key,
-    connectionPolicy: { enableEndpointDiscovery: !endpoint.startsWith('http:'), ...preferredLocations },
+    connectionPolicy: {
+      ...bounded.connectionPolicy,
+      enableEndpointDiscovery: !endpoint.startsWith('http:'),
+      ...preferredLocations,
+    },
+    ...bounded.extra,
   });
 }
 

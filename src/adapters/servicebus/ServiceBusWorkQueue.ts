@@ -25,6 +25,7 @@ import type {
 } from '@azure/service-bus';
 import type { SendOptions, WorkMessage, WorkQueue } from '../../ports/WorkQueue';
 import type { QueueName } from '../../queueNames';
+import type { DependencyGuard } from '../deadlines/DependencyGuards';
 import { scheduledEnqueueTimeFor, toServiceBusMessage } from './toServiceBusMessage';
 
 /** The part of the client this adapter uses: lets a test stand in for the broker. */
@@ -35,8 +36,15 @@ export class ServiceBusWorkQueue implements WorkQueue {
   private readonly senders = new Map<string, ServiceBusSender>();
   private closed = false;
 
-  /** The client belongs to the caller, who closes it after `close()`. */
-  constructor(private readonly client: ServiceBusSenderFactory) {}
+  /**
+   * The client belongs to the caller, who closes it after `close()`. With a guard, each send is
+   * bounded by its budget and the deadline of the work it serves, and fails at once while the
+   * namespace's circuit is open.
+   */
+  constructor(
+    private readonly client: ServiceBusSenderFactory,
+    private readonly guard?: DependencyGuard,
+  ) {}
 
   /**
    * Sends in as few batches as the size limit allows. A delay sets `scheduledEnqueueTimeUtc` on each
@@ -54,8 +62,18 @@ export class ServiceBusWorkQueue implements WorkQueue {
     if (messages.length === 0) return;
     const mapped = messages.map((message) => toServiceBusMessage(message, scheduledEnqueueTimeUtc));
     const sender = this.senderFor(queue);
-    const abortSignal = options.abortSignal;
+    if (this.guard)
+      await this.guard.call('write', (abortSignal) => this.sendAll(sender, mapped, abortSignal), {
+        callerSignal: options.abortSignal,
+      });
+    else await this.sendAll(sender, mapped, options.abortSignal);
+  }
 
+  private async sendAll(
+    sender: ServiceBusSender,
+    mapped: readonly ServiceBusMessage[],
+    abortSignal: SendOptions['abortSignal'],
+  ): Promise<void> {
     let batch = await sender.createMessageBatch({ abortSignal });
     for (const message of mapped) {
       if (batch.tryAddMessage(message)) continue;

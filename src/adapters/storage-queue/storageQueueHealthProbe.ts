@@ -6,7 +6,7 @@ export function storageQueueHealthProbe(client: QueueServiceClient): HealthProbe
     name: 'work-queue',
     essential: true,
     async check(abortSignal) {
-      await client.listQueues().byPage({ maxPageSize: 1 }).next();
+      await client.listQueues({ abortSignal }).byPage({ maxPageSize: 1 }).next();
       abortSignal.throwIfAborted();
     },
   };

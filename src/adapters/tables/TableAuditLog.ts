@@ -131,8 +131,14 @@ export class TableAuditLog implements AuditLog {
       }
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 404) return [];
+      // A whole trail or none: one region not answering makes the read 503, never a partial page.
       throw new UnavailableError(
         `The audit log of ${region} cannot be read now (${ensureErrorType(err).message}); try again`,
+        {
+          dependency: err instanceof UnavailableError ? err.dependency : `storage:${region}`,
+          retryAfterSeconds: err instanceof UnavailableError ? err.retryAfterSeconds : undefined,
+          cause: err,
+        },
       );
     }
     return entities.slice(0, limit);

@@ -1,4 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { withDeadline } from '../../adapters/deadlines/deadlineScope';
+import { services } from '../../compositionRoot';
 import { SettingNames } from '../../settingNames';
 import { register } from '../registry';
 
@@ -10,12 +12,19 @@ export interface QueueWorkerOptions {
   handler: (message: unknown, context: InvocationContext) => Promise<void>;
 }
 
-/** Defines a queue worker once: a Service Bus trigger in Azure, a work-queue consumer locally. */
+/**
+ * Defines a queue worker once: a Service Bus trigger in Azure, a work-queue consumer locally. The
+ * handler runs under the worker's deadline: each dependency call it makes gets the worker budget,
+ * and the message's whole handling `Budgets.workerMessageInMs`, so nothing it waits on outlives the
+ * message's lock; a handler stopped by it throws, and the message is delivered again.
+ */
 export function defineQueueWorker(options: QueueWorkerOptions): void {
-  register({ kind: 'queue', ...options });
+  const handler: QueueWorkerOptions['handler'] = (message, context) =>
+    withDeadline('worker', services().budgets.workerMessageInMs, () => options.handler(message, context));
+  register({ kind: 'queue', ...options, handler });
   app.serviceBusQueue(options.name, {
     connection: SettingNames.serviceBusConnection,
     queueName: options.queueName,
-    handler: options.handler,
+    handler,
   });
 }

@@ -32,6 +32,11 @@ export interface TokenVerifierOptions {
   maxRememberedTokens?: number;
   /** Expiry is judged on this clock; tokens are stamped with real time, so it is the system's. */
   clock?: Clock;
+  /**
+   * How long one fetch of the key set may take (jose's `timeoutDuration`, which aborts the fetch);
+   * past it the request answers 503 `auth-unavailable`. The deadline budgets set it.
+   */
+  jwksTimeoutInMs?: number;
 }
 
 /** How long the issuer's key set, and so a token verified with it, is trusted without a fetch. */
@@ -59,7 +64,7 @@ export class TokenVerifier {
     this.keys = createRemoteJWKSet(new URL(config.jwksUri), {
       cacheMaxAge: keySetMaxAgeInMs,
       cooldownDuration: options.refetchCooldownInMs ?? 30_000,
-      timeoutDuration: 5_000,
+      timeoutDuration: options.jwksTimeoutInMs ?? 5_000,
     });
   }
 

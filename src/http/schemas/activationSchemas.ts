@@ -151,19 +151,27 @@ export const upnPathParams = z.strictObject({
   ),
 });
 
+const userDrState = z.enum(['normal', 'recovering', 'on-temporary-device', 'not-recovered']);
+
 export const userDrStatusResource = z.object({
   upn: z.string(),
-  status: z.enum(['normal', 'recovering', 'on-temporary-device']),
+  status: userDrState,
   message: z.string(),
   devices: z.array(
     z.object({
       deviceId: z.string(),
-      status: z.enum(['normal', 'recovering', 'on-temporary-device']),
+      status: userDrState,
       primaryRegion: z.string(),
       activationId: z.string().optional(),
       region: z.string().optional(),
       temporaryDevice: z.string().optional(),
       since: z.iso.datetime().optional(),
+      reason: z
+        .string()
+        .optional()
+        .describe(
+          "While not-recovered: `skipped: {skipReason}` (as the activation's device rows give it), `failed`, `cancelled`, or `not-targeted` (in no activation of its region)",
+        ),
     }),
   ),
 });

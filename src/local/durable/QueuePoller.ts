@@ -7,6 +7,7 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureErrorType } from '../../domain/errors';
 import type { LogHandler } from '../httpHost';
+import { renewalDelayInMs } from '../MessageLock';
 
 export interface ReceivedMessage {
   text: string;
@@ -149,12 +150,12 @@ class MessageLease {
     visibilityTimeoutInSeconds: number,
   ) {
     this.popReceipt = message.popReceipt;
-    // Renewing at half the timeout leaves the other half for a slow renewal to land.
+    // As the work queues' locks: renewed well before they end, so a short one holds while work runs.
     this.timer = setInterval(
       () => {
         this.chain = this.chain.then(() => this.renew(visibilityTimeoutInSeconds));
       },
-      (visibilityTimeoutInSeconds * 1000) / 2,
+      renewalDelayInMs(visibilityTimeoutInSeconds * 1000),
     );
     this.timer.unref();
   }

@@ -31,7 +31,8 @@ export interface OrchestrationDriverOptions {
   pollIntervalInMs?: number;
   /**
    * How long a received message stays hidden; renewed while it is handled. After a crash, its
-   * work reappears when this has passed. Default 30.
+   * work (a turn, an activity) reappears when this has passed: short, so a restarted process
+   * goes on within seconds. Default 20, as the work queues' lock.
    */
   visibilityTimeoutInSeconds?: number;
   /** Default 8. */
@@ -75,7 +76,7 @@ export async function startOrchestrationDriver(
   };
   const shared = {
     pollIntervalInMs: options.pollIntervalInMs ?? 250,
-    visibilityTimeoutInSeconds: options.visibilityTimeoutInSeconds ?? 30,
+    visibilityTimeoutInSeconds: options.visibilityTimeoutInSeconds ?? 20,
     log,
   };
   const turns = new KeyedSerializer();
