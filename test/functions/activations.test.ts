@@ -367,8 +367,12 @@ describe('activation and deactivation', () => {
       expect((await call(`${env.baseUrl}/users/d01@contoso.test/dr-status`, { token: other })).status).toBe(
         403,
       );
+      // `late` had no verified point when its region was activated: its user is told so, and why.
       const byReader = await call(`${env.baseUrl}/users/late@contoso.test/dr-status`, { token: reader });
-      expect(byReader.body.status).toBe('normal');
+      expect(byReader.body).toMatchObject({
+        status: 'not-recovered',
+        devices: [{ deviceId: 'late', reason: 'skipped: no-verified-restore-point' }],
+      });
       expect(
         (await call(`${env.baseUrl}/users/nobody@contoso.test/dr-status`, { token: reader })).status,
       ).toBe(404);
