@@ -2,6 +2,7 @@
  * The audit trail of a tenant, and the platform's own (the security log): both regions' records
  * merged newest first, as JSON pages or CSV.
  */
+import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { services } from '../compositionRoot';
 import type { AuditFilter, AuditRecord } from '../domain/audit';
@@ -57,14 +58,10 @@ defineHttp({
     const { auditReport } = services();
     const filter = filterOf(query);
     if (query.format === 'csv') {
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="audit-${params.tenantId}.csv"`,
-        },
-        body: csvStream(csvColumns, await primed(auditReport.all(params.tenantId, filter)), csvCells),
-      };
+      return csvAttachment(
+        `audit-${params.tenantId}.csv`,
+        csvStream(csvColumns, await primed(auditReport.all(params.tenantId, filter)), csvCells),
+      );
     }
     const page = await auditReport.page(params.tenantId, filter, {
       pageSize: query.pageSize,
@@ -104,14 +101,10 @@ defineHttp({
     const { securityLog } = services();
     const filter = filterOf(query);
     if (query.format === 'csv') {
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': 'attachment; filename="security-log.csv"',
-        },
-        body: csvStream(securityCsvColumns, await primed(securityLog.all(filter)), securityCsvCells),
-      };
+      return csvAttachment(
+        'security-log.csv',
+        csvStream(securityCsvColumns, await primed(securityLog.all(filter)), securityCsvCells),
+      );
     }
     const page = await securityLog.page(filter, {
       pageSize: query.pageSize,
@@ -165,4 +158,16 @@ function csvCells(record: AuditRecord): (string | number | undefined)[] {
     record.correlationId,
     record.id,
   ];
+}
+
+/** Every matching record as a CSV download. */
+function csvAttachment(filename: string, body: ReturnType<typeof csvStream>): HttpResponseInit {
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+    },
+    body,
+  };
 }
