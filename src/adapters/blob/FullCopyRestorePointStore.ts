@@ -13,7 +13,7 @@ import type {
   RestorePointTarget,
   VerifyResult,
 } from '../../ports/RestorePointStore';
-import { comparePageBlobs } from './comparePageBlobs';
+import { compareAndStamp } from './compareAndStamp';
 import { snapshotBlobClient } from './diskBlobClient';
 import { regionClient } from './regionClient';
 import { RestorePointCatalog, type ListedPoint } from './RestorePointCatalog';
@@ -109,17 +109,13 @@ export class FullCopyRestorePointStore implements RestorePointStore {
         reason: `the point is a ${read.blobType ?? 'blob of unknown type'}, not a page blob`,
       };
 
-    const result = await comparePageBlobs(
+    return await compareAndStamp(
+      this.catalog,
+      { region: target.region, name, read },
       source,
       this.catalog.container(target.region).getPageBlobClient(name),
       this.options.sampling,
     );
-    if (!result.ok) return result;
-    // The stamp is conditional on the ETag read before comparing: a point replaced meanwhile fails it.
-    if (!(await this.catalog.stampChecked(target.region, name, read, result.hash))) {
-      return { ok: false, reason: 'the point changed while it was being verified' };
-    }
-    return result;
   }
 
   /**

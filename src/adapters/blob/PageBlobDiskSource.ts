@@ -3,6 +3,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { DiskRef, DiskSnapshot } from '../../domain/disk';
 import { NotFoundError } from '../../domain/errors';
 import type { DiskDescription, DiskSource } from '../../ports/DiskSource';
+import { propertiesIfExists } from './blobIfExists';
 import { diskBlobClient, snapshotBlobClient } from './diskBlobClient';
 import { isNotFound } from './storageErrors';
 
@@ -10,14 +11,9 @@ export class PageBlobDiskSource implements DiskSource {
   constructor(private readonly clients: ReadonlyMap<string, BlobServiceClient>) {}
 
   async describe(region: string, disk: DiskRef): Promise<DiskDescription | undefined> {
-    const blob = diskBlobClient(this.clients, region, disk);
-    try {
-      const properties = await blob.getProperties();
-      return { sizeBytes: properties.contentLength ?? 0, pageBlob: properties.blobType === 'PageBlob' };
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const properties = await propertiesIfExists(diskBlobClient(this.clients, region, disk));
+    if (!properties) return undefined;
+    return { sizeBytes: properties.contentLength ?? 0, pageBlob: properties.blobType === 'PageBlob' };
   }
 
   async snapshot(region: string, disk: DiskRef): Promise<DiskSnapshot> {

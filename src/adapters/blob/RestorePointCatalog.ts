@@ -12,6 +12,8 @@ import type {
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type { RestorePointTarget } from '../../ports/RestorePointStore';
+import { abortPendingCopy } from './abortPendingCopy';
+import { listIfExists, propertiesIfExists } from './blobIfExists';
 import { EnsuredContainers } from './EnsuredContainers';
 import type { RegionClients } from './regionClient';
 import { PointMetadata, toRestorePoint } from './restorePointMetadata';
@@ -57,12 +59,7 @@ export class RestorePointCatalog {
 
   /** The point blob's properties and metadata; undefined when it (or its container) does not exist. */
   async read(region: string, name: string): Promise<BlobGetPropertiesResponse | undefined> {
-    try {
-      return await this.blob(region, name).getProperties();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return await propertiesIfExists(this.blob(region, name));
   }
 
   /**
@@ -195,12 +192,7 @@ export class RestorePointCatalog {
     }
     const read = await this.read(region, name);
     if (!read) return;
-    if (read.copyStatus === 'pending' && read.copyId) {
-      await blob.abortCopyFromURL(read.copyId).catch((err: unknown) => {
-        // It may have finished or failed in between: then there is nothing to abort.
-        if (statusCodeOf(err) !== 409 && !isNotFound(err)) throw err;
-      });
-    }
+    await abortPendingCopy(blob, read);
     try {
       await blob.delete({ deleteSnapshots: 'include' });
     } catch (err) {
@@ -215,33 +207,29 @@ export class RestorePointCatalog {
   private async listWithSnapshots(region: string, prefix: string): Promise<ListedPoint[]> {
     const blobs = new Map<string, Omit<ListedPoint, 'snapshots'>>();
     const snapshots = new Map<string, ListedPoint['snapshots']>();
-    const listing = this.container(region).listBlobsFlat({
+    // No container yet lists nothing: no point was ever copied into this region.
+    const listing = listIfExists(this.container(region), {
       prefix,
       includeMetadata: true,
       includeSnapshots: true,
       includeCopy: true,
     });
-    try {
-      for await (const item of listing) {
-        const metadata = item.metadata ?? {};
-        if (item.snapshot) {
-          const list = snapshots.get(item.name) ?? [];
-          list.push({ id: item.snapshot, metadata });
-          snapshots.set(item.name, list);
-          continue;
-        }
-        const point = toRestorePoint(region, item.name, metadata);
-        if (!point) continue;
-        blobs.set(item.name, {
-          point,
-          etag: item.properties.etag,
-          copyStatus: item.properties.copyStatus,
-          metadata,
-        });
+    for await (const item of listing) {
+      const metadata = item.metadata ?? {};
+      if (item.snapshot) {
+        const list = snapshots.get(item.name) ?? [];
+        list.push({ id: item.snapshot, metadata });
+        snapshots.set(item.name, list);
+        continue;
       }
-    } catch (err) {
-      // No container yet: no point was ever copied into this region.
-      if (!isNotFound(err)) throw err;
+      const point = toRestorePoint(region, item.name, metadata);
+      if (!point) continue;
+      blobs.set(item.name, {
+        point,
+        etag: item.properties.etag,
+        copyStatus: item.properties.copyStatus,
+        metadata,
+      });
     }
     // A listing is in name order, and so is the map, in the order it was filled.
     return [...blobs.values()].map((entry) => ({

@@ -6,9 +6,9 @@ import type { PageBlobClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import type { ByteRange } from '../../domain/diffPlanner';
 import type { VerifyResult } from '../../ports/RestorePointStore';
+import { propertiesIfExists } from './blobIfExists';
 import { rangeBytes, readPageRanges } from './readPageRanges';
 import { sampleRanges, type SamplingOptions } from './sampleRanges';
-import { isNotFound } from './storageErrors';
 
 /**
  * `hash` is the base64 MD5 of the copy's sampled bytes in offset order: of the whole content for an
@@ -54,12 +54,8 @@ export async function comparePageBlobs(
 }
 
 async function sizeOf(blob: PageBlobClient): Promise<number | undefined> {
-  try {
-    return (await blob.getProperties()).contentLength ?? 0;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const properties = await propertiesIfExists(blob);
+  return properties ? (properties.contentLength ?? 0) : undefined;
 }
 
 /** The lowest byte offset covered by one list of merged ranges and not the other. */

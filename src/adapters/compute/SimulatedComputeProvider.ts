@@ -21,11 +21,12 @@
  *   moment can both pass the count and exceed the capacity by one each: a check-then-act race this
  *   simulation accepts. The count includes failed devices not yet deleted, as quota would.
  * - Quota (`quota-exceeded`) is not simulated.
+ *
+ * What a device's blob says about it is `simulatedDevice`; the creation markers are `CreationRecords`.
  */
 import type {
   BlobGetPropertiesResponse,
   BlobServiceClient,
-  ContainerClient,
   CopyStatusType,
   PageBlobClient,
 } from '@azure/storage-blob';
@@ -36,8 +37,9 @@ import {
   type TemporaryDevice,
   type TemporaryDeviceRequest,
   type TemporaryDeviceState,
-  type TemporaryDeviceTags,
 } from '../../ports/ComputeProvider';
+import { abortPendingCopy } from '../blob/abortPendingCopy';
+import { listIfExists, propertiesIfExists } from '../blob/blobIfExists';
 import { EnsuredContainers } from '../blob/EnsuredContainers';
 import { regionClient } from '../blob/regionClient';
 import {
@@ -46,15 +48,16 @@ import {
   isAlreadyExists,
   isNotFound,
   isPreconditionFailed,
-  statusCodeOf,
 } from '../blob/storageErrors';
+import { CreationRecords } from './CreationRecords';
 import { simulatedRegionSettings, type SimulatedRegionSettings } from './simulatedComputeOptions';
+import { checkName, newDeviceMetadata, stateOf, toDevice } from './simulatedDevice';
+
+/** Part of the devices' storage format, which the benchmark's floor writes directly. */
+export { DeviceMetadata } from './simulatedDevice';
 
 export const temporaryDevicesContainerName = 'temporary-devices';
 export const simulatedComputeContainerName = 'simulated-compute';
-
-/** Where the creation markers live in the records container: `creations/{name}/{creation id}`. */
-const creationsPrefix = 'creations/';
 
 export interface SimulatedComputeOptions {
   /** Per region; a region not named has unlimited capacity, is ready at once and never fails. */
@@ -68,36 +71,12 @@ export interface SimulatedComputeOptions {
   recordsContainerName?: string;
 }
 
-/** Metadata names are case-insensitive and come back lower-case, so they are written that way. */
-export const DeviceMetadata = {
-  tenantId: 'tenantid',
-  activationId: 'activationid',
-  deviceId: 'deviceid',
-  createdAt: 'createdat',
-  readyAt: 'readyat',
-  /** `ready` or `failed`: how provisioning ends, decided at creation. */
-  outcome: 'outcome',
-  failureReason: 'failurereason',
-  /** Names this creation's marker, so a creation whose marker was never written is still counted. */
-  creationId: 'creationid',
-} as const;
-
-/** What the state of a device is read from: its metadata, and its copy on Azure where copies take time. */
-interface DeviceBlob {
-  metadata?: Record<string, string>;
-  copyStatus?: CopyStatusType;
-  copyStatusDescription?: string;
-}
-
-/** A device's name is one blob name; the port's names are far shorter (Azure's 64 characters). */
-const maxNameLength = 1024;
-
 /** Rounds of read-then-act before giving up: each lost round means another caller acted meanwhile. */
 const maxRounds = 5;
 
 export class SimulatedComputeProvider implements ComputeProvider {
   private readonly devices: EnsuredContainers;
-  private readonly records: EnsuredContainers;
+  private readonly records: CreationRecords;
   private readonly regions: ReadonlyMap<string, SimulatedRegionSettings>;
   private readonly random: () => number;
   private readonly now: () => Date;
@@ -108,7 +87,7 @@ export class SimulatedComputeProvider implements ComputeProvider {
     options: SimulatedComputeOptions = {},
   ) {
     this.devices = new EnsuredContainers(clients, options.containerName ?? temporaryDevicesContainerName);
-    this.records = new EnsuredContainers(
+    this.records = new CreationRecords(
       clients,
       options.recordsContainerName ?? simulatedComputeContainerName,
     );
@@ -134,7 +113,7 @@ export class SimulatedComputeProvider implements ComputeProvider {
         // A device another caller just created is reported as it is, even failed: starting it over
         // is for the next ensure, not for the loser of the race that created it.
         if (state.state !== 'failed' || lostRace) return state;
-        await this.recordCreation(request.region, request.name, existing.metadata);
+        await this.records.record(request.region, request.name, existing.metadata);
         if (!(await this.deleteIfUnchanged(request.region, request.name, existing))) {
           // Another caller is starting it over: its new device is reported, not started over again.
           lostRace = true;
@@ -167,67 +146,38 @@ export class SimulatedComputeProvider implements ComputeProvider {
     for (let round = 0; round < maxRounds; round++) {
       const existing = await this.read(region, name);
       if (!existing) return;
-      await this.recordCreation(region, name, existing.metadata);
-      if (existing.copyStatus === 'pending' && existing.copyId) {
-        await this.blob(region, name)
-          .abortCopyFromURL(existing.copyId)
-          .catch((err: unknown) => {
-            // It may have finished or failed in between: then there is nothing to abort.
-            if (statusCodeOf(err) !== 409 && !isNotFound(err)) throw err;
-          });
-        continue;
-      }
+      await this.records.record(region, name, existing.metadata);
+      if (await abortPendingCopy(this.blob(region, name), existing)) continue;
       // Conditional: a device recreated in between is read (and its creation recorded) before it goes.
       if (await this.deleteIfUnchanged(region, name, existing)) return;
     }
     throw new Error(`Temporary device ${name} in ${region} kept changing while being deleted; retry`);
   }
 
+  /** No container yet lists nothing: no device was ever created in this region. */
   async *listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice> {
     const now = this.now();
-    const listing = this.devices.get(region).listBlobsFlat({ includeMetadata: true, includeCopy: true });
-    try {
-      for await (const item of listing) {
-        yield toDevice(
-          region,
-          item.name,
-          {
-            metadata: item.metadata,
-            copyStatus: item.properties.copyStatus,
-            copyStatusDescription: item.properties.copyStatusDescription,
-          },
-          now,
-        );
-      }
-    } catch (err) {
-      // No container yet: no device was ever created in this region.
-      if (!isNotFound(err)) throw err;
+    const listing = listIfExists(this.devices.get(region), { includeMetadata: true, includeCopy: true });
+    for await (const item of listing) {
+      yield toDevice(
+        region,
+        item.name,
+        {
+          metadata: item.metadata,
+          copyStatus: item.properties.copyStatus,
+          copyStatusDescription: item.properties.copyStatusDescription,
+        },
+        now,
+      );
     }
   }
 
   /**
    * How many times each name was actually created in the region: a creation that lost the race to
-   * another counts nothing. Read from storage alone, so it spans processes and restarts: the
-   * markers, together with the creation ids of the devices that exist now (whose marker a killed
-   * process may not have written).
+   * another counts nothing. Read from storage alone, so it spans processes and restarts.
    */
   async creations(region: string): Promise<Map<string, number>> {
-    const ids = new Map<string, Set<string>>();
-    const add = (name: string, id: string) => {
-      let set = ids.get(name);
-      if (!set) ids.set(name, (set = new Set()));
-      set.add(id);
-    };
-    await forEachBlob(this.records.get(region), { prefix: creationsPrefix }, (name) => {
-      const rest = name.slice(creationsPrefix.length);
-      const slash = rest.lastIndexOf('/');
-      if (slash > 0) add(rest.slice(0, slash), rest.slice(slash + 1));
-    });
-    await forEachBlob(this.devices.get(region), { includeMetadata: true }, (name, metadata) => {
-      const id = metadata?.[DeviceMetadata.creationId];
-      if (id) add(name, id);
-    });
-    return new Map([...ids].map(([name, set]) => [name, set.size]));
+    return await this.records.count(region, this.devices.get(region));
   }
 
   private settings(region: string): SimulatedRegionSettings {
@@ -239,12 +189,7 @@ export class SimulatedComputeProvider implements ComputeProvider {
   }
 
   private async read(region: string, name: string): Promise<BlobGetPropertiesResponse | undefined> {
-    try {
-      return await this.blob(region, name).getProperties();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return await propertiesIfExists(this.blob(region, name));
   }
 
   /** False when the device changed or went away since it was read: the caller reads it again. */
@@ -271,12 +216,8 @@ export class SimulatedComputeProvider implements ComputeProvider {
     if (capacity === undefined) return;
     let count = 0;
     if (capacity > 0) {
-      try {
-        for await (const _item of this.devices.get(region).listBlobsFlat()) {
-          if (++count >= capacity) break;
-        }
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
+      for await (const _item of listIfExists(this.devices.get(region))) {
+        if (++count >= capacity) break;
       }
     }
     if (count >= capacity) {
@@ -294,23 +235,17 @@ export class SimulatedComputeProvider implements ComputeProvider {
   private async create(request: TemporaryDeviceRequest): Promise<TemporaryDeviceState | undefined> {
     const { provisioningMs = 0, failureRate = 0 } = this.settings(request.region);
     const createdAt = this.now();
-    const readyAt = new Date(createdAt.getTime() + provisioningMs);
     const fails = failureRate > 0 && this.random() < failureRate;
-    const creationId = `${createdAt.getTime()}-${randomUUID()}`;
-    const metadata: Record<string, string> = {
-      [DeviceMetadata.tenantId]: request.tags.tenantId,
-      [DeviceMetadata.activationId]: request.tags.activationId,
-      [DeviceMetadata.deviceId]: request.tags.deviceId,
-      [DeviceMetadata.createdAt]: createdAt.toISOString(),
-      [DeviceMetadata.readyAt]: readyAt.toISOString(),
-      [DeviceMetadata.outcome]: fails ? 'failed' : 'ready',
+    const metadata = newDeviceMetadata(request, {
+      createdAt,
+      readyAt: new Date(createdAt.getTime() + provisioningMs),
       ...(fails
         ? {
-            [DeviceMetadata.failureReason]: `simulated provisioning failure (failure rate ${failureRate} in ${request.region})`,
+            failureReason: `simulated provisioning failure (failure rate ${failureRate} in ${request.region})`,
           }
         : {}),
-      [DeviceMetadata.creationId]: creationId,
-    };
+      creationId: `${createdAt.getTime()}-${randomUUID()}`,
+    });
     const container = await this.devices.ensure(request.region);
     let copyStatus: CopyStatusType | undefined;
     try {
@@ -330,84 +265,7 @@ export class SimulatedComputeProvider implements ComputeProvider {
       }
       throw err;
     }
-    await this.recordCreation(request.region, request.name, metadata);
+    await this.records.record(request.region, request.name, metadata);
     return stateOf({ metadata, copyStatus }, this.now());
-  }
-
-  /** Writes the creation's marker; idempotent, so writing it again for the same creation is harmless. */
-  private async recordCreation(
-    region: string,
-    name: string,
-    metadata: Readonly<Record<string, string>> | undefined,
-  ): Promise<void> {
-    const creationId = metadata?.[DeviceMetadata.creationId];
-    if (!creationId) return;
-    const container = await this.records.ensure(region);
-    try {
-      await container
-        .getBlockBlobClient(`${creationsPrefix}${name}/${creationId}`)
-        .upload('', 0, { conditions: { ifNoneMatch: '*' } });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-}
-
-function checkName(name: string): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > maxNameLength) {
-    throw new TypeError(`A temporary device name must have 1 to ${maxNameLength} characters`);
-  }
-}
-
-/** The state a device blob says it is in at `now`; a blob that is not a simulated device is failed. */
-function stateOf(blob: DeviceBlob, now: Date): TemporaryDeviceState {
-  switch (blob.copyStatus) {
-    case 'pending':
-      return { state: 'provisioning' };
-    case 'failed':
-    case 'aborted':
-      return {
-        state: 'failed',
-        reason: `the disk copy ${blob.copyStatus}: ${blob.copyStatusDescription || 'no reason given'}`,
-      };
-  }
-  const metadata = blob.metadata ?? {};
-  const createdAt = metadata[DeviceMetadata.createdAt];
-  const readyAt = Date.parse(metadata[DeviceMetadata.readyAt] ?? '');
-  if (!createdAt || Number.isNaN(Date.parse(createdAt)) || Number.isNaN(readyAt)) {
-    return { state: 'failed', reason: 'not a simulated device: its creation metadata is missing' };
-  }
-  if (now.getTime() < readyAt) return { state: 'provisioning' };
-  if (metadata[DeviceMetadata.outcome] === 'failed') {
-    return {
-      state: 'failed',
-      reason: metadata[DeviceMetadata.failureReason] || 'simulated provisioning failure',
-    };
-  }
-  return { state: 'ready', createdAt };
-}
-
-function tagsOf(metadata: Readonly<Record<string, string>> | undefined): TemporaryDeviceTags {
-  return {
-    tenantId: metadata?.[DeviceMetadata.tenantId] ?? '',
-    activationId: metadata?.[DeviceMetadata.activationId] ?? '',
-    deviceId: metadata?.[DeviceMetadata.deviceId] ?? '',
-  };
-}
-
-function toDevice(region: string, name: string, blob: DeviceBlob, now: Date): TemporaryDevice {
-  return { name, region, tags: tagsOf(blob.metadata), status: stateOf(blob, now) };
-}
-
-/** Every blob of a listing; a container that does not exist yet is empty. */
-async function forEachBlob(
-  container: ContainerClient,
-  options: { prefix?: string; includeMetadata?: boolean },
-  visit: (name: string, metadata: Record<string, string> | undefined) => void,
-): Promise<void> {
-  try {
-    for await (const item of container.listBlobsFlat(options)) visit(item.name, item.metadata);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
   }
 }

@@ -4,13 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { copyPagesFromUrl } from '../../../src/adapters/blob/copyPagesFromUrl';
 import {
   IncrementalRestorePointStore,
-  PointerMetadata,
   restoreBasesContainerName,
   type IncrementalRestorePointStoreOptions,
 } from '../../../src/adapters/blob/IncrementalRestorePointStore';
 import { readPageDiff } from '../../../src/adapters/blob/readPageDiff';
 import { restorePointsContainerName } from '../../../src/adapters/blob/RestorePointCatalog';
 import { restorePointName } from '../../../src/adapters/blob/restorePointName';
+import { PointerMetadata } from '../../../src/adapters/blob/restorePointPointer';
 import type { DiskSnapshot } from '../../../src/domain/disk';
 import { NotFoundError } from '../../../src/domain/errors';
 import type { RestorePoint } from '../../../src/domain/restorePoint';
