@@ -12,6 +12,7 @@ export const systemTier = [
   // `npm start` (the supervisor and its emulators) as a child process.
   'test/local/npmStart.test.ts',
   'test/local/outageDrill.test.ts',
+  'test/local/readmeWalkthrough.test.ts',
   'test/scripts/startChecks.test.ts',
   // Control-plane and driver processes SIGKILLed and SIGSTOPped mid-work.
   'test/local/activationFailover.test.ts',

@@ -2,8 +2,8 @@
  * Makes page-blob "disks" in the embedded runtime's primary region and prints a device import body
  * for them, so the protection cycle can be tried without real Cloud PCs (`npm run -s local:disks
  * -- --help`). Each tenant's disks go under its own prefix of the `disks` container, `{tenantId}/`:
- * the disk scope its platform admin grants it (README, "Protecting a fleet"). It reads the
- * settings `npm start` reads, the same way (src/local/localRuntime.ts).
+ * the disk scope its platform admin grants it (docs/protection-and-recovery.md, "Disk scopes").
+ * It reads the settings `npm start` reads, the same way (src/local/localRuntime.ts).
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';

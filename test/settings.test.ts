@@ -1,6 +1,6 @@
 /**
  * Every setting the code or a binding names is listed in local.settings.example.json and in the
- * README's settings table, and the code reads settings only through config.ts.
+ * settings table of docs/operations.md, and the code reads settings only through config.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,8 +37,8 @@ function namedSettings(): Set<string> {
 const example = JSON.parse(readFileSync(join(root, 'local.settings.example.json'), 'utf8')) as {
   Values: Record<string, string>;
 };
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-/** The README's Settings section (other sections have tables of other names, e.g. azd's). */
+const readme = readFileSync(join(root, 'docs', 'operations.md'), 'utf8');
+/** The Settings section of docs/operations.md (the README has only the embedded runtime's). */
 const settingsSection = readme.slice(
   readme.indexOf('\n## Settings'),
   readme.indexOf('\n## ', readme.indexOf('\n## Settings') + 1),
@@ -61,24 +61,30 @@ describe('settings', () => {
   });
 
   it.each([...namedSettings()].map((name) => [name]))(
-    '%s is in local.settings.example.json and the README table',
+    '%s is in local.settings.example.json and the docs/operations.md table',
     (name) => {
       const inExample = Object.keys(example.Values).some(
         (key) => key === name || key.startsWith(`${name}__`),
       );
       expect(inExample, `${name} missing from local.settings.example.json`).toBe(true);
-      expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
+      expect(
+        readmeTableNames.has(name),
+        `${name} missing from the settings table of docs/operations.md`,
+      ).toBe(true);
     },
   );
 
   it.each(Object.values(LocalSettingNames).map((name) => [name]))(
-    '%s (embedded runtime only) is in the README table',
+    '%s (embedded runtime only) is in the docs/operations.md table',
     (name) => {
-      expect(readmeTableNames.has(name), `${name} missing from the README settings table`).toBe(true);
+      expect(
+        readmeTableNames.has(name),
+        `${name} missing from the settings table of docs/operations.md`,
+      ).toBe(true);
     },
   );
 
-  it('local.settings.example.json and the README list nothing the code does not read', () => {
+  it('local.settings.example.json and docs/operations.md list nothing the code does not read', () => {
     const known = new Set([...namedSettings(), ...Object.values(LocalSettingNames)]);
     const base = (key: string) => key.split('__')[0]!;
     for (const key of Object.keys(example.Values)) {
@@ -88,7 +94,10 @@ describe('settings', () => {
       ).toBe(true);
     }
     for (const name of readmeTableNames) {
-      expect(known.has(name) || hostOwned.has(name), `${name} in the README table is not read`).toBe(true);
+      expect(
+        known.has(name) || hostOwned.has(name),
+        `${name} in the docs/operations.md table is not read`,
+      ).toBe(true);
     }
   });
 });

@@ -24,7 +24,7 @@ fi
 
 if ! command -v az >/dev/null 2>&1; then
   echo "AUTH_AUDIENCE is not set and the Azure CLI is missing. Install it and run 'az login', or register" >&2
-  echo "the API by hand (README, Deploy) and run 'azd env set AUTH_AUDIENCE <client id>'." >&2
+  echo "the API by hand (docs/deploy.md) and run 'azd env set AUTH_AUDIENCE <client id>'." >&2
   exit 1
 fi
 
