@@ -1,7 +1,7 @@
 /**
  * The name of every setting the app reads, in one place. Code holds a setting's name, never its
  * value; `config.ts` reads the values once. One spelling per setting everywhere: app settings,
- * `local.settings.example.json`, the README and Bicep outputs.
+ * `local.settings.example.json`, docs/operations.md and Bicep outputs.
  */
 export const SettingNames = {
   /** The control-plane region this process runs in. */

@@ -1,5 +1,5 @@
 /**
- * The README's walkthrough on the embedded runtime's parts (HTTP host, queue workers, orchestration
+ * The README's walkthrough flow (test/local/readmeWalkthrough.test.ts runs its literal commands) on the embedded runtime's parts (HTTP host, queue workers, orchestration
  * driver; real Azurite and the Cosmos emulator): a fleet protected with one request for its policy,
  * then an outage drill of its region. Points for a whole policy: every licensed, in-scope device of
  * the policy gets one verified point, the others are skipped with why, no other policy's device is
@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installServices, services } from '../../src/compositionRoot';
+import { installedStores, installServices } from '../../src/compositionRoot';
 import { restorePointName } from '../../src/domain/restorePoint';
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService } from '../support/disks';
@@ -84,7 +84,7 @@ describe('a fleet protected by policy, then an outage drill', () => {
     });
   }
 
-  const pointsOf = (id: string) => services().stores.points.list('northeurope', tenantId, id);
+  const pointsOf = (id: string) => installedStores().points.list('northeurope', tenantId, id);
 
   async function report(): Promise<any> {
     const response = await call(api(`/activations/${activationId}`), { token: reader });
@@ -169,7 +169,7 @@ describe('a fleet protected by policy, then an outage drill', () => {
       clock.run();
       await eventually(
         async () => {
-          const devices = await Promise.all(fleet.map((id) => services().stores.devices.get(tenantId, id)));
+          const devices = await Promise.all(fleet.map((id) => installedStores().devices.get(tenantId, id)));
           return devices.filter((d) => d?.lastVerifiedAt && !d.pending).length;
         },
         (verified) => verified === fleet.length,
@@ -193,7 +193,7 @@ describe('a fleet protected by policy, then an outage drill', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       for (const id of [outOfScope, unlicensed, otherPolicy]) {
         expect(await pointsOf(id), id).toEqual([]);
-        const device = await services().stores.devices.get(tenantId, id);
+        const device = await installedStores().devices.get(tenantId, id);
         expect(device?.lastVerifiedAt, id).toBeUndefined();
         expect(device?.pending, id).toBeUndefined();
       }

@@ -1,5 +1,5 @@
 /**
- * The README's outage drill against `npm start` (the supervisor, its emulators and its control
+ * A fleet-sized outage drill against `npm start` (the supervisor, its emulators and its control
  * plane as child processes): 500 devices over three tiers, protected; the primary region
  * activated with a first list; progress to completion in wave order; one temporary device per
  * device from its latest verified point; deactivated, leaving the backup region its restore points.
