@@ -3,87 +3,20 @@
  * would: `POST /api/tenants/{t}/activations` (region scope, an Idempotency-Key), then the status
  * URL until the activation is `completed`; `POST .../deactivate`, then the status URL until it is
  * `deactivated`. The drivers run in the embedded runtime's orchestration driver and the recovery
- * worker behind the local queue host, in this process, as `src/local/controlPlane.ts` starts them.
+ * worker behind the local queue host, in this process (bench/recoveryDrivers.ts).
  *
  * Ends are timed by the product's own events (`activation.completed`, `activation.deactivated`,
  * emitted right after the state is written), and confirmed over HTTP; the first and last device
  * recovered by `recovery.recovered`. The status URL is probed meanwhile, like the compliance report
  * during the cycle.
  */
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isNotFound } from '../src/adapters/blob/storageErrors';
-import {
-  simulatedComputeContainerName,
-  temporaryDevicesContainerName,
-  type SimulatedComputeProvider,
-} from '../src/adapters/compute/SimulatedComputeProvider';
-import type { Connection } from '../src/config';
-import { temporaryDeviceName } from '../src/domain/recoveryTask';
-import { installOrchestrationClient } from '../src/functions/orchestrationClient';
-import { registeredFunctions, type QueueFunction } from '../src/functions/registry';
-import { startOrchestrationDriver } from '../src/local/durable/startOrchestrationDriver';
-import type { LogHandler } from '../src/local/httpHost';
 import { LocalRegions } from '../src/local/localSettings';
-import { startQueueHost, type QueueHostOptions } from '../src/local/queueHost';
 import { startComplianceProbe, type ProbeResult } from './complianceProbe';
 import type { EventRecorder } from './cycle';
-import { tagged } from './requestCounter';
 
 /** The activation's scope in every run: the whole primary region. */
 export const activationScope = { kind: 'region', region: LocalRegions.primary } as const;
-
-export interface ActivationRuntime {
-  stop(): Promise<void>;
-}
-
-/**
- * The orchestration driver (with the embedded runtime's defaults, as `startControlPlane` starts
- * it), installed as the functions' orchestration client, and the `recoverDevice` worker behind the
- * local queue host with the cycle's host settings. Timers (the sweeper, adoption) do not run.
- */
-export async function startActivationRuntime(init: {
-  connection: Connection;
-  taskHub: string;
-  queueHost: QueueHostOptions;
-  driverLog: LogHandler;
-  workerLog: LogHandler;
-}): Promise<ActivationRuntime> {
-  const functions = registeredFunctions();
-  const workers = functions.filter(
-    (f): f is QueueFunction => f.kind === 'queue' && f.name === 'recoverDevice',
-  );
-  if (workers.length !== 1) throw new Error('The recoverDevice queue worker is not registered');
-  const driver = await startOrchestrationDriver({
-    connection: init.connection,
-    taskHub: init.taskHub,
-    functions,
-    log: init.driverLog,
-  });
-  installOrchestrationClient(driver);
-  let queues;
-  try {
-    queues = await startQueueHost({
-      connection: init.connection,
-      functions: workers,
-      options: init.queueHost,
-      log: init.workerLog,
-    });
-  } catch (err) {
-    await driver.stop();
-    installOrchestrationClient(undefined);
-    throw err;
-  }
-  let stopped: Promise<void> | undefined;
-  return {
-    stop() {
-      stopped ??= Promise.all([queues.stop(), driver.stop()]).then(() =>
-        installOrchestrationClient(undefined),
-      );
-      return stopped;
-    },
-  };
-}
 
 /** What the status URL answers, as far as the benchmark reads it. */
 export interface ActivationStatus {
@@ -332,88 +265,6 @@ export function waveTimes(status: ActivationStatus): WaveTimes[] {
       startedAfterSeconds: started !== undefined ? (started - requestedAt) / 1000 : undefined,
       outcome: w.outcome,
     };
-  });
-}
-
-/** The temporary devices the simulated provider created for one activation. */
-export interface CreationCheck {
-  /** Creations of this activation's names, all told. */
-  total: number;
-  /** Names created, each counted once. */
-  names: number;
-  /** Devices with no creation, and names created more than once. */
-  missing: number;
-  duplicated: number;
-  firstProblem?: string;
-}
-
-/**
- * Counts, from the provider's markers (`creations(region)`), how many times each of the devices'
- * temporary device names of this activation was created: exactly-once means each once.
- */
-export async function checkCreations(
-  compute: SimulatedComputeProvider,
-  activationId: string,
-  deviceIds: readonly string[],
-): Promise<CreationCheck> {
-  const creations = await tagged('check', () => compute.creations(LocalRegions.backup));
-  const expected = new Set(deviceIds.map((id) => temporaryDeviceName(activationId, id)));
-  const prefix = temporaryDeviceName(activationId, '');
-  let total = 0;
-  let names = 0;
-  let duplicated = 0;
-  let firstProblem: string | undefined;
-  for (const [name, count] of creations) {
-    if (!name.startsWith(prefix)) continue;
-    total += count;
-    names += 1;
-    if (count !== 1) {
-      duplicated += 1;
-      firstProblem ??= `${name} created ${count} times`;
-    }
-    if (!expected.has(name)) firstProblem ??= `${name} is no device of the fleet`;
-  }
-  const missing = [...expected].filter((name) => !creations.has(name));
-  if (missing.length > 0) firstProblem ??= `${missing[0]} was never created`;
-  return {
-    total,
-    names,
-    missing: missing.length,
-    duplicated,
-    ...(firstProblem ? { firstProblem } : {}),
-  };
-}
-
-/** The activation's temporary devices still in the backup region. */
-export async function temporaryDevicesLeft(
-  compute: SimulatedComputeProvider,
-  activationId: string,
-): Promise<number> {
-  return await tagged('check', async () => {
-    let left = 0;
-    for await (const device of compute.listTemporaryDevices(LocalRegions.backup))
-      if (device.tags.activationId === activationId) left += 1;
-    return left;
-  });
-}
-
-/**
- * Puts the backup account back as the activation found it — the verified points with their read
- * snapshots alone — since Azurite's cost per request grows with the blobs in an account: deletes
- * the temporary devices' container and the creation markers. The compute provider remembers the
- * containers it created: build the services again before the product recovers into this account
- * again.
- */
-export async function resetBackupAccount(backup: BlobServiceClient): Promise<void> {
-  await tagged('check', async () => {
-    for (const name of [temporaryDevicesContainerName, simulatedComputeContainerName]) {
-      await backup
-        .getContainerClient(name)
-        .delete()
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-    }
   });
 }
 

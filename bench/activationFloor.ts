@@ -6,7 +6,7 @@
  *
  * Per device, mirroring the product at zero provisioning latency with no capacity limit
  * (RecoveryWorker, FullCopyRestorePointStore / RestorePointCatalog, SimulatedComputeProvider, the
- * queue host, ActivationSteps.send):
+ * queue host, WaveDispatch.send):
  *   queue   send (pages of 500, 16 at once, as a dispatch page through StorageWorkQueue),
  *           receive (up to 32 at a time while fewer than `concurrency` are in flight), delete
  *   blob    recoverySource: one listing of the device's points with their snapshots (prefix,
@@ -46,18 +46,12 @@ import { temporaryDeviceName } from '../src/domain/recoveryTask';
 import { LocalRegions } from '../src/local/localSettings';
 import type { WorkMessage } from '../src/ports/WorkQueue';
 import { SettingNames } from '../src/settingNames';
-import {
-  clients,
-  drainQueue,
-  sendInPages,
-  startCopyOnce,
-  type DrainInput,
-  type FloorMeasurement,
-} from './floor';
+import { clients, startCopyOnce, type FloorMeasurement } from './floor';
+import { drainQueue, sendInPages, type DrainInput } from './floorQueue';
 
 export const activationFloorQueueName = 'bench-activation-floor';
 
-/** ActivationSteps.send: a dispatch page goes out in sends of at most this many messages. */
+/** WaveDispatch.send: a dispatch page goes out in sends of at most this many messages. */
 const sendSlice = 500;
 
 export interface ActivationFloorInput {

@@ -1,65 +1,7 @@
-/** The benchmark's report: the machine and commit it ran on, and its figures as a table. */
-import { execFileSync } from 'node:child_process';
-import { arch, cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+/** The benchmark's report as people read it: its figures as tables and notes, in text and Markdown. */
 import { basename } from 'node:path';
-import type {
-  ActivationFigures,
-  BenchmarkReport,
-  CycleFigures,
-  RunFailure,
-  RunFigures,
-  RunResult,
-  SizeResult,
-  UnfinishedRun,
-} from './harness';
-
-export interface MachineInfo {
-  cpus: number;
-  model: string;
-  memoryBytes: number;
-  node: string;
-  os: string;
-  /** 1, 5 and 15-minute load averages as the benchmark started and ended: other work on the machine skews every figure. */
-  loadAverage: { atStart: number[]; atEnd: number[] };
-}
-
-export interface CommitInfo {
-  sha: string;
-  /** Uncommitted changes in the working tree when the benchmark ran. */
-  dirty: boolean;
-}
-
-export function machineInfo(loadAtStart: readonly number[]): MachineInfo {
-  const list = cpus();
-  return {
-    cpus: list.length,
-    model: list[0]?.model.trim() ?? 'unknown',
-    memoryBytes: totalmem(),
-    node: process.version,
-    os: `${osType()} ${release()} ${arch()}`,
-    loadAverage: { atStart: loadAtStart.map(twoDecimals), atEnd: loadavg().map(twoDecimals) },
-  };
-}
-
-function twoDecimals(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-/** `git rev-parse HEAD` and whether `git status --porcelain` shows anything; read-only. */
-export function commitInfo(cwd: string): CommitInfo {
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return { sha: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain').length > 0 };
-  } catch {
-    return { sha: 'unknown', dirty: true };
-  }
-}
-
-/** `2026-03-02T10-15-00.123Z.json`: the ISO time, with `-` for `:` so any file system takes it. */
-export function resultFileName(at: Date): string {
-  return `${at.toISOString().replace(/:/g, '-')}.json`;
-}
+import type { BenchmarkReport, RunFailure, RunResult, SizeResult, UnfinishedRun } from './benchmarkReport';
+import type { ActivationFigures, CycleFigures, RunFigures } from './runFigures';
 
 type Column = { title: string; value: (m: RunFigures) => string };
 

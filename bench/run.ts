@@ -10,7 +10,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killChildrenNow } from './emulators';
-import { defaultDeviceCounts, defaultResultsDir, runBenchmark } from './harness';
+import { runBenchmark } from './harness';
+import { defaultDeviceCounts, defaultResultsDir } from './settings';
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]

@@ -15,7 +15,7 @@ import { restorePointsContainerName } from '../src/adapters/blob/RestorePointCat
 import { newPointMetadata, PointMetadata } from '../src/adapters/blob/restorePointMetadata';
 import { restorePointName } from '../src/adapters/blob/restorePointName';
 import { mapConcurrently } from '../src/app/mapConcurrently';
-import { services } from '../src/compositionRoot';
+import { installedStores } from '../src/compositionRoot';
 import { LocalRegions } from '../src/local/localSettings';
 import { diskContainer } from './fleet';
 
@@ -34,7 +34,7 @@ export interface SeedInput {
 
 export async function seedRestorePoints(input: SeedInput): Promise<void> {
   const { tenantId, takenAt, diskBytes } = input;
-  const devices = services().stores.devices;
+  const devices = installedStores().devices;
   const disks = input.primary.getContainerClient(diskContainer);
   const container = input.backup.getContainerClient(restorePointsContainerName);
   await container.createIfNotExists();

@@ -32,3 +32,8 @@ export function round(value: number, digits = 3): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** Every value of a record rounded to `digits` decimals. */
+export function roundAll<T extends Record<keyof T, number>>(values: T, digits = 1): T {
+  return Object.fromEntries(Object.entries<number>(values).map(([k, v]) => [k, round(v, digits)])) as T;
+}

@@ -9,14 +9,10 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  runBenchmark,
-  type BenchmarkOutcome,
-  type BenchmarkReport,
-  type KindDifference,
-  type RunDetails,
-  type RunFigures,
-} from '../../bench/harness';
+import type { BenchmarkOutcome, BenchmarkReport } from '../../bench/benchmarkReport';
+import { runBenchmark } from '../../bench/harness';
+import type { KindDifference, RunDetails } from '../../bench/runDetails';
+import type { RunFigures } from '../../bench/runFigures';
 
 type RunRequests = RunDetails['requests'];
 

@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmark, type BenchmarkOutcome, type BenchmarkReport } from '../../bench/harness';
+import type { BenchmarkOutcome, BenchmarkReport } from '../../bench/benchmarkReport';
+import { runBenchmark } from '../../bench/harness';
 
 describe('npm run bench, a run failing after its first phase (N = 20)', () => {
   let resultsDir: string;

@@ -10,7 +10,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recoverBare } from '../../bench/activationFloor';
-import { drainQueue, type DrainInput } from '../../bench/floor';
+import { drainQueue, type DrainInput } from '../../bench/floorQueue';
 import { readSnapshotMetadata } from '../../src/adapters/blob/FullCopyRestorePointStore';
 import { restorePointsContainerName } from '../../src/adapters/blob/RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from '../../src/adapters/blob/restorePointMetadata';
