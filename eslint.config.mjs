@@ -4,6 +4,17 @@ import tseslint from 'typescript-eslint';
 
 const sdkPackages = ['@azure/*', 'durable-functions', 'durable-functions/*', 'jose', 'zod', 'node:*'];
 
+// Product code (src/ outside src/local) never reaches the embedded runtime, the benchmark or the
+// emulators' internals: they run the product, it does not know them (docs/architecture.md). Every
+// layer's rule below repeats these, since a later rule for the same files replaces an earlier one.
+const localOnly = [
+  { group: ['**/local/**', './local/**', '**/bench/**'], message: 'Product code never imports src/local or bench.' },
+  {
+    group: ['azurite', 'azurite/*', 'lokijs', '@vercel/cosmosdb-server', '@vercel/cosmosdb-server/*', '@zeit/cosmosdb-query', '@zeit/cosmosdb-query/*', 'durable-functions/lib/*'],
+    message: 'Emulator packages and SDK internals belong to src/local.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '**/*.mjs', '**/*.js'] },
   eslint.configs.recommended,
@@ -19,12 +30,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/local/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: localOnly }] },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           { group: sdkPackages, message: 'src/domain is pure: no SDKs or I/O.' },
-          { group: ['**/app/**', '**/ports/**', '**/adapters/**', '**/functions/**', '**/http/**', '**/local/**', '**/config', '**/compositionRoot'], message: 'src/domain imports nothing outside itself.' },
+          { group: ['**/app/**', '**/ports/**', '**/adapters/**', '**/functions/**', '**/http/**', '**/config', '**/compositionRoot'], message: 'src/domain imports nothing outside itself.' },
+          ...localOnly,
         ],
       }],
     },
@@ -35,7 +52,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['@azure/*', 'durable-functions', 'durable-functions/*'], message: 'Use cases take ports, never SDK clients.' },
-          { group: ['**/adapters/**', '**/functions/**', '**/http/**', '**/local/**', '**/compositionRoot'], message: 'Use cases depend on domain and ports only.' },
+          { group: ['**/adapters/**', '**/functions/**', '**/http/**', '**/compositionRoot'], message: 'Use cases depend on domain and ports only.' },
+          ...localOnly,
         ],
       }],
     },
@@ -44,7 +62,10 @@ export default tseslint.config(
     files: ['src/adapters/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/functions/**', '**/http/**', '**/local/**', '**/compositionRoot'], message: 'Adapters implement ports; they do not reach the entry layers.' }],
+        patterns: [
+          { group: ['**/functions/**', '**/http/**', '**/compositionRoot'], message: 'Adapters implement ports; they do not reach the entry layers.' },
+          ...localOnly,
+        ],
       }],
     },
   },

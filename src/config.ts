@@ -2,6 +2,8 @@
  * Every setting, read and validated once. A missing or invalid setting stops start-up with one
  * message naming every bad setting and what it expects.
  */
+import { Cron } from 'croner';
+import { createRequire } from 'node:module';
 import {
   simulatedComputeSettings,
   type SimulatedComputeSettings,
@@ -59,10 +61,26 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Where the app runs: under the Azure Functions host, or in the embedded runtime (`npm start`, tests). */
+export type AppHost = 'functions' | 'embedded';
+
+/**
+ * The Functions host's Node worker hands the app `@azure/functions-core`; nothing else provides it.
+ * `@azure/functions` tells the host from its "test mode" the same way.
+ */
+export function currentHost(): AppHost {
+  try {
+    createRequire(__filename)('@azure/functions-core');
+    return 'functions';
+  } catch {
+    return 'embedded';
+  }
+}
+
 const regionPattern = /^[a-z][a-z0-9-]{1,39}$/;
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, host: AppHost = currentHost()): Config {
   const problems: string[] = [];
   const reader = new SettingReader(env, problems);
 
@@ -86,6 +104,13 @@ export function loadConfig(env: Env = process.env): Config {
     ['servicebus', 'storage'] as const,
     'servicebus',
   );
+  if (backend === 'storage' && host === 'functions') {
+    // Every queue worker is a Service Bus trigger there (defineQueueWorker): work sent to storage
+    // queues would wait unread, with nothing failing to say so.
+    problems.push(
+      `${SettingNames.workQueueBackend}: "storage" cannot work under the Functions host, whose queue triggers are Service Bus queues; expected servicebus (storage is for the embedded runtime)`,
+    );
+  }
   const queueConnection =
     backend === 'storage'
       ? reader.connection(SettingNames.hostStorage, ConnectionSuffixes.queueServiceUri)
@@ -112,9 +137,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const localIssuer = reader.boolean(SettingNames.localIssuer, false);
   const dataDir = env[SettingNames.localDataDir] || '.data';
-  const schedule = reader.matching(
+  const schedule = reader.schedule(
     SettingNames.restorePointSchedule,
-    /^\S+( \S+){5}$/,
     'a six-field NCRONTAB schedule such as "0 */5 * * * *"',
   );
   const copy = reader.oneOf(SettingNames.restorePointCopy, ['incremental', 'full'] as const, 'incremental');
@@ -190,6 +214,15 @@ class SettingReader {
     if ((values as readonly string[]).includes(value)) return value as T;
     this.problems.push(`${name}: "${value}" is invalid; expected one of ${values.join(', ')}`);
     return undefined;
+  }
+
+  /** An NCRONTAB schedule the timer trigger accepts: see `ncrontabProblem`. */
+  schedule(name: string, expects: string): string | undefined {
+    const value = this.required(name, expects);
+    if (value === undefined) return undefined;
+    const problem = ncrontabProblem(value);
+    if (problem) this.problems.push(`${name}: "${value}" is invalid (${problem}); expected ${expects}`);
+    return value;
   }
 
   url(name: string): string | undefined {
@@ -319,6 +352,28 @@ class SettingReader {
     }
     return result;
   }
+}
+
+/**
+ * Why `schedule` is not a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month}
+ * {day-of-week}, as the Functions timer trigger reads it) that ever fires; undefined when it is.
+ * Parsed by croner, the embedded runtime's own timer library, with croner's extensions that
+ * NCRONTAB lacks (`?`, `#`, `L`, `@daily`) refused, so a schedule runs the same under both hosts.
+ */
+export function ncrontabProblem(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 6) return `${fields.length} field(s), not six`;
+  const extension = fields
+    .flatMap((field) => field.split(','))
+    .find((part) => /[?#]/.test(part) || /^\d*L$|^LW$/i.test(part));
+  if (extension !== undefined) return `"${extension}" is not NCRONTAB`;
+  let cron: Cron;
+  try {
+    cron = new Cron(schedule, { timezone: 'UTC' }); // no function given: parsed, never scheduled
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return cron.nextRun() === null ? 'it never fires' : undefined;
 }
 
 function isHttpUrl(value: string): boolean {

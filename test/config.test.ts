@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, currentHost, loadConfig, ncrontabProblem, type AppHost } from '../src/config';
 import { localSettings } from '../src/local/localSettings';
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
+function problemsOf(env: Record<string, string | undefined>, host: AppHost = 'embedded'): string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, host);
   } catch (err) {
     if (err instanceof ConfigError) return [...err.problems];
     throw err;
@@ -115,5 +115,52 @@ describe('loadConfig', () => {
       'CosmosConnection__credential: "password" is invalid; expected managedidentity',
       'CosmosConnection__clientId: "me" is invalid; expected a client id (GUID)',
     ]);
+  });
+
+  it('refuses storage work queues under the Functions host, whose queue triggers are Service Bus only', () => {
+    const env = { ...localSettings(), WORK_QUEUE_BACKEND: 'storage' };
+    expect(problemsOf(env, 'functions')).toEqual([
+      'WORK_QUEUE_BACKEND: "storage" cannot work under the Functions host, whose queue triggers are Service Bus queues; expected servicebus (storage is for the embedded runtime)',
+    ]);
+    expect(problemsOf(env, 'embedded')).toEqual([]);
+  });
+
+  it('accepts Service Bus work queues under the Functions host', () => {
+    const env = {
+      ...localSettings(),
+      WORK_QUEUE_BACKEND: 'servicebus',
+      ServiceBusConnection__fullyQualifiedNamespace: 'ns.servicebus.windows.net',
+    };
+    expect(loadConfig(env, 'functions').workQueue.backend).toBe('servicebus');
+  });
+
+  it('knows it is not under the Functions host here', () => {
+    expect(currentHost()).toBe('embedded');
+  });
+
+  it.each([['0 */5 * * * *'], ['0 0 */2 * * *'], ['30 15 9 * * Mon-Fri'], ['0 0 0 1,15 * *']])(
+    'accepts the NCRONTAB schedule %s',
+    (schedule) => {
+      expect(ncrontabProblem(schedule)).toBeUndefined();
+      expect(problemsOf({ ...localSettings(), RESTORE_POINT_SCHEDULE: schedule })).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['*/5 * * * *', '5 field(s), not six'],
+    ['@daily', '1 field(s), not six'],
+    ['0 0 0 * * * 2030', '7 field(s), not six'],
+    ['61 * * * * *', 'Invalid value for second: 61'],
+    ['0 */5 25 * * *', 'Invalid value for hour: 25'],
+    ['a b c d e f', 'illegal characters'],
+    ['0 0 0 31 2 *', 'it never fires'],
+    ['0 0 12 ? * MON', '"?" is not NCRONTAB'],
+    ['0 0 12 * * 5#2', '"5#2" is not NCRONTAB'],
+    ['0 0 12 L * *', '"L" is not NCRONTAB'],
+  ])('refuses the schedule %s: %s', (schedule, why) => {
+    expect(problemsOf({ ...localSettings(), RESTORE_POINT_SCHEDULE: schedule }).join('\n')).toContain(
+      `RESTORE_POINT_SCHEDULE: "${schedule}" is invalid (`,
+    );
+    expect(ncrontabProblem(schedule)).toContain(why);
   });
 });

@@ -21,19 +21,23 @@ var abbrs = loadJsonContent('../abbreviations.json')
 // (https://learn.microsoft.com/azure/cosmos-db/nosql/security/reference-data-plane-roles).
 var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
 
-// Partition keys as in src/adapters/cosmos/containers.ts. Every path is indexed (the queries filter
-// and sort on single properties) except maps that only take patch increments and are never queried:
-// the compliance histogram buckets and the recovery counters, which are the hottest writes.
+// Partition keys and indexing as in src/adapters/cosmos/containers.ts (`Indexing`; a test checks
+// the two agree). Every path is indexed except maps that only take patch increments and are never
+// queried: the compliance histogram buckets and the recovery counters, which are the hottest writes.
+// Composite indexes serve the queries that filter on equality fields and then one range or ORDER BY
+// (src/adapters/cosmos/deviceQueries.ts): the timers' ticks read what is due, not the fleet.
 var containers = [
   {
     id: 'tenants'
     partitionKeyPath: '/id'
     notIndexed: []
+    compositeIndexes: []
   }
   {
     id: 'policies'
     partitionKeyPath: '/tenantId'
     notIndexed: []
+    compositeIndexes: []
   }
   {
     id: 'devices'
@@ -41,11 +45,70 @@ var containers = [
     notIndexed: [
       '/buckets/*'
     ]
+    compositeIndexes: [
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/scheduled'
+          order: 'ascending'
+        }
+        {
+          path: '/nextDueAtMs'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/scheduled'
+          order: 'ascending'
+        }
+        {
+          path: '/announceAtMs'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/region'
+          order: 'ascending'
+        }
+        {
+          path: '/compactAtMs'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/licensed'
+          order: 'ascending'
+        }
+        {
+          path: '/createdAt'
+          order: 'ascending'
+        }
+      ]
+    ]
   }
   {
     id: 'activations'
     partitionKeyPath: '/tenantId'
     notIndexed: []
+    compositeIndexes: []
   }
   {
     id: 'recoveries'
@@ -53,6 +116,7 @@ var containers = [
     notIndexed: [
       '/counts/*'
     ]
+    compositeIndexes: []
   }
 ]
 
@@ -75,6 +139,17 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
+    // Point-in-time restore of the state (an activation's record, a tenant's claims) to any second
+    // of the last 7 days, into a new account; the 7-day tier stores its backups free of charge.
+    // Multi-region write accounts are supported: a restore holds the writes the hub region had
+    // confirmed by then (https://learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction#understanding-multi-region-write-account-restore).
+    // An existing account moves from periodic to continuous once; it cannot move back.
+    backupPolicy: {
+      type: 'Continuous'
+      continuousModeProperties: {
+        tier: 'Continuous7Days'
+      }
+    }
   }
 }
 
@@ -122,6 +197,7 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
             path: '/"_etag"/?'
           }
         ], map(c.notIndexed, path => { path: path }))
+        compositeIndexes: c.compositeIndexes
       }
       conflictResolutionPolicy: {
         mode: 'LastWriterWins'

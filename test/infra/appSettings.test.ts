@@ -61,11 +61,14 @@ describeCompiled('the Function App settings', () => {
     expect(apps().map(({ app }) => app.location)).toEqual(['westeurope', 'northeurope']);
   });
 
-  it("run on Azure Functions' current Node runtime, 22, which package.json's engines allow", () => {
-    const engines = (
-      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
-    ).engines.node;
-    expect(engines).toBe('>=20');
+  it("run on Azure Functions' current Node runtime, 22, which package.json's engines declare", () => {
+    const { engines, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    // Node 20 reached end of life on 30 April 2026 and the Azure SDK's current releases require 22.
+    expect(engines.node).toBe('>=22');
+    expect(devDependencies['@types/node']).toMatch(/^\^22\./);
     for (const { app } of apps()) {
       expect(app.properties['functionAppConfig']).toMatchObject({ runtime: { name: 'node', version: '22' } });
     }

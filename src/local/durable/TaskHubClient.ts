@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../domain/errors';
 import type {
   OrchestrationClient,
+  OrchestrationRuntimeStatus,
   OrchestrationStatus,
   StartOrchestrationOptions,
 } from '../../ports/OrchestrationClient';
@@ -16,6 +17,13 @@ import { isActive, type InstanceRecord } from './TaskHubStore';
 /** Characters Table storage refuses in keys (the instance id is the partition key): / \\ # ? */
 const forbiddenInstanceIdCharacters = /[/\\#?]/;
 
+/**
+ * The statuses a start replaces, as the Durable extension's `NonRunningStates` (its default, set in
+ * host.json): any other instance of the id is left as it is and the start succeeds.
+ * https://learn.microsoft.com/dotnet/api/microsoft.azure.webjobs.extensions.durabletask.overridablestates
+ */
+const replaceableStatuses: readonly OrchestrationRuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
+
 export class TaskHubClient implements OrchestrationClient {
   constructor(private readonly hub: TaskHub) {}
 
@@ -24,9 +32,11 @@ export class TaskHubClient implements OrchestrationClient {
     validateInstanceId(instanceId);
     if (!orchestratorName) throw new TypeError('An orchestrator name is required');
     const { store, queues } = this.hub;
+    // Race-free as the extension's start: the write is conditional (create if absent, replace only
+    // the finished row that was read), and a start that loses reads the winner's instance.
     for (;;) {
       const existing = await store.readInstance(instanceId);
-      if (existing && isActive(existing.record.runtimeStatus)) return instanceId;
+      if (existing && !replaceableStatuses.includes(existing.record.runtimeStatus)) return instanceId;
       const now = new Date().toISOString();
       const record: InstanceRecord = {
         instanceId,

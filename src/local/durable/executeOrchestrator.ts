@@ -3,16 +3,14 @@
  * as the Functions host does for each orchestrator turn, and reports what the SDK decided.
  */
 import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-functions';
-import {
-  Orchestrator,
-  type SdkOrchestratorState,
-} from 'durable-functions/lib/src/orchestrations/Orchestrator';
-import { NoOpTask, RetryableTask, type SdkRetryOptions } from 'durable-functions/lib/src/task';
+import type { SdkOrchestratorState } from 'durable-functions/lib/src/orchestrations/Orchestrator';
+import type { SdkRetryOptions } from 'durable-functions/lib/src/task';
 import { randomUUID } from 'node:crypto';
 import { ensureErrorType } from '../../domain/errors';
 import type { LogHandler } from '../httpHost';
 import type { HistoryEvent } from './historyEvents';
 import { ActionType, decodePayload, flattenActions, type OrchestratorAction } from './OrchestratorAction';
+import { NoOpTask, Orchestrator, RetryableTask } from './sdkInternals';
 
 /** Replay schema V3: the newest the SDK's executor supports without entity locks. */
 const replaySchemaV3 = 2;

@@ -21,6 +21,8 @@ import { failedCondition } from './patchDocument';
 import getPartitionFromHeader, {
   parsePartitionKey,
 } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
+import { checkCosmosServer } from './cosmosEmulatorPackages';
+import { expectFunction } from './patchChecks';
 
 interface BatchOperation {
   operationType?: string;
@@ -36,6 +38,18 @@ type StoredDocument = Record<string, unknown> & { _rid: string };
 interface RawItems {
   _set(data: StoredDocument): StoredDocument;
   delete(id: string, partition: unknown): void;
+}
+
+/** The server's internals this handler calls, checked once at start against the version it was written for. */
+export function checkAtomicBatchTargets(): void {
+  const fix = 'atomicBatch';
+  const server = checkCosmosServer(fix);
+  const operations = { createOperation, deleteOperation, readOperation, replaceOperation, upsertOperation };
+  for (const name of Object.keys(operations)) expectFunction(fix, server, operations, name, 2);
+  expectFunction(fix, server, { patchOperation }, 'patchOperation', 2);
+  expectFunction(fix, server, { json }, 'json', 1);
+  expectFunction(fix, server, { getPartitionFromHeader }, 'getPartitionFromHeader', 1);
+  expectFunction(fix, server, { parsePartitionKey }, 'parsePartitionKey', 2);
 }
 
 export async function handleAtomicBatch(

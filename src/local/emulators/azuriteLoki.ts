@@ -3,6 +3,8 @@
  * fixes in `selectiveLookups`, `incrementalBatches` and `queueTimeIndexes`. Only the members those fixes touch are typed.
  */
 import { createRequire } from 'node:module';
+import { checkPackage, type PackageDescriptor } from './patchChecks';
+import { patchedVersions } from './patchedVersions';
 
 export interface LokiCollection {
   data: object[];
@@ -34,6 +36,17 @@ export interface Loki {
 
 /** Loads modules as Azurite's own code does, so a patched prototype is the one Azurite uses. */
 export const requireFromAzurite = createRequire(require.resolve('azurite/dist/src/azurite.js'));
+
+/**
+ * Azurite (as this module loads it) and the LokiJS it loads, checked against the versions the
+ * fix named `fix` was written for; throws naming both otherwise.
+ */
+export function checkAzuritePackages(fix: string): { azurite: PackageDescriptor; lokijs: PackageDescriptor } {
+  return {
+    azurite: checkPackage(fix, 'azurite', patchedVersions.azurite, require),
+    lokijs: checkPackage(fix, 'lokijs', patchedVersions.lokijs, requireFromAzurite),
+  };
+}
 
 export function azuriteLoki(): Loki {
   return requireFromAzurite('lokijs') as Loki;

@@ -9,7 +9,8 @@
  * and a turn of the event loop between batches so requests are served while the collector works.
  * The same extents go; the count returned is the same.
  */
-import { requireFromAzurite } from './azuriteLoki';
+import { checkAzuritePackages, requireFromAzurite } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 
 /** Extents per LokiJS remove: a re-sort of the index per batch, requests served in between. */
 export const extentDeleteBatch = 1_000;
@@ -29,11 +30,13 @@ interface MemoryExtentStore {
 }
 
 export function installBatchedExtentDeletes(): void {
+  const { azurite } = checkAzuritePackages('batchedExtentDeletes');
   const { prototype } = (
     requireFromAzurite('./common/persistence/MemoryExtentStore.js') as {
       default: { prototype: MemoryExtentStore };
     }
   ).default;
+  expectFunction('batchedExtentDeletes', azurite, prototype, 'deleteExtents', 1);
   const deleteOneByOne = prototype.deleteExtents; // eslint-disable-line @typescript-eslint/unbound-method
 
   prototype.deleteExtents = async function (this: MemoryExtentStore, extents: Iterable<string>) {

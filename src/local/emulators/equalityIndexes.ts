@@ -14,6 +14,8 @@
  */
 import { createRequire } from 'node:module';
 import type Items from '@vercel/cosmosdb-server/lib/account/items';
+import { checkCosmosServer } from './cosmosEmulatorPackages';
+import { expectFunction } from './patchChecks';
 
 type Value = string | number | boolean;
 /** Per field, the `_rid`s of the documents holding each value, in the container's own order. */
@@ -142,11 +144,18 @@ function candidates(items: IndexedItems, sql: string, parameters: Parameters): S
 
 /** Installs the indexes on the emulator's document store: queries narrowed, every write kept in them. */
 export function installEqualityIndexes(): void {
+  const fix = 'equalityIndexes';
+  const server = checkCosmosServer(fix);
   const module = createRequire(__filename)('@vercel/cosmosdb-server/lib/account/items') as {
     default: typeof Items;
   };
   const ItemsClass = module.default;
   const prototype = ItemsClass.prototype as unknown as Record<string | symbol, unknown>;
+  expectFunction(fix, server, prototype, 'query', 2);
+  expectFunction(fix, server, prototype, '_set', 1);
+  expectFunction(fix, server, prototype, 'delete', 2);
+  expectFunction(fix, server, prototype, '_getQuery', 1);
+  expectFunction(fix, server, prototype, '_item', 3);
   if (prototype[installedKey]) return;
   /* eslint-disable @typescript-eslint/unbound-method -- the originals are called with each store as `this`. */
   const query = ItemsClass.prototype.query;

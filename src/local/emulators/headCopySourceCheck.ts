@@ -13,7 +13,8 @@
  * a refused copy fails with the same error as before; so does a source on another host, which
  * Azurite refuses without a request.
  */
-import { requireFromAzurite } from './azuriteLoki';
+import { checkAzuritePackages, requireFromAzurite } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 
 type ValidateCopySource = (
   this: BlobHandler,
@@ -43,7 +44,11 @@ export function blobHandlerPrototype(): BlobHandler {
 }
 
 export function installHeadCopySourceCheck(): void {
+  const fix = 'headCopySourceCheck';
+  const { azurite } = checkAzuritePackages(fix);
   const prototype = blobHandlerPrototype();
+  expectFunction(fix, azurite, prototype, 'validateCopySource', 3);
+  expectFunction(fix, azurite, prototype, 'NewUriFromCopySource', 2);
   // Loaded once here, not on every copy.
   const { default: BlobStorageContext } = requireFromAzurite('./blob/context/BlobStorageContext.js') as {
     default: BlobStorageContextClass;

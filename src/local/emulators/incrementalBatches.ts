@@ -10,13 +10,21 @@
  * entries found by a native search, put back by a binary search) and changes exactly the same
  * documents; an empty batch does nothing. Large batches keep Loki's rebuild, cheaper for them.
  */
-import { azuriteLoki, type LokiCollection } from './azuriteLoki';
+import { azuriteLoki, checkAzuritePackages, type LokiCollection } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 
 /** Up to this many documents, one at a time beats re-sorting every index. */
 export const incrementalBatchLimit = 64;
 
 export function installIncrementalBatches(): void {
+  const fix = 'incrementalBatches';
+  const { lokijs } = checkAzuritePackages(fix);
   const prototype = azuriteLoki().Collection.prototype;
+  for (const member of ['removeBatch', 'removeBatchByPositions', 'update', 'remove']) {
+    expectFunction(fix, lokijs, prototype, member, 1);
+  }
+  expectFunction(fix, lokijs, prototype, 'get', 2);
+  expectFunction(fix, lokijs, prototype, 'adaptiveBinaryIndexInsert', 2);
   /* eslint-disable @typescript-eslint/unbound-method -- the originals, called with each collection */
   const removeBatch = prototype.removeBatch;
   const removeBatchByPositions = prototype.removeBatchByPositions;

@@ -9,6 +9,8 @@
  */
 import { createRequire } from 'node:module';
 import type * as Helpers from '@zeit/cosmosdb-query/lib/helpers';
+import { checkCosmosQuery } from './cosmosEmulatorPackages';
+import { expectFunction } from './patchChecks';
 
 type Sort = typeof Helpers.sort;
 
@@ -85,5 +87,7 @@ export const keyedSort: Sort = (collection, getRid, compositeIndexes, ...orders)
 
 /** Makes every query the emulator runs from now on sort with `keyedSort`. */
 export function installKeyedOrderBy(): void {
+  const query = checkCosmosQuery('keyedOrderBy');
+  expectFunction('keyedOrderBy', query, helpers, 'sort', 3);
   helpers.sort = keyedSort;
 }

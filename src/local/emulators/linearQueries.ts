@@ -7,6 +7,8 @@
  * same result in O(N): `[...$, a, ...b]` becomes `($.push(a, ...b), $)`.
  */
 import createQuery from '@zeit/cosmosdb-query';
+import { checkCosmosQuery } from './cosmosEmulatorPackages';
+import { expectFunction, expectGetter } from './patchChecks';
 
 const spreadAccumulator = '[...$, ';
 
@@ -70,12 +72,15 @@ let installed = false;
  * is a getter on the query class; its result is cached per query, so the rewrite runs once per SQL.
  */
 export function installLinearQueries(): void {
+  const fix = 'linearQueries';
+  const query = checkCosmosQuery(fix);
+  expectFunction(fix, query, { createQuery }, 'createQuery', 1);
   if (installed) return;
   const prototype = Object.getPrototypeOf(createQuery('SELECT * FROM c')) as object;
+  expectGetter(fix, query, prototype, 'code');
   // The original getter, called below with each query as `this`.
   // eslint-disable-next-line @typescript-eslint/unbound-method
-  const compile = Object.getOwnPropertyDescriptor(prototype, 'code')?.get;
-  if (!compile) throw new Error('The emulator query class no longer has a `code` getter');
+  const compile = Object.getOwnPropertyDescriptor(prototype, 'code')!.get!;
   Object.defineProperty(prototype, 'code', {
     configurable: true,
     get(this: { _linearCode?: string }) {

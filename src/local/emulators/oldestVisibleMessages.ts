@@ -10,7 +10,8 @@
  * follows is Azurite's `getMessages` as it stands (3.x): the messages get their new visible time,
  * pop receipt and dequeue count, and copies of them are returned.
  */
-import type { LokiCollection } from './azuriteLoki';
+import { checkAzuritePackages, type LokiCollection } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 import { queueMetadataStore, type QueueMetadataStore } from './queueTimeIndexes';
 
 interface MessageDocument {
@@ -103,9 +104,16 @@ const getMessages: GetMessages = async function (
 };
 
 export function installOldestVisibleMessages(): void {
+  const fix = 'oldestVisibleMessages';
+  const { azurite } = checkAzuritePackages(fix);
   const prototype = queueMetadataStore().prototype as ReceivingStore & {
     [azuriteGetMessages]?: GetMessages;
   };
+  // The receive is rewritten whole, and calls these three as Azurite's own does.
+  expectFunction(fix, azurite, prototype, 'getMessages', 7);
+  expectFunction(fix, azurite, prototype, 'checkQueueExist', 3);
+  expectFunction(fix, azurite, prototype, 'clearExpiredMessages', 3);
+  expectFunction(fix, azurite, prototype, 'messageCopy', 1);
   prototype[azuriteGetMessages] ??= prototype.getMessages;
   prototype.getMessages = getMessages;
 }

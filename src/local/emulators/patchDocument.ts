@@ -5,10 +5,23 @@ import { patchOperation } from '@vercel/cosmosdb-server/lib/handler/_patch-opera
 import json from '@vercel/cosmosdb-server/lib/json';
 import createQuery from '@zeit/cosmosdb-query';
 import { conditionShape } from './conditionShape';
+import { checkCosmosQuery, checkCosmosServer } from './cosmosEmulatorPackages';
+import { expectFunction } from './patchChecks';
 import type Collection from '@vercel/cosmosdb-server/lib/account/collection';
 import getPartitionFromHeader, {
   parsePartitionKey,
 } from '@vercel/cosmosdb-server/lib/utils/get-partition-from-header';
+
+/** The server's internals and query engine this handler calls, checked once at start. */
+export function checkPatchDocumentTargets(): void {
+  const fix = 'patchDocument';
+  const server = checkCosmosServer(fix);
+  expectFunction(fix, server, { patchOperation }, 'patchOperation', 2);
+  expectFunction(fix, server, { json }, 'json', 1);
+  expectFunction(fix, server, { getPartitionFromHeader }, 'getPartitionFromHeader', 1);
+  expectFunction(fix, server, { parsePartitionKey }, 'parsePartitionKey', 2);
+  expectFunction(fix, checkCosmosQuery(fix), { createQuery }, 'createQuery', 1);
+}
 
 /**
  * Evaluates a patch condition against the one document it is about. The emulator's own check

@@ -5,7 +5,8 @@
  * those requests scanned every message of the account. Indexing both fields lets
  * `selectiveLookups` answer "expired by now" (usually nothing) and "visible by now" from an index.
  */
-import { requireFromAzurite, type LokiCollection } from './azuriteLoki';
+import { azuriteLoki, checkAzuritePackages, requireFromAzurite, type LokiCollection } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 
 export interface QueueMetadataStore {
   db: { getCollection(name: string): LokiCollection | null };
@@ -29,7 +30,10 @@ interface QueueMetadataStoreClass {
 }
 
 export function installQueueTimeIndexes(): void {
+  const { azurite, lokijs } = checkAzuritePackages('queueTimeIndexes');
   const prototype = queueMetadataStore().prototype;
+  expectFunction('queueTimeIndexes', azurite, prototype, 'init', 0);
+  expectFunction('queueTimeIndexes', lokijs, azuriteLoki().Collection.prototype, 'ensureIndex', 2);
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const init = prototype.init;
   prototype.init = async function (this: QueueMetadataStore) {

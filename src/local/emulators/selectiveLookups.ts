@@ -17,7 +17,8 @@
  * prefix with its last character raised by one), and that range leads the query when it is the
  * smallest, with the whole query, regex included, filtering its rows: the result is the same set.
  */
-import { azuriteLoki, type LokiCollection, type LokiResultset } from './azuriteLoki';
+import { azuriteLoki, checkAzuritePackages, type LokiCollection, type LokiResultset } from './azuriteLoki';
+import { expectFunction } from './patchChecks';
 
 /** Operators a binary index answers with a range, as Loki itself uses them for a first field. */
 const rangeOperators = ['$eq', '$lt', '$lte', '$gt', '$gte'] as const;
@@ -132,7 +133,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Patches the LokiJS that Azurite loads; call before Azurite is required. */
 export function installSelectiveLookups(): void {
-  const prototype = azuriteLoki().Resultset.prototype;
+  const { lokijs } = checkAzuritePackages('selectiveLookups');
+  const loki = azuriteLoki();
+  const prototype = loki.Resultset.prototype;
+  expectFunction('selectiveLookups', lokijs, prototype, 'find', 2);
+  expectFunction('selectiveLookups', lokijs, loki.Collection.prototype, 'calculateRange', 3);
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const find = prototype.find;
   prototype.find = function (this: LokiResultset, query: unknown, firstOnly?: boolean) {

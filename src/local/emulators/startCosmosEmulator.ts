@@ -9,11 +9,13 @@ import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { handleAtomicBatch } from './atomicBatch';
+import { checkAtomicBatchTargets, handleAtomicBatch } from './atomicBatch';
+import { checkCosmosServer } from './cosmosEmulatorPackages';
 import { installEqualityIndexes } from './equalityIndexes';
 import { installKeyedOrderBy } from './keyedOrderBy';
 import { installLinearQueries } from './linearQueries';
-import { handlePatchDocument } from './patchDocument';
+import { checkPatchDocumentTargets, handlePatchDocument } from './patchDocument';
+import { expectFunction } from './patchChecks';
 
 export interface CosmosEmulator {
   server: Server;
@@ -29,6 +31,12 @@ type Handler = (
 ) => Promise<unknown>;
 
 export async function startCosmosEmulator(port: number, host = '127.0.0.1'): Promise<CosmosEmulator> {
+  // The request loop below is the server's own, reassembled: its router and account as they were.
+  const emulatorPackage = checkCosmosServer('startCosmosEmulator');
+  expectFunction('startCosmosEmulator', emulatorPackage, { routes }, 'routes', 1);
+  expectFunction('startCosmosEmulator', emulatorPackage, { Account }, 'Account', 2);
+  checkAtomicBatchTargets();
+  checkPatchDocumentTargets();
   installLinearQueries();
   installKeyedOrderBy();
   installEqualityIndexes();
