@@ -92,18 +92,29 @@ export interface Services {
   sweeper: TemporaryDeviceSweeper;
   adopter: ActivationAdopter;
   userDrStatus: UserDrStatusService;
-  /** The adapters behind the use cases, for tests and tools that inspect state. */
-  stores: {
-    tenants: TenantStore;
-    devices: DeviceStore;
-    points: RestorePointStore;
-    disks: DiskSource;
-    queue: WorkQueue;
-    activations: ActivationStore;
-    compute: ComputeProvider;
-  };
   checkHealth(): Promise<HealthReport>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The adapters behind the use cases. Not part of `Services`: no function or use case reaches past
+ * its ports; tests and tools (the benchmark) that inspect or seed state get them from
+ * `installedStores()`.
+ */
+export interface InstalledStores {
+  tenants: TenantStore;
+  devices: DeviceStore;
+  points: RestorePointStore;
+  disks: DiskSource;
+  queue: WorkQueue;
+  activations: ActivationStore;
+  compute: ComputeProvider;
+}
+
+/** What the composition root builds: the services, and the adapters they were built on. */
+interface Composition {
+  services: Services;
+  stores: InstalledStores;
 }
 
 /** What a test may swap: the clock, where events go, and the worker's timings. */
@@ -125,19 +136,33 @@ export interface ServiceOverrides {
   mutationLimit?: RateLimit;
   /** The clock of the per-address limit and of the security log's minutes, so tests need not sleep. */
   securityClock?: Clock;
+  /** The clock of the dependencies' circuit breakers: a test decides when an open circuit's time is up. */
+  breakerClock?: Clock;
 }
 
-let current: Services | undefined;
+let current: Composition | undefined;
+
+function composition(): Composition {
+  current ??= compose(getConfig());
+  return current;
+}
 
 export function services(): Services {
-  current ??= createServices(getConfig());
-  return current;
+  return composition().services;
+}
+
+/**
+ * The adapters behind the process's services, for tests and tools that inspect or seed state
+ * directly (a device record, a restore point, the simulated provider). Product code uses `services()`.
+ */
+export function installedStores(): InstalledStores {
+  return composition().stores;
 }
 
 /** Installs services built with overrides (tests); `resetServices` drops them again. */
 export function installServices(overrides: ServiceOverrides): Services {
-  current = createServices(getConfig(), overrides);
-  return current;
+  current = compose(getConfig(), overrides);
+  return current.services;
 }
 
 /** Drops the process's services and configuration; the next use builds them from the environment again. */
@@ -145,17 +170,18 @@ export async function resetServices(): Promise<void> {
   const previous = current;
   current = undefined;
   resetConfig();
-  await previous?.dispose();
+  await previous?.services.dispose();
 }
 
-function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
+function compose(config: Config, overrides: ServiceOverrides = {}): Composition {
   const clock = overrides.clock ?? systemClock;
   const events = overrides.events ?? consoleEventLog;
   const regions = new Set(config.regionStorage.keys());
   // Every dependency call is bounded and each region's services have their own breaker, named as
   // health names the dependency, so the backup region's calls never wait on the primary's.
   const budgets = budgetsWith(overrides.budgets);
-  const guards = new DependencyGuards(budgets, events);
+  const breakerClock = overrides.breakerClock ?? systemClock;
+  const guards = new DependencyGuards(budgets, events, () => breakerClock.now().getTime());
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region, {
     guard: guards.guard('state-store', 'cosmos'),
     budgets,
@@ -191,7 +217,7 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
 
   const tenantStore = new CosmosTenantStore(database.container(Containers.tenants.id));
   const policyStore = new CosmosPolicyStore(database.container(Containers.policies.id));
-  const deviceStore = new CosmosDeviceStore(database.container(Containers.devices.id), config.region);
+  const deviceStore = new CosmosDeviceStore(database.container(Containers.devices.id), config.region, clock);
   const disks = new PageBlobDiskSource(blobClients);
   const points: RestorePointStore =
     config.restorePoints.copy === 'full'
@@ -229,15 +255,10 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
   );
   const compute = new SimulatedComputeProvider(blobClients, { regions: config.simulatedCompute });
   const activations = new ActivationService(
-    activationStore,
-    tenants,
-    regions,
-    config.region,
-    clock,
-    events,
+    { store: activationStore, tenants, knownRegions: regions, region: config.region, clock, events },
     config.activations,
   );
-  return {
+  const services: Services = {
     config,
     clock,
     budgets,
@@ -250,67 +271,86 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
     auditReport: new AuditReport(auditLog, tenants),
     tenants,
     policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
-    devices: new DeviceService(deviceStore, policyStore, tenants, disks, regions, clock),
-    restorePoints: new RestorePointService(deviceStore, tenantStore, points, queue, clock, policyStore),
-    compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
-    scheduler: new RestorePointScheduler(deviceStore, tenantStore, queue, events, audit),
-    restorePointWorker: new RestorePointWorker(
-      deviceStore,
-      tenantStore,
-      policyStore,
+    devices: new DeviceService({
+      devices: deviceStore,
+      policies: policyStore,
+      tenants,
       disks,
+      knownRegions: regions,
+      clock,
+    }),
+    restorePoints: new RestorePointService({
+      devices: deviceStore,
+      tenants: tenantStore,
+      policies: policyStore,
       points,
       queue,
-      events,
       clock,
+    }),
+    compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
+    scheduler: new RestorePointScheduler({
+      devices: deviceStore,
+      tenants: tenantStore,
+      queue,
+      events,
+      audit,
+    }),
+    restorePointWorker: new RestorePointWorker(
+      {
+        devices: deviceStore,
+        tenants: tenantStore,
+        policies: policyStore,
+        disks,
+        points,
+        queue,
+        events,
+        clock,
+      },
       overrides.worker,
     ),
     activations,
     activationSteps: new ActivationSteps(
-      activationStore,
-      deviceStore,
-      tenantStore,
-      queue,
-      events,
-      audit,
-      clock,
-      config.region,
+      {
+        store: activationStore,
+        devices: deviceStore,
+        tenants: tenantStore,
+        queue,
+        events,
+        audit,
+        clock,
+        region: config.region,
+      },
       {
         leaseInMs: config.activations.leaseInMs,
         ...(overrides.activationPageSize ? { pageSize: overrides.activationPageSize } : {}),
       },
     ),
     recoveryWorker: new RecoveryWorker(
-      activationStore,
-      deviceStore,
-      points,
-      compute,
-      queue,
-      events,
-      audit,
-      clock,
+      {
+        store: activationStore,
+        devices: deviceStore,
+        points,
+        compute,
+        queue,
+        events,
+        audit,
+        clock,
+      },
       overrides.recovery,
     ),
     sweeper: new TemporaryDeviceSweeper(activationStore, compute, tenantStore, [...regions], events),
     adopter: new ActivationAdopter(
-      activationStore,
-      activations,
-      config.region,
-      systemClock,
-      config.activations.leaseInMs,
-      events,
-      audit,
+      {
+        store: activationStore,
+        activations,
+        region: config.region,
+        clock: systemClock,
+        events,
+        audit,
+      },
+      { leaseInMs: config.activations.leaseInMs },
     ),
     userDrStatus: new UserDrStatusService(deviceStore, tenantStore, activationStore),
-    stores: {
-      tenants: tenantStore,
-      devices: deviceStore,
-      points,
-      disks,
-      queue,
-      activations: activationStore,
-      compute,
-    },
     checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),
     async dispose() {
       await securityLog.close();
@@ -319,4 +359,14 @@ function createServices(config: Config, overrides: ServiceOverrides = {}): Servi
       await serviceBus?.close();
     },
   };
+  const stores: InstalledStores = {
+    tenants: tenantStore,
+    devices: deviceStore,
+    points,
+    disks,
+    queue,
+    activations: activationStore,
+    compute,
+  };
+  return { services, stores };
 }

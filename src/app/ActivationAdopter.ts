@@ -14,19 +14,44 @@ import type { AuditTrail } from './AuditTrail';
 import { activationTarget } from './auditTargets';
 import { waitAtMost } from './waitAtMost';
 
+export interface ActivationAdopterDependencies {
+  store: ActivationStore;
+  activations: ActivationService;
+  /** The control-plane region this process runs in: an adopted driver runs here. */
+  region: string;
+  /** Lease expiry is judged on this process's own clock. */
+  clock: Clock;
+  events: EventLog;
+  audit: AuditTrail;
+}
+
+export interface ActivationAdopterOptions {
+  /** The lease an adopted activation gets, as its new driver renews it. */
+  leaseInMs: number;
+  /** How long an adoption waits for its audit record after starting the driver (`ActivationSteps`'s `auditWaitInMs`). Default 2 s. */
+  auditWaitInMs?: number;
+}
+
 export class ActivationAdopter {
-  constructor(
-    private readonly store: ActivationStore,
-    private readonly activations: ActivationService,
-    private readonly region: string,
-    /** Lease expiry is judged on this process's own clock. */
-    private readonly clock: Clock,
-    private readonly leaseInMs: number,
-    private readonly events: EventLog,
-    private readonly audit: AuditTrail,
-    /** How long an adoption waits for its audit record after starting the driver (`ActivationSteps`'s `auditWaitInMs`). */
-    private readonly auditWaitInMs = 2_000,
-  ) {}
+  private readonly store: ActivationStore;
+  private readonly activations: ActivationService;
+  private readonly region: string;
+  private readonly clock: Clock;
+  private readonly events: EventLog;
+  private readonly audit: AuditTrail;
+  private readonly leaseInMs: number;
+  private readonly auditWaitInMs: number;
+
+  constructor(dependencies: ActivationAdopterDependencies, options: ActivationAdopterOptions) {
+    this.store = dependencies.store;
+    this.activations = dependencies.activations;
+    this.region = dependencies.region;
+    this.clock = dependencies.clock;
+    this.events = dependencies.events;
+    this.audit = dependencies.audit;
+    this.leaseInMs = options.leaseInMs;
+    this.auditWaitInMs = options.auditWaitInMs ?? 2_000;
+  }
 
   /** Returns how many activations this region adopted. */
   async adopt(orchestrations: OrchestrationClient): Promise<number> {

@@ -23,6 +23,18 @@ export interface ActivateRequest {
   requestedBy: string;
 }
 
+export interface ActivationServiceDependencies {
+  store: ActivationStore;
+  tenants: TenantService;
+  knownRegions: ReadonlySet<string>;
+  /** The control-plane region this process runs in: it drives what it starts. */
+  region: string;
+  clock: Clock;
+  events: EventLog;
+  /** Leases are judged on wall-clock time, as the drivers' timers run on it, not the business clock. Default: the system clock. */
+  wallClock?: Clock;
+}
+
 export interface ActivationServiceOptions {
   /** How long a driver's lease lasts without renewal before another region may adopt it. */
   leaseInMs: number;
@@ -34,18 +46,26 @@ export interface ActivationServiceOptions {
 const planEndedMarginInMs = 10_000;
 
 export class ActivationService {
+  private readonly store: ActivationStore;
+  private readonly tenants: TenantService;
+  private readonly knownRegions: ReadonlySet<string>;
+  private readonly region: string;
+  private readonly clock: Clock;
+  private readonly events: EventLog;
+  private readonly wallClock: Clock;
+
   constructor(
-    private readonly store: ActivationStore,
-    private readonly tenants: TenantService,
-    private readonly knownRegions: ReadonlySet<string>,
-    /** The control-plane region this process runs in: it drives what it starts. */
-    private readonly region: string,
-    private readonly clock: Clock,
-    private readonly events: EventLog,
+    dependencies: ActivationServiceDependencies,
     private readonly options: ActivationServiceOptions,
-    /** Leases are judged on wall-clock time, as the drivers' timers run on it, not the business clock. */
-    private readonly wallClock: Clock = systemClock,
-  ) {}
+  ) {
+    this.store = dependencies.store;
+    this.tenants = dependencies.tenants;
+    this.knownRegions = dependencies.knownRegions;
+    this.region = dependencies.region;
+    this.clock = dependencies.clock;
+    this.events = dependencies.events;
+    this.wallClock = dependencies.wallClock ?? systemClock;
+  }
 
   /**
    * Records the activation once per idempotency key and starts its driver. A repeated request

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NewAuditRecord } from '../domain/audit';
+import { backoffDelay, type BackoffPolicy, type RandomSource } from '../domain/backoff';
 import { ensureErrorType, UnavailableError } from '../domain/errors';
 import type { AuditLog } from '../ports/AuditLog';
 import type { Clock } from '../ports/Clock';
@@ -13,13 +14,21 @@ import type { EventLog } from '../ports/EventLog';
 export interface AuditTrailOptions {
   /** Attempts per record. Default 3. */
   attempts?: number;
-  /** Wait before the second attempt, doubled for each next one. Default 200 ms. */
+  /**
+   * The longest wait before the second attempt, doubled for each next one (jittered: src/domain/backoff.ts).
+   * Default 200 ms.
+   */
   firstRetryDelayInMs?: number;
+  /** No wait between attempts is longer. Default 2 s. */
+  maxRetryDelayInMs?: number;
+  /** The back-off's jitter (default `Math.random`): tests seed it. */
+  random?: RandomSource;
 }
 
 export class AuditTrail {
   private readonly attempts: number;
-  private readonly firstRetryDelayInMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly random: RandomSource;
 
   constructor(
     private readonly log: AuditLog,
@@ -29,7 +38,11 @@ export class AuditTrail {
     options: AuditTrailOptions = {},
   ) {
     this.attempts = options.attempts ?? 3;
-    this.firstRetryDelayInMs = options.firstRetryDelayInMs ?? 200;
+    this.backoff = {
+      baseInMs: options.firstRetryDelayInMs ?? 200,
+      maxInMs: options.maxRetryDelayInMs ?? 2_000,
+    };
+    this.random = options.random ?? Math.random;
   }
 
   /** Appends the record; never throws. The time is taken once, so every attempt writes the same record. */
@@ -44,7 +57,7 @@ export class AuditTrail {
         lastError = ensureErrorType(err);
         // The request's time is up, or the table's circuit is open: another try now cannot land.
         if (err instanceof UnavailableError && !err.worthRetryingNow) break;
-        if (attempt < this.attempts) await sleep(this.firstRetryDelayInMs * 2 ** (attempt - 1));
+        if (attempt < this.attempts) await sleep(backoffDelay(attempt, this.backoff, this.random));
       }
     }
     this.events.emit('audit.write-failed', {

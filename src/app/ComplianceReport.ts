@@ -6,7 +6,8 @@ import { countStatuses, oldestBucketStart } from '../domain/complianceHistogram'
 import { deviceStatus, type Device } from '../domain/device';
 import { complianceStatuses, rpoMs, type ComplianceStatus } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
-import type { DeviceFilter, DeviceStore } from '../ports/DeviceStore';
+import type { ComplianceIndex } from '../ports/ComplianceIndex';
+import type { DeviceFilter, DeviceRegistry } from '../ports/DeviceRegistry';
 import type { Page, PageRequest } from '../ports/Page';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { TenantService } from './TenantService';
@@ -42,7 +43,7 @@ export interface ComplianceRow {
 
 export class ComplianceReport {
   constructor(
-    private readonly devices: DeviceStore,
+    private readonly devices: DeviceRegistry & ComplianceIndex,
     private readonly policies: PolicyStore,
     private readonly tenants: TenantService,
     private readonly clock: Clock,

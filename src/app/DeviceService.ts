@@ -7,7 +7,7 @@ import type { Policy } from '../domain/policy';
 import type { Tenant } from '../domain/tenant';
 import { nextSlotStart, rpoMs } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
-import type { DeviceFilter, DeviceStore } from '../ports/DeviceStore';
+import type { DeviceFilter, DeviceRegistry } from '../ports/DeviceRegistry';
 import type { DiskSource } from '../ports/DiskSource';
 import type { Page, PageRequest } from '../ports/Page';
 import type { PolicyStore } from '../ports/PolicyStore';
@@ -37,18 +37,34 @@ export interface ImportResult {
   errors?: { field: string; reason: string }[];
 }
 
+export interface DeviceServiceDependencies {
+  devices: DeviceRegistry;
+  policies: PolicyStore;
+  tenants: TenantService;
+  disks: DiskSource;
+  knownRegions: ReadonlySet<string>;
+  clock: Clock;
+}
+
 /** Imports check disks and write in parallel, this many rows at once. */
 const importConcurrency = 16;
 
 export class DeviceService {
-  constructor(
-    private readonly devices: DeviceStore,
-    private readonly policies: PolicyStore,
-    private readonly tenants: TenantService,
-    private readonly disks: DiskSource,
-    private readonly knownRegions: ReadonlySet<string>,
-    private readonly clock: Clock,
-  ) {}
+  private readonly devices: DeviceRegistry;
+  private readonly policies: PolicyStore;
+  private readonly tenants: TenantService;
+  private readonly disks: DiskSource;
+  private readonly knownRegions: ReadonlySet<string>;
+  private readonly clock: Clock;
+
+  constructor(dependencies: DeviceServiceDependencies) {
+    this.devices = dependencies.devices;
+    this.policies = dependencies.policies;
+    this.tenants = dependencies.tenants;
+    this.disks = dependencies.disks;
+    this.knownRegions = dependencies.knownRegions;
+    this.clock = dependencies.clock;
+  }
 
   async get(tenantId: string, id: string): Promise<Device> {
     const device = await this.devices.get(tenantId, id);

@@ -5,7 +5,7 @@ import type { RetentionPolicy } from '../domain/retention';
 import type { RpoHours } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
 import type { Clock } from '../ports/Clock';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { TenantService } from './TenantService';
 
@@ -20,7 +20,7 @@ export interface PolicyInput {
 export class PolicyService {
   constructor(
     private readonly policies: PolicyStore,
-    private readonly devices: DeviceStore,
+    private readonly devices: DeviceRegistry,
     private readonly tenants: TenantService,
     private readonly knownRegions: ReadonlySet<string>,
     private readonly clock: Clock,

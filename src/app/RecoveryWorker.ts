@@ -6,12 +6,15 @@
  * repeats the step instead of leaving a task no message will move.
  */
 import type { Activation } from '../domain/activation';
+import { backoffDelay, type RandomSource } from '../domain/backoff';
+import { BoundedCache } from '../domain/BoundedCache';
 import { ensureErrorType } from '../domain/errors';
 import { canMove, isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
 import type { ActivationStore } from '../ports/ActivationStore';
-import type { Clock } from '../ports/Clock';
+import { systemClock, type Clock } from '../ports/Clock';
 import { CapacityUnavailableError, type ComputeProvider } from '../ports/ComputeProvider';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
+import type { RecoveryClaims } from '../ports/RecoveryClaims';
 import type { EventLog } from '../ports/EventLog';
 import type { RestorePointStore } from '../ports/RestorePointStore';
 import type { WorkQueue } from '../ports/WorkQueue';
@@ -19,19 +22,50 @@ import { QueueNames } from '../queueNames';
 import type { AuditTrail } from './AuditTrail';
 import { taskTarget } from './auditTargets';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
+import { waitAtMost } from './waitAtMost';
+
+/**
+ * How long a message waits for the audit record of a device's outcome (as `ActivationSteps`'
+ * `auditWaitInMs`). The outcome is recorded by then; the trail's own attempts (each up to a worker
+ * call's budget) could hold the message, its lock and a worker slot for most of a minute while the
+ * region's audit table does not answer. Past this the handler returns, the end of the message's
+ * deadline ends the write still out, and the trail puts the whole record in the event log
+ * (`audit.write-failed`) instead.
+ */
+const auditWaitInMs = 2_000;
+
+export interface RecoveryWorkerDependencies {
+  store: ActivationStore;
+  devices: Pick<DeviceRegistry, 'get'> & RecoveryClaims;
+  points: RestorePointStore;
+  compute: ComputeProvider;
+  queue: WorkQueue;
+  events: EventLog;
+  audit: AuditTrail;
+  clock: Clock;
+  /** Cached reads are judged on this process's own wall clock, not the business clock. */
+  wallClock?: Clock;
+}
 
 export interface RecoveryWorkerOptions {
   /** How long to wait before checking on a temporary device still provisioning. */
   checkDelayInMs?: number;
   /** Failures (not capacity) of one device before it is given up as failed. */
   maxAttempts?: number;
-  /** Back-off before retry n is `base · 2^(n-1)`, at most `max`; the same shape for capacity waits. */
+  /**
+   * Back-off before retry n is at most `base · 2^(n-1)` and `max`, jittered (src/domain/backoff.ts);
+   * the same policy for capacity waits.
+   */
   retryBaseDelayInMs?: number;
   retryMaxDelayInMs?: number;
   capacityBaseDelayInMs?: number;
   capacityMaxDelayInMs?: number;
   /** How long an activation read is reused to see a cancel or a deactivation. */
   cacheTtlInMs?: number;
+  /** Activations whose reads are kept at once; the least recently used go first. */
+  cacheMaxEntries?: number;
+  /** The back-off's jitter (default `Math.random`): tests seed it. */
+  random?: RandomSource;
 }
 
 export type RecoveryOutcome =
@@ -47,20 +81,28 @@ export type RecoveryOutcome =
   | 'nothing-to-do';
 
 export class RecoveryWorker {
+  private readonly store: ActivationStore;
+  private readonly devices: Pick<DeviceRegistry, 'get'> & RecoveryClaims;
+  private readonly points: RestorePointStore;
+  private readonly compute: ComputeProvider;
+  private readonly queue: WorkQueue;
+  private readonly events: EventLog;
+  private readonly audit: AuditTrail;
+  private readonly clock: Clock;
+  private readonly wallClock: Clock;
   private readonly options: Required<RecoveryWorkerOptions>;
-  private readonly activations = new Map<string, { value: Promise<Activation | undefined>; until: number }>();
+  private readonly activations: BoundedCache<Promise<Activation | undefined>>;
 
-  constructor(
-    private readonly store: ActivationStore,
-    private readonly devices: DeviceStore,
-    private readonly points: RestorePointStore,
-    private readonly compute: ComputeProvider,
-    private readonly queue: WorkQueue,
-    private readonly events: EventLog,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-    options: RecoveryWorkerOptions = {},
-  ) {
+  constructor(dependencies: RecoveryWorkerDependencies, options: RecoveryWorkerOptions = {}) {
+    this.store = dependencies.store;
+    this.devices = dependencies.devices;
+    this.points = dependencies.points;
+    this.compute = dependencies.compute;
+    this.queue = dependencies.queue;
+    this.events = dependencies.events;
+    this.audit = dependencies.audit;
+    this.clock = dependencies.clock;
+    this.wallClock = dependencies.wallClock ?? systemClock;
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 5,
@@ -69,7 +111,13 @@ export class RecoveryWorker {
       capacityBaseDelayInMs: options.capacityBaseDelayInMs ?? 30_000,
       capacityMaxDelayInMs: options.capacityMaxDelayInMs ?? 10 * 60_000,
       cacheTtlInMs: options.cacheTtlInMs ?? 5_000,
+      cacheMaxEntries: options.cacheMaxEntries ?? 1_000,
+      random: options.random ?? Math.random,
     };
+    this.activations = new BoundedCache({
+      maxEntries: this.options.cacheMaxEntries,
+      ttlInMs: this.options.cacheTtlInMs,
+    });
   }
 
   async handle(message: RecoveryMessage): Promise<RecoveryOutcome> {
@@ -170,11 +218,14 @@ export class RecoveryWorker {
           restorePoint: point.name,
           temporaryDevice: name,
         });
-        await this.audit.system(task.tenantId, 'recovery.recovered', taskTarget(task), {
-          outcome: 'succeeded',
-          detail: `${name} in ${task.backupRegion} from ${point.name}`,
-          correlationId: task.activationId,
-        });
+        await waitAtMost(
+          this.audit.system(task.tenantId, 'recovery.recovered', taskTarget(task), {
+            outcome: 'succeeded',
+            detail: `${name} in ${task.backupRegion} from ${point.name}`,
+            correlationId: task.activationId,
+          }),
+          auditWaitInMs,
+        );
         return 'recovered';
       }
     }
@@ -244,9 +295,14 @@ export class RecoveryWorker {
     restorePoint: RecoveryTask['restorePoint'],
   ): Promise<RecoveryOutcome> {
     const waits = (task.capacityWaits ?? 0) + 1;
+    // Jittered: a region short of capacity for a whole wave does not get it asked again all at once.
     await this.send(
       message,
-      backoff(waits, this.options.capacityBaseDelayInMs, this.options.capacityMaxDelayInMs),
+      backoffDelay(
+        waits,
+        { baseInMs: this.options.capacityBaseDelayInMs, maxInMs: this.options.capacityMaxDelayInMs },
+        this.options.random,
+      ),
     );
     const moved = await this.move(task, message, {
       state: 'waiting-for-capacity',
@@ -276,7 +332,11 @@ export class RecoveryWorker {
     if (attempt >= this.options.maxAttempts) return await this.fail(task, message, reason, attempt);
     await this.send(
       message,
-      backoff(attempt, this.options.retryBaseDelayInMs, this.options.retryMaxDelayInMs),
+      backoffDelay(
+        attempt,
+        { baseInMs: this.options.retryBaseDelayInMs, maxInMs: this.options.retryMaxDelayInMs },
+        this.options.random,
+      ),
     );
     // The same state, one attempt more: the task shows why it is being retried.
     const moved = await this.move(task, message, { state: task.state, attempt, reason });
@@ -335,22 +395,21 @@ export class RecoveryWorker {
     );
   }
 
-  /** Activations change rarely while their devices recover: read each once a while, not per message. */
+  /**
+   * Activations change rarely while their devices recover: read each once a while, not per message.
+   * Bounded: a long-lived process keeps the activations in use, not every one it has served.
+   */
   private activation(task: RecoveryTask): Promise<Activation | undefined> {
-    const now = Date.now();
-    const hit = this.activations.get(task.activationId);
-    if (hit && hit.until > now) return hit.value;
+    const now = this.wallClock.now().getTime();
+    const hit = this.activations.get(task.activationId, now);
+    if (hit) return hit;
     const value = this.store.get(task.tenantId, task.activationId);
-    this.activations.set(task.activationId, { value, until: now + this.options.cacheTtlInMs });
-    value.catch(() => this.activations.delete(task.activationId));
+    this.activations.set(task.activationId, value, now);
+    value.catch(() => this.activations.delete(task.activationId, value));
     return value;
   }
 
   private nowIso(): string {
     return this.clock.now().toISOString();
   }
-}
-
-function backoff(n: number, baseInMs: number, maxInMs: number): number {
-  return Math.min(baseInMs * 2 ** Math.min(n - 1, 20), maxInMs);
 }

@@ -8,7 +8,8 @@ import type { Device } from '../domain/device';
 import { ensureErrorType } from '../domain/errors';
 import { nextScheduledSlot, rpoMs, slotIndex, slotStart } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { ComplianceIndex } from '../ports/ComplianceIndex';
+import type { ProtectionSchedule } from '../ports/ProtectionSchedule';
 import type { EventLog } from '../ports/EventLog';
 import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
@@ -31,18 +32,29 @@ export interface SchedulerOptions {
   maxDevicesPerRun?: number;
 }
 
+export interface RestorePointSchedulerDependencies {
+  devices: ProtectionSchedule & ComplianceIndex;
+  tenants: TenantStore;
+  queue: WorkQueue;
+  events: EventLog;
+  audit: AuditTrail;
+}
+
 export class RestorePointScheduler {
+  private readonly devices: ProtectionSchedule & ComplianceIndex;
+  private readonly tenants: TenantStore;
+  private readonly queue: WorkQueue;
+  private readonly events: EventLog;
+  private readonly audit: AuditTrail;
   private readonly pageSize: number;
   private readonly maxDevicesPerRun: number;
 
-  constructor(
-    private readonly devices: DeviceStore,
-    private readonly tenants: TenantStore,
-    private readonly queue: WorkQueue,
-    private readonly events: EventLog,
-    private readonly audit: AuditTrail,
-    options: SchedulerOptions = {},
-  ) {
+  constructor(dependencies: RestorePointSchedulerDependencies, options: SchedulerOptions = {}) {
+    this.devices = dependencies.devices;
+    this.tenants = dependencies.tenants;
+    this.queue = dependencies.queue;
+    this.events = dependencies.events;
+    this.audit = dependencies.audit;
     this.pageSize = options.pageSize ?? 500;
     this.maxDevicesPerRun = options.maxDevicesPerRun ?? 200_000;
   }

@@ -4,7 +4,7 @@ import { anyScopeContains, type DiskScope } from '../domain/diskScope';
 import { NotFoundError, RuleViolationError } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import type { Clock } from '../ports/Clock';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { RestorePointStore } from '../ports/RestorePointStore';
 import type { TenantStore } from '../ports/TenantStore';
@@ -37,23 +37,36 @@ export interface PolicyPointsOutcome {
 /** Skipped devices named in the answer; the counts cover all of them. */
 export const maxSkippedListed = 100;
 
+export interface RestorePointServiceDependencies {
+  devices: DeviceRegistry;
+  tenants: TenantStore;
+  policies: PolicyStore;
+  points: RestorePointStore;
+  queue: WorkQueue;
+  clock: Clock;
+}
+
 export interface RestorePointServiceOptions {
   /** Devices read per page by a request for a whole policy (one page in memory at a time). */
   policyPageSize?: number;
 }
 
 export class RestorePointService {
+  private readonly devices: DeviceRegistry;
+  private readonly tenants: TenantStore;
+  private readonly policies: PolicyStore;
+  private readonly points: RestorePointStore;
+  private readonly queue: WorkQueue;
+  private readonly clock: Clock;
   private readonly policyPageSize: number;
 
-  constructor(
-    private readonly devices: DeviceStore,
-    private readonly tenants: TenantStore,
-    private readonly points: RestorePointStore,
-    private readonly queue: WorkQueue,
-    private readonly clock: Clock,
-    private readonly policies: PolicyStore,
-    options: RestorePointServiceOptions = {},
-  ) {
+  constructor(dependencies: RestorePointServiceDependencies, options: RestorePointServiceOptions = {}) {
+    this.devices = dependencies.devices;
+    this.tenants = dependencies.tenants;
+    this.policies = dependencies.policies;
+    this.points = dependencies.points;
+    this.queue = dependencies.queue;
+    this.clock = dependencies.clock;
     this.policyPageSize = options.policyPageSize ?? 500;
   }
 

@@ -6,6 +6,8 @@
  * or retried messages, or two regions working the same slot, still yield one point.
  */
 import { randomUUID } from 'node:crypto';
+import { backoffDelay, type RandomSource } from '../domain/backoff';
+import { BoundedCache } from '../domain/BoundedCache';
 import type { Device, PendingRestorePoint } from '../domain/device';
 import type { DiskSnapshot } from '../domain/disk';
 import { anyScopeContains } from '../domain/diskScope';
@@ -14,7 +16,9 @@ import { restorePointName, type RestorePoint } from '../domain/restorePoint';
 import { pointsToPrune } from '../domain/retention';
 import { nextScheduledSlot } from '../domain/rpo';
 import { systemClock, type Clock } from '../ports/Clock';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { ComplianceIndex } from '../ports/ComplianceIndex';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
+import type { ProtectionSchedule } from '../ports/ProtectionSchedule';
 import type { DiskSource } from '../ports/DiskSource';
 import type { EventLog } from '../ports/EventLog';
 import type { PolicyStore } from '../ports/PolicyStore';
@@ -24,40 +28,63 @@ import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
 
+export interface RestorePointWorkerDependencies {
+  devices: Pick<DeviceRegistry, 'get'> & ProtectionSchedule & ComplianceIndex;
+  tenants: TenantStore;
+  policies: PolicyStore;
+  disks: DiskSource;
+  points: RestorePointStore;
+  queue: WorkQueue;
+  events: EventLog;
+  clock: Clock;
+  /** Leases and cached reads are judged on this process's own wall clock, not the business clock. */
+  leaseClock?: Clock;
+}
+
 export interface RestorePointWorkerOptions {
   /** How long to wait before checking on a copy still running. */
   checkDelayInMs?: number;
   /** Tries of one slot (snapshot, copy, verify) before it is given up; the next slot comes anyway. */
   maxAttempts?: number;
-  /** Back-off before retry n is `base · 2^(n-1)`, at most `max`. */
+  /** Back-off before retry n is at most `base · 2^(n-1)` and `max`, jittered (src/domain/backoff.ts). */
   retryBaseDelayInMs?: number;
   retryMaxDelayInMs?: number;
   /** How long one invocation may hold a slot before another may take it over. */
   leaseInMs?: number;
   /** How long a tenant or policy read is reused for retention and outage decisions. */
   cacheTtlInMs?: number;
+  /** Tenants and policies whose reads are kept at once; the least recently used go first. */
+  cacheMaxEntries?: number;
+  /** The back-off's jitter (default `Math.random`): tests seed it. */
+  random?: RandomSource;
 }
 
 export type WorkerOutcome =
   'recorded' | 'already-recorded' | 'checking' | 'retrying' | 'given-up' | 'skipped' | 'blocked';
 
 export class RestorePointWorker {
+  private readonly devices: Pick<DeviceRegistry, 'get'> & ProtectionSchedule & ComplianceIndex;
+  private readonly tenants: TenantStore;
+  private readonly policies: PolicyStore;
+  private readonly disks: DiskSource;
+  private readonly points: RestorePointStore;
+  private readonly queue: WorkQueue;
+  private readonly events: EventLog;
+  private readonly clock: Clock;
+  private readonly leaseClock: Clock;
   private readonly options: Required<RestorePointWorkerOptions>;
-  private readonly cache = new Map<string, { value: Promise<unknown>; until: number }>();
+  private readonly cache: BoundedCache<Promise<unknown>>;
 
-  constructor(
-    private readonly devices: DeviceStore,
-    private readonly tenants: TenantStore,
-    private readonly policies: PolicyStore,
-    private readonly disks: DiskSource,
-    private readonly points: RestorePointStore,
-    private readonly queue: WorkQueue,
-    private readonly events: EventLog,
-    private readonly clock: Clock,
-    options: RestorePointWorkerOptions = {},
-    /** Leases are judged on this process's own wall clock, not the business clock. */
-    private readonly leaseClock: Clock = systemClock,
-  ) {
+  constructor(dependencies: RestorePointWorkerDependencies, options: RestorePointWorkerOptions = {}) {
+    this.devices = dependencies.devices;
+    this.tenants = dependencies.tenants;
+    this.policies = dependencies.policies;
+    this.disks = dependencies.disks;
+    this.points = dependencies.points;
+    this.queue = dependencies.queue;
+    this.events = dependencies.events;
+    this.clock = dependencies.clock;
+    this.leaseClock = dependencies.leaseClock ?? systemClock;
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 5,
@@ -65,7 +92,13 @@ export class RestorePointWorker {
       retryMaxDelayInMs: options.retryMaxDelayInMs ?? 10 * 60_000,
       leaseInMs: options.leaseInMs ?? 2 * 60_000,
       cacheTtlInMs: options.cacheTtlInMs ?? 30_000,
+      cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
+      random: options.random ?? Math.random,
     };
+    this.cache = new BoundedCache({
+      maxEntries: this.options.cacheMaxEntries,
+      ttlInMs: this.options.cacheTtlInMs,
+    });
   }
 
   async handle(request: RestorePointRequest): Promise<WorkerOutcome> {
@@ -293,9 +326,12 @@ export class RestorePointWorker {
       reason,
       detail,
     });
-    const delay = Math.min(
-      this.options.retryBaseDelayInMs * 2 ** (request.attempt - 1),
-      this.options.retryMaxDelayInMs,
+    // Jittered: a fleet whose copies failed together (the backup region's storage down) does not
+    // come back together.
+    const delay = backoffDelay(
+      request.attempt,
+      { baseInMs: this.options.retryBaseDelayInMs, maxInMs: this.options.retryMaxDelayInMs },
+      this.options.random,
     );
     await this.send({ ...request, attempt: request.attempt + 1, check: 0 }, delay);
     return 'retrying';
@@ -329,14 +365,15 @@ export class RestorePointWorker {
   /**
    * Tenants and policies change rarely and every point of a fleet reads them: read each once a
    * while, not once per point. A change (an outage declared, a new retention) applies within the TTL.
+   * Bounded: a process that serves many tenants keeps the ones in use, not every one it has seen.
    */
   private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
     const now = this.leaseClock.now().getTime();
-    const hit = this.cache.get(key);
-    if (hit && hit.until > now) return hit.value as Promise<T>;
+    const hit = this.cache.get(key, now);
+    if (hit) return hit as Promise<T>;
     const value = read();
-    this.cache.set(key, { value, until: now + this.options.cacheTtlInMs });
-    value.catch(() => this.cache.delete(key));
+    this.cache.set(key, value, now);
+    value.catch(() => this.cache.delete(key, value));
     return value;
   }
 

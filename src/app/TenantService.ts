@@ -12,7 +12,7 @@ import {
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
 import type { Tenant } from '../domain/tenant';
 import type { Clock } from '../ports/Clock';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { TenantStore } from '../ports/TenantStore';
 
 /** What the tenant's own DR.Admin may change. */
@@ -34,7 +34,7 @@ export interface TenantServiceOptions {
   taskHub: string;
   clock: Clock;
   /** More licences hand themselves to devices waiting for one. */
-  devices?: DeviceStore;
+  devices?: DeviceRegistry;
 }
 
 export class TenantService {

@@ -8,7 +8,7 @@ import { NotFoundError } from '../domain/errors';
 import type { RecoveryState, RecoveryTask, SkipReason } from '../domain/recoveryTask';
 import type { Tenant } from '../domain/tenant';
 import type { ActivationStore } from '../ports/ActivationStore';
-import type { DeviceStore } from '../ports/DeviceStore';
+import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { TenantStore } from '../ports/TenantStore';
 
 export type UserDrState = 'normal' | 'recovering' | 'on-temporary-device' | 'not-recovered';
@@ -56,7 +56,7 @@ const maxHoldingActivations = 20;
 
 export class UserDrStatusService {
   constructor(
-    private readonly devices: DeviceStore,
+    private readonly devices: DeviceRegistry,
     private readonly tenants: TenantStore,
     private readonly activations: ActivationStore,
   ) {}

@@ -137,3 +137,39 @@ export function nextScheduledSlot(
   const rpo = rpoMs(device.protection.rpoHours);
   return slotStart(device.id, rpo, slotIndex(device.id, rpo, now) + 1);
 }
+
+/** The compliance state last announced for a device (`AnnouncedCompliance` in ./device). */
+type Announced = 'not-yet-protected' | 'protected' | 'at-risk' | 'breached';
+
+/**
+ * The RPO transition to announce now, if any: at risk once a device announced protected is past its
+ * RPO, breached once any device not yet announced breached is past twice its RPO. None without a
+ * verified point. Strict comparisons, as `statusForAge`: a point exactly one RPO old is protected.
+ */
+export function dueAnnouncement(
+  lastVerifiedAtMs: number | null,
+  rpoMs: number,
+  announced: Announced,
+  nowMs: number,
+): 'at-risk' | 'breached' | undefined {
+  assertRpoMs(rpoMs);
+  if (lastVerifiedAtMs === null || announced === 'breached') return undefined;
+  if (lastVerifiedAtMs < nowMs - 2 * rpoMs) return 'breached';
+  if (announced === 'protected' && lastVerifiedAtMs < nowMs - rpoMs) return 'at-risk';
+  return undefined;
+}
+
+/**
+ * The first whole millisecond at which `dueAnnouncement` returns a transition, or null when it
+ * never will (no verified point, or breached already announced). Stored on the device so the
+ * timer finds what is due with one indexed range instead of comparing two fields of every device.
+ */
+export function nextAnnouncementAtMs(
+  lastVerifiedAtMs: number | null,
+  rpoMs: number,
+  announced: Announced,
+): number | null {
+  assertRpoMs(rpoMs);
+  if (lastVerifiedAtMs === null || announced === 'breached') return null;
+  return lastVerifiedAtMs + (announced === 'protected' ? rpoMs : 2 * rpoMs) + 1;
+}

@@ -97,10 +97,19 @@ async function recovering(overrides: Partial<Activation> = {}): Promise<Activati
 
 function stepsWith(log: AuditLog): ActivationSteps {
   const audit = new AuditTrail(log, events, systemClock, region, { attempts: 1 });
-  return new ActivationSteps(store, noDevices, noTenants, noQueue, events, audit, systemClock, region, {
-    leaseInMs,
-    auditWaitInMs,
-  });
+  return new ActivationSteps(
+    {
+      store,
+      devices: noDevices,
+      tenants: noTenants,
+      queue: noQueue,
+      events,
+      audit,
+      clock: systemClock,
+      region,
+    },
+    { leaseInMs, auditWaitInMs },
+  );
 }
 
 const driverOf = (activation: Activation): ActivationDriverInput => ({
@@ -200,14 +209,8 @@ describe('an adoption, with the audit table not answering', () => {
       owner: { region, epoch: 3, leaseUntil: new Date(Date.now() - 1_000).toISOString() },
     });
     const adopter = new ActivationAdopter(
-      store,
-      activations,
-      'northeurope',
-      systemClock,
-      leaseInMs,
-      events,
-      audit,
-      auditWaitInMs,
+      { store, activations, region: 'northeurope', clock: systemClock, events, audit },
+      { leaseInMs, auditWaitInMs },
     );
 
     const { result } = await timed(() => adopter.adopt({} as OrchestrationClient));

@@ -27,7 +27,11 @@ import { StorageWorkQueue } from '../../src/adapters/storage-queue/StorageWorkQu
 import { TableAuditLog, auditTableName } from '../../src/adapters/tables/TableAuditLog';
 import { AuditTrail } from '../../src/app/AuditTrail';
 import { TemporaryDeviceSweeper } from '../../src/app/TemporaryDeviceSweeper';
-import { RecoveryWorker, type RecoveryOutcome } from '../../src/app/RecoveryWorker';
+import {
+  RecoveryWorker,
+  type RecoveryOutcome,
+  type RecoveryWorkerOptions,
+} from '../../src/app/RecoveryWorker';
 import { recoveryMessageId, type RecoveryMessage } from '../../src/app/recoveryMessage';
 import type { Activation, ActivationState } from '../../src/domain/activation';
 import {
@@ -44,6 +48,7 @@ import type { ActivationStore } from '../../src/ports/ActivationStore';
 import { systemClock } from '../../src/ports/Clock';
 import type { EventLog } from '../../src/ports/EventLog';
 import type { RestorePointStore, RestorePointTarget } from '../../src/ports/RestorePointStore';
+import type { WorkQueue } from '../../src/ports/WorkQueue';
 import { azuriteConnectionString } from '../../src/local/localSettings';
 import { QueueNames } from '../../src/queueNames';
 import {
@@ -58,6 +63,7 @@ import {
   type TestDisk,
 } from '../adapters/blob/azuriteRegions';
 import { openCosmosTestDatabase } from '../support/cosmosTestDatabase';
+import { seededRandom } from '../support/seededRandom';
 import { maxTestWorkers, workerHostAccount } from '../support/workerHostAccount';
 
 const KiB = 1024;
@@ -240,6 +246,10 @@ interface ScenarioOptions {
   wrapStore?: (store: CosmosActivationStore) => ActivationStore;
   /** The restore-point store the worker uses (the test makes the points with the real one). */
   pointStore?: RestorePointStore;
+  /** Wraps the queue the worker sends its follow-ups to, to see what it asked for. */
+  wrapQueue?: (queue: StorageWorkQueue) => WorkQueue;
+  /** The worker's options over this file's `workerOptions`. */
+  worker?: RecoveryWorkerOptions;
 }
 
 const oneVerifiedPoint: PointSpec[] = [{ takenAt: '2026-03-01T10:00:00.000Z', verified: true }];
@@ -378,15 +388,17 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const events: Scenario['events'] = [];
   const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
   const worker = new RecoveryWorker(
-    options.wrapStore ? options.wrapStore(store) : store,
-    devices,
-    options.pointStore ?? points,
-    options.wrapCompute ? options.wrapCompute(compute) : compute,
-    queue,
-    eventLog,
-    new AuditTrail(auditLog, eventLog, systemClock, primary),
-    { now: () => new Date() },
-    workerOptions,
+    {
+      store: options.wrapStore ? options.wrapStore(store) : store,
+      devices,
+      points: options.pointStore ?? points,
+      compute: options.wrapCompute ? options.wrapCompute(compute) : compute,
+      queue: options.wrapQueue ? options.wrapQueue(queue) : queue,
+      events: eventLog,
+      audit: new AuditTrail(auditLog, eventLog, systemClock, primary),
+      clock: { now: () => new Date() },
+    },
+    { ...workerOptions, ...options.worker },
   );
 
   const message: RecoveryMessage = {
@@ -825,6 +837,47 @@ describe('RecoveryWorker: start–record–check', () => {
     expect(await s.worker.handle(retry2.body)).toBe('nothing-to-do');
     expect(await s.creations()).toBe(3);
     await expectQueueEmpty();
+  });
+
+  it('does not retry in lockstep: two workers whose provisioning failed together ask again at different times', async () => {
+    // Two processes, each with its own random source, as two instances of the app have.
+    const worker = (seed: number) => ({
+      retryBaseDelayInMs: 60_000,
+      retryMaxDelayInMs: 600_000,
+      random: seededRandom(seed),
+    });
+    const delays: Record<'a' | 'b', number[]> = { a: [], b: [] };
+    const recording =
+      (into: number[]) =>
+      (real: StorageWorkQueue): WorkQueue => ({
+        async send(name, messages, sendOptions) {
+          into.push(sendOptions?.delayInMs ?? 0);
+          await real.send(name, messages, sendOptions);
+        },
+      });
+    const a = await scenario({
+      regions: { failureRate: 1 },
+      worker: worker(1),
+      wrapQueue: recording(delays.a),
+    });
+    const b = await scenario({
+      regions: { failureRate: 1 },
+      worker: worker(2),
+      wrapQueue: recording(delays.b),
+    });
+
+    const [outcomeA, outcomeB] = await Promise.all([a.worker.handle(a.message), b.worker.handle(b.message)]);
+    expect([outcomeA, outcomeB]).toEqual(['retrying', 'retrying']);
+    expect(await a.task()).toMatchObject({ attempt: 1 });
+    expect(await b.task()).toMatchObject({ attempt: 1 });
+    // The same retry of the same policy: both within its window, [base/2, base], not both at its end.
+    for (const [delay] of [delays.a, delays.b]) {
+      expect(delay).toBeGreaterThanOrEqual(30_000);
+      expect(delay).toBeLessThanOrEqual(60_000);
+    }
+    expect(delays.a).toHaveLength(1);
+    expect(delays.b).toHaveLength(1);
+    expect(delays.a[0]).not.toBe(delays.b[0]);
   });
 
   it('fails the delivery, for the queue host to deliver again, while the backup region’s points cannot be read', async () => {

@@ -46,12 +46,7 @@ function service(plannedAt: string) {
   const options = { leaseInMs: 60_000, pollIntervalInMs: 1_000 };
   return {
     service: new ActivationService(
-      store,
-      tenants,
-      new Set(['westeurope']),
-      'westeurope',
-      clock,
-      events,
+      { store, tenants, knownRegions: new Set(['westeurope']), region: 'westeurope', clock, events },
       options,
     ),
     countReads: () => countReads,

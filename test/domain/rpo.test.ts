@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   complianceStatus,
+  dueAnnouncement,
   isRpoHours,
+  nextAnnouncementAtMs,
   nextSlotStart,
   rpoHoursValues,
   rpoMs,
@@ -200,5 +202,41 @@ describe('complianceStatus', () => {
   it('refuses invalid dates', () => {
     expect(() => complianceStatus({ ...base, lastVerifiedAt: new Date(Number.NaN) })).toThrow(RangeError);
     expect(() => statusForAge(Number.NaN, rpo)).toThrow(RangeError);
+  });
+});
+
+describe('dueAnnouncement / nextAnnouncementAtMs', () => {
+  const rpo = 4 * hour;
+  const verified = Date.parse('2030-01-01T00:00:00Z');
+  const states = ['not-yet-protected', 'protected', 'at-risk', 'breached'] as const;
+
+  it('announces at risk past one RPO only after protected, and breached past two from any state but breached', () => {
+    expect(dueAnnouncement(verified, rpo, 'protected', verified + rpo)).toBeUndefined();
+    expect(dueAnnouncement(verified, rpo, 'protected', verified + rpo + 1)).toBe('at-risk');
+    expect(dueAnnouncement(verified, rpo, 'at-risk', verified + rpo + 1)).toBeUndefined();
+    expect(dueAnnouncement(verified, rpo, 'protected', verified + 2 * rpo + 1)).toBe('breached');
+    expect(dueAnnouncement(verified, rpo, 'at-risk', verified + 2 * rpo + 1)).toBe('breached');
+    expect(dueAnnouncement(verified, rpo, 'not-yet-protected', verified + 2 * rpo + 1)).toBe('breached');
+    expect(dueAnnouncement(verified, rpo, 'breached', verified + 10 * rpo)).toBeUndefined();
+    expect(dueAnnouncement(null, rpo, 'protected', verified + 10 * rpo)).toBeUndefined();
+  });
+
+  it('names the first millisecond at which a transition is due, for every announced state', () => {
+    for (const state of states) {
+      const at = nextAnnouncementAtMs(verified, rpo, state);
+      if (at === null) {
+        expect(state).toBe('breached');
+        expect(dueAnnouncement(verified, rpo, state, verified + 100 * rpo)).toBeUndefined();
+        continue;
+      }
+      expect(dueAnnouncement(verified, rpo, state, at - 1), state).toBeUndefined();
+      expect(dueAnnouncement(verified, rpo, state, at), state).toBeDefined();
+    }
+    expect(nextAnnouncementAtMs(null, rpo, 'protected')).toBeNull();
+  });
+
+  it('refuses an RPO that is not a positive whole number of milliseconds', () => {
+    expect(() => nextAnnouncementAtMs(verified, 0, 'protected')).toThrow(RangeError);
+    expect(() => dueAnnouncement(verified, Number.NaN, 'protected', verified)).toThrow(RangeError);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installServices, services } from '../../src/compositionRoot';
+import { installedStores, installServices, services } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
 import type { SimulatedComputeProvider } from '../../src/adapters/compute/SimulatedComputeProvider';
 import { InvocationContext } from '@azure/functions';
@@ -113,7 +113,7 @@ describe('activation and deactivation', () => {
     return all;
   }
 
-  const compute = () => services().stores.compute as SimulatedComputeProvider;
+  const compute = () => installedStores().compute as SimulatedComputeProvider;
 
   /** The tenant's audit records whose target contains `targetPart`, newest first. */
   async function auditTrail(targetPart: string, action?: string): Promise<any[]> {
@@ -169,7 +169,7 @@ describe('activation and deactivation', () => {
     await eventually(
       async () => {
         const devices = await Promise.all(
-          protectedIds.map((id) => services().stores.devices.get(tenantId, id)),
+          protectedIds.map((id) => installedStores().devices.get(tenantId, id)),
         );
         return devices.filter((d) => d?.lastVerifiedAt).length;
       },
@@ -342,7 +342,7 @@ describe('activation and deactivation', () => {
         const name = temporaryDeviceName(id, row.deviceId);
         expect(row.temporaryDevice).toBe(name);
         expect(creations.get(name)).toBe(1);
-        const latest = await services().stores.points.latestVerified('northeurope', tenantId, row.deviceId);
+        const latest = await installedStores().points.latestVerified('northeurope', tenantId, row.deviceId);
         expect(row.restorePoint).toBe(latest!.name);
         expect(row.achievedRpoMinutes).toBeGreaterThanOrEqual(0);
         const data = await backup
@@ -388,7 +388,7 @@ describe('activation and deactivation', () => {
     });
 
     it('pauses scheduling of the region while it is active', async () => {
-      expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
+      expect((await installedStores().tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
     });
 
     describe('deactivated, while a second activation of the region is not', () => {
@@ -412,9 +412,9 @@ describe('activation and deactivation', () => {
       }, 90_000);
 
       it('keeps the region in outage until the last activation of it is deactivated', async () => {
-        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
+        expect((await installedStores().tenants.get(tenantId))!.regionsInOutage).toEqual(['westeurope']);
         await deactivate(second);
-        expect((await services().stores.tenants.get(tenantId))!.regionsInOutage).toEqual([]);
+        expect((await installedStores().tenants.get(tenantId))!.regionsInOutage).toEqual([]);
       });
 
       it('deletes every temporary device, keeps the restore points, and returns users to normal', async () => {
@@ -425,9 +425,9 @@ describe('activation and deactivation', () => {
         expect(left).toEqual([]);
         for (const deviceId of protectedIds) {
           expect(
-            await services().stores.points.latestVerified('northeurope', tenantId, deviceId),
+            await installedStores().points.latestVerified('northeurope', tenantId, deviceId),
           ).toBeDefined();
-          expect((await services().stores.devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
+          expect((await installedStores().devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
         }
         const released = await rows(id, 'state=released');
         expect(released).toHaveLength(12);
@@ -517,8 +517,8 @@ describe('activation and deactivation', () => {
       const id = response.body.id as string;
       await until(id, 'completed');
       const backup = regionBlobService(env.settings, 'northeurope');
-      const point = await services().stores.points.latestVerified('northeurope', tenantId, 'd08');
-      const sourceUrl = await services().stores.points.readUrl(point!);
+      const point = await installedStores().points.latestVerified('northeurope', tenantId, 'd08');
+      const sourceUrl = await installedStores().points.readUrl(point!);
       // A provisioning that finished after its task was released, and one for a task that never existed.
       await call(api(`/activations/${id}/deactivate`), { method: 'POST', token: operator });
       await until(id, 'deactivated');
@@ -548,7 +548,7 @@ describe('activation and deactivation', () => {
       const id = response.body.id as string;
       await until(id, 'completed');
       // A task that cannot be worked: its backup region has no storage here.
-      const store = services().stores.activations;
+      const store = installedStores().activations;
       const task = {
         id: `${id}:ghost`,
         activationId: id,
@@ -649,7 +649,7 @@ describe('activation and deactivation', () => {
           }
           expect(left).toEqual([]);
           for (const deviceId of protectedIds) {
-            expect((await services().stores.devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
+            expect((await installedStores().devices.get(tenantId, deviceId))!.recovery).toBeUndefined();
           }
         },
       );

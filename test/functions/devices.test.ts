@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { services } from '../../src/compositionRoot';
+import { installedStores } from '../../src/compositionRoot';
 import { restorePointName } from '../../src/domain/restorePoint';
 import { createDisk, regionBlobService } from '../support/disks';
 import { diskScope, provisionTenant } from '../support/tenants';
@@ -955,7 +955,7 @@ describe('devices API', () => {
     // Answered 202 before, ignoring the time the caller asked for.
     it('refuses a manual restore point with a body (400 naming body), requesting none', async () => {
       const operator = await env.token(main.id, ['DR.Operator']);
-      const send = vi.spyOn(services().stores.queue, 'send');
+      const send = vi.spyOn(installedStores().queue, 'send');
       try {
         const response = await expectRefused(
           () =>

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { services } from '../../src/compositionRoot';
+import { installedStores, services } from '../../src/compositionRoot';
 import type { OrchestrationClient } from '../../src/ports/OrchestrationClient';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call, type TestResponse } from '../support/http';
@@ -68,7 +68,7 @@ describe('disk ownership', () => {
   ] as const;
 
   it("refuses every disk outside the tenant's scopes with one answer, makes no storage call, and writes nothing", async () => {
-    const describeDisk = vi.spyOn(services().stores.disks, 'describe');
+    const describeDisk = vi.spyOn(installedStores().disks, 'describe');
     const before = await stateSnapshot();
     const answers: TestResponse[] = [];
     for (const [what, container, blob] of outside) {
@@ -88,7 +88,7 @@ describe('disk ownership', () => {
   });
 
   it("refuses the same rows of an import the same way, row by row, and imports what is the tenant's", async () => {
-    const describeDisk = vi.spyOn(services().stores.disks, 'describe');
+    const describeDisk = vi.spyOn(installedStores().disks, 'describe');
     const rows = [
       ...outside.map(([, container, blob], i) => ({ id: `imp-${i}`, ...device(container, blob()) })),
       { id: 'imp-own', ...device('disks', `${a}/own.vhd`) },
@@ -141,7 +141,7 @@ describe('disk ownership', () => {
     beforeAll(async () => {
       // Written as the old release wrote it: no check of whose disk it is.
       const now = new Date().toISOString();
-      await services().stores.devices.register(
+      await installedStores().devices.register(
         {
           id: legacy,
           tenantId: a,
@@ -171,7 +171,7 @@ describe('disk ownership', () => {
       expect(manual.status).toBe(400);
       expect(manual.body.code).toBe('disk-not-in-scopes');
 
-      const snapshot = vi.spyOn(services().stores.disks, 'snapshot');
+      const snapshot = vi.spyOn(installedStores().disks, 'snapshot');
       const outcome = await services().restorePointWorker.handle({
         tenantId: a,
         deviceId: legacy,
@@ -188,7 +188,7 @@ describe('disk ownership', () => {
         reason: 'disk-not-in-scopes',
         since: expect.any(String),
       });
-      expect(await services().stores.points.list('northeurope', a, legacy)).toEqual([]);
+      expect(await installedStores().points.list('northeurope', a, legacy)).toEqual([]);
     });
 
     it('is not recovered: planning skips it with its reason', async () => {

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installServices, services } from '../../src/compositionRoot';
+import { installedStores, installServices, services } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
 import { pointsToPrune } from '../../src/domain/retention';
 import { restorePointName, type RestorePoint } from '../../src/domain/restorePoint';
@@ -67,7 +67,7 @@ describe('protection cycle', () => {
   }
 
   async function points(deviceId: string): Promise<RestorePoint[]> {
-    return await services().stores.points.list('northeurope', tenantId, deviceId);
+    return await installedStores().points.list('northeurope', tenantId, deviceId);
   }
 
   /** Runs the timer's use case at `time`, then waits until the worker has recorded every expected device. */
@@ -82,7 +82,7 @@ describe('protection cycle', () => {
       await allRecorded(time, ids, rpo);
     } catch (err) {
       // Which device is missing, and where it stands: what a failure on a loaded machine needs.
-      const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
+      const devices = await Promise.all(ids.map((id) => installedStores().devices.get(tenantId, id)));
       const states = devices.map((d) => ({
         id: d?.id,
         lastVerifiedAt: d?.lastVerifiedAt,
@@ -97,7 +97,7 @@ describe('protection cycle', () => {
     await expect
       .poll(
         async () => {
-          const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
+          const devices = await Promise.all(ids.map((id) => installedStores().devices.get(tenantId, id)));
           return devices.filter(
             (d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - rpo && !d.pending,
           ).length;
@@ -236,7 +236,7 @@ describe('protection cycle', () => {
       const last = clock.time;
       const lastVerified = await Promise.all(
         licensed.map(async (id) =>
-          Date.parse((await services().stores.devices.get(tenantId, id))!.lastVerifiedAt!),
+          Date.parse((await installedStores().devices.get(tenantId, id))!.lastVerifiedAt!),
         ),
       );
       // Workers stopped: the timer keeps dispatching, but no copy lands.
@@ -283,10 +283,10 @@ describe('protection cycle', () => {
     it('leaves a slot recorded by a duplicate alone when its message carries the device as it was', async () => {
       const id = licensed[0]!;
       // The second timer's message for the slot carries the device as the scheduler read it.
-      const asScheduled = (await services().stores.devices.get(tenantId, id))!;
+      const asScheduled = (await installedStores().devices.get(tenantId, id))!;
       const time = clock.time + hour;
       await cycle(time, licensed);
-      const recorded = (await services().stores.devices.get(tenantId, id))!;
+      const recorded = (await installedStores().devices.get(tenantId, id))!;
       const pointsBefore = await points(id);
       const outcome = await services().restorePointWorker.handle({
         tenantId,
@@ -298,7 +298,7 @@ describe('protection cycle', () => {
         device: asScheduled,
       });
       expect(outcome).toBe('already-recorded');
-      const after = (await services().stores.devices.get(tenantId, id))!;
+      const after = (await installedStores().devices.get(tenantId, id))!;
       expect(after.pending ?? undefined).toBeUndefined();
       expect(after.lastVerifiedAt).toBe(recorded.lastVerifiedAt);
       expect(await points(id)).toEqual(pointsBefore);
@@ -332,7 +332,7 @@ describe('protection cycle', () => {
       await registerDevices(ids, 'hourly');
       await cycle(clock.time + hour, ids);
       const latestBefore = await Promise.all(
-        ids.map((id) => services().stores.points.latestVerified('northeurope', tenantId, id)),
+        ids.map((id) => installedStores().points.latestVerified('northeurope', tenantId, id)),
       );
 
       // The primary region's storage goes away: a closed port stands for it.
@@ -354,7 +354,7 @@ describe('protection cycle', () => {
       });
       try {
         for (const [i, id] of ids.entries()) {
-          expect((await services().stores.points.latestVerified('northeurope', tenantId, id))?.name).toBe(
+          expect((await installedStores().points.latestVerified('northeurope', tenantId, id))?.name).toBe(
             latestBefore[i]!.name,
           );
           expect(
@@ -404,7 +404,7 @@ describe('protection cycle', () => {
       let manualName: string | undefined;
       const taken: RestorePoint[] = [];
       const remember = async () => {
-        const device = (await services().stores.devices.get(tenantId, 'ret-1'))!;
+        const device = (await installedStores().devices.get(tenantId, 'ret-1'))!;
         const kind = taken.some((p) => p.name === device.lastRestorePoint)
           ? undefined
           : device.lastRestorePoint === manualName
@@ -433,7 +433,7 @@ describe('protection cycle', () => {
           expect(response.status).toBe(202);
           manualName = response.body.name;
           await expect
-            .poll(async () => (await services().stores.devices.get(tenantId, 'ret-1'))?.lastRestorePoint, {
+            .poll(async () => (await installedStores().devices.get(tenantId, 'ret-1'))?.lastRestorePoint, {
               timeout: 10_000,
             })
             .toBe(manualName);
@@ -460,14 +460,14 @@ describe('protection cycle', () => {
     }, 90_000);
 
     it("never prunes while the device's region is in outage mode, and pauses its scheduling", async () => {
-      await services().stores.tenants.setRegionOutage(tenantId, 'westeurope', true);
+      await installedStores().tenants.setRegionOutage(tenantId, 'westeurope', true);
       const before = await points('ret-1');
       clock.time += 3 * day;
       const run = await services().scheduler.run(clock.now());
       expect(run.paused).toBeGreaterThan(0);
       expect(run.dispatched).toBe(0);
       expect(await points('ret-1')).toEqual(before);
-      await services().stores.tenants.setRegionOutage(tenantId, 'westeurope', false);
+      await installedStores().tenants.setRegionOutage(tenantId, 'westeurope', false);
     });
   });
   describe('disk scopes', () => {
@@ -502,7 +502,7 @@ describe('protection cycle', () => {
       expect(blocked).toHaveLength(1);
       expect(await points('scope-1')).toEqual(kept);
       // Its slot moved on: it is tried again at its next slot, not at every timer run.
-      const device = await services().stores.devices.get(tenantId, 'scope-1');
+      const device = await installedStores().devices.get(tenantId, 'scope-1');
       expect(Date.parse(device!.nextDueAt)).toBeGreaterThan(time);
       expect(device!.pending).toBeUndefined();
 

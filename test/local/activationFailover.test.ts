@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SimulatedComputeProvider } from '../../src/adapters/compute/SimulatedComputeProvider';
-import { services } from '../../src/compositionRoot';
+import { installedStores } from '../../src/compositionRoot';
 import { temporaryDeviceName } from '../../src/domain/recoveryTask';
 import { freePort } from '../../src/local/emulators/freePort';
 import { azuriteConnectionString } from '../../src/local/localSettings';
@@ -61,7 +61,7 @@ describe('an activation outlives the control plane driving it', () => {
   let operator: string;
   const tenantId = randomUUID();
   const tenantApi = (api: string) => `${api}/tenants/${tenantId}`;
-  const compute = () => services().stores.compute as SimulatedComputeProvider;
+  const compute = () => installedStores().compute as SimulatedComputeProvider;
 
   /** Base settings of every plane: a short lease and poll, provisioning that takes a moment. */
   const planeSettings = () => ({
@@ -119,7 +119,7 @@ describe('an activation outlives the control plane driving it', () => {
     }
     await eventually(
       async () => {
-        const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
+        const devices = await Promise.all(ids.map((id) => installedStores().devices.get(tenantId, id)));
         return devices.filter((d) => d?.lastVerifiedAt).length;
       },
       (n) => n === count,

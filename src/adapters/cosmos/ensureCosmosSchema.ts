@@ -1,9 +1,11 @@
 import type { CosmosClient } from '@azure/cosmos';
-import { allContainers } from './containers';
+import { allContainers, indexingPolicyOf, type ContainerId } from './containers';
 
 /**
- * Creates the database and containers where they are missing. Only for the embedded emulator and
- * tests: in Azure they are declared in infra/, and data-plane identities may not create them.
+ * Creates the database and containers where they are missing, with the indexing policy infra/
+ * declares. Only for the embedded emulator and tests: in Azure they are declared in infra/, and
+ * data-plane identities may not create them. The emulator answers every query by scanning, so
+ * there the policy is a declaration, kept the same so that what is tested is what is deployed.
  */
 export async function ensureCosmosSchema(client: CosmosClient, databaseId: string): Promise<void> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
@@ -11,6 +13,7 @@ export async function ensureCosmosSchema(client: CosmosClient, databaseId: strin
     await database.containers.createIfNotExists({
       id: container.id,
       partitionKey: { paths: [container.partitionKeyPath] },
+      indexingPolicy: indexingPolicyOf(container.id as ContainerId),
     });
   }
 }

@@ -5,20 +5,22 @@
 import { Item, type Container, type CosmosClient } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CosmosDeviceStore } from '../../../src/adapters/cosmos/CosmosDeviceStore';
+import { CosmosRecoveryClaims } from '../../../src/adapters/cosmos/CosmosRecoveryClaims';
+import { DevicePartition } from '../../../src/adapters/cosmos/DevicePartition';
 import { Containers } from '../../../src/adapters/cosmos/containers';
 import type { DeviceRecovery } from '../../../src/domain/device';
+import { systemClock } from '../../../src/ports/Clock';
 import { openCosmosTestDatabase } from '../../support/cosmosTestDatabase';
 
 let client: CosmosClient;
 let devices: Container;
-let store: CosmosDeviceStore;
+let store: CosmosRecoveryClaims;
 
 beforeAll(async () => {
   const opened = await openCosmosTestDatabase('device-claims');
   client = opened.client;
   devices = opened.database.container(Containers.devices.id);
-  store = new CosmosDeviceStore(devices, 'westeurope');
+  store = new CosmosRecoveryClaims(new DevicePartition(devices, 'westeurope', systemClock));
 });
 afterAll(() => client.dispose());
 afterEach(() => vi.restoreAllMocks());
