@@ -4,6 +4,8 @@
  */
 import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
+import type { Budgets } from '../adapters/deadlines/budgets';
+import { eachStepWithin } from '../adapters/deadlines/eachStepWithin';
 import { services } from '../compositionRoot';
 import type { AuditFilter, AuditRecord } from '../domain/audit';
 import { PlatformRole } from '../domain/roles';
@@ -55,12 +57,12 @@ defineHttp({
     },
   },
   handler: async ({ params, query }) => {
-    const { auditReport } = services();
+    const { auditReport, budgets } = services();
     const filter = filterOf(query);
     if (query.format === 'csv') {
       return csvAttachment(
         `audit-${params.tenantId}.csv`,
-        csvStream(csvColumns, await primed(auditReport.all(params.tenantId, filter)), csvCells),
+        csvStream(csvColumns, await exported(auditReport.all(params.tenantId, filter), budgets), csvCells),
       );
     }
     const page = await auditReport.page(params.tenantId, filter, {
@@ -98,12 +100,12 @@ defineHttp({
     },
   },
   handler: async ({ query }) => {
-    const { securityLog } = services();
+    const { securityLog, budgets } = services();
     const filter = filterOf(query);
     if (query.format === 'csv') {
       return csvAttachment(
         'security-log.csv',
-        csvStream(securityCsvColumns, await primed(securityLog.all(filter)), securityCsvCells),
+        csvStream(securityCsvColumns, await exported(securityLog.all(filter), budgets), securityCsvCells),
       );
     }
     const page = await securityLog.page(filter, {
@@ -116,6 +118,18 @@ defineHttp({
     });
   },
 });
+
+/**
+ * The records of an export, the first read before the answer goes out (a 503 within the bound if
+ * it fails) and every page after it within the request's bound of its own: those are read once the
+ * handler has returned, outside its deadline (src/adapters/deadlines/eachStepWithin.ts).
+ */
+async function exported(
+  records: AsyncIterable<AuditRecord>,
+  budgets: Budgets,
+): Promise<AsyncIterable<AuditRecord>> {
+  return await primed(eachStepWithin(records, 'request', budgets.httpRequestInMs));
+}
 
 function filterOf(query: {
   from?: string | undefined;

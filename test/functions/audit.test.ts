@@ -6,16 +6,21 @@
  * another tenant stays out of every tenant's trail, aggregated and bounded in the platform's own;
  * the per-address limit on requests without a valid token, and where the address comes from.
  */
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { createAuditTableClient } from '../../src/adapters/tables/createAuditTableClient';
+import { TableAuditLog } from '../../src/adapters/tables/TableAuditLog';
 import { installServices, services } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
+import { httpFunctions } from '../../src/functions/registry';
 import { TokenVerifier } from '../../src/http/auth/tokenVerifier';
 import { HttpLimits } from '../../src/http/limits';
 import type { AuditLog } from '../../src/ports/AuditLog';
 import type { EventLog } from '../../src/ports/EventLog';
 import { createDisk, regionBlobService } from '../support/disks';
 import { call } from '../support/http';
+import { proxiedRegion, regionStorageWith, type ProxiedRegion } from '../support/outage';
 import { stateSnapshot } from '../support/stateSnapshot';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 import { diskScope, platformToken, provisionTenant } from '../support/tenants';
@@ -603,6 +608,97 @@ describe('audit trail', () => {
         status: 200,
         actor: { kind: 'application' },
       });
+    });
+  });
+
+  describe('a CSV export whose region stops answering after its first page', () => {
+    const exportTenant = randomUUID();
+    /** One page of the export (AuditReport reads 1,000 records at a time) and one record more. */
+    const seeded = 1_001;
+    let westeurope: ProxiedRegion;
+    let exportReader: string;
+
+    beforeAll(async () => {
+      await provisionTenant(env, exportTenant, { licences: 1 });
+      exportReader = await env.token(exportTenant, ['DR.Reader']);
+      westeurope = await proxiedRegion(inject('emulators'), 'westeurope');
+      const direct = new TableAuditLog(
+        'westeurope',
+        new Map([
+          [
+            'westeurope',
+            createAuditTableClient({
+              kind: 'connectionString',
+              connectionString: westeurope.directConnectionString,
+            }),
+          ],
+        ]),
+      );
+      const at = Date.now();
+      for (let i = 0; i < seeded; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, seeded - i) }, (_, j) =>
+            direct.append(
+              {
+                tenantId: exportTenant,
+                actor: { kind: 'system', region: 'westeurope' },
+                action: 'test.bulk',
+                target: `/tenants/${exportTenant}/things/${i + j}`,
+                outcome: 'succeeded',
+              },
+              new Date(at - i - j),
+            ),
+          ),
+        );
+      }
+      // westeurope's storage through its proxy. A page read on a request's behalf gets 300 ms; a
+      // worker's read would get a minute, longer than this test may take.
+      process.env.REGION_STORAGE = regionStorageWith(inject('emulators'), [westeurope]);
+      resetConfig();
+      installServices({ budgets: { request: { read: 300 }, worker: { read: 60_000 } } });
+    });
+    afterAll(async () => {
+      process.env.REGION_STORAGE = env.settings.REGION_STORAGE;
+      resetConfig();
+      installServices({});
+      await westeurope?.close();
+    });
+
+    it("reads every later page within the request's bound too, breaking the stream off instead of hanging", async () => {
+      const route = httpFunctions().find((f) => f.name === 'getAuditTrail')!;
+      const response = (await route.handler(
+        new HttpRequest({
+          method: 'GET',
+          url: `http://localhost/api/tenants/${exportTenant}/audit?format=csv&action=test.bulk`,
+          params: { tenantId: exportTenant },
+          headers: { authorization: `Bearer ${exportReader}` },
+        }),
+        new InvocationContext({ functionName: route.name }),
+      )) as HttpResponseInit;
+      expect(response.status).toBe(200);
+      // The stream reads a row ahead of its reader: once the header and 999 rows are taken, the
+      // last row of the first page is in hand and nothing more has been read from storage.
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (let chunk = 0; chunk < 1 + 999; chunk++) {
+        const { value, done } = await reader.read();
+        expect(done).toBe(false);
+        text += decoder.decode(value);
+      }
+      westeurope.setMode('blackhole');
+      try {
+        // The last row of the first page, then the second page's read: it gets the request's
+        // budget, not a worker's, and its failure ends the stream rather than leaving it open.
+        expect((await reader.read()).done).toBe(false);
+        const next = reader.read();
+        await expect(next).rejects.toThrow(
+          /storage:westeurope did not answer a read \(table\) within 300 ms/,
+        );
+      } finally {
+        westeurope.setMode('pass');
+      }
+      expect(text.trim().split('\r\n')).toHaveLength(1 + 999);
     });
   });
 });

@@ -3,13 +3,16 @@
  * connections and never answers. Every route that needs it answers 503 naming `state-store` within
  * its bound, changes nothing, and health says the region cannot serve; once the circuit is open
  * the answers come at once; when the blackhole lifts everything works again, nothing lost or doubled.
+ *
+ * The circuit breakers run on a clock of the test's own, as in blackholedPrimary.test.ts: an open
+ * circuit stays open until a test moves that clock past its window, however slow the machine.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { CosmosClient } from '@azure/cosmos';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultBudgets } from '../../src/adapters/deadlines/budgets';
-import { services } from '../../src/compositionRoot';
+import { installServices, services } from '../../src/compositionRoot';
 import { installOrchestrationClient } from '../../src/functions/orchestrationClient';
 import type { OrchestrationClient } from '../../src/ports/OrchestrationClient';
 import { createDisk } from '../support/disks';
@@ -23,6 +26,14 @@ const bound = defaultBudgets.httpRequestInMs;
 const generousBound = 2 * bound;
 const fastFail = defaultBudgets.request.read / 2;
 
+/** The breakers' clock: stands still unless a test moves it. */
+class BreakerClock {
+  constructor(public time: number) {}
+  now(): Date {
+    return new Date(this.time);
+  }
+}
+
 describe('with the state store (Cosmos DB) blackholed', () => {
   const emulators = inject('emulators');
   let cosmos: ProxiedCosmos;
@@ -34,6 +45,9 @@ describe('with the state store (Cosmos DB) blackholed', () => {
   const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
   const container = `bhc-${randomBytes(6).toString('hex')}`;
   const timings: { route: string; status: number; ms: number }[] = [];
+  const breakerClock = new BreakerClock(Date.now());
+  /** Lets the open circuit's window lapse: the next call to the state store probes it. */
+  const circuitTimeIsUp = () => void (breakerClock.time += defaultBudgets.breaker.openForMs);
   /** Orchestrations the activation route starts: recorded, not run (no driver in this file). */
   const started: string[] = [];
   const orchestrations: OrchestrationClient = {
@@ -104,6 +118,7 @@ describe('with the state store (Cosmos DB) blackholed', () => {
       REGION_STORAGE: regionStorageWith(emulators, []),
     });
     direct = cosmos.directClient();
+    installServices({ breakerClock });
     installOrchestrationClient(orchestrations);
     admin = await env.token(tenantId, ['DR.Admin']);
     operator = await env.token(tenantId, ['DR.Operator']);
@@ -154,12 +169,15 @@ describe('with the state store (Cosmos DB) blackholed', () => {
   });
 
   it("answers at once while the state store's circuit is open", async () => {
-    // The first call may be the circuit's probe (up to a read's budget); the probe gets no answer,
-    // so the circuit is open for the next.
-    expectStateStoreUnavailable(
-      await timedCall('GET tenant (circuit open or probing)', api(''), { token: admin }),
-    );
+    // The circuit's time is up: this call probes the state store, waits its budget in the
+    // blackhole, and its failure opens the circuit again...
+    circuitTimeIsUp();
+    const beforeProbe = cosmos.proxy.swallowedBytes();
+    expectStateStoreUnavailable(await timedCall('GET tenant (probe)', api(''), { token: admin }));
+    const afterProbe = cosmos.proxy.swallowedBytes();
+    expect(afterProbe).toBeGreaterThan(beforeProbe);
     expect(services().dependencyGuards.openDependencies()).toContain('state-store');
+    // ...and open it stays however long that took: the next calls fail at once, unsent.
     expectStateStoreUnavailable(await timedCall('GET tenant (circuit open)', api(''), { token: admin }));
     expect(timings.at(-1)!.ms).toBeLessThan(fastFail);
     expectStateStoreUnavailable(
@@ -170,17 +188,18 @@ describe('with the state store (Cosmos DB) blackholed', () => {
       }),
     );
     expect(timings.at(-1)!.ms).toBeLessThan(fastFail);
+    expect(cosmos.proxy.swallowedBytes()).toBe(afterProbe);
   });
 
   it('works again when the blackhole lifts, with nothing lost or doubled', async () => {
     const before = await stateSnapshot(direct);
     cosmos.proxy.setMode('pass');
-    await expect
-      .poll(async () => (await call(api(''), { token: admin })).status, {
-        timeout: defaultBudgets.breaker.openForMs + 20_000,
-        interval: 1_000,
-      })
-      .toBe(200);
+    // The state store answers again, but its circuit is open: calls still fail at once...
+    expectStateStoreUnavailable(await call(api(''), { token: admin }));
+    // ...until its time is up: then one call probes it, and its answer closes the circuit.
+    circuitTimeIsUp();
+    expect((await call(api(''), { token: admin })).status).toBe(200);
+    expect(services().dependencyGuards.openDependencies()).not.toContain('state-store');
     expect(await stateSnapshot(direct)).toEqual(before);
     await expect
       .poll(async () => (await call(`${env.baseUrl}/health`)).body.status, {

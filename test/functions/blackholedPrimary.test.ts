@@ -12,12 +12,17 @@
  * are therefore taken with the primary's storage reached directly (the services rebuilt with the
  * other `REGION_STORAGE`, as protection.test.ts does for its outage); during the outage the
  * snapshot, the step before any copy, is what falls into the blackhole.
+ *
+ * The circuit breakers run on a clock of the test's own (`breakerClock`): an open circuit stays open
+ * until a test moves that clock past its window, so whether a call fails fast or probes the region
+ * is decided by the test, not by how slow the machine is (a 15 s window once lapsed mid-test under
+ * load, and a call meant to fail fast waited its whole deadline in the blackhole).
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultBudgets } from '../../src/adapters/deadlines/budgets';
-import { installServices, services, type ServiceOverrides } from '../../src/compositionRoot';
+import { installedStores, installServices, services, type ServiceOverrides } from '../../src/compositionRoot';
 import { resetConfig } from '../../src/config';
 import { registeredFunctions, type QueueFunction } from '../../src/functions/registry';
 import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
@@ -28,6 +33,7 @@ import { call, type TestResponse } from '../support/http';
 import { proxiedRegion, regionStorageWith, timed, type ProxiedRegion } from '../support/outage';
 import { stateSnapshot } from '../support/stateSnapshot';
 import { diskScope, platformToken, provisionTenant } from '../support/tenants';
+import { startRecoveryRuntime, type RecoveryRuntime } from '../support/recoveryRuntime';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 
 const hour = 3_600_000;
@@ -45,6 +51,22 @@ class TestClock {
   }
 }
 
+/** Set to a time, then running from it at wall-clock pace, as activations.test.ts's. */
+class RunningClock {
+  private setAt = Date.now();
+  constructor(private time: number) {}
+  set(time: number): void {
+    this.time = time;
+    this.setAt = Date.now();
+  }
+  now(): Date {
+    return new Date(this.time + (Date.now() - this.setAt));
+  }
+}
+
+/** How long an open circuit refuses calls before it lets one probe the region. */
+const openForMs = defaultBudgets.breaker.openForMs;
+
 describe('with the primary region blackholed', () => {
   const emulators = inject('emulators');
   let primary: ProxiedRegion;
@@ -53,6 +75,13 @@ describe('with the primary region blackholed', () => {
   let admin: string;
   let operator: string;
   const clock = new TestClock(Date.parse('2026-03-02T00:00:00Z'));
+  /** The breakers' clock: stands still unless a test moves it past an open circuit's window. */
+  const breakerClock = new TestClock(Date.now());
+  /** Lets every open circuit's window lapse: the next call to the region probes it. */
+  const circuitTimeIsUp = () => void (breakerClock.time += openForMs);
+  /** Bytes sent into the dark region: a call that reached it, rather than failing fast. */
+  const swallowedBytes = () =>
+    primary.blob.swallowedBytes() + primary.queue.swallowedBytes() + primary.table.swallowedBytes();
   const events: { event: string; properties: Record<string, unknown> }[] = [];
   const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
   const tenantId = randomUUID();
@@ -100,7 +129,7 @@ describe('with the primary region blackholed', () => {
   }
 
   async function pointsOf(id: string) {
-    return await services().stores.points.list('northeurope', tenantId, id);
+    return await installedStores().points.list('northeurope', tenantId, id);
   }
 
   /** Runs the timer's use case at `time` and waits until every device recorded that slot. */
@@ -109,7 +138,7 @@ describe('with the primary region blackholed', () => {
     await services().scheduler.run(clock.now());
     await eventually(
       async () => {
-        const devices = await Promise.all(ids.map((id) => services().stores.devices.get(tenantId, id)));
+        const devices = await Promise.all(ids.map((id) => installedStores().devices.get(tenantId, id)));
         return devices.filter(
           (d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - hour && !d.pending,
         ).length;
@@ -127,6 +156,7 @@ describe('with the primary region blackholed', () => {
     // Workers' calls get 3 s instead of 20 s so a slot gives up in seconds; requests keep
     // production's budgets, which are what this file measures.
     budgets: { worker: { read: 3_000, write: 3_000, copy: 3_000 } },
+    breakerClock,
   };
 
   /** Rebuilds the services with the primary's storage through its proxies, or directly. */
@@ -271,12 +301,21 @@ describe('with the primary region blackholed', () => {
       ['GET audit', (route: string) => timedCall(route, api('/audit'), { token: admin })],
     ] as const;
     for (const [route, send] of routes) {
-      // A circuit whose time is up lets this call probe the region (up to its budget); the probe
-      // gets no answer, so either way the circuit is open after it.
-      expectUnavailable(await send(`${route} (circuit open or probing)`));
-      expect(services().dependencyGuards.openDependencies()).toContain('storage:westeurope');
+      // The circuit's time is up: one call probes the region, waits its budget in the blackhole,
+      // and its failure opens the circuit again. The probe is this call's, or a worker's that came
+      // first (a restore point's message back after a failed delivery), while this one is refused at once.
+      circuitTimeIsUp();
+      const beforeProbe = swallowedBytes();
+      expectUnavailable(await send(`${route} (probe, or refused while one is out)`));
+      await expect
+        .poll(() => [...services().dependencyGuards.openDependencies()], { timeout: generousBound })
+        .toContain('storage:westeurope');
+      const afterProbe = swallowedBytes();
+      expect(afterProbe).toBeGreaterThan(beforeProbe);
+      // Open, and open it stays however long that took: the next call fails at once, unsent.
       expectUnavailable(await send(`${route} (circuit open)`));
       expect(timings.at(-1)!.ms).toBeLessThan(fastFail);
+      expect(swallowedBytes()).toBe(afterProbe);
     }
     expect(await stateSnapshot()).toEqual(before);
   });
@@ -287,6 +326,10 @@ describe('with the primary region blackholed', () => {
     const slot = clock.time + hour;
     events.length = 0;
     clock.time = slot;
+    // The circuit's time is up: the first worker call goes into the dark region and is ended by
+    // its worker budget; the rest fail at once behind the circuit it opens again.
+    circuitTimeIsUp();
+    const beforeSlot = swallowedBytes();
     const run = await timed(() => services().scheduler.run(clock.now()));
     expect(run.value.dispatched).toBeGreaterThanOrEqual(cycleDevices.length);
     expect(run.ms).toBeLessThan(generousBound);
@@ -309,52 +352,31 @@ describe('with the primary region blackholed', () => {
         )
         .map((e) => e.properties['deviceId']);
     await expect.poll(() => failed().sort(), { timeout: 30_000, interval: 100 }).toEqual(cycleDevices);
+    expect(swallowedBytes()).toBeGreaterThan(beforeSlot);
+    // The worker call that went into the dark region is ended by its budget, and the circuit is
+    // open again behind it: nothing is left waiting on the region.
+    await expect
+      .poll(() => [...services().dependencyGuards.openDependencies()], { timeout: generousBound })
+      .toContain('storage:westeurope');
     for (const id of cycleDevices) {
-      expect((await services().stores.devices.get(tenantId, id))?.pending).toBeUndefined();
-    }
-  });
-
-  it("answers within the bound on the dark region's own control plane too, its audit record going to the log", async () => {
-    // The plane of the failed region itself (its audit table is in the dark account): Front Door
-    // takes it out of rotation on its health, but what reaches it meanwhile still gets an answer.
-    routePrimary('proxy', 'westeurope');
-    try {
-      events.length = 0;
-      const health = await timedCall('GET health (own region dark)', `${env.baseUrl}/health`);
-      expect(health.status).toBe(503);
-      expect(health.body.dependencies).toContainEqual({ name: 'storage:westeurope', healthy: false });
-      const tenant = await timedCall('PUT tenant (own region dark)', api(''), {
-        method: 'PUT',
-        token: admin,
-        json: { name: 'Contoso (outage)', allowedBackupRegions: ['northeurope'] },
-      });
-      // What it answers is what happened: the change is made; only its record could not be written.
-      expect(tenant.status, tenant.text).toBe(200);
-      expect(events.filter((e) => e.event === 'audit.write-failed')).toEqual([
-        expect.objectContaining({
-          properties: expect.objectContaining({ action: 'putTenant', region: 'westeurope' }),
-        }),
-      ]);
-    } finally {
-      routePrimary('proxy');
+      expect((await installedStores().devices.get(tenantId, id))?.pending).toBeUndefined();
     }
   });
 
   it('resumes when the blackhole lifts, with nothing lost or doubled', async () => {
     const pointsBefore = await Promise.all(cycleDevices.map(pointsOf));
     primary.setMode('pass');
-    // The circuit lets one call probe the region once its time is up; that call's answer closes it.
+    // The region answers again, but its circuit is open: calls still fail at once...
+    expectUnavailable(await putNew1());
+    // ...until its time is up: then one call probes the region (this one, or a worker's that came
+    // first), and its answer closes the circuit.
+    circuitTimeIsUp();
     let created: TestResponse | undefined;
     await expect
-      .poll(
-        async () => {
-          created = await putNew1();
-          return created.status;
-        },
-        { timeout: defaultBudgets.breaker.openForMs + 20_000, interval: 1_000 },
-      )
+      .poll(async () => (created = await putNew1()).status, { timeout: generousBound, interval: 200 })
       .toBe(201);
     expect(created!.body).toMatchObject({ id: 'new-1', primaryRegion: 'westeurope' });
+    expect(services().dependencyGuards.openDependencies()).not.toContain('storage:westeurope');
     const again = await call(api('/devices/new-1'), { method: 'PUT', token: admin, json: device('new-1') });
     expect(again.status).toBe(200);
     const listed = (await call(api('/devices?pageSize=1000'), { token: admin })).body.items.map(
@@ -380,10 +402,7 @@ describe('with the primary region blackholed', () => {
       .poll(
         async () =>
           (audit = await call(api('/audit?action=putDevice&pageSize=1000'), { token: admin })).status,
-        {
-          timeout: defaultBudgets.breaker.openForMs + 20_000,
-          interval: 1_000,
-        },
+        { timeout: 20_000, interval: 1_000 },
       )
       .toBe(200);
     const records = audit!.body.records.filter((r: { target: string }) =>
@@ -401,4 +420,216 @@ describe('with the primary region blackholed', () => {
       expect((await call(api(`/devices/${id}`), { token: admin })).body.status).toBe('protected');
     }
   });
+
+  it("answers within the bound on the dark region's own control plane too, its audit record going to the log", async () => {
+    // The plane of the failed region itself (its audit table is in the dark account): Front Door
+    // takes it out of rotation on its health, but what reaches it meanwhile still gets an answer.
+    primary.setMode('blackhole');
+    routePrimary('proxy', 'westeurope');
+    try {
+      events.length = 0;
+      const health = await timedCall('GET health (own region dark)', `${env.baseUrl}/health`);
+      expect(health.status).toBe(503);
+      expect(health.body.dependencies).toContainEqual({ name: 'storage:westeurope', healthy: false });
+      const tenant = await timedCall('PUT tenant (own region dark)', api(''), {
+        method: 'PUT',
+        token: admin,
+        json: { name: 'Contoso (outage)', allowedBackupRegions: ['northeurope'] },
+      });
+      // What it answers is what happened: the change is made; only its record could not be written.
+      expect(tenant.status, tenant.text).toBe(200);
+      expect(events.filter((e) => e.event === 'audit.write-failed')).toEqual([
+        expect.objectContaining({
+          properties: expect.objectContaining({ action: 'putTenant', region: 'westeurope' }),
+        }),
+      ]);
+    } finally {
+      primary.setMode('pass');
+      routePrimary('proxy');
+    }
+  });
+});
+
+describe('an activation of the blackholed region', () => {
+  const emulators = inject('emulators');
+  let primary: ProxiedRegion;
+  let env: TestEnvironment;
+  let runtime: RecoveryRuntime;
+  let operator: string;
+  let reader: string;
+  const tenantId = randomUUID();
+  const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
+  const container = `bha-${randomBytes(6).toString('hex')}`;
+  /** Devices in every state an activation ends with. */
+  const devices = {
+    /** Verified restore points in the backup region: recovered. */
+    protected: ['p-1', 'p-2', 'p-3', 'p-4'],
+    /** Verified once, its points gone from the backup region since: failed, with why. */
+    lost: 'lost',
+    /** Registered after the last slot, no verified point yet: skipped. */
+    fresh: 'fresh',
+    /** Past the tenant's licences: stored, and skipped. */
+    over: 'over',
+  };
+  const licensed = [...devices.protected, devices.lost, devices.fresh];
+  const registeredAt = Date.parse('2026-05-04T08:00:00Z');
+  const clock = new RunningClock(registeredAt);
+  // Production's budgets and breaker: this compares what an activation does with each outage.
+  const overrides: ServiceOverrides = {
+    clock,
+    worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 2 },
+    recovery: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100 },
+  };
+  /** How long each activation took from its request to `completed`, printed at the end. */
+  const durations: Partial<Record<'refuse' | 'blackhole', number>> = {};
+  /** Bytes the blackholed activation sent into the dark region: a call that waited on it. */
+  let sentIntoBlackhole = 0;
+  const swallowedBytes = () =>
+    primary.blob.swallowedBytes() + primary.queue.swallowedBytes() + primary.table.swallowedBytes();
+
+  function install(regionStorage: string): void {
+    process.env.REGION_STORAGE = regionStorage;
+    resetConfig();
+    installServices(overrides);
+  }
+
+  async function register(id: string): Promise<void> {
+    const response = await call(api(`/devices/${id}`), {
+      method: 'PUT',
+      token: operator,
+      json: {
+        upn: `${id}@contoso.test`,
+        primaryRegion: 'westeurope',
+        disk: { container, blob: `${id}.vhd` },
+        policyId: 'hourly',
+        priorityTier: 1,
+      },
+    });
+    expect(response.status, response.text).toBe(201);
+  }
+
+  async function until(id: string, state: string): Promise<any> {
+    return await eventually(
+      async () => (await call(api(`/activations/${id}`), { token: reader })).body,
+      (report) => report?.state === state,
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+  }
+
+  /** Each device's task as the activation left it. */
+  async function outcomes(id: string): Promise<Record<string, unknown>> {
+    const rows: Record<string, unknown> = {};
+    let token: string | undefined;
+    do {
+      const query = new URLSearchParams({ pageSize: '100', ...(token ? { continuationToken: token } : {}) });
+      const page = await call(api(`/activations/${id}/devices?${query.toString()}`), { token: reader });
+      expect(page.status, page.text).toBe(200);
+      for (const row of page.body.items) {
+        rows[row.deviceId] = { state: row.state, skipReason: row.skipReason, reason: row.reason };
+      }
+      token = page.body.continuationToken;
+    } while (token);
+    return rows;
+  }
+
+  /** Activates the region with its storage in `mode`, waits for `completed`, then deactivates it. */
+  async function activateWith(mode: 'refuse' | 'blackhole') {
+    primary.setMode(mode);
+    const swallowedBefore = swallowedBytes();
+    try {
+      const { ms, value: done } = await timed(async () => {
+        const response = await call(api('/activations'), {
+          method: 'POST',
+          token: operator,
+          json: { scope: { kind: 'region', region: 'westeurope' } },
+          headers: { 'idempotency-key': randomUUID() },
+        });
+        expect(response.status, response.text).toBe(202);
+        return await until(response.body.id, 'completed');
+      });
+      durations[mode] = ms;
+      if (mode === 'blackhole') sentIntoBlackhole = swallowedBytes() - swallowedBefore;
+      const result = { counts: done.counts, devices: await outcomes(done.id) };
+      // Released, so the next activation finds every device free again.
+      const deactivated = await call(api(`/activations/${done.id}/deactivate`), {
+        method: 'POST',
+        token: operator,
+      });
+      expect(deactivated.status, deactivated.text).toBe(202);
+      await until(done.id, 'deactivated');
+      return result;
+    } finally {
+      primary.setMode('pass');
+    }
+  }
+
+  beforeAll(async () => {
+    primary = await proxiedRegion(emulators, 'westeurope');
+    env = await startTestEnvironment({
+      CONTROL_PLANE_REGION: 'northeurope',
+      ACTIVATION_POLL_SECONDS: '1',
+      ACTIVATION_LEASE_SECONDS: '30',
+    });
+    // Restore points are taken with the primary reached directly (copies need it, see above).
+    install(regionStorageWith(emulators, []));
+    runtime = await startRecoveryRuntime();
+    operator = await env.token(tenantId, ['DR.Admin']);
+    reader = await env.token(tenantId, ['DR.Reader']);
+    await provisionTenant(env, tenantId, { licences: licensed.length, diskScopes: [diskScope(container)] });
+    const policy = await call(api('/policies/hourly'), {
+      method: 'PUT',
+      token: operator,
+      json: { name: 'Hourly', backupRegion: 'northeurope', rpoHours: 1 },
+    });
+    expect(policy.status, policy.text).toBeLessThan(300);
+    const disks = BlobServiceClient.fromConnectionString(primary.directConnectionString);
+    for (const id of [...licensed, devices.over]) await createDisk(disks, container, `${id}.vhd`);
+    const slotted = [...devices.protected, devices.lost];
+    for (const id of slotted) await register(id);
+    clock.set(registeredAt + 2 * hour);
+    await services().scheduler.run(clock.now());
+    await eventually(
+      async () =>
+        (await Promise.all(slotted.map((id) => installedStores().devices.get(tenantId, id)))).filter(
+          (d) => d?.lastVerifiedAt && !d.pending,
+        ).length,
+      (verified) => verified === slotted.length,
+    );
+    await register(devices.fresh);
+    await register(devices.over);
+    const { points } = installedStores();
+    for (const point of await points.list('northeurope', tenantId, devices.lost)) {
+      await points.remove('northeurope', point.name);
+    }
+    // From here on the primary's storage is reached through its proxies only.
+    install(regionStorageWith(emulators, [primary]));
+  }, 180_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await env?.close();
+    await primary?.close();
+    console.log(
+      `Activation of the failed region, request to completed: refusing ${durations.refuse} ms, ` +
+        `blackholed ${durations.blackhole} ms (${sentIntoBlackhole} bytes sent into the blackhole)`,
+    );
+  });
+
+  it('completes with the same counts, device by device, as with the region refusing connections', async () => {
+    const refused = await activateWith('refuse');
+    expect(refused.counts).toMatchObject({
+      recovered: devices.protected.length,
+      failed: 1,
+      skipped: 2,
+    });
+    expect(refused.devices).toMatchObject({
+      [devices.lost]: { state: 'failed' },
+      [devices.fresh]: { state: 'skipped', skipReason: 'no-verified-restore-point' },
+      [devices.over]: { state: 'skipped', skipReason: 'unlicensed' },
+    });
+
+    const blackholed = await activateWith('blackhole');
+    expect(blackholed.counts).toEqual(refused.counts);
+    expect(blackholed.devices).toEqual(refused.devices);
+  }, 240_000);
 });

@@ -183,6 +183,37 @@ describe('the Durable task hub', () => {
     expect(seconds).toBeGreaterThan(35);
     expect(seconds).toBeLessThanOrEqual(60);
   });
+
+  it('takes a turn or a fired timer of a dead instance again within the same minute as its activities', () => {
+    // A driver's step is as often a control-queue message (its next turn, the wave poll's durable
+    // timer firing) as an activity: left at the default (5 minutes, "the visibility timeout of
+    // dequeued control queue messages", https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-host-json-settings
+    // and https://learn.microsoft.com/dotnet/api/microsoft.azure.webjobs.extensions.durabletask.azurestorageoptions.controlqueuevisibilitytimeout)
+    // it would hold the activation's next turn 5 minutes after its worker died, whatever the work
+    // items' minute. Same reasoning, same room: the provider renews the messages of a turn in hand
+    // (DurableTask's test of a long-running orchestrator sets 10 s to show it), a turn is
+    // milliseconds of replay without I/O, and a dead worker's partition lease (30 s by default)
+    // has passed to a live one before the minute is up.
+    const { storageProvider } = (
+      JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
+        extensions: {
+          durableTask: {
+            storageProvider?: {
+              controlQueueVisibilityTimeout?: string;
+              workItemQueueVisibilityTimeout?: string;
+            };
+          };
+        };
+      }
+    ).extensions.durableTask;
+    const control = storageProvider?.controlQueueVisibilityTimeout;
+    expect(control).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    const [h, m, s] = control!.split(':').map(Number);
+    const seconds = h! * 3600 + m! * 60 + s!;
+    expect(seconds).toBeGreaterThan(35);
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect(control).toBe(storageProvider?.workItemQueueVisibilityTimeout);
+  });
 });
 
 interface ContainerResource {
