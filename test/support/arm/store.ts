@@ -1,0 +1,116 @@
+/**
+ * The double's state: disks, VMs and snapshots, keyed case-insensitively by ARM id, plus each
+ * disk's chain of snapshot deltas (kept after a snapshot is deleted: a copy's size depends on the
+ * changes since its base, whichever source snapshots still exist).
+ */
+import { idKey } from './resourceIds';
+import type { SeedDisk } from './types';
+
+export interface DiskRecord {
+  id: string;
+  seed: SeedDisk;
+  uniqueId: string;
+  timeCreated: number;
+  managedBy: string | undefined;
+  /** GiB written since the disk's last snapshot (drives the next snapshot's delta). */
+  changedGiB: number;
+  /** Deltas by chain index (1-based): index 1 is the first snapshot (a full copy). */
+  chainDeltas: number[];
+}
+
+export interface VmRecord {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  size: string;
+  zone: string | undefined;
+  osDiskId: string;
+  osDiskName: string;
+  osType: 'Windows' | 'Linux';
+}
+
+export interface CopyState {
+  /** When the copy may start moving data (after its LRO). */
+  readyAt: number;
+  startedAt: number | undefined;
+  sizeGiB: number | undefined;
+  durationMs: number | undefined;
+  completedAt: number | undefined;
+  failedAt: number | undefined;
+  error: { errorCode: string; errorMessage: string } | undefined;
+  /** Injected: never progresses past `stallPercent`. */
+  stall: boolean;
+  /** Injected: fails at this percent. */
+  failAtPercent: number | undefined;
+  failError: { errorCode: string; errorMessage: string } | undefined;
+  /** Injected: the copied bytes differ from the source's. */
+  corrupt: boolean;
+}
+
+export interface SnapshotRecord {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  tags: Record<string, string>;
+  createOption: 'Copy' | 'CopyStart';
+  /** As the caller wrote it (echoed back). */
+  sourceResourceId: string;
+  sourceUniqueId: string;
+  diskKey: string;
+  /** Position in the disk's chain: a Copy's own index, a CopyStart's source's. */
+  chainIndex: number;
+  networkAccessPolicy: string;
+  uniqueId: string;
+  creationOrder: number;
+  timeCreated: number;
+  lroDoneAt: number;
+  copy: CopyState | undefined;
+  sasUntil: number | undefined;
+  sasToken: string | undefined;
+  deleted: boolean;
+}
+
+export class ArmStore {
+  readonly disks = new Map<string, DiskRecord>();
+  readonly vms = new Map<string, VmRecord>();
+  readonly snapshots = new Map<string, SnapshotRecord>();
+  /** Deleted snapshots stay here for assertions (`snapshots()` reports them with deleted: true). */
+  readonly deletedSnapshots: SnapshotRecord[] = [];
+  private order = 0;
+
+  nextCreationOrder(): number {
+    this.order += 1;
+    return this.order;
+  }
+
+  disk(id: string): DiskRecord | undefined {
+    return this.disks.get(idKey(id));
+  }
+
+  snapshot(id: string): SnapshotRecord | undefined {
+    return this.snapshots.get(idKey(id));
+  }
+
+  removeSnapshot(record: SnapshotRecord): void {
+    this.snapshots.delete(idKey(record.id));
+    record.deleted = true;
+    this.deletedSnapshots.push(record);
+  }
+
+  /** Live snapshots, in creation order. */
+  liveSnapshots(): SnapshotRecord[] {
+    return [...this.snapshots.values()].sort((a, b) => a.creationOrder - b.creationOrder);
+  }
+
+  /** Location of whatever resource an id names (for unreachable-region faults). */
+  locationOf(id: string): string | undefined {
+    const key = idKey(id);
+    return (
+      this.disks.get(key)?.seed.location ?? this.snapshots.get(key)?.location ?? this.vms.get(key)?.location
+    );
+  }
+}
