@@ -4,6 +4,7 @@
  */
 import type { WaveTimes } from './activation';
 import type { CreationCheck } from './backupRegion';
+import type { ManagedCycleResult } from './managedCyclePhase';
 import type { RequestTally, Destination } from './requestCounter';
 
 export interface PhaseRequests {
@@ -50,6 +51,8 @@ export interface RunDetails {
     eventLoopDelayMs: { p50: number; p99: number; max: number };
   };
   floor?: { sendSeconds: number; messagePadChars: number };
+  /** The managed-disk cycle (`only: 'managed-cycle'`): both cycles measured, their bounds, the model. */
+  managedCycle?: ManagedCycleResult;
   activation?: ActivationDetails;
   deactivation?: DeactivationDetails;
   activationFloor?: { sendSeconds: number; redeliveries: number };

@@ -79,9 +79,36 @@ export interface ActivationFigures
   extends ActivationPhaseFigures, DeactivationFigures, ActivationFloorFigures {}
 
 /**
+ * The managed-disk cycle against the ARM double (`only: 'managed-cycle'`): each cycle's time in
+ * the double's simulated time (Azure's) and in real time, the bound ARM's limits imply, and
+ * ARM's side of it. Seeding is the first cycle (full copies); steady the next, an hour later.
+ */
+export interface ManagedCycleFigures {
+  managedSeedingSimulatedSeconds: number;
+  managedSeedingRealSeconds: number;
+  managedSeedingBoundSeconds: number;
+  /** bound ÷ measured (simulated), target ≥ 0.9. */
+  managedSeedingBoundRatio: number;
+  managedSeedingArmCallsPerDevice: number;
+  managedSteadySimulatedSeconds: number;
+  managedSteadyRealSeconds: number;
+  managedSteadyBoundSeconds: number;
+  managedSteadyBoundRatio: number;
+  managedSteadyArmCallsPerDevice: number;
+  /** Over both cycles: 429s ARM answered, calls that found their bucket empty (must be 0), copies in flight at most. */
+  managedThrottled: number;
+  managedOverBudget: number;
+  managedMaxCopiesInFlight: number;
+  /** Subscriptions per backup region for 50,000 devices (armCapacity.ts's assumptions). */
+  managedSubscriptionsFor50kAt1h: number;
+  managedSubscriptionsFor50kAt4h: number;
+}
+
+/**
  * Every headline figure of one run. A run that leaves phases out (`BenchmarkOptions.only`) has
  * none of their figures.
  */
 export type RunFigures = { fleetSetupSeconds: number } & Partial<CycleFigures> &
   Partial<CycleFloorFigures> &
-  Partial<ActivationFigures>;
+  Partial<ActivationFigures> &
+  Partial<ManagedCycleFigures>;

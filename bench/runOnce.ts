@@ -8,6 +8,7 @@ import { activationHalf } from './activationHalf';
 import type { RunResult } from './benchmarkReport';
 import { cycleFloorPhase } from './cycleFloorPhase';
 import { cyclePhase } from './cyclePhase';
+import { managedCyclePhase } from './managedCycleRunPhase';
 import { startRunEnvironment } from './runEnvironment';
 import { runResult } from './runResult';
 import { seedPhase } from './seedPhase';
@@ -17,6 +18,10 @@ import { setUpFleet } from './setupPhase';
 export async function runOnce(devices: number, run: number, settings: RunSettings): Promise<RunResult> {
   const env = await startRunEnvironment(devices, run, settings);
   try {
+    if (settings.only === 'managed-cycle') {
+      const managed = await managedCyclePhase(env);
+      return runResult(env, managed.setup, undefined, [managed.part]);
+    }
     const setup = await setUpFleet(env);
     const cycle = settings.only === 'activation' ? undefined : await cyclePhase(env, setup.fleetSetupSeconds);
     const seedMs = cycle ? undefined : await seedPhase(env);

@@ -11,7 +11,14 @@ export interface RunPart {
   figures: Partial<RunFigures>;
   details: Pick<
     RunDetails,
-    'cycle' | 'compliance' | 'floor' | 'activation' | 'deactivation' | 'activationFloor' | 'realistic'
+    | 'cycle'
+    | 'compliance'
+    | 'floor'
+    | 'activation'
+    | 'deactivation'
+    | 'activationFloor'
+    | 'realistic'
+    | 'managedCycle'
   >;
   requests: RunDetails['requests'];
   peakRssMiB: Partial<Record<Phase, ProcessFigures>>;

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { RestorePointWorkerOptions } from '../src/app/RestorePointWorker';
+import { defaultManagedCycleSettings, type ManagedCycleSettings } from './managedCycleSettings';
 import type { RunFigures } from './runFigures';
 
 export const defaultDeviceCounts = [1_000, 10_000, 50_000];
@@ -41,7 +42,9 @@ export interface BenchmarkOptions {
    * deactivation and the activation's floor. Default: the whole run. Each ratio still comes from
    * one run; the halves make a run at N = 50,000 fit in a sitting.
    */
-  only?: 'cycle' | 'activation';
+  only?: BenchmarkHalf;
+  /** The managed-disk cycle's model and timings (`only: 'managed-cycle'`); defaults in managedCycleSettings.ts. */
+  managed?: Partial<ManagedCycleSettings>;
   /** Progress lines; to stderr by default. */
   log?: (line: string) => void;
 }
@@ -64,8 +67,16 @@ export interface SharedSettings {
   activationPollSeconds: number;
   /** The extra activation with provisioning latency and limited capacity; null when not run. */
   realistic: { provisioningMs: number; capacity: number | null } | null;
-  only: 'cycle' | 'activation' | null;
+  only: BenchmarkHalf | null;
+  /** The managed-disk cycle's model and timings (used by `only: 'managed-cycle'`). */
+  managed: ManagedCycleSettings;
 }
+
+/**
+ * One part of each run: the page-blob cycle and its floor, the activation's phases, or the
+ * managed-disk cycle against the ARM double (not in the default run: see bench/README.md).
+ */
+export type BenchmarkHalf = 'cycle' | 'activation' | 'managed-cycle';
 
 /** The settings as the report records them: the shared settings, and how runs and time limits were chosen. */
 export type RecordedSettings = SharedSettings & { runs: number | string; timeoutMs: string };
@@ -110,6 +121,9 @@ export function benchmarkPlan(options: BenchmarkOptions): BenchmarkPlan {
     !(Number.isInteger(realistic.capacity) && realistic.capacity >= 1)
   )
     throw new RangeError(`The activation capacity must be a whole number ≥ 1`);
+  const managedScale = options.managed?.timeScale;
+  if (managedScale !== undefined && !(managedScale > 0))
+    throw new RangeError('The ARM double’s time scale must be positive');
   const settings: BenchmarkPlan['settings'] = {
     concurrency: options.concurrency ?? 16,
     diskBytes: options.diskBytes ?? 64 * 1024,
@@ -125,6 +139,7 @@ export function benchmarkPlan(options: BenchmarkOptions): BenchmarkPlan {
     activationPollSeconds: 1,
     realistic: realistic ?? null,
     only: options.only ?? null,
+    managed: { ...defaultManagedCycleSettings, ...options.managed },
     runs: options.runs ?? 'default: 3 for N ≤ 10,000, 1 above',
     timeoutMs: options.timeoutMs
       ? 'set by the caller'

@@ -79,6 +79,9 @@ param cosmosMaxThroughput int = 1000
 @description('Most instances each Function App scales out to.')
 param maximumInstanceCount int = 100
 
+@description('More subscriptions of this directory that hold tenants\' managed disks or backup resource groups: the managed-disk roles may be assigned there too.')
+param managedDiskSubscriptionIds string[] = []
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -242,6 +245,17 @@ module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPl
   }
 }]
 
+// The roles the control plane holds on tenants' managed-disk scopes (modules/managedDiskRole.bicep):
+// defined here, assigned per tenant scope once a platform admin sets it (docs/deploy.md).
+module managedDiskRole 'modules/managedDiskRole.bicep' = {
+  // Deployments at subscription scope share one namespace: each environment names its own.
+  name: 'managedDiskRole-${resourceToken}'
+  params: {
+    environmentName: environmentName
+    additionalSubscriptionIds: managedDiskSubscriptionIds
+  }
+}
+
 // The origins come after the profile, endpoint and origin group they join: through the control
 // planes, which take frontDoor.outputs.frontDoorId (an explicit dependsOn on frontDoor would be
 // redundant, linter rule no-unnecessary-dependson).
@@ -265,6 +279,10 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output API_BASE_URL string = 'https://${frontDoor.outputs.hostName}/api'
 output SERVICE_API1_NAME string = controlPlane[0].outputs.functionAppName
 output SERVICE_API2_NAME string = controlPlane[1].outputs.functionAppName
+// For `az role assignment create --role`: the first on each tenant scope, the second on the
+// subscriptions holding them (docs/deploy.md, "Managed disks in customer tenants").
+output MANAGED_DISK_ROLE_ID string = managedDiskRole.outputs.id
+output MANAGED_DISK_OPERATIONS_ROLE_ID string = managedDiskRole.outputs.operationStatusId
 
 // The app's own settings, spelled as the app reads them, with the first region's values: enough for
 // `func start` against Azure with your own identity (the host storage and task hub stay local), once
@@ -281,7 +299,8 @@ output AUTH_JWKS_URI string = controlPlane[0].outputs.settings.AUTH_JWKS_URI
 output AUTH_CLOCK_SKEW_SECONDS string = controlPlane[0].outputs.settings.AUTH_CLOCK_SKEW_SECONDS
 output PLATFORM_TENANT_ID string = controlPlane[0].outputs.settings.PLATFORM_TENANT_ID
 output RESTORE_POINT_SCHEDULE string = controlPlane[0].outputs.settings.RESTORE_POINT_SCHEDULE
-output RESTORE_POINT_COPY string = controlPlane[0].outputs.settings.RESTORE_POINT_COPY
+output ARM_ENDPOINT string = controlPlane[0].outputs.settings.ARM_ENDPOINT
+output MANAGED_DISK_CONTENT_SAMPLE_EVERY string = controlPlane[0].outputs.settings.MANAGED_DISK_CONTENT_SAMPLE_EVERY
 output ACTIVATION_LEASE_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_LEASE_SECONDS
 output ACTIVATION_POLL_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_POLL_SECONDS
 output SIMULATED_COMPUTE string = controlPlane[0].outputs.settings.SIMULATED_COMPUTE

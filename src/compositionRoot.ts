@@ -18,14 +18,30 @@ import { serviceBusHealthProbe } from './adapters/servicebus/serviceBusHealthPro
 import { createQueueServiceClient } from './adapters/storage-queue/createQueueServiceClient';
 import { storageQueueHealthProbe } from './adapters/storage-queue/storageQueueHealthProbe';
 import { FullCopyRestorePointStore } from './adapters/blob/FullCopyRestorePointStore';
-import { IncrementalRestorePointStore } from './adapters/blob/IncrementalRestorePointStore';
 import { PageBlobDiskSource } from './adapters/blob/PageBlobDiskSource';
+import { ArmDiskSource } from './adapters/arm/ArmDiskSource';
+import { ComputeClients } from './adapters/arm/createComputeClient';
+import { DiskSourceByKind } from './adapters/arm/DiskSourceByKind';
+import {
+  ManagedDiskRestorePointStore,
+  type ManagedDiskRestorePointStoreOptions,
+} from './adapters/arm/ManagedDiskRestorePointStore';
+import { sasRangeReader } from './adapters/arm/readSasRange';
+import { RestorePointCatalog } from './adapters/blob/RestorePointCatalog';
+import { getCredential } from './adapters/identity/credential';
+import type { TokenCredential } from '@azure/core-auth';
+import type { TlsSettings } from '@azure/core-rest-pipeline';
 import { CosmosDeviceStore } from './adapters/cosmos/CosmosDeviceStore';
 import { CosmosPolicyStore } from './adapters/cosmos/CosmosPolicyStore';
 import { consoleEventLog } from './adapters/logging/consoleEventLog';
 import { ServiceBusWorkQueue } from './adapters/servicebus/ServiceBusWorkQueue';
 import { StorageWorkQueue } from './adapters/storage-queue/StorageWorkQueue';
 import { CosmosActivationStore } from './adapters/cosmos/CosmosActivationStore';
+import { CosmosBulkPointRequests } from './adapters/cosmos/CosmosBulkPointRequests';
+import { CosmosCopySlots } from './adapters/cosmos/CosmosCopySlots';
+import { ArmPacer } from './adapters/arm/pacing/ArmPacer';
+import { CopySlotScheduler } from './app/CopySlotScheduler';
+import type { CopySlots } from './ports/CopySlots';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
 import { createAuditTableClient } from './adapters/tables/createAuditTableClient';
 import { TableAuditLog } from './adapters/tables/TableAuditLog';
@@ -91,6 +107,8 @@ export interface Services {
   recoveryWorker: RecoveryWorker;
   sweeper: TemporaryDeviceSweeper;
   adopter: ActivationAdopter;
+  /** Grants CopyStart's slots of the (subscription, target region) keys this region owns. */
+  copySlotScheduler: CopySlotScheduler;
   userDrStatus: UserDrStatusService;
   checkHealth(): Promise<HealthReport>;
   dispose(): Promise<void>;
@@ -105,10 +123,16 @@ export interface InstalledStores {
   tenants: TenantStore;
   devices: DeviceStore;
   points: RestorePointStore;
+  /** The points of managed disks (CopyStart copies in ARM, recorded in the same catalogue). */
+  managedPoints: RestorePointStore;
   disks: DiskSource;
   queue: WorkQueue;
   activations: ActivationStore;
   compute: ComputeProvider;
+  /** CopyStart's slots, shared with the other control-plane region. */
+  copySlots: CopySlots;
+  /** The process's one ARM budget governor: its counters (calls, waits, 429s) for tools. */
+  armPacer: ArmPacer;
 }
 
 /** What the composition root builds: the services, and the adapters they were built on. */
@@ -138,6 +162,20 @@ export interface ServiceOverrides {
   securityClock?: Clock;
   /** The clock of the dependencies' circuit breakers: a test decides when an open circuit's time is up. */
   breakerClock?: Clock;
+  /** Managed disks against a local ARM double: its credential, endpoint, CA, CopyStart slots, timings. */
+  arm?: ArmOverrides;
+  /** Wraps the work queue every use case sends on: a test makes some sends fail, at the port. */
+  wrapWorkQueue?: (queue: WorkQueue) => WorkQueue;
+}
+
+export interface ArmOverrides {
+  credential?: TokenCredential;
+  endpoint?: string;
+  tlsOptions?: TlsSettings;
+  copySlots?: CopySlots;
+  /** How often ARM's long-running operations (snapshot create, delete, SAS) are polled. */
+  pollIntervalInMs?: number;
+  store?: ManagedDiskRestorePointStoreOptions;
 }
 
 let current: Composition | undefined;
@@ -182,6 +220,9 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
   const budgets = budgetsWith(overrides.budgets);
   const breakerClock = overrides.breakerClock ?? systemClock;
   const guards = new DependencyGuards(budgets, events, () => breakerClock.now().getTime());
+  // One ARM budget governor per process: every ARM client built below carries `armPacer.policy()`
+  // (perRetry), so all of this region's calls draw on the same buckets.
+  const armPacer = new ArmPacer(events, { region: config.region });
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region, {
     guard: guards.guard('state-store', 'cosmos'),
     budgets,
@@ -214,15 +255,13 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     probes.push(serviceBusHealthProbe(serviceBus, QueueNames.restorePoints));
     queue = serviceBusQueue = new ServiceBusWorkQueue(serviceBus, guards.guard('work-queue', 'servicebus'));
   }
+  if (overrides.wrapWorkQueue) queue = overrides.wrapWorkQueue(queue);
 
   const tenantStore = new CosmosTenantStore(database.container(Containers.tenants.id));
   const policyStore = new CosmosPolicyStore(database.container(Containers.policies.id));
   const deviceStore = new CosmosDeviceStore(database.container(Containers.devices.id), config.region, clock);
-  const disks = new PageBlobDiskSource(blobClients);
-  const points: RestorePointStore =
-    config.restorePoints.copy === 'full'
-      ? new FullCopyRestorePointStore(blobClients)
-      : new IncrementalRestorePointStore(blobClients);
+  const pageBlobDisks = new PageBlobDiskSource(blobClients);
+  const points: RestorePointStore = new FullCopyRestorePointStore(blobClients);
 
   const tenants = new TenantService(tenantStore, {
     knownRegions: regions,
@@ -252,6 +291,44 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     database.container(Containers.activations.id),
     database.container(Containers.recoveries.id),
     config.region,
+  );
+  const cosmosCopySlots = new CosmosCopySlots(
+    database.container(Containers.copySlots.id),
+    config.region,
+    clock,
+  );
+  // A test's own CopySlots stands in for the shared one; the scheduler still runs on the Cosmos one.
+  const copySlots: CopySlots = overrides.arm?.copySlots ?? cosmosCopySlots;
+  // Managed disks through ARM: every client carries the pacer's policy. Nothing calls ARM until a
+  // managed disk is registered, so the embedded runtime's page blobs never need a credential.
+  const armPoll = overrides.arm?.pollIntervalInMs;
+  const computeClients = new ComputeClients({
+    credential: overrides.arm?.credential ?? getCredential(),
+    ...((overrides.arm?.endpoint ?? config.arm.endpoint)
+      ? { endpoint: overrides.arm?.endpoint ?? config.arm.endpoint }
+      : {}),
+    ...(overrides.arm?.tlsOptions ? { tlsOptions: overrides.arm.tlsOptions } : {}),
+    additionalPolicies: [armPacer.policy()],
+  });
+  const disks = new DiskSourceByKind({
+    pageBlob: pageBlobDisks,
+    managedDisk: new ArmDiskSource(computeClients, armPoll ? { pollIntervalInMs: armPoll } : {}),
+  });
+  const managedPoints = new ManagedDiskRestorePointStore(
+    {
+      clients: computeClients,
+      catalog: new RestorePointCatalog(blobClients),
+      copySlots,
+      events,
+      readRange: sasRangeReader(
+        typeof overrides.arm?.tlsOptions?.ca === 'string' ? { ca: overrides.arm.tlsOptions.ca } : {},
+      ),
+    },
+    {
+      contentSampleEvery: config.arm.contentSampleEvery,
+      ...(armPoll ? { pollIntervalInMs: armPoll } : {}),
+      ...overrides.arm?.store,
+    },
   );
   const compute = new SimulatedComputeProvider(blobClients, { regions: config.simulatedCompute });
   const activations = new ActivationService(
@@ -286,6 +363,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       points,
       queue,
       clock,
+      bulkRequests: new CosmosBulkPointRequests(database.container(Containers.devices.id)),
     }),
     compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
     scheduler: new RestorePointScheduler({
@@ -302,6 +380,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
         policies: policyStore,
         disks,
         points,
+        managedPoints,
         queue,
         events,
         clock,
@@ -350,6 +429,12 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       },
       { leaseInMs: config.activations.leaseInMs },
     ),
+    copySlotScheduler: new CopySlotScheduler({
+      slots: cosmosCopySlots,
+      region: config.region,
+      clock: systemClock,
+      events,
+    }),
     userDrStatus: new UserDrStatusService(deviceStore, tenantStore, activationStore),
     checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),
     async dispose() {
@@ -363,10 +448,13 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     tenants: tenantStore,
     devices: deviceStore,
     points,
+    managedPoints,
     disks,
     queue,
     activations: activationStore,
     compute,
+    copySlots,
+    armPacer,
   };
   return { services, stores };
 }

@@ -47,9 +47,15 @@ export interface Config {
    */
   frontDoorId?: string;
   localIssuer: { enabled: boolean; dataDir: string };
-  restorePoints: { schedule: string; copy: 'incremental' | 'full' };
+  restorePoints: { schedule: string };
   activations: { leaseInMs: number; pollIntervalInMs: number };
   simulatedCompute: SimulatedComputeSettings;
+  /**
+   * Managed disks through ARM: its endpoint (Azure's public cloud when unset) and 1 in how many
+   * restore points has its content compared. The credential is the app's identity
+   * (DefaultAzureCredential, `AZURE_CLIENT_ID`).
+   */
+  arm: { endpoint?: string; contentSampleEvery: number };
 }
 
 export class ConfigError extends Error {
@@ -141,7 +147,6 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     SettingNames.restorePointSchedule,
     'a six-field NCRONTAB schedule such as "0 */5 * * * *"',
   );
-  const copy = reader.oneOf(SettingNames.restorePointCopy, ['incremental', 'full'] as const, 'incremental');
   const leaseSeconds = reader.integer(SettingNames.activationLeaseSeconds, 5, 3_600, 60);
   const pollSeconds = reader.integer(
     SettingNames.activationPollSeconds,
@@ -150,6 +155,10 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     defaultActivationPollSeconds,
   );
   const simulatedCompute = reader.simulatedCompute(SettingNames.simulatedCompute);
+  const armEndpoint = env[SettingNames.armEndpoint]?.trim() || undefined;
+  if (armEndpoint !== undefined && !isHttpUrl(armEndpoint))
+    problems.push(`${SettingNames.armEndpoint}: "${armEndpoint}" is invalid; expected an http(s) URL`);
+  const contentSampleEvery = reader.integer(SettingNames.managedDiskContentSampleEvery, 1, 10_000, 10);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -167,9 +176,10 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     },
     ...(frontDoorId ? { frontDoorId: frontDoorId.toLowerCase() } : {}),
     localIssuer: { enabled: localIssuer!, dataDir },
-    restorePoints: { schedule: schedule!, copy: copy! },
+    restorePoints: { schedule: schedule! },
     activations: { leaseInMs: leaseSeconds! * 1000, pollIntervalInMs: pollSeconds! * 1000 },
     simulatedCompute: simulatedCompute!,
+    arm: { ...(armEndpoint ? { endpoint: armEndpoint } : {}), contentSampleEvery: contentSampleEvery! },
   };
 }
 

@@ -29,8 +29,13 @@ export const SettingNames = {
   frontDoorId: 'FRONT_DOOR_ID',
   /** NCRONTAB of the restore-point timer; the Functions host reads it as `%RESTORE_POINT_SCHEDULE%`. */
   restorePointSchedule: 'RESTORE_POINT_SCHEDULE',
-  /** `incremental` (Azure: changed pages only) or `full` (the embedded runtime: Azurite has no page diff). */
-  restorePointCopy: 'RESTORE_POINT_COPY',
+  /**
+   * Optional: Azure Resource Manager's endpoint for managed disks; Azure's public cloud when unset
+   * (the Bicep sets the deployment cloud's own). Tests point it at the local ARM double.
+   */
+  armEndpoint: 'ARM_ENDPOINT',
+  /** Managed-disk content is compared (sampled ranges through SAS) on 1 restore point in this many. */
+  managedDiskContentSampleEvery: 'MANAGED_DISK_CONTENT_SAMPLE_EVERY',
   /** How long an activation's driver holds its lease without renewing it before another region adopts it. */
   activationLeaseSeconds: 'ACTIVATION_LEASE_SECONDS',
   /** How often an activation's driver polls a wave's counters while it waits. */

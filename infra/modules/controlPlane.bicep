@@ -107,10 +107,12 @@ var appSettings = {
   // The deployment's home tenant: only its principals can hold DR.PlatformAdmin.
   PLATFORM_TENANT_ID: tenant().tenantId
   RESTORE_POINT_SCHEDULE: restorePointSchedule
-  RESTORE_POINT_COPY: 'incremental'
   ACTIVATION_LEASE_SECONDS: '60'
   ACTIVATION_POLL_SECONDS: '5'
   SIMULATED_COMPUTE: simulatedCompute
+  // Managed disks: this cloud's Resource Manager, and 1 restore point in 10 has its content compared.
+  ARM_ENDPOINT: environment().resourceManager
+  MANAGED_DISK_CONTENT_SAMPLE_EVERY: '10'
   // The app trusts X-Azure-SocketIP (the client's address) only on requests whose X-Azure-FDID is this.
   FRONT_DOOR_ID: frontDoorId
   // REGION_STORAGE entries carry no client id: DefaultAzureCredential takes the identity from here.

@@ -118,6 +118,30 @@ var containers = [
     ]
     compositeIndexes: []
   }
+  {
+    // CopyStart's slots, one partition per (subscription, target region): requests, the owning
+    // region's lease and a signal. Released requests expire (time to live on, per item).
+    id: 'copySlots'
+    partitionKeyPath: '/partition'
+    notIndexed: []
+    compositeIndexes: [
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/state'
+          order: 'ascending'
+        }
+        {
+          path: '/requestedAtMs'
+          order: 'ascending'
+        }
+      ]
+    ]
+    defaultTtl: -1
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
@@ -175,7 +199,7 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
   parent: database
   name: c.id
   properties: {
-    resource: {
+    resource: union({
       id: c.id
       partitionKey: {
         paths: [
@@ -203,7 +227,7 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
         mode: 'LastWriterWins'
         conflictResolutionPath: '/_ts'
       }
-    }
+    }, c.?defaultTtl == null ? {} : { defaultTtl: c.?defaultTtl })
   }
 }]
 

@@ -17,12 +17,13 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
 }
 
-// Device disks (page-blob VHDs, named by each device), restore points and their incremental bases
-// (src/adapters/blob), temporary devices and their records (src/adapters/compute).
+// Device disks (page-blob VHDs, named by each device), restore points (src/adapters/blob),
+// temporary devices and their records (src/adapters/compute). Deployments made before issue 28 also
+// hold `restore-bases`, the removed incremental store's: ARM never deletes a container a template
+// stops declaring, and the app still refuses it as a tenant's disk scope (src/domain/diskScope.ts).
 var containerNames = [
   'disks'
   'restore-points'
-  'restore-bases'
   'temporary-devices'
   'simulated-compute'
 ]
@@ -30,7 +31,6 @@ var containerNames = [
 // The containers the app owns; a safety-net rule may act there, never on device disks.
 var appContainerPrefixes = [
   'restore-points/'
-  'restore-bases/'
   'temporary-devices/'
   'simulated-compute/'
 ]
@@ -75,8 +75,8 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
 
 // Retention is the app's job (it prunes by policy and always keeps a device's latest verified point).
 // This rule is only a safety net for blobs the app has tagged orphaned=true: nothing untagged is
-// ever deleted, nor any snapshot (a base blob's snapshots are restore points). Lifecycle management
-// acts on block blobs only, so page blobs (disks, bases, full copies) are out of its reach anyway.
+// ever deleted, nor any snapshot (a point's read snapshot is what a recovery copies). Lifecycle management
+// acts on block blobs only, so page blobs (disks, restore points) are out of its reach anyway.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-09-01' = {
   parent: account
   name: 'default'

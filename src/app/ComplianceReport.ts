@@ -2,7 +2,10 @@
  * The RPO compliance report of a tenant: counts per status from the histogram (no scan, derived
  * from the clock at read time) and per-device rows from a filtered, paged query.
  */
+import { parseResourceGroupId } from '../domain/armId';
 import { countStatuses, oldestBucketStart } from '../domain/complianceHistogram';
+import { capacityWarnings, type CapacityWarning } from '../domain/rpoCapacity';
+import type { Tenant } from '../domain/tenant';
 import { deviceStatus, type Device } from '../domain/device';
 import { complianceStatuses, rpoMs, type ComplianceStatus } from '../domain/rpo';
 import type { Clock } from '../ports/Clock';
@@ -25,6 +28,11 @@ export interface ComplianceSummary {
     total: number;
     counts: Record<ComplianceStatus, number>;
   }[];
+  /**
+   * Policies whose RPO the tenant's subscriptions cannot meet for managed disks (Azure's limits per
+   * subscription and backup region: src/domain/armCapacity.ts); absent when there is none.
+   */
+  capacityWarnings?: CapacityWarning[];
 }
 
 export interface ComplianceRow {
@@ -50,7 +58,7 @@ export class ComplianceReport {
   ) {}
 
   async summary(tenantId: string): Promise<ComplianceSummary> {
-    await this.tenants.get(tenantId);
+    const tenant = await this.tenants.get(tenantId);
     const now = this.clock.now();
     const [histograms, policies] = await Promise.all([
       this.devices.histograms(tenantId),
@@ -89,6 +97,8 @@ export class ComplianceReport {
       byPolicy: byPolicy.sort((a, b) => a.policyId.localeCompare(b.policyId)),
     };
     if (oldest) summary.oldestLatestPointAt = oldest.toISOString();
+    const warnings = managedDiskWarnings(tenant, summary.byPolicy, policyById);
+    if (warnings.length > 0) summary.capacityWarnings = warnings;
     return summary;
   }
 
@@ -124,6 +134,31 @@ export function toRow(device: Device, now: Date): ComplianceRow {
     row.ageMinutes = Math.floor((now.getTime() - lastVerifiedAt.getTime()) / 60_000);
   }
   return row;
+}
+
+/** Only a tenant with managed-disk backup groups copies with CopyStart: page blobs have no such limits. */
+function managedDiskWarnings(
+  tenant: Tenant,
+  byPolicy: ComplianceSummary['byPolicy'],
+  policies: ReadonlyMap<string, { backupRegion: string }>,
+): CapacityWarning[] {
+  if (!tenant.backupResourceGroups) return [];
+  const subscriptions = new Map(
+    Object.entries(tenant.backupResourceGroups).map(([region, groups]) => [
+      region,
+      new Set(groups.map((g) => parseResourceGroupId(g)?.subscriptionId.toLowerCase()).filter(Boolean)).size,
+    ]),
+  );
+  return capacityWarnings(
+    byPolicy.map((p) => ({
+      policyId: p.policyId,
+      backupRegion: policies.get(p.policyId)!.backupRegion,
+      rpoHours: p.rpoHours,
+      enabled: p.enabled,
+      devices: p.total,
+    })),
+    subscriptions,
+  );
 }
 
 function zeroCounts(): Record<ComplianceStatus, number> {

@@ -1,6 +1,7 @@
 /** Registering, importing, changing and listing a tenant's devices. */
 import type { Device } from '../domain/device';
-import type { DiskRef } from '../domain/disk';
+import { describeDisk, type DiskRef } from '../domain/disk';
+import type { ManagedDiskFacts } from '../domain/managedDisk';
 import { anyScopeContains } from '../domain/diskScope';
 import { ConflictError, NotFoundError, RuleViolationError, UnavailableError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
@@ -95,8 +96,8 @@ export class DeviceService {
   async register(tenantId: string, id: string, input: DeviceInput): Promise<Device> {
     const tenant = await this.tenants.get(tenantId);
     const policy = await this.policyFor(tenantId, input.policyId, 'body.policyId');
-    await this.check(tenant, input, policy, 'body.');
-    return await this.devices.register(this.draft(tenantId, id, input, policy), tenant.licences);
+    const facts = await this.check(tenant, input, policy, 'body.');
+    return await this.devices.register(this.draft(tenantId, id, input, policy, facts), tenant.licences);
   }
 
   /** Changes a device's registration; its protection history and licence stay. */
@@ -110,15 +111,16 @@ export class DeviceService {
       this.tenants.get(tenantId),
       this.policyFor(tenantId, input.policyId, 'body.policyId'),
     ]);
-    await this.check(tenant, input, policy, 'body.');
+    const facts = await this.check(tenant, input, policy, 'body.');
     const { nextDueAt } =
       current.policyId === policy.id && current.protection.rpoHours === policy.rpoHours
         ? current
         : this.draft(tenantId, id, input, policy);
     return await this.devices.update(
       {
-        ...current,
+        ...withoutFacts(current),
         ...input,
+        ...(facts ? { diskFacts: facts } : {}),
         protection: { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled },
         nextDueAt,
         updatedAt: this.clock.now().toISOString(),
@@ -152,9 +154,9 @@ export class DeviceService {
               `Policy ${input.policyId} does not exist`,
               `${prefix}policyId`,
             );
-          await this.check(tenant, input, policy, prefix);
+          const facts = await this.check(tenant, input, policy, prefix);
           const device = await this.devices.register(
-            this.draft(tenantId, id, input, policy),
+            this.draft(tenantId, id, input, policy, facts),
             tenant.licences,
           );
           return { index, id, outcome: 'created', licensed: device.licensed };
@@ -187,7 +189,12 @@ export class DeviceService {
    * tenant's (inside its disk scopes) and exists. A disk outside the scopes gets one answer, made
    * before any storage call, so it tells nothing of what exists there.
    */
-  private async check(tenant: Tenant, input: DeviceInput, policy: Policy, prefix: string): Promise<void> {
+  private async check(
+    tenant: Tenant,
+    input: DeviceInput,
+    policy: Policy,
+    prefix: string,
+  ): Promise<ManagedDiskFacts | undefined> {
     if (!this.knownRegions.has(input.primaryRegion)) {
       throw new RuleViolationError(
         'unknown-region',
@@ -209,6 +216,13 @@ export class DeviceService {
         `${prefix}disk`,
       );
     }
+    if (input.disk.kind === 'managedDisk' && !tenant.backupResourceGroups?.[policy.backupRegion]?.length) {
+      throw new RuleViolationError(
+        'no-backup-resource-group',
+        `The tenant names no resource group in ${policy.backupRegion} for the restore points of managed disks; a platform admin sets backupResourceGroups`,
+        `${prefix}policyId`,
+      );
+    }
     let disk;
     try {
       disk = await this.disks.describe(input.primaryRegion, input.disk);
@@ -217,7 +231,7 @@ export class DeviceService {
       // sent, which dependency did not answer, and when to try again. Nothing was written yet.
       const unavailable = err instanceof UnavailableError ? err : undefined;
       throw new UnavailableError(
-        `The storage of ${input.primaryRegion} could not be reached to check the disk; nothing was changed`,
+        `The ${input.disk.kind === 'managedDisk' ? 'ARM' : 'storage'} of ${input.primaryRegion} could not be reached to check the disk; nothing was changed`,
         {
           dependency: unavailable?.dependency ?? `storage:${input.primaryRegion}`,
           retryAfterSeconds: unavailable?.retryAfterSeconds,
@@ -228,17 +242,19 @@ export class DeviceService {
     if (!disk) {
       throw new RuleViolationError(
         'disk-not-found',
-        `No disk ${input.disk.container}/${input.disk.blob} in ${input.primaryRegion}`,
+        `No disk ${describeDisk(input.disk)} in ${input.primaryRegion}`,
         `${prefix}disk`,
       );
     }
+    if (input.disk.kind === 'managedDisk') return managedDiskFacts(input, disk, prefix);
     if (!disk.pageBlob) {
       throw new RuleViolationError(
         'disk-not-page-blob',
-        `${input.disk.container}/${input.disk.blob} in ${input.primaryRegion} is not a page-blob VHD`,
+        `${describeDisk(input.disk)} in ${input.primaryRegion} is not a page-blob VHD`,
         `${prefix}disk`,
       );
     }
+    return undefined;
   }
 
   private draft(
@@ -246,12 +262,14 @@ export class DeviceService {
     id: string,
     input: DeviceInput,
     policy: Policy,
+    facts?: ManagedDiskFacts,
   ): Omit<Device, 'licensed' | 'version'> {
     const now = this.clock.now();
     return {
       id,
       tenantId,
       ...input,
+      ...(facts ? { diskFacts: facts } : {}),
       protection: { backupRegion: policy.backupRegion, rpoHours: policy.rpoHours, enabled: policy.enabled },
       // The first point waits for the device's own slot, so a fleet registered at once is spread over the RPO window.
       nextDueAt: nextSlotStart(id, rpoMs(policy.rpoHours), now).toISOString(),
@@ -260,4 +278,38 @@ export class DeviceService {
       updatedAt: now.toISOString(),
     };
   }
+}
+
+/**
+ * A managed disk is protected only as the OS disk of a VM in the device's primary region: what
+ * ARM said of it becomes the facts recovery reads with the primary region gone.
+ */
+function managedDiskFacts(
+  input: DeviceInput,
+  disk: NonNullable<Awaited<ReturnType<DiskSource['describe']>>>,
+  prefix: string,
+): ManagedDiskFacts {
+  const managed = disk.managedDisk;
+  if (!managed || !managed.osDisk) {
+    throw new RuleViolationError(
+      'disk-not-os-disk',
+      `${describeDisk(input.disk)} is not an OS disk; only OS disks are protected (data disks are not)`,
+      `${prefix}disk`,
+    );
+  }
+  if (disk.location !== input.primaryRegion) {
+    throw new RuleViolationError(
+      'disk-in-another-region',
+      `${describeDisk(input.disk)} is in ${disk.location ?? 'an unknown region'}, not the device's primary region ${input.primaryRegion}`,
+      `${prefix}disk`,
+    );
+  }
+  const { osDisk: _osDisk, ...facts } = managed;
+  return facts;
+}
+
+/** A device's registration without the facts of its old disk (a changed disk brings its own). */
+function withoutFacts(device: Device): Device {
+  const { diskFacts: _facts, ...rest } = device;
+  return rest;
 }

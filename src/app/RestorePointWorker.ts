@@ -33,7 +33,10 @@ export interface RestorePointWorkerDependencies {
   tenants: TenantStore;
   policies: PolicyStore;
   disks: DiskSource;
+  /** The points of page-blob disks (the embedded runtime). */
   points: RestorePointStore;
+  /** The points of managed disks (CopyStart into the backup region); none where ARM is not set up. */
+  managedPoints?: RestorePointStore;
   queue: WorkQueue;
   events: EventLog;
   clock: Clock;
@@ -68,6 +71,7 @@ export class RestorePointWorker {
   private readonly policies: PolicyStore;
   private readonly disks: DiskSource;
   private readonly points: RestorePointStore;
+  private readonly managedPoints: RestorePointStore | undefined;
   private readonly queue: WorkQueue;
   private readonly events: EventLog;
   private readonly clock: Clock;
@@ -81,6 +85,7 @@ export class RestorePointWorker {
     this.policies = dependencies.policies;
     this.disks = dependencies.disks;
     this.points = dependencies.points;
+    this.managedPoints = dependencies.managedPoints;
     this.queue = dependencies.queue;
     this.events = dependencies.events;
     this.clock = dependencies.clock;
@@ -161,16 +166,18 @@ export class RestorePointWorker {
     pending: PendingRestorePoint,
   ): Promise<WorkerOutcome> {
     const takenAt = new Date(request.takenAt);
+    const points = this.storeFor(device);
     const target: RestorePointTarget = {
       region: device.protection.backupRegion,
       tenantId: device.tenantId,
       deviceId: device.id,
       takenAt,
       kind: request.kind,
+      ...(await this.placement(device)),
     };
     let status;
     try {
-      status = await this.points.startCopy(pending.snapshot, target);
+      status = await points.startCopy(pending.snapshot, target);
     } catch (err) {
       return await this.retry(request, device, 'copy-failed', err);
     }
@@ -179,18 +186,28 @@ export class RestorePointWorker {
         await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
         return 'checking';
       case 'failed':
-        await this.points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
+        // A managed disk's failed or stuck copy is deleted in ARM first (which also frees its
+        // disk's copy queue), then tried again from the same source; once the slot is given up
+        // its source goes too, and the next slot re-seeds from a fresh snapshot.
+        await points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
         return await this.retry(request, device, 'copy-failed', new Error(status.reason));
       case 'verified':
         return await this.finish(device, pending, target, undefined);
       case 'copied': {
-        const verdict = await this.points.verify(pending.snapshot, target);
+        let verdict;
+        try {
+          verdict = await points.verify(pending.snapshot, target);
+        } catch (err) {
+          // Verification could not run (a read failed, a SAS was refused): the copy stays and is
+          // verified again on the next attempt, with the lease released meanwhile.
+          return await this.retry(request, device, 'verification-failed', err);
+        }
         if (!verdict.ok) {
           // Never offered for recovery: removed, and the slot tried again from the same snapshot.
-          await this.points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
+          await points.remove(target.region, restorePointName(device.tenantId, device.id, takenAt));
           return await this.retry(request, device, 'verification-failed', new Error(verdict.reason));
         }
-        const point = await this.points.markVerified(target, verdict.hash);
+        const point = await points.markVerified(target, verdict.hash);
         return await this.finish(device, pending, target, point);
       }
     }
@@ -222,7 +239,7 @@ export class RestorePointWorker {
         return 'already-recorded';
       const now = this.leaseClock.now();
       const lease = { owner, leaseUntil: new Date(now.getTime() + this.options.leaseInMs).toISOString() };
-      const existing = current.pending;
+      const existing: PendingRestorePoint | undefined = current.pending;
       if (existing?.owner && existing.owner !== owner && Date.parse(existing.leaseUntil) > now.getTime())
         return 'busy';
       let claim: PendingRestorePoint;
@@ -232,7 +249,11 @@ export class RestorePointWorker {
         if (existing && Date.parse(existing.takenAt) > Date.parse(request.takenAt)) return 'superseded';
         if (existing) current = await this.abandon(current, existing);
         try {
-          const snapshot = await this.disks.snapshot(current.primaryRegion, current.disk);
+          const snapshot = await this.disks.snapshot(current.primaryRegion, current.disk, {
+            tenantId: current.tenantId,
+            deviceId: current.id,
+            takenAt: new Date(request.takenAt),
+          });
           claim = {
             takenAt: request.takenAt,
             kind: request.kind,
@@ -251,8 +272,12 @@ export class RestorePointWorker {
         request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
       const recorded = await this.devices.claimPending(current, claim, nextDueAt);
       if (recorded) return { device: recorded, pending: claim };
-      if (claim.snapshot !== existing?.snapshot) await this.deleteSnapshot(current, claim.snapshot);
+      const taken = claim.snapshot;
       current = await this.devices.get(request.tenantId, request.deviceId);
+      // A snapshot named by its slot (a managed disk's) is the very one the winner recorded: only
+      // a snapshot of this invocation's own, recorded by nobody, is deleted.
+      if (taken !== existing?.snapshot && taken.snapshotId !== current?.pending?.snapshot.snapshotId)
+        await this.deleteSnapshot(current ?? device, taken);
     }
     return 'busy';
   }
@@ -277,15 +302,21 @@ export class RestorePointWorker {
         lastVerifiedAt: recorded.lastVerifiedAt,
       });
     }
-    for (const snapshot of await this.points.releaseSource(pending.snapshot, target)) {
+    for (const snapshot of await this.storeFor(device).releaseSource(pending.snapshot, target)) {
       await this.deleteSnapshot(device, snapshot);
     }
     await this.prune(recorded);
     return 'recorded';
   }
 
-  /** Deletes points retention no longer keeps, unless the device's region is in outage mode. */
+  /**
+   * Deletes points retention no longer keeps, unless the device's region is in outage mode or an
+   * activation holds the device (it may be recovering from any of them). Retention never prunes
+   * the newest verified point: for a managed disk that is also the newest copy in the backup
+   * region, the base the next incremental copy needs (pruning it would make the next copy full).
+   */
   private async prune(device: Device): Promise<void> {
+    if (device.recovery) return;
     const [tenant, policy] = await Promise.all([
       this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
       this.cached(`policy:${device.tenantId}:${device.policyId}`, () =>
@@ -293,9 +324,10 @@ export class RestorePointWorker {
       ),
     ]);
     if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
-    const points = await this.points.list(device.protection.backupRegion, device.tenantId, device.id);
+    const store = this.storeFor(device);
+    const points = await store.list(device.protection.backupRegion, device.tenantId, device.id);
     for (const point of pointsToPrune(points, policy.retention)) {
-      await this.points.remove(point.region, point.name);
+      await store.remove(point.region, point.name);
     }
   }
 
@@ -340,12 +372,29 @@ export class RestorePointWorker {
   /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
   private async abandon(device: Device, pending: PendingRestorePoint): Promise<Device> {
     const name = restorePointName(device.tenantId, device.id, new Date(pending.takenAt));
-    const existing = (
-      await this.points.list(device.protection.backupRegion, device.tenantId, device.id)
-    ).find((p) => p.name === name);
-    if (existing && !existing.verified) await this.points.remove(existing.region, name);
+    const points = this.storeFor(device);
+    const existing = (await points.list(device.protection.backupRegion, device.tenantId, device.id)).find(
+      (p) => p.name === name,
+    );
+    // The copy goes before its source: a source is never deleted while its target is copying.
+    if (existing && !existing.verified) await points.remove(existing.region, name);
     await this.deleteSnapshot(device, pending.snapshot);
     return await this.devices.clearPending(device);
+  }
+
+  /** The store of the device's disk kind. */
+  private storeFor(device: Device): RestorePointStore {
+    if (device.disk.kind !== 'managedDisk') return this.points;
+    if (!this.managedPoints)
+      throw new Error('Managed disks are not configured here: no managed-disk restore point store');
+    return this.managedPoints;
+  }
+
+  /** A managed disk's candidate resource groups in its backup region, from the (cached) tenant. */
+  private async placement(device: Device): Promise<Pick<RestorePointTarget, 'backupResourceGroups'>> {
+    if (device.disk.kind !== 'managedDisk') return {};
+    const tenant = await this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId));
+    return { backupResourceGroups: tenant?.backupResourceGroups?.[device.protection.backupRegion] ?? [] };
   }
 
   /** A snapshot left behind costs storage, not data: reported for the sweeper, not fatal. */

@@ -2,10 +2,12 @@
  * Tenants: the unit of isolation and licensing. The platform (DR.PlatformAdmin) creates a tenant
  * and sets its licences and disk scopes; the tenant's own admin changes its name and backup regions.
  */
+import { armIdsEqual } from '../domain/armId';
 import {
   findOverlap,
   findSelfOverlap,
   isReservedContainer,
+  managedScopesContain,
   type DiskScope,
   type DiskScopeClaim,
 } from '../domain/diskScope';
@@ -25,6 +27,8 @@ export interface TenantSettings {
 export interface TenantEntitlement extends TenantSettings {
   licences: number;
   diskScopes: DiskScope[];
+  /** Per backup region, where the restore points of managed disks go (see `Tenant`). */
+  backupResourceGroups?: Record<string, string[]>;
 }
 
 export interface TenantServiceOptions {
@@ -77,6 +81,7 @@ export class TenantService {
   ): Promise<{ tenant: Tenant; created: boolean }> {
     this.checkRegions(input.allowedBackupRegions);
     this.checkScopes(input.diskScopes);
+    this.checkBackupResourceGroups(input);
     const existing = await this.store.get(id);
     if (!existing && ifVersion)
       throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
@@ -155,6 +160,34 @@ export class TenantService {
         `Region "${region}" is not one this deployment has storage for (${[...this.options.knownRegions].join(', ')})`,
         field,
       );
+    }
+  }
+
+  /**
+   * Each backup resource group is in a known region and inside one of the tenant's managed-disk
+   * scopes (so its restore points are covered by the same RBAC and scope checks as its disks), and
+   * named once per region.
+   */
+  private checkBackupResourceGroups(input: TenantEntitlement): void {
+    for (const [region, groups] of Object.entries(input.backupResourceGroups ?? {})) {
+      this.checkRegion(region, `body.backupResourceGroups.${region}`);
+      groups.forEach((group, index) => {
+        const field = `body.backupResourceGroups.${region}.${index}`;
+        if (!managedScopesContain(input.diskScopes, group)) {
+          throw new RuleViolationError(
+            'backup-group-not-in-scopes',
+            `Resource group ${group} is not inside one of the tenant's managed-disk scopes`,
+            field,
+          );
+        }
+        if (groups.findIndex((other) => armIdsEqual(other, group)) !== index) {
+          throw new RuleViolationError(
+            'repeated-backup-group',
+            `Resource group ${group} is named twice`,
+            field,
+          );
+        }
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 /** A Cloud PC under protection, with what the scheduler and the compliance report need to know of it. */
 import type { DiskRef, DiskSnapshot } from './disk';
+import type { ManagedDiskFacts } from './managedDisk';
 import type { RestorePointKind } from './restorePoint';
 import { complianceStatus, rpoMs, type ComplianceStatus, type RpoHours } from './rpo';
 
@@ -54,6 +55,8 @@ export interface Device {
   upn: string;
   primaryRegion: string;
   disk: DiskRef;
+  /** A managed disk's facts, read from ARM at registration: what recovery needs with the primary gone. */
+  diskFacts?: ManagedDiskFacts;
   policyId: string;
   /** 1 is recovered first. */
   priorityTier: number;

@@ -3,6 +3,7 @@
  * disk is protected or recovered only while it lies inside one of its tenant's scopes, and two
  * tenants' scopes never overlap, so no tenant can name another's disk as its own.
  */
+import { armPathContains, armSegments, parseManagedDiskId } from './armId';
 import type { DiskRef } from './disk';
 
 /**
@@ -21,8 +22,11 @@ export interface DiskScopeClaim {
 }
 
 /**
- * Containers the product writes itself: restore points, incremental bases, temporary devices and
- * the simulated provider's. A scope naming one would hand a tenant every tenant's copies.
+ * Containers the product writes itself: restore points, temporary devices and the simulated
+ * provider's. A scope naming one would hand a tenant every tenant's copies. `restore-bases` held the
+ * removed incremental page-blob store's per-device bases (full disk contents of every tenant): the
+ * storage accounts of deployments made before its removal still have it, since ARM never deletes a
+ * container a template stops declaring, so it stays refused.
  */
 export const productContainers: readonly string[] = [
   'restore-points',
@@ -43,8 +47,14 @@ export function isReservedContainer(container: string, taskHub: string): boolean
   );
 }
 
-/** Whether the disk, in its primary region, lies inside the scope. */
+/**
+ * Whether the disk, in its primary region, lies inside the scope. A managed disk is inside a
+ * subscription or resource group scope when its id lies under it, compared by segment without
+ * regard to case; its region is ARM's to tell (registration checks it), not the id's.
+ */
 export function scopeContains(scope: DiskScope, region: string, disk: DiskRef): boolean {
+  if (scope.kind === 'managedDisk' && disk.kind === 'managedDisk')
+    return parseManagedDiskId(disk.armId) !== undefined && armPathContains(scope.armScope, disk.armId);
   if (scope.kind !== 'pageBlob' || disk.kind !== 'pageBlob') return false;
   return (
     scope.region === region &&
@@ -100,9 +110,7 @@ export function findSelfOverlap(scopes: readonly DiskScope[]): [number, number] 
   return undefined;
 }
 
-function armSegments(path: string): string[] {
-  return path
-    .toLowerCase()
-    .split('/')
-    .filter((segment) => segment !== '');
+/** Whether an ARM path (a resource group, a resource) lies inside one of the managed-disk scopes. */
+export function managedScopesContain(scopes: readonly DiskScope[], armPath: string): boolean {
+  return scopes.some((scope) => scope.kind === 'managedDisk' && armPathContains(scope.armScope, armPath));
 }

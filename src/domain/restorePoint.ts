@@ -18,6 +18,8 @@ export interface RestorePoint {
   sizeBytes: number;
   /** Content hash recorded at verification (MD5 of the sampled ranges, base64). */
   hash?: string;
+  /** A managed-disk point's data: its snapshot's ARM id in the backup region. */
+  snapshotArmId?: string;
 }
 
 /** Newest first under a prefix listing: the name holds the time subtracted from a fixed far future. */

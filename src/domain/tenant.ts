@@ -14,6 +14,12 @@ export interface Tenant {
    */
   diskScopes: DiskScope[];
   /**
+   * Per backup region, the resource groups (ARM ids, each inside a managed-disk scope) where the
+   * restore points of the tenant's managed disks go, set by the platform. Devices are sharded over
+   * them (`src/domain/managedDiskPlacement.ts`). Absent: no managed-disk protection.
+   */
+  backupResourceGroups?: Record<string, string[]>;
+  /**
    * Primary regions under an activation (outage mode): their devices' scheduling pauses instead
    * of piling up failures, and their restore points are never pruned.
    */

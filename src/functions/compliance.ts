@@ -71,6 +71,24 @@ defineHttp({
             counts,
           }),
         ),
+        capacityWarnings: z
+          .array(
+            z.object({
+              policyId: z.string(),
+              backupRegion: z.string(),
+              rpoHours: z.number().int(),
+              subscriptions: z.number().int(),
+              subscriptionsNeeded: z.number().int(),
+              binding: z.string(),
+              feasible: z.boolean(),
+              assumption: z.string(),
+              message: z.string(),
+            }),
+          )
+          .optional()
+          .describe(
+            "Policies whose RPO the tenant's subscriptions cannot meet for managed disks under Azure's limits",
+          ),
         devices: z.array(row),
         continuationToken: z.string().optional(),
       }),

@@ -71,6 +71,7 @@ defineHttp({
   summary: 'Register a device, or change its registration',
   description:
     "The disk must exist in the primary region's storage, and the policy's backup region must differ from the primary region. " +
+    'A managed disk (`kind: managedDisk`, its ARM id) must be an OS disk in the primary region inside the disk scopes; its facts are read from ARM and recorded. ' +
     "A new device beyond the tenant's licences is stored but not protected (licensed: false).",
   tags: ['Devices'],
   auth: { role: 'DR.Admin' },
@@ -194,7 +195,11 @@ export function present(device: Device, now: Date): z.infer<typeof deviceResourc
     id: device.id,
     upn: device.upn,
     primaryRegion: device.primaryRegion,
-    disk: { kind: device.disk.kind, container: device.disk.container, blob: device.disk.blob },
+    disk:
+      device.disk.kind === 'pageBlob'
+        ? { kind: 'pageBlob', container: device.disk.container, blob: device.disk.blob }
+        : { kind: 'managedDisk', armId: device.disk.armId },
+    ...(device.diskFacts ? { diskFacts: device.diskFacts } : {}),
     policyId: device.policyId,
     priorityTier: device.priorityTier,
     licensed: device.licensed,

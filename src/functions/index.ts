@@ -12,4 +12,5 @@ import './protection';
 import './activations';
 import './activationWorkflow';
 import './recovery';
+import './copySlots';
 import './userDrStatus';

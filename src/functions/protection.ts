@@ -24,7 +24,10 @@ const dispatchedDevice = z.looseObject({
   id: z.string(),
   tenantId: z.string(),
   primaryRegion: z.string(),
-  disk: z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+  disk: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+    z.object({ kind: z.literal('managedDisk'), armId: z.string() }),
+  ]),
   policyId: z.string(),
   licensed: z.boolean(),
   protection: z.object({ backupRegion: z.string(), rpoHours: z.number(), enabled: z.boolean() }),

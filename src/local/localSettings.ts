@@ -101,7 +101,6 @@ export function localSettings(
     [SettingNames.authJwksUri]: `${api}/local-issuer/jwks.json`,
     [SettingNames.platformTenantId]: localPlatformTenantId,
     [SettingNames.restorePointSchedule]: '0 */5 * * * *',
-    [SettingNames.restorePointCopy]: 'full',
     [SettingNames.localIssuer]: 'true',
     [SettingNames.localDataDir]: dataDir,
   };

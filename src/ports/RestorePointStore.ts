@@ -11,6 +11,11 @@ export interface RestorePointTarget {
   deviceId: string;
   takenAt: Date;
   kind: RestorePointKind;
+  /**
+   * A managed disk's candidates for where its copy goes: the tenant's resource groups in the
+   * backup region (the store keeps a device in the group of its newest point while that stays one).
+   */
+  backupResourceGroups?: readonly string[];
 }
 
 export type CopyStatus =
@@ -47,7 +52,7 @@ export interface RestorePointStore {
   markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint>;
   /**
    * Called once the point is verified: returns the primary-region snapshots no longer needed, for
-   * the caller to delete. A full copy needs none; an incremental store keeps the newest snapshot
+   * the caller to delete. A full copy needs none; a store that copies only changes keeps the newest snapshot
    * as the base of the next diff and releases the one before it.
    */
   releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]>;

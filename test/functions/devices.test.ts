@@ -366,7 +366,7 @@ describe('devices API', () => {
       ],
       [
         'an unknown disk kind',
-        (g) => ({ ...g, disk: { kind: 'managedDisk', container, blob: 'refused.vhd' } }),
+        (g) => ({ ...g, disk: { kind: 'ultraDisk', container, blob: 'refused.vhd' } }),
         'body.disk.kind',
       ],
       [

@@ -106,7 +106,9 @@ describe('disk ownership', () => {
       expect(row.errors).toEqual([{ field: `body.devices.${i}.disk`, reason: failed[0].errors[0].reason }]);
     }
     // Only the tenant's own disk was looked at.
-    expect(describeDisk.mock.calls.map(([, disk]) => disk.blob)).toEqual([`${a}/own.vhd`]);
+    expect(
+      describeDisk.mock.calls.map(([, disk]) => (disk.kind === 'pageBlob' ? disk.blob : disk.armId)),
+    ).toEqual([`${a}/own.vhd`]);
     expect((await call(api(a, '/devices/imp-0'), { token: tokens[a] })).status).toBe(404);
     expect((await call(api(b, '/devices'), { token: tokens[b] })).body.items).toEqual([]);
   });

@@ -173,7 +173,6 @@ describeCompiled('the Function App settings', () => {
       serviceBusAt(deployment, env['ServiceBusConnection__fullyQualifiedNamespace']!);
       cosmosAt(deployment, env['CosmosConnection__accountEndpoint']!);
       expect(config.cosmos.connection).toMatchObject({ kind: 'identity', clientId });
-      expect(config.restorePoints.copy).toBe('incremental');
       expect(config.localIssuer.enabled).toBe(false);
       expect([...config.regionStorage.keys()].sort()).toEqual([region, 'southeastasia'].sort());
       expect([...config.regionStorage.values()].every((c) => c.kind === 'identity')).toBe(true);

@@ -336,6 +336,11 @@ const functions: Record<string, (args: Value[], cx: Context) => Value> = {
   },
   // What only Azure knows.
   subscription: (_args, cx) => standIns.subscription(cx.run.scope.subscriptionId),
+  deployment: (_args, cx) => {
+    const { location } = cx.run.scope;
+    if (location === undefined) throw new Error(`deployment(): ${cx.run.name || 'main'} has no location`);
+    return { name: cx.run.name || 'main', location };
+  },
   tenant: () => standIns.tenant(),
   environment: () => standIns.publicCloud,
   uniquestring: (args) => standIns.uniqueString(...args.map((arg) => string(arg, 'uniqueString()'))),
@@ -370,6 +375,21 @@ const functions: Record<string, (args: Value[], cx: Context) => Value> = {
     for (const separator of separators)
       parts = parts.flatMap((part) => part.split(string(separator!, 'split()')));
     return parts;
+  },
+  // `a.?b` and `a[?i]`: null where ARM finds no such property or index, instead of failing.
+  tryget: ([target, ...keys]) => {
+    let current = json(target!, 'tryGet()');
+    for (const key of keys) {
+      const k = json(key, 'tryGet()');
+      const found =
+        (Array.isArray(current) && typeof k === 'number' && k >= 0 && k < current.length) ||
+        (isObject(current) &&
+          typeof k === 'string' &&
+          Object.keys(current).some((name) => name.toLowerCase() === k.toLowerCase()));
+      if (!found) return null;
+      current = member(current, k);
+    }
+    return current;
   },
   length: ([value]) => {
     if (typeof value === 'string' || Array.isArray(value)) return value.length;
@@ -467,6 +487,8 @@ export interface ArmResource {
 interface DeploymentScope {
   subscriptionId: string;
   resourceGroup?: string;
+  /** Where a subscription-scope deployment is made (`az deployment sub create --location`): `deployment().location`. */
+  location?: string;
 }
 
 const deploymentsType = 'Microsoft.Resources/deployments';
@@ -592,6 +614,7 @@ class Instance {
         ...(resourceGroup === undefined
           ? {}
           : { resourceGroup: string(resourceGroup, `${resource.name}.resourceGroup`) }),
+        ...(resource.location === undefined ? {} : { location: resource.location }),
       },
       resource.name,
     );
@@ -819,7 +842,11 @@ export function deploy(options: DeployOptions): Deployment {
   const run = new TemplateRun(
     compiledTemplate(),
     parameters,
-    { subscriptionId: options.subscriptionId ?? standIns.standInSubscriptionId },
+    {
+      subscriptionId: options.subscriptionId ?? standIns.standInSubscriptionId,
+      // azd deploys main.bicep to the subscription in AZURE_LOCATION.
+      location: string(parameters['location'] ?? null, 'main.bicep location'),
+    },
     '',
   );
   const deployment = { parameters, outputs: run.outputs(), resources: run.resources() };

@@ -77,7 +77,11 @@ describeCompiled('azure.yaml and the outputs of main.bicep', () => {
     const [group] = ofType(deployment, 'Microsoft.Resources/resourceGroups');
     expect(ofType(deployment, 'Microsoft.Resources/resourceGroups')).toHaveLength(1);
     expect(deployment.outputs['AZURE_RESOURCE_GROUP']).toBe(group!.name);
-    for (const resource of deployment.resources.filter((r) => r.deployment !== '')) {
+    // But the managed-disk role: a role definition belongs to the subscription, not to a group.
+    const grouped = deployment.resources.filter(
+      (r) => r.deployment !== '' && r.type !== 'Microsoft.Authorization/roleDefinitions',
+    );
+    for (const resource of grouped) {
       expect(resource.resourceGroup, `${resource.type} ${resource.name}`).toBe(group!.name);
     }
   });
@@ -94,13 +98,14 @@ describeCompiled('azure.yaml and the outputs of main.bicep', () => {
 
   it('tag every resource that takes tags with azd-env-name, by which azd finds them', () => {
     const deployment = deployed();
-    // Child resources, extension resources (role assignments, diagnostic settings) and the
-    // deployments themselves take no tags of their own.
+    // Child resources, extension resources (role assignments, diagnostic settings), role
+    // definitions and the deployments themselves take no tags of their own.
     const taggable = deployment.resources.filter(
       (r) =>
         r.name.split('/').length === 1 &&
         r.scope === undefined &&
-        r.type !== 'Microsoft.Resources/deployments',
+        r.type !== 'Microsoft.Resources/deployments' &&
+        r.type !== 'Microsoft.Authorization/roleDefinitions',
     );
     expect(taggable.length).toBeGreaterThan(10);
     for (const resource of taggable) {

@@ -7,7 +7,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { restoreBasesContainerName } from '../../src/adapters/blob/IncrementalRestorePointStore';
 import { restorePointsContainerName } from '../../src/adapters/blob/RestorePointCatalog';
 import {
   simulatedComputeContainerName,
@@ -341,12 +340,11 @@ function regionStorageOfEachApp(options: Parameters<typeof deployed>[2] = {}) {
 }
 
 describeCompiled('region storage', () => {
-  it('has the containers of the restore points, their bases, the temporary devices and the disks', () => {
+  it('has the containers of the restore points, the temporary devices and the disks', () => {
     for (const accounts of regionStorageOfEachApp()) {
       for (const { account, containers } of accounts) {
         for (const name of [
           restorePointsContainerName,
-          restoreBasesContainerName,
           temporaryDevicesContainerName,
           simulatedComputeContainerName,
           'disks',

@@ -1,9 +1,10 @@
 /**
  * Restore points as full server-side copies of the primary snapshot, one page blob per point in the
- * backup region: the store of the embedded runtime, since Azurite has no incremental copy.
+ * backup region: the one store of page-blob disks, which only the embedded runtime and its tests
+ * still protect (Azure boots no VM from a page-blob VHD since unmanaged disks were retired).
  */
 import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
-import type { DiskSnapshot } from '../../domain/disk';
+import { pageBlobDisk, type DiskSnapshot } from '../../domain/disk';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
@@ -59,7 +60,7 @@ export class FullCopyRestorePointStore implements RestorePointStore {
     const container = await this.catalog.ensureContainer(target.region);
     const sourceUrl = await snapshotReadUrl(
       regionClient(this.clients, snapshot.region),
-      { container: snapshot.disk.container, blob: snapshot.disk.blob, snapshotId: snapshot.snapshotId },
+      { ...pageBlobDisk(snapshot.disk), snapshotId: snapshot.snapshotId },
       this.options.readUrl,
     );
     try {

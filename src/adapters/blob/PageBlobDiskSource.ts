@@ -1,6 +1,6 @@
 /** The primary region's device disks as page blobs (VHDs), one blob service per region. */
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { DiskRef, DiskSnapshot } from '../../domain/disk';
+import { describeDisk, type DiskRef, type DiskSnapshot } from '../../domain/disk';
 import { NotFoundError } from '../../domain/errors';
 import type { DiskDescription, DiskSource } from '../../ports/DiskSource';
 import { propertiesIfExists } from './blobIfExists';
@@ -22,11 +22,11 @@ export class PageBlobDiskSource implements DiskSource {
     try {
       snapshotId = (await blob.createSnapshot()).snapshot;
     } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Disk ${disk.container}/${disk.blob} in ${region}`);
+      if (isNotFound(err)) throw new NotFoundError(`Disk ${describeDisk(disk)} in ${region}`);
       throw err;
     }
     if (!snapshotId)
-      throw new Error(`Snapshot of ${disk.container}/${disk.blob} in ${region} returned no snapshot id`);
+      throw new Error(`Snapshot of ${describeDisk(disk)} in ${region} returned no snapshot id`);
     // The size is read from the snapshot itself: the disk may be resized between two calls, the
     // snapshot never is.
     const properties = await blob.withSnapshot(snapshotId).getProperties();
@@ -47,7 +47,7 @@ export class PageBlobDiskSource implements DiskSource {
 function assertPageBlob(blobType: string | undefined, region: string, disk: DiskRef): void {
   if (blobType !== 'PageBlob') {
     throw new TypeError(
-      `Disk ${disk.container}/${disk.blob} in ${region} is a ${blobType ?? 'blob of unknown type'}, not a page blob`,
+      `Disk ${describeDisk(disk)} in ${region} is a ${blobType ?? 'blob of unknown type'}, not a page blob`,
     );
   }
 }

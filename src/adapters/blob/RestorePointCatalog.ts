@@ -1,7 +1,7 @@
 /**
  * The restore points of the backup regions as blobs named `{tenantId}/{deviceId}/{inverted time}` with their
- * state in metadata: listing, marking verified and deleting, shared by the full-copy and the
- * incremental stores (their points differ only in what the blob holds: data or a pointer).
+ * state in metadata: listing, marking verified and deleting, apart from how the full-copy store
+ * makes and reads a point's data.
  */
 import type {
   BlobClient,
@@ -60,6 +60,55 @@ export class RestorePointCatalog {
   /** The point blob's properties and metadata; undefined when it (or its container) does not exist. */
   async read(region: string, name: string): Promise<BlobGetPropertiesResponse | undefined> {
     return await propertiesIfExists(this.blob(region, name));
+  }
+
+  /**
+   * Creates a point's record (an empty block blob whose metadata is the point) unless the name is
+   * taken: false when it already exists. A managed-disk point's data is an ARM snapshot, so its
+   * record is all the catalogue holds of it, and it is readable with the primary region and ARM gone.
+   */
+  async createRecord(target: RestorePointTarget, metadata: Record<string, string>): Promise<boolean> {
+    const container = await this.ensureContainer(target.region);
+    try {
+      await container.getBlockBlobClient(this.nameOf(target)).upload('', 0, {
+        metadata,
+        conditions: { ifNoneMatch: '*' },
+      });
+      return true;
+    } catch (err) {
+      if (statusCodeOf(err) === 409 || isPreconditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Adds to (or, with `undefined`, removes from) a point's metadata, on condition that the blob is
+   * still as read (`etag`). False when it changed or went away meanwhile.
+   */
+  async patchMetadata(
+    region: string,
+    name: string,
+    current: Readonly<Record<string, string>>,
+    patch: Readonly<Record<string, string | undefined>>,
+    etag: string,
+  ): Promise<boolean> {
+    const next: Record<string, string> = { ...current };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+    }
+    try {
+      await this.blob(region, name).setMetadata(next, { conditions: { ifMatch: etag } });
+      return true;
+    } catch (err) {
+      if (isPreconditionFailed(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Every point of the device with its metadata and ETag, newest first, from one listing. */
+  async listEntries(region: string, tenantId: string, deviceId: string): Promise<ListedPoint[]> {
+    return await this.listWithSnapshots(region, restorePointPrefix(tenantId, deviceId));
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import type { PageBlobClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
-import type { ByteRange } from '../../domain/diffPlanner';
+import type { ByteRange } from '../../domain/byteRanges';
 import type { VerifyResult } from '../../ports/RestorePointStore';
 import { propertiesIfExists } from './blobIfExists';
 import { rangeBytes, readPageRanges } from './readPageRanges';

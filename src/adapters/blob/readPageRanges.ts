@@ -1,6 +1,6 @@
 /** A page blob's (or snapshot's) valid page ranges, every page of the listing, merged. */
 import type { PageBlobClient } from '@azure/storage-blob';
-import { mergeRanges, type ByteRange } from '../../domain/diffPlanner';
+import { mergeRanges, type ByteRange } from '../../domain/byteRanges';
 
 export async function readPageRanges(blob: PageBlobClient): Promise<ByteRange[]> {
   const ranges: ByteRange[] = [];

@@ -25,6 +25,18 @@ export const PointMetadata = {
    * copied again) cannot be marked with the old blob's result.
    */
   checkedHash: 'checkedhash',
+  /** `managedDisk` for a point whose data is a snapshot in ARM; absent for a page-blob point. */
+  diskKind: 'diskkind',
+  /** A managed-disk point's copy: the target snapshot's ARM id in the backup region. */
+  targetSnapshot: 'targetsnapshot',
+  /** When the managed-disk copy was started (ISO): a copy running longer is judged stuck. */
+  copyStartedAt: 'copystartedat',
+  /** The source snapshot was handed back for deletion (the next copy no longer needs it). */
+  sourceReleased: 'sourcereleased',
+  /** Why verification found the point unusable (a content mismatch): never offered for recovery. */
+  unusable: 'unusable',
+  /** What verification could not check, said rather than skipped (a disk that forbids SAS). */
+  verificationNote: 'verificationnote',
 } as const;
 
 const kinds: readonly RestorePointKind[] = ['scheduled', 'manual'];
@@ -60,6 +72,8 @@ export function toRestorePoint(
   const verified = metadata[PointMetadata.verified];
   const sizeBytes = Number(metadata[PointMetadata.sourceSize]);
   const hash = metadata[PointMetadata.hash];
+  const snapshotArmId = metadata[PointMetadata.targetSnapshot];
+  const unusable = metadata[PointMetadata.unusable];
   const consistent =
     metadata[PointMetadata.tenantId] === parsed.tenantId &&
     metadata[PointMetadata.deviceId] === parsed.deviceId &&
@@ -78,8 +92,10 @@ export function toRestorePoint(
     region,
     takenAt: parsed.takenAt.toISOString(),
     kind,
-    verified: verified === 'true',
+    // An unusable point is never offered, whatever else its metadata says.
+    verified: verified === 'true' && !unusable,
     sizeBytes,
     ...(hash ? { hash } : {}),
+    ...(snapshotArmId ? { snapshotArmId } : {}),
   };
 }

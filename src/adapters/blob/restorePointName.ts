@@ -39,10 +39,7 @@ export function restorePointPrefix(tenantId: string, deviceId: string): string {
   return `${deviceBlobName(tenantId, deviceId)}/`;
 }
 
-/**
- * The name of a blob kept per device beside its points (the incremental store's base blob):
- * `{tenantId}/{deviceId}`, scoped by tenant like the points.
- */
+/** The device's part of every point name: `{tenantId}/{deviceId}`, the tenant id lower-case. */
 export function deviceBlobName(tenantId: string, deviceId: string): string {
   if (!tenantIdPattern.test(tenantId)) throw new TypeError(`"${tenantId}" is not a valid tenant id`);
   if (!deviceIdPattern.test(deviceId)) throw new TypeError(`"${deviceId}" is not a valid device id`);

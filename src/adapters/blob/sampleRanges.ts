@@ -3,7 +3,7 @@
  * would cost more than the copy, so beyond a small size only samples are compared (after the
  * lengths and page ranges, which cover the rest cheaply).
  */
-import type { ByteRange } from '../../domain/diffPlanner';
+import type { ByteRange } from '../../domain/byteRanges';
 import { rangeBytes } from './readPageRanges';
 
 const mebibyte = 1024 * 1024;

@@ -119,6 +119,7 @@ function toTenant(document: TenantDocument): Tenant {
     licences,
     allowedBackupRegions,
     diskScopes,
+    backupResourceGroups,
     regionsInOutage,
     createdAt,
     updatedAt,
@@ -134,6 +135,8 @@ function toTenant(document: TenantDocument): Tenant {
     createdAt,
     updatedAt,
   };
+  if (backupResourceGroups && Object.keys(backupResourceGroups).length > 0)
+    tenant.backupResourceGroups = backupResourceGroups;
   if (_etag) tenant.version = _etag;
   return tenant;
 }

@@ -20,6 +20,8 @@ export const Containers = {
   activations: { id: 'activations', partitionKeyPath: '/tenantId' },
   /** Recovery tasks and their counter shards, partitioned by activation and shard so 50,000 tasks never share one logical partition. */
   recoveries: { id: 'recoveries', partitionKeyPath: '/partition' },
+  /** CopyStart's slots: requests, the owner's lease and a signal, one partition per (subscription, target region) (./copySlotDocuments). */
+  copySlots: { id: 'copySlots', partitionKeyPath: '/partition' },
 } as const satisfies Record<string, ContainerSpec>;
 
 export type ContainerId = (typeof Containers)[keyof typeof Containers]['id'];
@@ -65,7 +67,18 @@ export const Indexing: Record<ContainerId, ContainerIndexing> = {
   },
   activations: { excludedPaths: [], compositeIndexes: [] },
   recoveries: { excludedPaths: ['/counts/*'], compositeIndexes: [] },
+  copySlots: {
+    excludedPaths: [],
+    // oldestWaitingQuery (./copySlotDocuments): a key's waiting copies, oldest first.
+    compositeIndexes: [ascending('/type', '/state', '/requestedAtMs')],
+  },
 };
+
+/**
+ * Containers whose items may expire: Cosmos DB's time to live switched on (`-1`: no default, each
+ * item says its own `ttl`). Released copy-slot requests go after a week.
+ */
+export const TimeToLive: Partial<Record<ContainerId, number>> = { copySlots: -1 };
 
 /** The container's whole indexing policy, as Cosmos DB takes it and infra/ declares it. */
 export function indexingPolicyOf(id: ContainerId): IndexingPolicy {

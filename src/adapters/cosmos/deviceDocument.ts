@@ -86,6 +86,7 @@ export function toDevice(document: DeviceDocument): Device {
     createdAt: document.createdAt,
     updatedAt: document.updatedAt,
   };
+  if (document.diskFacts) device.diskFacts = document.diskFacts;
   if (document.lastVerifiedAt) device.lastVerifiedAt = document.lastVerifiedAt;
   if (document.lastRestorePoint) device.lastRestorePoint = document.lastRestorePoint;
   if (document.pending) device.pending = document.pending;

@@ -1,5 +1,5 @@
 import type { CosmosClient } from '@azure/cosmos';
-import { allContainers, indexingPolicyOf, type ContainerId } from './containers';
+import { allContainers, indexingPolicyOf, TimeToLive, type ContainerId } from './containers';
 
 /**
  * Creates the database and containers where they are missing, with the indexing policy infra/
@@ -10,10 +10,12 @@ import { allContainers, indexingPolicyOf, type ContainerId } from './containers'
 export async function ensureCosmosSchema(client: CosmosClient, databaseId: string): Promise<void> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
   for (const container of allContainers) {
+    const defaultTtl = TimeToLive[container.id as ContainerId];
     await database.containers.createIfNotExists({
       id: container.id,
       partitionKey: { paths: [container.partitionKeyPath] },
       indexingPolicy: indexingPolicyOf(container.id as ContainerId),
+      ...(defaultTtl === undefined ? {} : { defaultTtl }),
     });
   }
 }

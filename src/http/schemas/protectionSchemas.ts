@@ -77,12 +77,27 @@ export const containerName = z
   .string()
   .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name');
 
-export const diskBody = z.strictObject({
-  /** Page-blob VHDs now; managed disks are a later kind. */
-  kind: z.literal('pageBlob').default('pageBlob'),
-  container: containerName,
-  blob: blobName,
-});
+/** A managed disk's ARM resource id; ARM compares ids without regard to case. */
+export const managedDiskId = z
+  .string()
+  .max(400)
+  .regex(
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.Compute\/disks\/[\w][-\w.]{0,79}$/i,
+    'must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/disks/{name}',
+  );
+
+/** A page-blob VHD (the embedded runtime) or a managed OS disk (Azure). */
+export const diskBody = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('pageBlob').default('pageBlob'),
+    container: containerName,
+    blob: blobName,
+  }),
+  z.strictObject({
+    kind: z.literal('managedDisk'),
+    armId: managedDiskId.describe("The OS disk's ARM resource id, in the device's primary region"),
+  }),
+]);
 
 export const deviceBody = z.strictObject({
   upn: withoutHiddenCharacters(
@@ -109,7 +124,27 @@ export const deviceResource = z.object({
   id: z.string(),
   upn: z.string(),
   primaryRegion: regionName,
-  disk: z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+  disk: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('pageBlob'), container: z.string(), blob: z.string() }),
+    z.object({ kind: z.literal('managedDisk'), armId: z.string() }),
+  ]),
+  diskFacts: z
+    .object({
+      sizeGB: z.number(),
+      sizeBytes: z.number(),
+      securityType: z.string().optional(),
+      hyperVGeneration: z.string().optional(),
+      diskControllerTypes: z.string().optional(),
+      osType: z.string(),
+      vm: z.object({ id: z.string(), size: z.string().optional(), zone: z.string().optional() }).optional(),
+      zone: z.string().optional(),
+      encryption: z.object({ type: z.string().optional(), diskEncryptionSetId: z.string().optional() }),
+      networkAccessPolicy: z.string().optional(),
+    })
+    .optional()
+    .describe(
+      "A managed disk's facts, read from ARM at registration: what recovery needs with the primary region gone",
+    ),
   policyId: z.string(),
   priorityTier: z.number().int(),
   licensed: z.boolean().describe("false: stored but not protected, beyond the tenant's licences"),

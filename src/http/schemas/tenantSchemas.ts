@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayText, guid, regionName } from './common';
-import { diskScope, diskScopes } from './diskScopeSchemas';
+import { backupResourceGroups, diskScope, diskScopes } from './diskScopeSchemas';
 
 /** What a tenant's own DR.Admin sets. */
 export const tenantSettingsBody = z.strictObject({
@@ -18,6 +18,7 @@ export const tenantEntitlementBody = tenantSettingsBody.extend({
   diskScopes: diskScopes
     .default([])
     .describe("Where the tenant's disks may live; never overlapping another tenant's"),
+  backupResourceGroups: backupResourceGroups.default({}),
 });
 
 export const tenantResource = z.object({
@@ -26,6 +27,10 @@ export const tenantResource = z.object({
   licences: z.number().int(),
   allowedBackupRegions: z.array(regionName),
   diskScopes: z.array(diskScope).describe("Where the tenant's disks may live, set by the platform"),
+  backupResourceGroups: z
+    .record(z.string(), z.array(z.string()))
+    .optional()
+    .describe('Per backup region, the resource groups where restore points of managed disks go'),
   regionsInOutage: z
     .array(regionName)
     .describe('Primary regions under an activation: scheduling paused, nothing pruned'),

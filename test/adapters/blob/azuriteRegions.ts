@@ -5,7 +5,7 @@
 import { BlobServiceClient, type PageBlobClient } from '@azure/storage-blob';
 import { createHash, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import type { DiskRef, DiskSnapshot } from '../../../src/domain/disk';
+import { pageBlobDisk, type DiskSnapshot, type PageBlobDiskRef } from '../../../src/domain/disk';
 import { LocalRegions, localSettings } from '../../../src/local/localSettings';
 import { snapshotReadUrl } from '../../../src/adapters/blob/snapshotReadUrl';
 import { SettingNames } from '../../../src/settingNames';
@@ -46,7 +46,7 @@ export function patternBytes(seed: string, length: number): Buffer {
 }
 
 export interface TestDisk {
-  ref: DiskRef;
+  ref: PageBlobDiskRef;
   blob: PageBlobClient;
 }
 
@@ -58,7 +58,11 @@ export async function createDisk(
 ): Promise<TestDisk> {
   const container = clients.get(primary)!.getContainerClient(diskContainer);
   await container.createIfNotExists();
-  const ref: DiskRef = { kind: 'pageBlob', container: diskContainer, blob: `${uniqueId('disk')}.vhd` };
+  const ref: PageBlobDiskRef = {
+    kind: 'pageBlob',
+    container: diskContainer,
+    blob: `${uniqueId('disk')}.vhd`,
+  };
   const blob = container.getPageBlobClient(ref.blob);
   await blob.create(sizeBytes);
   for (const write of writes) await blob.uploadPages(write.bytes, write.offset, write.bytes.length);
@@ -76,9 +80,10 @@ export async function readUrlOf(
   clients: Map<string, BlobServiceClient>,
   snapshot: DiskSnapshot,
 ): Promise<string> {
+  const disk = pageBlobDisk(snapshot.disk);
   return await snapshotReadUrl(clients.get(snapshot.region)!, {
-    container: snapshot.disk.container,
-    blob: snapshot.disk.blob,
+    container: disk.container,
+    blob: disk.blob,
     snapshotId: snapshot.snapshotId,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The timers' queries, judged by their shape: every query the restore-point timer (due devices,
- * RPO announcements, histogram compaction) and the adoption timer send to Cosmos DB is captured
+ * RPO announcements, histogram compaction), the adoption timer and the copy-slot timer send to Cosmos DB is captured
  * from the real SDK while they run against the emulator, and each must filter and order only on
  * indexed paths, never compare a field with another field (no index serves that: every document
  * would be read), use a composite index where it filters on several fields or sorts after a filter,
@@ -70,6 +70,15 @@ const crossPartitionAllowed: { container: ContainerId; matches: RegExp; why: str
       'An orphaned activation can be any tenant’s, and the timer runs every 10 s so one is driven ' +
       'again within 70 s. Equality filters on indexed paths return only activations in flight (a ' +
       'handful, in a container of small documents with few physical partitions).',
+  },
+  {
+    container: 'copySlots',
+    matches: /c\.type = 'copySlotSignal' AND c\.waiting = true/,
+    why:
+      'A copy may wait in any (subscription, target region) partition, and the timer runs every 5 s. ' +
+      'Equality filters on indexed paths return only the raised signals, one small document per key ' +
+      'with a copy waiting: a tick with nothing waiting reads nothing; each key found is then served ' +
+      'by queries inside its own partition.',
   },
 ];
 
@@ -283,6 +292,16 @@ describe('the queries of the timers', () => {
     clock.time += 5 * 60_000;
     await services().scheduler.run(clock.now());
     await services().adopter.adopt({} as OrchestrationClient);
+    // The copy-slot timer with copies waiting (its own queries: the signals, then a key's holders
+    // and oldest waiting copies), and once more with nothing left waiting.
+    const copySlots = installedStores().copySlots;
+    const key = { subscriptionId: randomUUID(), targetRegion: 'northeurope' };
+    for (const id of ['copy-a', 'copy-b']) await copySlots.request(key, id);
+    await services().copySlotScheduler.run();
+    await copySlots.release(key, 'copy-a');
+    await copySlots.request(key, 'copy-c');
+    await services().copySlotScheduler.run();
+    await services().copySlotScheduler.run();
   }, 120_000);
   afterAll(async () => {
     vi.restoreAllMocks();
@@ -298,8 +317,11 @@ describe('the queries of the timers', () => {
     expect(indexingPolicy).toMatchObject(indexingPolicyOf('devices'));
   });
 
-  it('are captured: the due devices, the announcements, the compaction and the adoption', () => {
+  it('are captured: the due devices, the announcements, the compaction, the adoption and the copy slots', () => {
     const sqls = sent.map((s) => s.sql).join('\n');
+    expect(sqls).toMatch(/c\.type = 'copySlotSignal'/);
+    expect(sqls).toMatch(/c\.state = 'waiting' ORDER BY/);
+    expect(sqls).toMatch(/c\.id IN \(/);
     expect(sqls).toMatch(/c\.nextDueAtMs <= @now/);
     expect(sqls).toMatch(/c\.announceAtMs <= @now/);
     expect(sqls).toMatch(/c\.compactAtMs <= @now/);

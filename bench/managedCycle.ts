@@ -1,0 +1,132 @@
+/**
+ * One managed-disk protection cycle through the product, measured in the ARM double's simulated
+ * time and in real time: the timer's use case (`scheduler.run`) at a business time when every
+ * device is due, the registered worker behind the queue host (already running), and the wait for
+ * the N-th `rpo.protected`. ARM's side is read from the double's counters before and after.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { installedStores, services } from '../src/compositionRoot';
+import type { ArmDouble, ArmDoubleStats } from '../test/support/arm/startArmDouble';
+import type { BenchClock, EventRecorder } from './cycle';
+
+export interface ArmCallsPerDevice {
+  writes: number;
+  reads: number;
+  deletes: number;
+  total: number;
+}
+
+export interface ManagedCycleMeasurement {
+  realSeconds: number;
+  simulatedSeconds: number;
+  firstRealSeconds: number;
+  firstSimulatedSeconds: number;
+  armCallsPerDevice: ArmCallsPerDevice;
+  /** By HTTP method, per device (GET, PUT, POST, DELETE). */
+  armCallsPerDeviceByMethod: Record<string, number>;
+  throttled: number;
+  overBudget: number;
+  /** The most copies in flight in any (subscription, target region), sampled during the cycle. */
+  maxCopiesInFlight: number;
+  /** The pacer's counters over the cycle: attempts that waited, for how long (simulated ms), refused. */
+  pacer: { calls: number; waits: number; waitedSeconds: number; throttled: number; refused: number };
+  refusals: Record<string, number>;
+  events: Record<string, number>;
+}
+
+export class ManagedCycleTimeoutError extends Error {}
+
+export async function runManagedCycle(options: {
+  double: ArmDouble;
+  clock: BenchClock;
+  events: EventRecorder;
+  devices: number;
+  dueAt: number;
+  timeoutMs: number;
+}): Promise<ManagedCycleMeasurement> {
+  const { double, clock, events, devices } = options;
+  const timeScale = double.stats().timeScale;
+  const before = double.stats();
+  const pacerBefore = installedStores().armPacer.totals();
+  events.reset(devices);
+  clock.time = options.dueAt;
+  const realStart = performance.now();
+  const simStart = double.clock();
+  let maxInFlight = 0;
+  const sampleInFlight = () => {
+    for (const flight of double.stats().copiesInFlight)
+      maxInFlight = Math.max(maxInFlight, flight.inFlightNow);
+  };
+  await services().scheduler.run(clock.now());
+  const deadline = realStart + options.timeoutMs;
+  let lastSample = 0;
+  while (events.allProtectedAt === undefined) {
+    if (performance.now() > deadline)
+      throw new ManagedCycleTimeoutError(
+        `The managed-disk cycle recorded ${events.protectedCount} of ${devices} devices in ${Math.round(options.timeoutMs / 1000)} s`,
+      );
+    if (performance.now() - lastSample > 250) {
+      sampleInFlight();
+      lastSample = performance.now();
+    }
+    await sleep(20);
+  }
+  const simEnd = double.clock();
+  const realSeconds = (events.allProtectedAt - realStart) / 1000;
+  const after = double.stats();
+  const pacerAfter = installedStores().armPacer.totals();
+  const byMethod = callsByMethod(after, before);
+  const perDevice = (n: number) => n / devices;
+  const kind = (...methods: string[]) => methods.reduce((sum, m) => sum + (byMethod[m] ?? 0), 0);
+  const writes = kind('PUT', 'POST', 'PATCH');
+  const reads = kind('GET', 'HEAD');
+  const deletes = kind('DELETE');
+  return {
+    realSeconds,
+    // The double's clock runs at timeScale; the cycle ended at allProtectedAt, before simEnd.
+    simulatedSeconds: Math.min((simEnd - simStart) / 1000, realSeconds * timeScale),
+    firstRealSeconds: ((events.firstProtectedAt ?? realStart) - realStart) / 1000,
+    firstSimulatedSeconds: (((events.firstProtectedAt ?? realStart) - realStart) / 1000) * timeScale,
+    armCallsPerDevice: {
+      writes: perDevice(writes),
+      reads: perDevice(reads),
+      deletes: perDevice(deletes),
+      total: perDevice(writes + reads + deletes),
+    },
+    armCallsPerDeviceByMethod: Object.fromEntries(
+      Object.entries(byMethod).map(([method, count]) => [method, perDevice(count)]),
+    ),
+    throttled: after.throttled - before.throttled,
+    overBudget: after.overBudget - before.overBudget,
+    maxCopiesInFlight: maxInFlight,
+    pacer: {
+      calls: pacerAfter.calls - pacerBefore.calls,
+      waits: pacerAfter.waits - pacerBefore.waits,
+      waitedSeconds: (pacerAfter.waitedMs - pacerBefore.waitedMs) / 1000,
+      throttled: pacerAfter.throttled - pacerBefore.throttled,
+      refused: pacerAfter.refused - pacerBefore.refused,
+    },
+    refusals: difference(after.refusals, before.refusals),
+    events: { ...events.counts },
+  };
+}
+
+/** ARM calls (those naming a subscription: not the SAS data reads) by method, between two readings. */
+function callsByMethod(after: ArmDoubleStats, before: ArmDoubleStats): Record<string, number> {
+  const sum = (stats: ArmDoubleStats) => {
+    const out: Record<string, number> = {};
+    for (const c of stats.callsBy)
+      if (c.subscriptionId !== '-') out[c.method] = (out[c.method] ?? 0) + c.count;
+    return out;
+  };
+  return difference(sum(after), sum(before));
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const delta = value - (before[key] ?? 0);
+    if (delta !== 0) out[key] = delta;
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * The managed-disk cycle's stated model and timings (bench/README.md, "The managed-disk cycle"):
+ * what each copy moves and how fast, how often the product polls, and how much faster than real
+ * time the ARM double runs. Every product timing is given in the double's simulated time and
+ * divided by the time scale before the product gets it, so the product polls as often *in
+ * simulated time* as it would in Azure with its defaults.
+ */
+import { assumedCopyTime } from '../src/domain/armCapacity';
+import type { CopyModel } from './managedCycleBound';
+
+export interface ManagedCycleSettings {
+  /** Simulated seconds per real second (the ARM double's `timeScale`). */
+  timeScale: number;
+  /** Each OS disk's size: what its first (seeding) copy moves (the double copies a disk whole). */
+  diskGiB: number;
+  /** Data a desktop changes per hour: what the steady cycle's copy moves, an hour after the seed. */
+  changedGiBPerHour: number;
+  copy: CopyModel;
+  /** The worker's `checkDelayInMs`: how often a running (or slot-waiting) copy is looked at. */
+  copyPollSeconds: number;
+  /** How often ARM's long-running operations are polled (`arm.pollIntervalInMs`). */
+  operationPollSeconds: number;
+  /** The `grantCopySlots` timer's period. */
+  slotTickSeconds: number;
+  /** Content compared on 1 point in this many (`ARM_CONTENT_SAMPLE_EVERY`'s default). */
+  contentSampleEvery: number;
+}
+
+const mibPerGib = 1024;
+
+/**
+ * armCapacity.ts's assumed copy time, as the double can model it: 20 MiB/s (70.3 GiB/h) and a
+ * 5-minute floor per copy (armCapacity adds its 5 fixed minutes; the double takes the larger of
+ * the two), 1 GiB changed per hour. The product's own timings: copies looked at every 10 s
+ * (RestorePointWorker), operations polled every 2 s (ArmDiskSource), slots granted every 5 s
+ * (grantCopySlots), content compared on 1 point in 10 (ManagedDiskRestorePointStore).
+ */
+export const defaultManagedCycleSettings: ManagedCycleSettings = {
+  timeScale: 4,
+  diskGiB: 16,
+  changedGiBPerHour: assumedCopyTime.changedGiBPerHour,
+  copy: {
+    gibPerHour: (assumedCopyTime.throughputMiBPerSecond * 3600) / mibPerGib,
+    minimumSeconds: assumedCopyTime.fixedMinutes * 60,
+  },
+  copyPollSeconds: 10,
+  operationPollSeconds: 2,
+  slotTickSeconds: 5,
+  contentSampleEvery: 10,
+};

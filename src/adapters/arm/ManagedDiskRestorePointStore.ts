@@ -1,0 +1,532 @@
+/**
+ * Restore points of managed disks: the slot's incremental snapshot copied into the backup region
+ * with CopyStart, one record per point in the backup region's blob catalogue (so the points are
+ * listed, and recovered, with the primary region and its ARM gone; ARM tags serve reconciliation
+ * only). Start–record–check: a copy is asked for a CopyStart slot, recorded, started, and then
+ * read back until its `completionPercent` is 100: the PUT's long-running operation succeeds long
+ * before the data has moved (learn.microsoft.com, "disks-copy-incremental-snapshot-across-regions":
+ * "You can check the process of a copy so you know when a target snapshot is ready"), so this store
+ * never looks at it.
+ */
+import type { Snapshot } from '@azure/arm-compute';
+import { createHash } from 'node:crypto';
+import {
+  armIdsEqual,
+  parseArmResourceId,
+  parseResourceGroupId,
+  resourceGroupId,
+  snapshotId,
+} from '../../domain/armId';
+import { describeDisk, type DiskSnapshot } from '../../domain/disk';
+import { forbidsSas } from '../../domain/managedDisk';
+import {
+  contentSampled,
+  managedSnapshotName,
+  managedSnapshotTags,
+  stickyBackupResourceGroup,
+} from '../../domain/managedDiskPlacement';
+import type { RestorePoint } from '../../domain/restorePoint';
+import { systemClock, type Clock } from '../../ports/Clock';
+import type { CopySlotKey, CopySlots } from '../../ports/CopySlots';
+import type { EventLog } from '../../ports/EventLog';
+import type {
+  CopyStatus,
+  RecoverySource,
+  RestorePointStore,
+  RestorePointTarget,
+  VerifyResult,
+} from '../../ports/RestorePointStore';
+import type { ListedPoint, RestorePointCatalog } from '../blob/RestorePointCatalog';
+import { newPointMetadata, PointMetadata } from '../blob/restorePointMetadata';
+import { armMessageOf, isArmNotFound } from './armErrors';
+import { deleteArmSnapshot } from './ArmDiskSource';
+import type { ComputeClients } from './createComputeClient';
+import type { SasRangeReader } from './readSasRange';
+
+export interface ManagedDiskRestorePointStoreDependencies {
+  clients: ComputeClients;
+  catalog: RestorePointCatalog;
+  copySlots: CopySlots;
+  events: EventLog;
+  readRange: SasRangeReader;
+  /** Wall-clock time: when a copy started, and whether it is stuck. */
+  clock?: Clock;
+}
+
+export interface ManagedDiskRestorePointStoreOptions {
+  /** Content is compared on 1 point in this many (by tenant, device and slot); 1 compares every point. */
+  contentSampleEvery?: number;
+  /** Ranges read from each snapshot when content is compared, and their size. */
+  sampleRanges?: number;
+  sampleBytes?: number;
+  /** Lifetime of the read-only SAS of a comparison (revoked as soon as it is done). */
+  sasDurationInSeconds?: number;
+  /** A copy not at 100 % this long after it started is stuck: failed, removed and tried again. */
+  copyTimeoutInMs?: number;
+  /** How often grant/revoke/delete long-running operations are polled. */
+  pollIntervalInMs?: number;
+}
+
+const managedDiskKind = 'managedDisk';
+
+export class ManagedDiskRestorePointStore implements RestorePointStore {
+  private readonly clients: ComputeClients;
+  private readonly catalog: RestorePointCatalog;
+  private readonly copySlots: CopySlots;
+  private readonly events: EventLog;
+  private readonly readRange: SasRangeReader;
+  private readonly clock: Clock;
+  private readonly options: Required<ManagedDiskRestorePointStoreOptions>;
+
+  constructor(
+    dependencies: ManagedDiskRestorePointStoreDependencies,
+    options: ManagedDiskRestorePointStoreOptions = {},
+  ) {
+    this.clients = dependencies.clients;
+    this.catalog = dependencies.catalog;
+    this.copySlots = dependencies.copySlots;
+    this.events = dependencies.events;
+    this.readRange = dependencies.readRange;
+    this.clock = dependencies.clock ?? systemClock;
+    this.options = {
+      contentSampleEvery: options.contentSampleEvery ?? 10,
+      sampleRanges: options.sampleRanges ?? 4,
+      sampleBytes: options.sampleBytes ?? 64 * 1024,
+      sasDurationInSeconds: options.sasDurationInSeconds ?? 600,
+      copyTimeoutInMs: options.copyTimeoutInMs ?? 6 * 3_600_000,
+      pollIntervalInMs: options.pollIntervalInMs ?? 2_000,
+    };
+  }
+
+  /**
+   * Starts the slot's copy, or reports the one already started. Copies of one disk run one at a
+   * time in creation order (Azure's rule): while an earlier copy of the device is still running,
+   * this one waits. A copy starts only with a CopyStart slot of its (subscription, backup region).
+   */
+  async startCopy(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<CopyStatus> {
+    if (snapshot.disk.kind !== 'managedDisk')
+      throw new TypeError(`Disk ${describeDisk(snapshot.disk)} is not a managed disk`);
+    const name = this.catalog.nameOf(target);
+    const entries = await this.catalog.listEntries(target.region, target.tenantId, target.deviceId);
+    const mine = entries.find((entry) => entry.point.name === name);
+    if (mine) return await this.progress(mine, target.region);
+    const takenAt = target.takenAt.getTime();
+    if (entries.some((entry) => isManaged(entry) && Date.parse(entry.point.takenAt) > takenAt))
+      return { state: 'failed', reason: 'a newer point of the device exists: copies go in creation order' };
+    for (const earlier of entries) {
+      if (!isManaged(earlier) || earlier.point.verified || earlier.metadata[PointMetadata.unusable]) continue;
+      if ((await this.progress(earlier, target.region)).state === 'pending') return { state: 'pending' };
+    }
+
+    const group = stickyBackupResourceGroup(
+      target.tenantId,
+      target.deviceId,
+      target.backupResourceGroups ?? [],
+      currentGroup(entries),
+    );
+    const parsed = group ? parseResourceGroupId(group) : undefined;
+    if (!parsed)
+      return { state: 'failed', reason: `the tenant names no backup resource group in ${target.region}` };
+    const targetId = snapshotId(
+      parsed.subscriptionId,
+      parsed.resourceGroup,
+      managedSnapshotName(target.tenantId, target.deviceId, target.takenAt, 'copy'),
+    );
+    const key = { subscriptionId: parsed.subscriptionId, targetRegion: target.region };
+    if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'waiting') return { state: 'pending' };
+    // Recorded before the copy starts: whoever comes next finds the target by the record.
+    const recorded = await this.catalog.createRecord(target, {
+      ...newPointMetadata(snapshot, target),
+      [PointMetadata.diskKind]: managedDiskKind,
+      [PointMetadata.targetSnapshot]: targetId,
+      [PointMetadata.copyStartedAt]: this.clock.now().toISOString(),
+    });
+    if (!recorded) {
+      const other = await this.catalog.listed(target.region, name);
+      return other ? await this.progress(other, target.region) : { state: 'pending' };
+    }
+    await this.putCopy(targetId, snapshot.snapshotId, target);
+    return { state: 'pending' };
+  }
+
+  async checkCopy(target: RestorePointTarget): Promise<CopyStatus> {
+    const name = this.catalog.nameOf(target);
+    const entry = await this.catalog.listed(target.region, name);
+    if (!entry) return { state: 'failed', reason: `restore point ${name} does not exist` };
+    return await this.progress(entry, target.region);
+  }
+
+  /**
+   * Offered only when the copy is at 100 % and succeeded, and its size, security type and chain
+   * (an incremental copy of this very source, itself an incremental snapshot of the device's disk)
+   * equal the source's. On a sample of points the content is compared as well.
+   */
+  async verify(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<VerifyResult> {
+    const name = this.catalog.nameOf(target);
+    const read = await this.catalog.read(target.region, name);
+    const metadata = read?.metadata ?? {};
+    const targetId = metadata[PointMetadata.targetSnapshot];
+    if (!read || !targetId) return { ok: false, reason: `restore point ${name} has no copy recorded` };
+    const [source, copy] = await Promise.all([this.get(snapshot.snapshotId), this.get(targetId)]);
+    if (!copy) return { ok: false, reason: `the copy ${targetId} does not exist` };
+    if (!source) return { ok: false, reason: `the source snapshot ${snapshot.snapshotId} does not exist` };
+    const problem = chainProblem(snapshot, source, copy);
+    if (problem) return { ok: false, reason: problem };
+
+    const digest = createHash('sha256')
+      .update(targetId.toLowerCase())
+      .update(String(copy.diskSizeBytes ?? copy.diskSizeGB ?? 0));
+    let note: string | undefined;
+    if (contentSampled(target.tenantId, target.deviceId, target.takenAt, this.options.contentSampleEvery)) {
+      if (forbidsSas(source.networkAccessPolicy) || forbidsSas(copy.networkAccessPolicy)) {
+        // Said, never silently skipped: the point is offered on its ARM checks alone.
+        note = 'content not compared: the network access policy (DenyAll) forbids a SAS';
+        this.events.emit('restore-point.content-not-compared', {
+          tenantId: target.tenantId,
+          deviceId: target.deviceId,
+          takenAt: target.takenAt.toISOString(),
+          reason: note,
+        });
+      } else {
+        const compared = await this.compareContent(source, copy, name);
+        if (!compared.ok) {
+          await this.catalog.patchMetadata(
+            target.region,
+            name,
+            metadata,
+            { [PointMetadata.unusable]: compared.reason },
+            read.etag!,
+          );
+          this.events.emit('restore-point.unusable', {
+            tenantId: target.tenantId,
+            deviceId: target.deviceId,
+            takenAt: target.takenAt.toISOString(),
+            snapshot: targetId,
+            reason: compared.reason,
+          });
+          return { ok: false, reason: compared.reason };
+        }
+        digest.update(compared.hash);
+      }
+    }
+    const hash = digest.digest('base64');
+    const withNote = note
+      ? { ...read, metadata: { ...metadata, [PointMetadata.verificationNote]: note } }
+      : read;
+    if (!(await this.catalog.stampChecked(target.region, name, withNote, hash)))
+      return { ok: false, reason: `restore point ${name} changed while it was verified` };
+    return { ok: true, hash };
+  }
+
+  async markVerified(target: RestorePointTarget, hash: string): Promise<RestorePoint> {
+    return (await this.catalog.markVerified(target, hash)).point;
+  }
+
+  /**
+   * The source snapshots of the device's older verified points: each was kept until the copy after
+   * it completed, since a source is never deleted while its target is copying, and the newest one
+   * is what the next incremental snapshot's copy follows. Each is handed back once (marked in its
+   * record), so a cycle deletes one snapshot, not every old one again.
+   */
+  async releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]> {
+    const takenAt = target.takenAt.getTime();
+    const released: DiskSnapshot[] = [];
+    for (const entry of await this.catalog.listEntries(target.region, target.tenantId, target.deviceId)) {
+      const source = entry.metadata[PointMetadata.sourceSnapshot];
+      if (
+        !isManaged(entry) ||
+        !entry.point.verified ||
+        Date.parse(entry.point.takenAt) >= takenAt ||
+        entry.metadata[PointMetadata.sourceReleased] === 'true' ||
+        !source ||
+        armIdsEqual(source, snapshot.snapshotId)
+      )
+        continue;
+      const marked = await this.catalog.patchMetadata(
+        target.region,
+        entry.point.name,
+        entry.metadata,
+        { [PointMetadata.sourceReleased]: 'true' },
+        entry.etag,
+      );
+      if (marked)
+        released.push({
+          region: entry.metadata[PointMetadata.sourceRegion] ?? snapshot.region,
+          disk: snapshot.disk,
+          snapshotId: source,
+          sizeBytes: entry.point.sizeBytes,
+        });
+    }
+    return released;
+  }
+
+  /**
+   * Deletes the copy in ARM (a running one is cancelled by it), gives its CopyStart slot back, then
+   * removes the record: the record goes last, so a failure leaves the copy findable.
+   */
+  async remove(region: string, name: string): Promise<void> {
+    const read = await this.catalog.read(region, name);
+    const targetId = read?.metadata?.[PointMetadata.targetSnapshot];
+    if (targetId) {
+      await deleteArmSnapshot(this.clients, targetId, this.options.pollIntervalInMs);
+      const key = slotKeyOf(targetId, region);
+      if (key) await this.copySlots.release(key, copyIdOf(targetId));
+    }
+    await this.catalog.delete(region, name);
+  }
+
+  async list(region: string, tenantId: string, deviceId: string): Promise<RestorePoint[]> {
+    return await this.catalog.list(region, tenantId, deviceId);
+  }
+
+  async latestVerified(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+  ): Promise<RestorePoint | undefined> {
+    return await this.catalog.latestVerified(region, tenantId, deviceId);
+  }
+
+  /** A read-only SAS of the point's snapshot in the backup region: ARM there, never the primary's. */
+  async readUrl(point: RestorePoint, validForMinutes = 60): Promise<string> {
+    if (!point.snapshotArmId) throw new TypeError(`Restore point ${point.name} names no snapshot`);
+    return await this.grantRead(point.snapshotArmId, validForMinutes * 60);
+  }
+
+  async recoverySource(
+    region: string,
+    tenantId: string,
+    deviceId: string,
+    keep?: string,
+  ): Promise<RecoverySource | undefined> {
+    const listed = await this.catalog.recoveryPoint(region, tenantId, deviceId, keep);
+    if (!listed) return undefined;
+    return { point: listed.point, url: await this.readUrl(listed.point) };
+  }
+
+  /**
+   * Where a recorded copy stands, from the target snapshot itself: copied only at 100 % with
+   * provisioningState Succeeded. A record whose target does not exist (the process stopped between
+   * recording and starting) is started again, with its slot; a copy running past the timeout is
+   * stuck. A copy that ended gives its slot back.
+   */
+  private async progress(entry: ListedPoint, region: string): Promise<CopyStatus> {
+    if (entry.point.verified) return { state: 'verified' };
+    const unusable = entry.metadata[PointMetadata.unusable];
+    if (unusable) return { state: 'failed', reason: `unusable: ${unusable}` };
+    const targetId = entry.metadata[PointMetadata.targetSnapshot];
+    const sourceId = entry.metadata[PointMetadata.sourceSnapshot];
+    const key = targetId ? slotKeyOf(targetId, region) : undefined;
+    if (!targetId || !sourceId || !key)
+      return { state: 'failed', reason: `restore point ${entry.point.name} records no copy` };
+    const copy = await this.get(targetId);
+    if (!copy) {
+      if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'granted')
+        await this.putCopy(targetId, sourceId, {
+          tenantId: entry.point.tenantId,
+          deviceId: entry.point.deviceId,
+          takenAt: new Date(entry.point.takenAt),
+          region,
+        });
+      return { state: 'pending' };
+    }
+    const status = copyStateOf(copy);
+    if (status.state === 'pending') {
+      const startedAt = Date.parse(entry.metadata[PointMetadata.copyStartedAt] ?? '');
+      const runningMs = this.clock.now().getTime() - startedAt;
+      if (!(runningMs <= this.options.copyTimeoutInMs)) {
+        this.events.emit('restore-point.copy-stuck', {
+          tenantId: entry.point.tenantId,
+          deviceId: entry.point.deviceId,
+          takenAt: entry.point.takenAt,
+          snapshot: targetId,
+          completionPercent: copy.completionPercent,
+          runningMinutes: Math.round(runningMs / 60_000),
+        });
+        return {
+          state: 'failed',
+          reason: `stuck: ${copy.completionPercent ?? 0} % after ${Math.round(runningMs / 60_000)} min`,
+        };
+      }
+      return status;
+    }
+    await this.copySlots.release(key, copyIdOf(targetId));
+    return status;
+  }
+
+  /** The CopyStart PUT: only its submission is awaited, never its long-running operation. */
+  private async putCopy(
+    targetId: string,
+    sourceId: string,
+    target: Pick<RestorePointTarget, 'tenantId' | 'deviceId' | 'takenAt' | 'region'>,
+  ): Promise<void> {
+    const id = parseArmResourceId(targetId)!;
+    const poller = this.clients.for(id.subscriptionId).snapshots.createOrUpdate(id.resourceGroup, id.name, {
+      location: target.region,
+      tags: managedSnapshotTags(target.tenantId, target.deviceId, target.takenAt),
+      incremental: true,
+      creationData: { createOption: 'CopyStart', sourceResourceId: sourceId },
+    });
+    await poller.submitted();
+  }
+
+  private async get(armId: string): Promise<Snapshot | undefined> {
+    const id = parseArmResourceId(armId);
+    if (!id) throw new TypeError(`"${armId}" is not an ARM resource id`);
+    try {
+      return await this.clients.for(id.subscriptionId).snapshots.get(id.resourceGroup, id.name);
+    } catch (err) {
+      if (isArmNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async grantRead(armId: string, seconds: number): Promise<string> {
+    const id = parseArmResourceId(armId)!;
+    const access = await this.clients
+      .for(id.subscriptionId)
+      .snapshots.grantAccess(
+        id.resourceGroup,
+        id.name,
+        { access: 'Read', durationInSeconds: seconds },
+        { updateIntervalInMs: this.options.pollIntervalInMs },
+      );
+    if (!access.accessSAS) throw new Error(`Granting read access to ${armId} returned no SAS`);
+    return access.accessSAS;
+  }
+
+  private async revoke(armId: string): Promise<void> {
+    const id = parseArmResourceId(armId)!;
+    await this.clients
+      .for(id.subscriptionId)
+      .snapshots.revokeAccess(id.resourceGroup, id.name, {
+        updateIntervalInMs: this.options.pollIntervalInMs,
+      });
+  }
+
+  /**
+   * Sampled ranges of both snapshots through short-lived read-only SAS, revoked as soon as the
+   * comparison ends (a failed revoke is reported: the SAS still expires by itself).
+   */
+  private async compareContent(
+    source: Snapshot,
+    copy: Snapshot,
+    name: string,
+  ): Promise<{ ok: true; hash: string } | { ok: false; reason: string }> {
+    const sizeBytes = copy.diskSizeBytes ?? (copy.diskSizeGB ?? 0) * 1024 ** 3;
+    const granted: string[] = [];
+    try {
+      const [sourceUrl, copyUrl] = await Promise.all(
+        [source.id!, copy.id!].map(async (id) => {
+          const url = await this.grantRead(id, this.options.sasDurationInSeconds);
+          granted.push(id);
+          return url;
+        }),
+      );
+      const digest = createHash('sha256');
+      for (const offset of sampleOffsets(
+        name,
+        sizeBytes,
+        this.options.sampleRanges,
+        this.options.sampleBytes,
+      )) {
+        const length = Math.min(this.options.sampleBytes, sizeBytes - offset);
+        const [left, right] = await Promise.all([
+          this.readRange(sourceUrl!, offset, length),
+          this.readRange(copyUrl!, offset, length),
+        ]);
+        if (!left.equals(right))
+          return { ok: false, reason: `content differs from the source at byte ${offset}` };
+        digest.update(right);
+      }
+      return { ok: true, hash: digest.digest('base64') };
+    } finally {
+      await Promise.all(
+        granted.map(async (id) => {
+          try {
+            await this.revoke(id);
+          } catch (err) {
+            this.events.emit('restore-point.sas-revoke-failed', { snapshot: id, reason: armMessageOf(err) });
+          }
+        }),
+      );
+    }
+  }
+}
+
+function isManaged(entry: ListedPoint): boolean {
+  return entry.metadata[PointMetadata.diskKind] === managedDiskKind;
+}
+
+/** The group of the device's newest recorded copy: where its chain in the backup region is. */
+function currentGroup(entries: readonly ListedPoint[]): string | undefined {
+  for (const entry of entries) {
+    const id = entry.metadata[PointMetadata.targetSnapshot];
+    const parsed = id ? parseArmResourceId(id) : undefined;
+    if (parsed) return resourceGroupId(parsed.subscriptionId, parsed.resourceGroup);
+  }
+  return undefined;
+}
+
+function copyIdOf(targetId: string): string {
+  return targetId.toLowerCase();
+}
+
+function slotKeyOf(targetId: string, region: string): CopySlotKey | undefined {
+  const id = parseArmResourceId(targetId);
+  return id ? { subscriptionId: id.subscriptionId.toLowerCase(), targetRegion: region } : undefined;
+}
+
+/** Never the long-running operation's outcome: the snapshot's own progress and state. */
+export function copyStateOf(copy: Snapshot): CopyStatus {
+  if (copy.copyCompletionError)
+    return {
+      state: 'failed',
+      reason: `copy failed: ${copy.copyCompletionError.errorCode}: ${copy.copyCompletionError.errorMessage}`,
+    };
+  if (copy.provisioningState === 'Failed')
+    return { state: 'failed', reason: 'the copy snapshot failed to provision' };
+  if (copy.provisioningState === 'Succeeded' && copy.completionPercent === 100) return { state: 'copied' };
+  return { state: 'pending' };
+}
+
+/** Why the copy is not this source's, whole and of the same kind; undefined when it is. */
+function chainProblem(snapshot: DiskSnapshot, source: Snapshot, copy: Snapshot): string | undefined {
+  const state = copyStateOf(copy);
+  if (state.state !== 'copied')
+    return `the copy is not complete (${copy.completionPercent ?? 0} %, ${copy.provisioningState ?? 'unknown'})`;
+  if (
+    copy.creationData?.createOption !== 'CopyStart' ||
+    !armIdsEqual(copy.creationData.sourceResourceId ?? '', source.id ?? '')
+  )
+    return `the copy was not made from ${snapshot.snapshotId}`;
+  if (!copy.incremental || !source.incremental)
+    return 'the copy or its source is not an incremental snapshot';
+  if (
+    snapshot.disk.kind === 'managedDisk' &&
+    !armIdsEqual(source.creationData?.sourceResourceId ?? '', snapshot.disk.armId)
+  )
+    return `the source snapshot is not of disk ${snapshot.disk.armId}`;
+  const sourceSize = source.diskSizeBytes ?? source.diskSizeGB;
+  const copySize = copy.diskSizeBytes ?? copy.diskSizeGB;
+  if (sourceSize === undefined || sourceSize !== copySize)
+    return `the copy's size (${copySize ?? 'unknown'}) differs from the source's (${sourceSize ?? 'unknown'})`;
+  const securityType = (s: Snapshot) => s.securityProfile?.securityType ?? 'Standard';
+  if (securityType(source) !== securityType(copy))
+    return `the copy's security type (${securityType(copy)}) differs from the source's (${securityType(source)})`;
+  return undefined;
+}
+
+/** `count` offsets spread over the disk, 512-aligned, shifted by the point's name so points differ. */
+export function sampleOffsets(name: string, sizeBytes: number, count: number, bytes: number): number[] {
+  if (sizeBytes <= 0) return [];
+  const seed = createHash('sha256').update(name).digest();
+  const span = Math.max(0, sizeBytes - bytes);
+  const offsets = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const fraction = seed.readUInt32BE((i * 4) % 28) / 0x1_0000_0000;
+    const raw = Math.floor(((i + fraction) / count) * span);
+    offsets.add(raw - (raw % 512));
+  }
+  return [...offsets].sort((a, b) => a - b);
+}

@@ -1,0 +1,72 @@
+/**
+ * The Compute management client of one subscription, with the options every ARM call of the
+ * product shares: the credential, the pacing policies (src/adapters/arm/pacing, built elsewhere)
+ * and, in tests, the local ARM double's endpoint and CA. `@azure/arm-compute` accepts an endpoint
+ * override and any TokenCredential (docs/PLATFORM_NOTES, "Azure Resource Manager").
+ */
+import { ComputeManagementClient } from '@azure/arm-compute';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy, TlsSettings } from '@azure/core-rest-pipeline';
+
+export interface ComputeClientOptions {
+  credential: TokenCredential;
+  /** ARM's endpoint; Azure's public cloud (`https://management.azure.com`) when unset. */
+  endpoint?: string;
+  /** A private CA (the ARM double's): never needed against Azure. */
+  tlsOptions?: TlsSettings;
+  /** Per-call policies (the pacing layer), run on every retry so each attempt is paced. */
+  additionalPolicies?: readonly PipelinePolicy[];
+  /** The SDK's own retries of 429 and 5xx; the pacing layer decides when to send, these how often. */
+  maxRetries?: number;
+  /**
+   * How long one HTTP attempt may take (30 s by default): a region whose ARM does not answer
+   * fails the call instead of holding a worker for ever.
+   */
+  requestTimeoutInMs?: number;
+}
+
+/** Gives every attempt a timeout unless the caller set one. */
+function requestTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
+  return {
+    name: 'armRequestTimeout',
+    async sendRequest(request, next) {
+      if (!request.timeout) request.timeout = timeoutInMs;
+      return await next(request);
+    },
+  };
+}
+
+export function createComputeClient(
+  subscriptionId: string,
+  options: ComputeClientOptions,
+): ComputeManagementClient {
+  return new ComputeManagementClient(options.credential, subscriptionId, {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
+    additionalPolicies: [
+      ...(options.additionalPolicies ?? []),
+      requestTimeoutPolicy(options.requestTimeoutInMs ?? 30_000),
+    ].map((policy) => ({ policy, position: 'perRetry' as const })),
+    ...(options.maxRetries !== undefined ? { retryOptions: { maxRetries: options.maxRetries } } : {}),
+  });
+}
+
+/**
+ * One client per subscription, made on first use: a process reaches the few subscriptions its
+ * tenants' disks and backup groups are in, each with its own pipeline.
+ */
+export class ComputeClients {
+  private readonly clients = new Map<string, ComputeManagementClient>();
+
+  constructor(private readonly options: ComputeClientOptions) {}
+
+  for(subscriptionId: string): ComputeManagementClient {
+    const key = subscriptionId.toLowerCase();
+    let client = this.clients.get(key);
+    if (!client) {
+      client = createComputeClient(subscriptionId, this.options);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+}

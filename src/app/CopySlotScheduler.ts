@@ -1,0 +1,124 @@
+/**
+ * Hands out CopyStart's slots: at most `limit` copies in flight per (subscription, target region),
+ * across both control-plane regions (learn.microsoft.com, "disks-copy-incremental-snapshot-across-
+ * regions": 100 per subscription per target region). Each tick looks only at keys where a copy
+ * waits; for each, the region owning its lease (or taking over a lease that ran out, raising the
+ * epoch) counts the copies holding a slot and grants the oldest waiting up to `limit − held`, in
+ * one conditional write with the lease. A region whose lease is still running elsewhere leaves the
+ * key alone. Grants of an owner that vanished stay counted: they are in the lease it left.
+ */
+import type { Clock } from '../ports/Clock';
+import type { CopySlotLease, CopySlotOwnership, SlotHolder, WaitSignal } from '../ports/CopySlotOwnership';
+import type { EventLog } from '../ports/EventLog';
+
+export interface CopySlotSchedulerDependencies {
+  slots: CopySlotOwnership;
+  /** The control-plane region this process runs in. */
+  region: string;
+  /** Lease expiry is judged on this process's own clock, as activations' are. */
+  clock: Clock;
+  events: EventLog;
+}
+
+export interface CopySlotSchedulerOptions {
+  /** Copies in flight per key: CopyStart's documented 100 unless a test says otherwise. */
+  limit?: number;
+  /** How long an owner holds a key without renewing it before the other region may take it. Default 60 s. */
+  leaseInMs?: number;
+}
+
+export interface CopySlotRun {
+  /** Keys where a copy waited. */
+  keys: number;
+  /** Keys this region granted for (it owned them, or took them over). */
+  owned: number;
+  granted: number;
+}
+
+/** CopyStart's documented concurrency: copies in flight per subscription and target region. */
+export const copyStartSlotsPerKey = 100;
+
+export class CopySlotScheduler {
+  private readonly limit: number;
+  private readonly leaseInMs: number;
+
+  constructor(
+    private readonly deps: CopySlotSchedulerDependencies,
+    options: CopySlotSchedulerOptions = {},
+  ) {
+    this.limit = options.limit ?? copyStartSlotsPerKey;
+    this.leaseInMs = options.leaseInMs ?? 60_000;
+    if (!(this.limit >= 1)) throw new RangeError('A copy-slot limit is at least 1');
+  }
+
+  async run(): Promise<CopySlotRun> {
+    const run: CopySlotRun = { keys: 0, owned: 0, granted: 0 };
+    for await (const signal of this.deps.slots.signalled()) {
+      run.keys += 1;
+      const granted = await this.tick(signal);
+      if (granted !== undefined) {
+        run.owned += 1;
+        run.granted += granted;
+      }
+    }
+    return run;
+  }
+
+  /** One key: how many copies this region granted, or undefined when another region owns it. */
+  private async tick(signal: WaitSignal): Promise<number | undefined> {
+    const { slots, region } = this.deps;
+    const lease = await slots.lease(signal.key);
+    const now = this.deps.clock.now();
+    const mine = lease.region === region;
+    if (!mine && lease.region !== '' && Date.parse(lease.leaseUntil) > now.getTime()) return undefined;
+
+    const holders = await slots.holders(lease, now);
+    const room = this.limit - holders.length;
+    const waiting = room > 0 ? await slots.oldestWaiting(signal.key, room) : [];
+    const renew = !mine || Date.parse(lease.leaseUntil) - now.getTime() < this.leaseInMs / 2;
+    let granted = 0;
+    let committed = true;
+    if (waiting.length > 0 || renew || !sameHolders(holders, lease.holders)) {
+      const commit = await slots.commit(
+        lease,
+        {
+          region,
+          // A lease changing hands raises the epoch, as an adopted activation's does.
+          epoch: mine ? lease.epoch : lease.epoch + 1,
+          leaseUntil: new Date(now.getTime() + this.leaseInMs).toISOString(),
+          holders,
+        },
+        waiting,
+        now,
+      );
+      granted = commit.granted.length;
+      committed = commit.lease !== undefined;
+      if (!commit.lease) {
+        // Someone else wrote the lease first (the other region took it, or renewed it): theirs.
+        if (granted === 0) return undefined;
+      } else if (!mine) this.announceOwner(lease, commit.lease);
+    }
+    // Every copy that waited got a slot (fewer waited than there was room for): lower the signal,
+    // unless a new request raised it since it was read. A request a stale read missed raises it
+    // again when its requester asks again.
+    if (committed && waiting.length < room) await slots.settle(signal);
+    return granted;
+  }
+
+  private announceOwner(before: CopySlotLease, after: CopySlotLease): void {
+    this.deps.events.emit('copySlots.owner-changed', {
+      subscriptionId: after.key.subscriptionId,
+      targetRegion: after.key.targetRegion,
+      fromRegion: before.region || undefined,
+      region: after.region,
+      epoch: after.epoch,
+      holders: after.holders.length,
+    });
+  }
+}
+
+function sameHolders(a: readonly SlotHolder[], b: readonly SlotHolder[]): boolean {
+  if (a.length !== b.length) return false;
+  const ids = new Set(b.map((h) => h.requestId));
+  return a.every((h) => ids.has(h.requestId));
+}

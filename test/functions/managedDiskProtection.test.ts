@@ -1,0 +1,373 @@
+/**
+ * The protection cycle of managed disks end to end: devices registered through the API (checked in
+ * ARM), the registered timer's use case on a controlled clock, the registered queue worker behind
+ * the local queue host, incremental snapshots and CopyStart copies in the local ARM double (real
+ * `@azure/arm-compute` client), the catalogue in Azurite's backup region, the Cosmos emulator.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installedStores, installServices, services } from '../../src/compositionRoot';
+import { registeredFunctions, type QueueFunction } from '../../src/functions/registry';
+import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
+import type { EventLog } from '../../src/ports/EventLog';
+import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
+import { call } from '../support/http';
+import { MemoryCopySlots } from '../support/memoryCopySlots';
+import { platformToken } from '../support/tenants';
+import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+
+const hour = 3_600_000;
+const primary = 'westeurope';
+const backup = 'northeurope';
+const deviceCount = 50;
+const copySlotLimit = 20;
+
+class TestClock {
+  constructor(public time: number) {}
+  now(): Date {
+    return new Date(this.time);
+  }
+}
+
+describe('managed-disk protection cycle', () => {
+  let env: TestEnvironment;
+  let double: ArmDouble;
+  let queueHost: QueueHost;
+  let admin: string;
+  const clock = new TestClock(Date.parse('2026-06-01T00:00:00Z'));
+  const events: { event: string; properties: Record<string, unknown> }[] = [];
+  const eventLog: EventLog = { emit: (event, properties) => void events.push({ event, properties }) };
+  const slots = new MemoryCopySlots(copySlotLimit);
+  /** What the queue host logged as failed deliveries: shown when a cycle does not complete. */
+  const workerErrors: string[] = [];
+  const tenantId = randomUUID();
+  const otherTenant = randomUUID();
+  const sub = randomUUID();
+  const foreignSub = randomUUID();
+  const diskGroup = 'rg-desktops';
+  const backupGroups = [
+    `/subscriptions/${sub}/resourceGroups/rg-dr-a`,
+    `/subscriptions/${sub}/resourceGroups/rg-dr-b`,
+  ];
+  const ids = Array.from({ length: deviceCount }, (_, i) => `md-${String(i).padStart(3, '0')}`);
+  const diskIds = new Map<string, string>();
+  const api = (path: string) => `${env.baseUrl}/tenants/${tenantId}${path}`;
+
+  const device = (id: string, armId = diskIds.get(id)!, policyId = 'hourly') => ({
+    upn: `${id}@contoso.test`,
+    primaryRegion: primary,
+    disk: { kind: 'managedDisk', armId },
+    policyId,
+    priorityTier: 2,
+  });
+
+  async function put(path: string, json: unknown): Promise<void> {
+    const response = await call(api(path), { method: 'PUT', token: admin, json });
+    expect(response.status, response.text).toBeLessThan(300);
+  }
+
+  async function seedDisk(name: string, extra: Partial<Parameters<ArmDouble['seedDisk']>[0]> = {}) {
+    return await double.seedDisk({
+      subscriptionId: sub,
+      resourceGroup: diskGroup,
+      name,
+      location: primary,
+      sizeGB: 16,
+      osType: 'Windows',
+      hyperVGeneration: 'V2',
+      securityType: 'TrustedLaunch',
+      vm: { name: `vm-${name}`, size: 'Standard_D2s_v5' },
+      ...extra,
+    });
+  }
+
+  /** Slot tags of the double's snapshots of a device, by kind, deleted ones included. */
+  function snapshotsOf(id: string, createOption: 'Copy' | 'CopyStart') {
+    return double
+      .snapshots()
+      .filter((s) => s.tags['clouddr-device'] === id && s.createOption === createOption);
+  }
+
+  /** Runs the timer's use case at `time` (twice at once: both regions' timers) and waits until every device recorded. */
+  async function cycle(time: number, expected = ids): Promise<void> {
+    clock.time = time;
+    await Promise.all([services().scheduler.run(clock.now()), services().scheduler.run(clock.now())]);
+    await recorded(time, expected);
+  }
+
+  async function recorded(time: number, expected: readonly string[]): Promise<void> {
+    try {
+      await expect
+        .poll(
+          async () => {
+            const devices = await Promise.all(
+              expected.map((id) => installedStores().devices.get(tenantId, id)),
+            );
+            return devices.filter(
+              (d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - hour && !d.pending,
+            ).length;
+          },
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBe(expected.length);
+    } catch (err) {
+      const problems = events.filter((e) => e.event.startsWith('restore-point.')).slice(-10);
+      const states = (await Promise.all(expected.map((id) => installedStores().devices.get(tenantId, id))))
+        .filter((d) => !d?.lastVerifiedAt || Date.parse(d.lastVerifiedAt) <= time - hour || d.pending)
+        .slice(0, 3)
+        .map((d) => ({ id: d?.id, nextDueAt: d?.nextDueAt, pending: d?.pending, last: d?.lastVerifiedAt }));
+      throw new Error(
+        `Not every device recorded: ${JSON.stringify({ problems, states, errors: workerErrors.slice(-5), stats: double.stats().refusals })}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  async function points(id: string) {
+    return await installedStores().points.list(backup, tenantId, id);
+  }
+
+  beforeAll(async () => {
+    // One real second is an hour of the double's time: a 16 GiB seed copy takes ~10 s of it.
+    double = await startArmDouble({ timeScale: 3_600 });
+    env = await startTestEnvironment();
+    installServices({
+      clock,
+      events: eventLog,
+      worker: {
+        checkDelayInMs: 50,
+        retryBaseDelayInMs: 20,
+        retryMaxDelayInMs: 100,
+        maxAttempts: 4,
+        cacheTtlInMs: 0,
+      },
+      arm: {
+        credential: double.credential,
+        ...double.clientOptions(),
+        copySlots: slots,
+        pollIntervalInMs: 10,
+        // SAS lifetimes are in the double's (scaled) time: 10 h of it is 10 s here.
+        store: { contentSampleEvery: 5, copyTimeoutInMs: 3_000, sasDurationInSeconds: 36_000 },
+      },
+    });
+    queueHost = await startQueueHost({
+      connection: services().config.workQueue.connection,
+      functions: registeredFunctions().filter(
+        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
+      ),
+      options: { visibilityTimeoutInMs: 5_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
+      log: (level, ...args) => {
+        if (level === 'error' || level === 'warning') workerErrors.push(args.join(' '));
+      },
+    });
+    admin = await env.token(tenantId, ['DR.Admin']);
+    const platform = await platformToken(env);
+    for (const [id, scope] of [
+      [tenantId, `/subscriptions/${sub}`],
+      [otherTenant, `/subscriptions/${foreignSub}`],
+    ] as const) {
+      const response = await call(`${env.baseUrl}/platform/tenants/${id}`, {
+        method: 'PUT',
+        token: platform,
+        json: {
+          name: 'Contoso',
+          licences: 100,
+          allowedBackupRegions: [backup],
+          diskScopes: [{ kind: 'managedDisk', armScope: scope }],
+          ...(id === tenantId ? { backupResourceGroups: { [backup]: backupGroups } } : {}),
+        },
+      });
+      expect(response.status, response.text).toBe(201);
+    }
+    await put('/policies/hourly', {
+      name: 'Hourly',
+      backupRegion: backup,
+      rpoHours: 1,
+      retention: { latest: 1, weekly: 0, keepLatestManual: false },
+    });
+    for (const id of ids) diskIds.set(id, await seedDisk(`${id}-os`));
+    for (const id of ids) await put(`/devices/${id}`, device(id));
+  }, 120_000);
+
+  afterAll(async () => {
+    await queueHost?.stop();
+    await env?.close();
+    await double?.close();
+  });
+
+  it('records what ARM says of each disk at registration', async () => {
+    const response = await call(api(`/devices/${ids[0]}`), { token: admin });
+    expect(response.body).toMatchObject({
+      disk: { kind: 'managedDisk', armId: diskIds.get(ids[0]!) },
+      diskFacts: {
+        sizeGB: 16,
+        osType: 'Windows',
+        hyperVGeneration: 'V2',
+        securityType: 'TrustedLaunch',
+        vm: { size: 'Standard_D2s_v5' },
+      },
+    });
+  });
+
+  it('refuses a disk outside the scopes, missing, not an OS disk or in another region, naming the field', async () => {
+    const outside = await double.seedDisk({
+      subscriptionId: foreignSub,
+      resourceGroup: diskGroup,
+      name: 'foreign-os',
+      location: primary,
+      sizeGB: 16,
+      osType: 'Windows',
+      hyperVGeneration: 'V2',
+    });
+    // A disk without osType is a data disk.
+    const noOs = await double.seedDisk({ ...seedArgs('plain-data'), osType: undefined as never });
+    const elsewhere = await seedDisk('far-os', { location: 'uksouth' });
+    const missing = diskIds.get(ids[0]!)!.replace(`${ids[0]}-os`, 'no-such-os');
+    const armCallsBefore = double.stats().totalCalls;
+    const refused = await call(api('/devices/foreign'), {
+      method: 'PUT',
+      token: admin,
+      json: device('foreign', outside),
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'body.disk' })]);
+    // Refused on the scope alone, before any ARM call: nothing about the other tenant's disk is told.
+    expect(double.stats().totalCalls).toBe(armCallsBefore);
+    for (const armId of [missing, noOs, elsewhere]) {
+      const response = await call(api('/devices/bad'), {
+        method: 'PUT',
+        token: admin,
+        json: device('bad', armId),
+      });
+      expect(response.status, armId).toBe(400);
+      expect(response.body.errors, armId).toEqual([expect.objectContaining({ field: 'body.disk' })]);
+    }
+    expect((await call(api('/devices/bad'), { token: admin })).status).toBe(404);
+
+    function seedArgs(name: string) {
+      return {
+        subscriptionId: sub,
+        resourceGroup: diskGroup,
+        name,
+        location: primary,
+        sizeGB: 16,
+        osType: 'Windows' as const,
+        hyperVGeneration: 'V2' as const,
+      };
+    }
+  });
+
+  it('refuses a backup resource group outside the tenant’s managed-disk scopes, naming the field', async () => {
+    const response = await call(`${env.baseUrl}/platform/tenants/${tenantId}`, {
+      method: 'PUT',
+      token: await platformToken(env),
+      json: {
+        name: 'Contoso',
+        licences: 100,
+        allowedBackupRegions: [backup],
+        diskScopes: [{ kind: 'managedDisk', armScope: `/subscriptions/${sub}` }],
+        backupResourceGroups: {
+          [backup]: [...backupGroups, `/subscriptions/${foreignSub}/resourceGroups/rg-x`],
+        },
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ field: `body.backupResourceGroups.${backup}.2` }),
+    ]);
+    const tenant = await call(`${env.baseUrl}/tenants/${tenantId}`, { token: admin });
+    expect(tenant.body.backupResourceGroups).toEqual({ [backup]: backupGroups });
+  });
+
+  it('takes one snapshot and one copy per device and slot, with duplicate timers, never above the CopyStart slots', async () => {
+    const time = clock.time + hour;
+    await cycle(time);
+    for (const id of ids) {
+      const [point, ...rest] = await points(id);
+      expect(rest, id).toEqual([]);
+      expect(point, id).toMatchObject({ verified: true, snapshotArmId: expect.stringMatching(/rg-dr-[ab]/) });
+      expect(snapshotsOf(id, 'Copy'), id).toHaveLength(1);
+      expect(snapshotsOf(id, 'CopyStart'), id).toHaveLength(1);
+      expect(snapshotsOf(id, 'CopyStart')[0]!.completionPercent).toBe(100);
+    }
+    // Sharded over both backup groups.
+    const groups = new Set(ids.map((id) => snapshotsOf(id, 'CopyStart')[0]!.resourceGroup));
+    expect(groups).toEqual(new Set(['rg-dr-a', 'rg-dr-b']));
+    expect(slots.maxGranted.get(`${sub}|${backup}`.toLowerCase())).toBeLessThanOrEqual(copySlotLimit);
+    for (const flight of double.stats().copiesInFlight)
+      expect(flight.maxInFlight).toBeLessThanOrEqual(copySlotLimit);
+    expect(slots.waits).toBeGreaterThan(0);
+  });
+
+  it('copies only the changes next, keeps the newest copy as the base when pruning, and releases the old source', async () => {
+    for (const round of [1, 2]) {
+      for (const id of ids) double.writeToDisk(diskIds.get(id)!, 1);
+      await cycle(clock.time + hour);
+      for (const id of ids) {
+        const copies = snapshotsOf(id, 'CopyStart');
+        expect(copies, id).toHaveLength(1 + round);
+        // Incremental: the retention of 1 pruned the older points but never the newest copy, so
+        // the chain in the backup region held and only the 1 GiB written travelled.
+        expect(copies.at(-1)!.copyGiB, id).toBe(1);
+        expect(
+          copies.filter((c) => !c.deleted),
+          id,
+        ).toHaveLength(1);
+        expect(await points(id), id).toHaveLength(1);
+        // The newest source stays as the base of the next snapshot's copy; older ones went.
+        expect(
+          snapshotsOf(id, 'Copy').filter((s) => !s.deleted),
+          id,
+        ).toHaveLength(1);
+      }
+    }
+  });
+
+  it('lists points and finds the recovery source from the backup region with the primary region’s ARM unreachable', async () => {
+    const stop = double.inject({ unreachableRegion: primary, behaviour: 'reset' });
+    try {
+      const response = await call(api(`/devices/${ids[3]}/restore-points`), { token: admin });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.items).toEqual([expect.objectContaining({ verified: true })]);
+      const source = await installedStores().managedPoints.recoverySource(backup, tenantId, ids[3]!);
+      expect(source?.point).toMatchObject({
+        verified: true,
+        snapshotArmId: expect.stringMatching(/rg-dr-[ab]/),
+      });
+      // A read-only SAS of the copy in the backup region: what a new disk is made from.
+      expect(source?.url).toMatch(/\/sas\//);
+    } finally {
+      stop();
+    }
+  });
+
+  it('retries a stuck copy from a deleted target, never offering it, holding the disk’s copy order', async () => {
+    for (const id of ids) double.writeToDisk(diskIds.get(id)!, 1);
+    const stall = double.inject({ copy: 'stall', match: { targetIncludes: '-c' }, times: 1 });
+    const time = clock.time + hour;
+    try {
+      await cycle(time, ids);
+    } finally {
+      stall();
+    }
+    const stuck = events.filter((e) => e.event === 'restore-point.copy-stuck');
+    expect(stuck).toHaveLength(1);
+    const stuckDevice = stuck[0]!.properties.deviceId as string;
+    expect(
+      events.some((e) => e.event === 'restore-point.retrying' && e.properties.deviceId === stuckDevice),
+    ).toBe(true);
+    const copies = snapshotsOf(stuckDevice, 'CopyStart');
+    const stuckSlot = stuck[0]!.properties.takenAt as string;
+    const slotCopies = copies.filter((c) => c.tags['clouddr-slot'] === stuckSlot);
+    // The stuck target was deleted before the slot's copy was started again, in creation order.
+    expect(slotCopies.length).toBe(2);
+    expect(slotCopies[0]!.deleted).toBe(true);
+    expect(slotCopies[1]!.creationOrder).toBeGreaterThan(slotCopies[0]!.creationOrder);
+    expect(slotCopies[1]!.completionPercent).toBe(100);
+    const [point] = await points(stuckDevice);
+    expect(point).toMatchObject({ verified: true, takenAt: stuckSlot });
+    expect(Date.parse(stuckSlot)).toBeGreaterThan(time - hour);
+  });
+});
