@@ -1,8 +1,9 @@
 /** A device's restore points as the backup region holds them, and manual restore points on demand. */
 import type { Device } from '../domain/device';
 import { anyScopeContains, type DiskScope } from '../domain/diskScope';
-import { NotFoundError, RuleViolationError } from '../domain/errors';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
 import { restorePointName, type RestorePoint } from '../domain/restorePoint';
+import type { BulkPointRequests } from '../ports/BulkPointRequests';
 import type { Clock } from '../ports/Clock';
 import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { PolicyStore } from '../ports/PolicyStore';
@@ -37,6 +38,20 @@ export interface PolicyPointsOutcome {
 /** Skipped devices named in the answer; the counts cover all of them. */
 export const maxSkippedListed = 100;
 
+export interface PolicyPointsOptions {
+  /** Makes a retry of the request take the same points: see `requestManualForPolicy`. */
+  idempotencyKey?: string;
+}
+
+/**
+ * How long a bulk request's idempotency key is honoured: far beyond any retry of a failed request.
+ * After it the key is forgotten, and the same key again is a new request at a new time.
+ */
+export const bulkRequestKeyRetentionInMs = 24 * 60 * 60_000;
+
+/** Old keys forgotten by each new one: more than are made, so they never pile up. */
+const forgottenPerRequest = 10;
+
 export interface RestorePointServiceDependencies {
   devices: DeviceRegistry;
   tenants: TenantStore;
@@ -44,6 +59,8 @@ export interface RestorePointServiceDependencies {
   points: RestorePointStore;
   queue: WorkQueue;
   clock: Clock;
+  /** Where bulk requests with an idempotency key record their time. */
+  bulkRequests: BulkPointRequests;
 }
 
 export interface RestorePointServiceOptions {
@@ -58,6 +75,7 @@ export class RestorePointService {
   private readonly points: RestorePointStore;
   private readonly queue: WorkQueue;
   private readonly clock: Clock;
+  private readonly bulkRequests: BulkPointRequests;
   private readonly policyPageSize: number;
 
   constructor(dependencies: RestorePointServiceDependencies, options: RestorePointServiceOptions = {}) {
@@ -67,6 +85,7 @@ export class RestorePointService {
     this.points = dependencies.points;
     this.queue = dependencies.queue;
     this.clock = dependencies.clock;
+    this.bulkRequests = dependencies.bulkRequests;
     this.policyPageSize = options.policyPageSize ?? 500;
   }
 
@@ -98,8 +117,18 @@ export class RestorePointService {
    * fleet is never held in memory. Every point has the same request time, in whole seconds like a
    * single device's: a repeated request within the second sends the same messages (the same ids,
    * which Service Bus drops, and the worker records once per device and time either way).
+   *
+   * With an idempotency key, the first request records its time under the key before it sends
+   * anything, and a retry with the key takes that time again, whenever it comes: a request that
+   * failed after queuing part of the set (a 503 on its deadline) is completed by its retry, each
+   * device's point in the same slot, whose lease and record make it one point, never two. Devices
+   * whose point of that slot is already recorded or in progress are counted, not sent again.
    */
-  async requestManualForPolicy(tenantId: string, policyId: string): Promise<PolicyPointsOutcome> {
+  async requestManualForPolicy(
+    tenantId: string,
+    policyId: string,
+    options: PolicyPointsOptions = {},
+  ): Promise<PolicyPointsOutcome> {
     const [tenant, policy] = await Promise.all([
       this.tenants.get(tenantId),
       this.policies.get(tenantId, policyId),
@@ -112,7 +141,26 @@ export class RestorePointService {
         `Policy ${policyId} is disabled, so none of its devices is protected`,
         'path.policyId',
       );
-    const takenAt = this.requestTime();
+    const now = this.clock.now();
+    const pageOf = (continuationToken?: string) =>
+      this.devices.list(
+        tenantId,
+        { policyId },
+        continuationToken
+          ? { pageSize: this.policyPageSize, continuationToken }
+          : { pageSize: this.policyPageSize },
+        now,
+      );
+    // The first page is read while the slot is recorded; nothing is sent before it is.
+    const [slot, firstPage] = await Promise.all([
+      this.slotOf(tenantId, policyId, options.idempotencyKey),
+      pageOf(),
+    ]);
+    const { takenAt } = slot;
+    // Old records go while this request's messages do; forgetting them is no part of its answer.
+    const forgetting = slot.created
+      ? this.forgetOldRequests(tenantId, takenAt).catch(() => undefined)
+      : Promise.resolve();
     const outcome: PolicyPointsOutcome = {
       policyId,
       takenAt: takenAt.toISOString(),
@@ -124,17 +172,7 @@ export class RestorePointService {
       >,
       skippedDevices: [],
     };
-    const now = this.clock.now();
-    const pageOf = (continuationToken?: string) =>
-      this.devices.list(
-        tenantId,
-        { policyId },
-        continuationToken
-          ? { pageSize: this.policyPageSize, continuationToken }
-          : { pageSize: this.policyPageSize },
-        now,
-      );
-    let page = await pageOf();
+    let page = firstPage;
     for (;;) {
       const next = page.continuationToken ? pageOf(page.continuationToken) : undefined;
       // A failed send leaves the next page's read unobserved: it is caught here, the send's error thrown.
@@ -143,7 +181,9 @@ export class RestorePointService {
       for (const device of page.items) {
         const refusal = manualPointRefusal(device, tenant.diskScopes);
         if (!refusal) {
-          messages.push(manualPointMessage(device, takenAt));
+          outcome.queued += 1;
+          if (!(slot.repeated && slotTaken(device, takenAt)))
+            messages.push(manualPointMessage(device, takenAt));
           continue;
         }
         outcome.skipped += 1;
@@ -151,11 +191,47 @@ export class RestorePointService {
         if (outcome.skippedDevices.length < maxSkippedListed)
           outcome.skippedDevices.push({ deviceId: device.id, reason: refusal });
       }
+      // One call for the page: the work queue spreads it over batches or concurrent sends.
       await this.queue.send(QueueNames.restorePoints, messages);
-      outcome.queued += messages.length;
-      if (!next) return outcome;
+      if (!next) break;
       page = await next;
     }
+    await forgetting;
+    return outcome;
+  }
+
+  /**
+   * The request's time: now, in whole seconds; with a key, the time recorded under the key by its
+   * first request, which must have been for the same policy.
+   */
+  private async slotOf(
+    tenantId: string,
+    policyId: string,
+    idempotencyKey: string | undefined,
+  ): Promise<{ takenAt: Date; created: boolean; repeated: boolean }> {
+    const takenAt = this.requestTime();
+    if (idempotencyKey === undefined) return { takenAt, created: false, repeated: false };
+    const { recorded, created } = await this.bulkRequests.recordOnce({
+      tenantId,
+      idempotencyKey,
+      policyId,
+      takenAt: takenAt.toISOString(),
+    });
+    if (recorded.policyId !== policyId)
+      throw new ConflictError(
+        'idempotency-key-reused',
+        `Idempotency key "${idempotencyKey}" was used for the points of policy ${recorded.policyId}`,
+      );
+    return { takenAt: new Date(recorded.takenAt), created, repeated: !created };
+  }
+
+  /** Forgets keys older than their retention, a few at a time: each new key clears up after old ones. */
+  private async forgetOldRequests(tenantId: string, takenAt: Date): Promise<void> {
+    await this.bulkRequests.forgetRecordedBefore(
+      tenantId,
+      new Date(takenAt.getTime() - bulkRequestKeyRetentionInMs),
+      forgottenPerRequest,
+    );
   }
 
   /** Whole seconds: two requests in the same second are one point, not two. */
@@ -184,6 +260,15 @@ function refusalDetail(refusal: ManualPointRefusal, deviceId: string): string {
     case 'policy-disabled':
       return `The policy of device ${deviceId} is disabled`;
   }
+}
+
+/**
+ * Whether the device's point of the slot is already recorded (or a newer one) or in progress:
+ * its worker finishes it, so a retry of the request need not send it again.
+ */
+function slotTaken(device: Device, takenAt: Date): boolean {
+  if (device.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= takenAt.getTime()) return true;
+  return device.pending?.takenAt === takenAt.toISOString();
 }
 
 /** The message of a manual point: its id is fixed by device and request time, as the worker expects. */

@@ -20,5 +20,11 @@ export interface SendOptions {
 
 /** The sending side of the per-device fan-out. Delivery is at least once: workers are idempotent. */
 export interface WorkQueue {
+  /**
+   * Sends the messages as a batch, as fast as the backend allows (Service Bus: size-limited
+   * batches, a few at once; Storage queues: one request a message, many at once). Not atomic: a
+   * send that fails may have sent some of them, so a caller makes a retry of the whole list safe
+   * (deterministic ids, idempotent workers), never assumes a failure sent nothing.
+   */
   send<T>(queue: QueueName, messages: readonly WorkMessage<T>[], options?: SendOptions): Promise<void>;
 }

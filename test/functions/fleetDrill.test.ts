@@ -3,18 +3,25 @@
  * driver; real Azurite and the Cosmos emulator): a fleet protected with one request for its policy,
  * then an outage drill of its region. Points for a whole policy: every licensed, in-scope device of
  * the policy gets one verified point, the others are skipped with why, no other policy's device is
- * touched, and a repeated request in the same second makes no second point. The drill:
+ * touched, and a repeated request in the same second makes no second point; with an
+ * `Idempotency-Key`, a request that answered 503 after queuing part of the set is completed by its
+ * retry in a later second, one point per device. The drill:
  * `percentComplete` over every poll of the activation never falls and is 100 exactly when it has
  * completed, through deactivation; a user whose device the outage skipped is told so, and why.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestorePointRequest } from '../../src/app/restorePointRequest';
 import { installedStores, installServices } from '../../src/compositionRoot';
+import { UnavailableError } from '../../src/domain/errors';
 import { restorePointName } from '../../src/domain/restorePoint';
 import type { EventLog } from '../../src/ports/EventLog';
+import type { SendOptions, WorkMessage, WorkQueue } from '../../src/ports/WorkQueue';
+import type { QueueName } from '../../src/queueNames';
 import { createDisk, regionBlobService } from '../support/disks';
 import { eventually } from '../support/eventually';
 import { call } from '../support/http';
+import { expectRefused } from '../support/refusals';
 import { startRecoveryRuntime, type RecoveryRuntime } from '../support/recoveryRuntime';
 import { diskScope, provisionTenant } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
@@ -34,6 +41,52 @@ class DrillClock {
   }
   now(): Date {
     return new Date(this.frozen ? this.time : this.time + (Date.now() - this.setAt));
+  }
+}
+
+/**
+ * The work queue, which can stop answering a tenant's bulk request midway: past `passing` of the
+ * tenant's first manual-point messages (attempt 1, check 0: what the request sends, never the
+ * worker's own retries and checks), a send fails as one the work queue did not answer in time.
+ */
+class WorkQueueThatStopsAnswering implements WorkQueue {
+  private passing: number | undefined;
+  /** Ids of the tenant's messages that went through while the stop was armed. */
+  readonly through: string[] = [];
+
+  constructor(
+    private readonly inner: WorkQueue,
+    private readonly tenantId: string,
+  ) {}
+
+  stopAfter(messages: number | undefined): void {
+    this.passing = messages;
+  }
+
+  async send<T>(queue: QueueName, messages: readonly WorkMessage<T>[], options?: SendOptions): Promise<void> {
+    if (this.passing === undefined) return await this.inner.send(queue, messages, options);
+    const bulk = (m: WorkMessage<T>) => {
+      const body = m.body as Partial<RestorePointRequest>;
+      return (
+        body.tenantId === this.tenantId && body.kind === 'manual' && body.attempt === 1 && body.check === 0
+      );
+    };
+    const passed: WorkMessage<T>[] = [];
+    let held = 0;
+    for (const message of messages) {
+      if (!bulk(message)) passed.push(message);
+      else if (this.passing > 0) {
+        this.passing -= 1;
+        this.through.push(message.id);
+        passed.push(message);
+      } else held += 1;
+    }
+    await this.inner.send(queue, passed, options);
+    if (held > 0)
+      throw new UnavailableError("work-queue (queue) did not answer before the request's deadline", {
+        dependency: 'work-queue',
+        retryAfterSeconds: 5,
+      });
   }
 }
 
@@ -66,6 +119,9 @@ describe('a fleet protected by policy, then an outage drill', () => {
   const unlicensed = 'cpc-over';
   let activationId: string;
   const polls: Poll[] = [];
+  /** A tenant of its own for the keyed requests, so the drill's counts stay as they are. */
+  const keyedTenantId = randomUUID();
+  let keyedQueue: WorkQueueThatStopsAnswering;
 
   async function put(path: string, json: unknown): Promise<void> {
     const response = await call(api(path), { method: 'PUT', token: admin, json });
@@ -108,6 +164,7 @@ describe('a fleet protected by policy, then an outage drill', () => {
       worker: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100, maxAttempts: 3 },
       recovery: { checkDelayInMs: 50, retryBaseDelayInMs: 20, retryMaxDelayInMs: 100 },
       storageRetry: { maxTries: 1, retryDelayInMs: 10 },
+      wrapWorkQueue: (queue) => (keyedQueue = new WorkQueueThatStopsAnswering(queue, keyedTenantId)),
     });
     runtime = await startRecoveryRuntime();
     admin = await env.token(tenantId, ['DR.Admin']);
@@ -211,6 +268,113 @@ describe('a fleet protected by policy, then an outage drill', () => {
         token: reader,
       });
       expect(asReader.status).toBe(403);
+    });
+  });
+
+  describe('points for every device of a policy, with an idempotency key', () => {
+    const keyedAt = takenAt + 120_000;
+    const keyed = ['key-0001', 'key-0002', 'key-0003', 'key-0004', 'key-0005', 'key-0006'];
+    const keyedApi = (path: string) => `${env.baseUrl}/tenants/${keyedTenantId}${path}`;
+    let keyedAdmin: string;
+    let keyedOperator: string;
+    const bulk = (policyId: string, key?: string) =>
+      call(keyedApi(`/policies/${policyId}/restore-points`), {
+        method: 'POST',
+        token: keyedOperator,
+        ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
+      });
+
+    beforeAll(async () => {
+      keyedAdmin = await env.token(keyedTenantId, ['DR.Admin']);
+      keyedOperator = await env.token(keyedTenantId, ['DR.Operator']);
+      await provisionTenant(env, keyedTenantId, {
+        licences: 10,
+        diskScopes: [diskScope(diskContainer, 'keyed')],
+      });
+      for (const policyId of ['keyed', 'keyed-other']) {
+        const response = await call(keyedApi(`/policies/${policyId}`), {
+          method: 'PUT',
+          token: keyedAdmin,
+          json: { name: policyId, backupRegion: 'northeurope', rpoHours: 4 },
+        });
+        expect(response.status, response.text).toBe(201);
+      }
+      for (const [i, id] of keyed.entries()) {
+        const blob = `keyed/${id}.vhd`;
+        await createDisk(regionBlobService(env.settings, 'westeurope'), diskContainer, blob);
+        const response = await call(keyedApi(`/devices/${id}`), {
+          method: 'PUT',
+          token: keyedAdmin,
+          json: {
+            upn: `${id}@contoso.test`,
+            primaryRegion: 'westeurope',
+            disk: { container: diskContainer, blob },
+            policyId: 'keyed',
+            priorityTier: (i % 3) + 1,
+          },
+        });
+        expect(response.status, response.text).toBe(201);
+      }
+    }, 60_000);
+
+    it('answers 503 when the work queue stops answering midway, and its retry in a later second completes the set, one point per device', async () => {
+      clock.freeze(keyedAt + 300);
+      keyedQueue.stopAfter(2);
+      const failed = await bulk('keyed', 'keyed-points-1');
+      keyedQueue.stopAfter(undefined);
+      expect(failed.status, failed.text).toBe(503);
+      expect(failed.body).toMatchObject({ code: 'dependency-unavailable' });
+      expect(failed.headers.get('retry-after')).toBeTruthy();
+      // Part of the set went out before the failure: those points are taken whatever the answer.
+      expect(keyedQueue.through).toHaveLength(2);
+
+      // Seconds later: without the key's record this would be a second point of those two devices.
+      clock.freeze(keyedAt + 5_700);
+      const retried = await bulk('keyed', 'keyed-points-1');
+      expect(retried.status, retried.text).toBe(202);
+      expect(retried.body).toMatchObject({
+        policyId: 'keyed',
+        takenAt: new Date(keyedAt).toISOString(),
+        queued: keyed.length,
+        skipped: 0,
+      });
+      clock.run();
+      await eventually(
+        async () => {
+          const devices = await Promise.all(
+            keyed.map((id) => installedStores().devices.get(keyedTenantId, id)),
+          );
+          return devices.filter((d) => d?.lastVerifiedAt && !d.pending).length;
+        },
+        (verified) => verified === keyed.length,
+        { timeoutMs: 30_000 },
+      );
+      for (const id of keyed) {
+        const points = await installedStores().points.list('northeurope', keyedTenantId, id);
+        expect(
+          points.map((p) => p.name),
+          id,
+        ).toEqual([restorePointName(keyedTenantId, id, new Date(keyedAt))]);
+        expect(points[0], id).toMatchObject({ kind: 'manual', verified: true });
+      }
+
+      // Once more with the key, all of it done: the same answer, and still one point each.
+      const again = await bulk('keyed', 'keyed-points-1');
+      expect(again.status, again.text).toBe(202);
+      expect(again.body).toEqual(retried.body);
+    }, 60_000);
+
+    it('refuses the key reused for another policy, changing nothing', async () => {
+      const reused = await expectRefused(() => bulk('keyed-other', 'keyed-points-1'), 409);
+      expect(reused.body).toMatchObject({ code: 'idempotency-key-reused' });
+      expect(reused.body.detail ?? reused.text).toContain('keyed');
+    });
+
+    it('refuses a bad key, naming the header, changing nothing', async () => {
+      for (const key of ['has space', 'x'.repeat(129), '', 'slash/inside']) {
+        const refused = await expectRefused(() => bulk('keyed', key), 400, 'headers.Idempotency-Key');
+        expect(refused.body, JSON.stringify(key)).toMatchObject({ code: 'invalid-idempotency-key' });
+      }
     });
   });
 

@@ -31,6 +31,12 @@ import { scheduledEnqueueTimeFor, toServiceBusMessage } from './toServiceBusMess
 /** The part of the client this adapter uses: lets a test stand in for the broker. */
 export type ServiceBusSenderFactory = Pick<ServiceBusClient, 'createSender'>;
 
+/**
+ * Batches sent at once on the queue's one link. A batch holds up to 256 KB (1 MB on Premium): a
+ * few hundred restore-point messages, so a large send is a handful of batches, not one at a time.
+ */
+const batchesInFlight = 4;
+
 export class ServiceBusWorkQueue implements WorkQueue {
   /** One sender (one AMQP link) per queue, reused: opening a link per send would cost a round trip each. */
   private readonly senders = new Map<string, ServiceBusSender>();
@@ -47,10 +53,12 @@ export class ServiceBusWorkQueue implements WorkQueue {
   ) {}
 
   /**
-   * Sends in as few batches as the size limit allows. A delay sets `scheduledEnqueueTimeUtc` on each
-   * message, which the broker honours on the ordinary send path, so delayed messages are batched
-   * (and duplicate-detected) like the others. Batches already sent stay sent if a later one fails;
-   * a retry re-sends them and duplicate detection drops the repeats.
+   * Sends in as few batches as the size limit allows, a few at once, so that a policy's hundreds of
+   * manual points go out well inside a request's deadline. Every batch is filled before any is
+   * sent: a message too large for one fails the call with nothing sent. A delay sets
+   * `scheduledEnqueueTimeUtc` on each message, which the broker honours on the ordinary send path,
+   * so delayed messages are batched (and duplicate-detected) like the others. Batches already sent
+   * stay sent if another fails; a retry re-sends them and duplicate detection drops the repeats.
    */
   async send<T>(
     queue: QueueName,
@@ -74,15 +82,21 @@ export class ServiceBusWorkQueue implements WorkQueue {
     mapped: readonly ServiceBusMessage[],
     abortSignal: SendOptions['abortSignal'],
   ): Promise<void> {
+    const batches: ServiceBusMessageBatch[] = [];
     let batch = await sender.createMessageBatch({ abortSignal });
     for (const message of mapped) {
       if (batch.tryAddMessage(message)) continue;
       if (batch.count === 0) throw tooLarge(message, batch);
-      await sender.sendMessages(batch, { abortSignal });
+      batches.push(batch);
       batch = await sender.createMessageBatch({ abortSignal });
       if (!batch.tryAddMessage(message)) throw tooLarge(message, batch);
     }
-    if (batch.count > 0) await sender.sendMessages(batch, { abortSignal });
+    if (batch.count > 0) batches.push(batch);
+    let next = 0;
+    const sendNext = async (): Promise<void> => {
+      while (next < batches.length) await sender.sendMessages(batches[next++]!, { abortSignal });
+    };
+    await Promise.all(Array.from({ length: Math.min(batchesInFlight, batches.length) }, sendNext));
   }
 
   /** Closes the cached senders; the client stays open for its owner to close. */

@@ -18,8 +18,13 @@ export const maxStorageQueueDelayInMs = 7 * 24 * 60 * 60 * 1000;
 /** Service Bus's limit on `messageId`. */
 const maxMessageIdLength = 128;
 
-/** Storage queues take one message per request; this many go out at once. */
-const sendConcurrency = 16;
+/**
+ * Storage queues take one message per request; this many go out at once. A policy's manual points
+ * send up to 500 in one call inside a request's deadline: against Azurite on 2 busy cores, 500
+ * sends took 1.6 s 16 at a time and 1.3 s 32 at a time, with no gain beyond (both ends are then
+ * bound by CPU, not by waiting), so 32.
+ */
+const sendConcurrency = 32;
 
 /**
  * Messages never expire, as in a Service Bus queue by default; Storage's own default of 7 days

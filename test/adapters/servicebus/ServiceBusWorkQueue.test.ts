@@ -77,6 +77,55 @@ describe('ServiceBusWorkQueue', () => {
     ).rejects.toThrow(/"huge2"/);
   });
 
+  it('fills every batch before sending any: a message too large fails the call with nothing sent', async () => {
+    const fake = fakeClient(25);
+    const workQueue = new ServiceBusWorkQueue(fake.client);
+    await expect(
+      workQueue.send(queue, [
+        ...['a', 'b', 'c', 'd'].map((id) => ({ id, body: 'x'.repeat(8) })),
+        { id: 'huge', body: 'x'.repeat(100) },
+      ]),
+    ).rejects.toThrow(/"huge"/);
+    expect(fake.sent).toEqual([]);
+  });
+
+  it('sends the batches of a large send a few at once, each message once', async () => {
+    const fake = fakeClient(25);
+    let inFlight = 0;
+    let most = 0;
+    const releases: (() => void)[] = [];
+    const createSender = fake.client.createSender.bind(fake.client);
+    (fake.client as { createSender: unknown }).createSender = (name: string) => {
+      const sender = createSender(name);
+      const send = sender.sendMessages.bind(sender);
+      return Object.assign(sender, {
+        async sendMessages(batch: Parameters<typeof send>[0]) {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          // Held until every batch allowed at once has started, then let go in turn.
+          await new Promise<void>((resolve) => releases.push(resolve));
+          inFlight -= 1;
+          await send(batch);
+        },
+      });
+    };
+    const ids = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    const sending = new ServiceBusWorkQueue(fake.client).send(
+      queue,
+      ids.map((id) => ({ id, body: 'x'.repeat(8) })),
+    );
+    while (fake.sent.length < 10) {
+      await new Promise((resolve) => setImmediate(resolve));
+      releases.shift()?.();
+    }
+    await sending;
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(fake.sent.flatMap((batch) => batch.messages.map((m) => m.messageId)).sort()).toEqual(
+      [...ids].sort(),
+    );
+  });
+
   it('schedules every message of a delayed send', async () => {
     const fake = fakeClient(1_000);
     const workQueue = new ServiceBusWorkQueue(fake.client);
