@@ -107,6 +107,12 @@ function logRun(
         `floor ${fixed(f.activationFloorSeconds, 1)} s (${fixed(f.activationFloorDevicesPerSecond, 1)}/s), ratio ${fixed(f.activationToFloorRatio, 2)}, ` +
         `deactivation ${fixed(f.deactivationSeconds, 1)} s (${fixed(f.deactivationDevicesPerSecond, 1)}/s)`,
     );
+  if (f.managedSteadyBoundRatio !== undefined)
+    parts.push(
+      `managed seeding ${fixed(f.managedSeedingSimulatedSeconds, 0)} simulated s (bound ÷ measured ${fixed(f.managedSeedingBoundRatio, 2)}), ` +
+        `steady ${fixed(f.managedSteadySimulatedSeconds, 0)} simulated s (bound ÷ measured ${fixed(f.managedSteadyBoundRatio, 2)}), ` +
+        `429s ${fixed(f.managedThrottled, 0)}, over budget ${fixed(f.managedOverBudget, 0)}`,
+    );
   log(`[bench] N=${devices} run ${run}/${runs}: ${parts.join('; ')}`);
 }
 

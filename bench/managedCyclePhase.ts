@@ -119,16 +119,24 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
       contentSampleEvery: s.contentSampleEvery,
     };
     const cycle = async (name: string, dueAt: number, copyGiB: number, deletesPerDevice: number) => {
-      double.advance(bucketRefillMs);
-      const measured = await runManagedCycle({
-        double,
-        clock: ctx.clock,
-        events: ctx.events,
-        devices,
-        dueAt,
-        timeoutMs: ctx.timeoutMs,
-      });
       const bound = cycleBound({ ...protocol, copyGiB, deletesPerDevice });
+      double.advance(bucketRefillMs);
+      let measured: ManagedCycleMeasurement;
+      try {
+        measured = await runManagedCycle({
+          double,
+          clock: ctx.clock,
+          events: ctx.events,
+          devices,
+          dueAt,
+          // The run's limit, or three times the bound in real time: a cycle cannot beat its bound.
+          timeoutMs: Math.max(ctx.timeoutMs, 60_000 + (3 * bound.seconds * 1000) / s.timeScale),
+        });
+      } catch (err) {
+        if (err instanceof Error && ctx.workerLog.firstProblem)
+          err.message += `; worker outcomes ${JSON.stringify(ctx.workerLog.outcomes)}, first problem: ${ctx.workerLog.firstProblem}`;
+        throw err;
+      }
       const report: CycleReport = { measured, bound, boundRatio: bound.seconds / measured.simulatedSeconds };
       ctx.log(
         `[bench]   managed ${name}: ${measured.simulatedSeconds.toFixed(0)} simulated s (${measured.realSeconds.toFixed(1)} real s), ` +

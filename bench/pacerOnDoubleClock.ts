@@ -15,12 +15,11 @@ export interface SimulatedClockSource {
 export function paceOnDoubleClock(double: SimulatedClockSource, timeScale: number): () => void {
   if (!(timeScale > 0)) throw new RangeError('timeScale must be positive');
   const timer: PacerTimer = systemPacerTimer;
-  const saved: PacerTimer = { nowMs: timer.nowMs, sleep: timer.sleep };
+  const saved: PacerTimer = { nowMs: timer.nowMs.bind(timer), sleep: timer.sleep.bind(timer) };
   timer.nowMs = () => double.clock();
   // A wait of simulated ms is that many ÷ timeScale real ms.
   timer.sleep = (ms, signal) => saved.sleep(ms / timeScale, signal);
   return () => {
-    timer.nowMs = saved.nowMs;
-    timer.sleep = saved.sleep;
+    Object.assign(timer, saved);
   };
 }

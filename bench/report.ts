@@ -61,6 +61,32 @@ const deactivationColumns: Column[] = [
   { title: 'storage req/device', value: (m) => fixed(m.deactivationStorageRequestsPerDevice, 2) },
 ];
 
+const managedColumns: Column[] = [
+  {
+    title: 'seeding s: simulated (real)',
+    value: (m) => `${fixed(m.managedSeedingSimulatedSeconds, 0)} (${fixed(m.managedSeedingRealSeconds, 1)})`,
+  },
+  { title: 'seeding bound s', value: (m) => fixed(m.managedSeedingBoundSeconds, 0) },
+  { title: 'bound ÷ measured', value: (m) => fixed(m.managedSeedingBoundRatio, 2) },
+  { title: 'ARM calls/device', value: (m) => fixed(m.managedSeedingArmCallsPerDevice, 1) },
+  {
+    title: 'steady s: simulated (real)',
+    value: (m) => `${fixed(m.managedSteadySimulatedSeconds, 0)} (${fixed(m.managedSteadyRealSeconds, 1)})`,
+  },
+  { title: 'steady bound s', value: (m) => fixed(m.managedSteadyBoundSeconds, 0) },
+  { title: 'bound ÷ measured', value: (m) => fixed(m.managedSteadyBoundRatio, 2) },
+  { title: 'ARM calls/device', value: (m) => fixed(m.managedSteadyArmCallsPerDevice, 1) },
+  {
+    title: '429s / over budget / max copies',
+    value: (m) =>
+      [m.managedThrottled, m.managedOverBudget, m.managedMaxCopiesInFlight].map((v) => fixed(v, 0)).join(' / '),
+  },
+  {
+    title: 'subscriptions for 50,000: 1 h / 4 h RPO',
+    value: (m) => `${fixed(m.managedSubscriptionsFor50kAt1h, 0)} / ${fixed(m.managedSubscriptionsFor50kAt4h, 0)}`,
+  },
+];
+
 const tables: { heading: string; columns: Column[] }[] = [
   { heading: 'Protection cycle', columns },
   {
@@ -68,6 +94,10 @@ const tables: { heading: string; columns: Column[] }[] = [
     columns: activationColumns,
   },
   { heading: 'Deactivation', columns: deactivationColumns },
+  {
+    heading: 'Managed-disk cycle against the ARM double (simulated time = Azure time; documented limits, 429s enforced)',
+    columns: managedColumns,
+  },
 ];
 
 function titlesOf(table: Column[]): string[] {

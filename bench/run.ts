@@ -15,7 +15,9 @@ import { defaultDeviceCounts, defaultResultsDir } from './settings';
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
-                             [--activation-latency MS] [--activation-capacity N] [--only cycle|activation]
+                             [--activation-latency MS] [--activation-capacity N]
+                             [--only cycle|activation|managed-cycle] [--arm-time-scale S] [--disk-gib G]
+                             [--copy-poll-seconds P]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
   --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
@@ -32,7 +34,13 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     (request → last device recovered); below N, it stops once the capacity is used
   --only            one half of each run: "cycle" (the set-up, the cycle and its floor) or "activation"
                     (the set-up, one seeded verified restore point per device in place of the cycle,
-                    the activation, the deactivation and the activation's floor); default: the whole run`;
+                    the activation, the deactivation and the activation's floor), or "managed-cycle"
+                    (managed disks against the ARM double: a seeding cycle and a steady one, each
+                    against the bound ARM's limits imply; not part of the default run)
+  --arm-time-scale  managed-cycle: the ARM double's simulated seconds per real second (default 4)
+  --disk-gib        managed-cycle: each OS disk's size, what its seeding copy moves (default 16)
+  --copy-poll-seconds managed-cycle: how often a running copy is looked at, simulated (default 10,
+                    the worker's checkDelayInMs)`;
 
 /** A bad command line: reported with the usage and exit code 2, without a stack trace. */
 class UsageError extends Error {}
@@ -58,6 +66,9 @@ function parseCommandLine() {
         'activation-latency': { type: 'string' },
         'activation-capacity': { type: 'string' },
         only: { type: 'string' },
+        'arm-time-scale': { type: 'string' },
+        'disk-gib': { type: 'string' },
+        'copy-poll-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -74,8 +85,15 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.only;
-  if (only !== undefined && only !== 'cycle' && only !== 'activation')
-    throw new UsageError(`--only must be "cycle" or "activation"; got "${only}"`);
+  if (only !== undefined && only !== 'cycle' && only !== 'activation' && only !== 'managed-cycle')
+    throw new UsageError(`--only must be "cycle", "activation" or "managed-cycle"; got "${only}"`);
+  const managed = {
+    ...(values['arm-time-scale'] ? { timeScale: wholeNumber('arm-time-scale', values['arm-time-scale'])! } : {}),
+    ...(values['disk-gib'] ? { diskGiB: wholeNumber('disk-gib', values['disk-gib'])! } : {}),
+    ...(values['copy-poll-seconds']
+      ? { copyPollSeconds: wholeNumber('copy-poll-seconds', values['copy-poll-seconds'])! }
+      : {}),
+  };
   const devices = values.devices?.split(',').map((n) => wholeNumber('devices', n.trim())!);
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`\n[bench] ${signal}: stopping the emulators\n`);
@@ -102,6 +120,7 @@ async function main(): Promise<void> {
       ? { activationCapacity: wholeNumber('activation-capacity', values['activation-capacity'])! }
       : {}),
     ...(only ? { only } : {}),
+    managed,
     resultsDir: values.results ?? defaultResultsDir,
   });
   console.log(outcome.table);

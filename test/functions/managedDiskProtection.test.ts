@@ -311,16 +311,15 @@ describe('managed-disk protection cycle', () => {
         // Incremental: the retention of 1 pruned the older points but never the newest copy, so
         // the chain in the backup region held and only the 1 GiB written travelled.
         expect(copies.at(-1)!.copyGiB, id).toBe(1);
-        expect(
-          copies.filter((c) => !c.deleted),
-          id,
-        ).toHaveLength(1);
-        expect(await points(id), id).toHaveLength(1);
+        // Pruning follows the device's record in the worker: wait for it to settle.
+        await expect
+          .poll(() => snapshotsOf(id, 'CopyStart').filter((c) => !c.deleted).length, { timeout: 20_000 })
+          .toBe(1);
+        await expect.poll(async () => (await points(id)).length, { timeout: 20_000 }).toBe(1);
         // The newest source stays as the base of the next snapshot's copy; older ones went.
-        expect(
-          snapshotsOf(id, 'Copy').filter((s) => !s.deleted),
-          id,
-        ).toHaveLength(1);
+        await expect
+          .poll(() => snapshotsOf(id, 'Copy').filter((s) => !s.deleted).length, { timeout: 20_000 })
+          .toBe(1);
       }
     }
   });
