@@ -8,7 +8,6 @@
  * "You can check the process of a copy so you know when a target snapshot is ready"), so this store
  * never looks at it.
  */
-import type { Snapshot } from '@azure/arm-compute';
 import { createHash } from 'node:crypto';
 import {
   armIdsEqual,
@@ -22,7 +21,6 @@ import { forbidsSas } from '../../domain/managedDisk';
 import {
   contentSampled,
   managedSnapshotName,
-  managedSnapshotTags,
   stickyBackupResourceGroup,
 } from '../../domain/managedDiskPlacement';
 import type { RestorePoint } from '../../domain/restorePoint';
@@ -38,8 +36,9 @@ import type {
 } from '../../ports/RestorePointStore';
 import type { ListedPoint, RestorePointCatalog } from '../blob/RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from '../blob/restorePointMetadata';
-import { armMessageOf, isArmNotFound } from './armErrors';
-import { deleteArmSnapshot } from './ArmDiskSource';
+import { ArmSnapshots } from './ArmSnapshots';
+import { compareSnapshotContent } from './compareSnapshotContent';
+import { chainProblem, copyStateOf } from './copyChecks';
 import type { ComputeClients } from './createComputeClient';
 import type { SasRangeReader } from './readSasRange';
 
@@ -70,7 +69,7 @@ export interface ManagedDiskRestorePointStoreOptions {
 const managedDiskKind = 'managedDisk';
 
 export class ManagedDiskRestorePointStore implements RestorePointStore {
-  private readonly clients: ComputeClients;
+  private readonly snapshots: ArmSnapshots;
   private readonly catalog: RestorePointCatalog;
   private readonly copySlots: CopySlots;
   private readonly events: EventLog;
@@ -82,7 +81,6 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     dependencies: ManagedDiskRestorePointStoreDependencies,
     options: ManagedDiskRestorePointStoreOptions = {},
   ) {
-    this.clients = dependencies.clients;
     this.catalog = dependencies.catalog;
     this.copySlots = dependencies.copySlots;
     this.events = dependencies.events;
@@ -96,6 +94,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       copyTimeoutInMs: options.copyTimeoutInMs ?? 6 * 3_600_000,
       pollIntervalInMs: options.pollIntervalInMs ?? 2_000,
     };
+    this.snapshots = new ArmSnapshots(dependencies.clients, this.options.pollIntervalInMs);
   }
 
   /**
@@ -145,7 +144,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       const other = await this.catalog.listed(target.region, name);
       return other ? await this.progress(other, target.region) : { state: 'pending' };
     }
-    await this.putCopy(targetId, snapshot.snapshotId, target);
+    await this.snapshots.startCopy(targetId, snapshot.snapshotId, target);
     return { state: 'pending' };
   }
 
@@ -167,7 +166,10 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const metadata = read?.metadata ?? {};
     const targetId = metadata[PointMetadata.targetSnapshot];
     if (!read || !targetId) return { ok: false, reason: `restore point ${name} has no copy recorded` };
-    const [source, copy] = await Promise.all([this.get(snapshot.snapshotId), this.get(targetId)]);
+    const [source, copy] = await Promise.all([
+      this.snapshots.get(snapshot.snapshotId),
+      this.snapshots.get(targetId),
+    ]);
     if (!copy) return { ok: false, reason: `the copy ${targetId} does not exist` };
     if (!source) return { ok: false, reason: `the source snapshot ${snapshot.snapshotId} does not exist` };
     const problem = chainProblem(snapshot, source, copy);
@@ -188,7 +190,17 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
           reason: note,
         });
       } else {
-        const compared = await this.compareContent(source, copy, name);
+        const compared = await compareSnapshotContent(
+          this.snapshots,
+          this.readRange,
+          this.events,
+          { source, copy, name },
+          {
+            ranges: this.options.sampleRanges,
+            bytes: this.options.sampleBytes,
+            sasDurationInSeconds: this.options.sasDurationInSeconds,
+          },
+        );
         if (!compared.ok) {
           await this.catalog.patchMetadata(
             target.region,
@@ -268,7 +280,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const read = await this.catalog.read(region, name);
     const targetId = read?.metadata?.[PointMetadata.targetSnapshot];
     if (targetId) {
-      await deleteArmSnapshot(this.clients, targetId, this.options.pollIntervalInMs);
+      await this.snapshots.delete(targetId);
       const key = slotKeyOf(targetId, region);
       if (key) await this.copySlots.release(key, copyIdOf(targetId));
     }
@@ -290,7 +302,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
   /** A read-only SAS of the point's snapshot in the backup region: ARM there, never the primary's. */
   async readUrl(point: RestorePoint, validForMinutes = 60): Promise<string> {
     if (!point.snapshotArmId) throw new TypeError(`Restore point ${point.name} names no snapshot`);
-    return await this.grantRead(point.snapshotArmId, validForMinutes * 60);
+    return await this.snapshots.grantRead(point.snapshotArmId, validForMinutes * 60);
   }
 
   async recoverySource(
@@ -319,10 +331,10 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const key = targetId ? slotKeyOf(targetId, region) : undefined;
     if (!targetId || !sourceId || !key)
       return { state: 'failed', reason: `restore point ${entry.point.name} records no copy` };
-    const copy = await this.get(targetId);
+    const copy = await this.snapshots.get(targetId);
     if (!copy) {
       if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'granted')
-        await this.putCopy(targetId, sourceId, {
+        await this.snapshots.startCopy(targetId, sourceId, {
           tenantId: entry.point.tenantId,
           deviceId: entry.point.deviceId,
           takenAt: new Date(entry.point.takenAt),
@@ -353,105 +365,6 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     await this.copySlots.release(key, copyIdOf(targetId));
     return status;
   }
-
-  /** The CopyStart PUT: only its submission is awaited, never its long-running operation. */
-  private async putCopy(
-    targetId: string,
-    sourceId: string,
-    target: Pick<RestorePointTarget, 'tenantId' | 'deviceId' | 'takenAt' | 'region'>,
-  ): Promise<void> {
-    const id = parseArmResourceId(targetId)!;
-    const poller = this.clients.for(id.subscriptionId).snapshots.createOrUpdate(id.resourceGroup, id.name, {
-      location: target.region,
-      tags: managedSnapshotTags(target.tenantId, target.deviceId, target.takenAt),
-      incremental: true,
-      creationData: { createOption: 'CopyStart', sourceResourceId: sourceId },
-    });
-    await poller.submitted();
-  }
-
-  private async get(armId: string): Promise<Snapshot | undefined> {
-    const id = parseArmResourceId(armId);
-    if (!id) throw new TypeError(`"${armId}" is not an ARM resource id`);
-    try {
-      return await this.clients.for(id.subscriptionId).snapshots.get(id.resourceGroup, id.name);
-    } catch (err) {
-      if (isArmNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async grantRead(armId: string, seconds: number): Promise<string> {
-    const id = parseArmResourceId(armId)!;
-    const access = await this.clients
-      .for(id.subscriptionId)
-      .snapshots.grantAccess(
-        id.resourceGroup,
-        id.name,
-        { access: 'Read', durationInSeconds: seconds },
-        { updateIntervalInMs: this.options.pollIntervalInMs },
-      );
-    if (!access.accessSAS) throw new Error(`Granting read access to ${armId} returned no SAS`);
-    return access.accessSAS;
-  }
-
-  private async revoke(armId: string): Promise<void> {
-    const id = parseArmResourceId(armId)!;
-    await this.clients
-      .for(id.subscriptionId)
-      .snapshots.revokeAccess(id.resourceGroup, id.name, {
-        updateIntervalInMs: this.options.pollIntervalInMs,
-      });
-  }
-
-  /**
-   * Sampled ranges of both snapshots through short-lived read-only SAS, revoked as soon as the
-   * comparison ends (a failed revoke is reported: the SAS still expires by itself).
-   */
-  private async compareContent(
-    source: Snapshot,
-    copy: Snapshot,
-    name: string,
-  ): Promise<{ ok: true; hash: string } | { ok: false; reason: string }> {
-    const sizeBytes = copy.diskSizeBytes ?? (copy.diskSizeGB ?? 0) * 1024 ** 3;
-    const granted: string[] = [];
-    try {
-      const [sourceUrl, copyUrl] = await Promise.all(
-        [source.id!, copy.id!].map(async (id) => {
-          const url = await this.grantRead(id, this.options.sasDurationInSeconds);
-          granted.push(id);
-          return url;
-        }),
-      );
-      const digest = createHash('sha256');
-      for (const offset of sampleOffsets(
-        name,
-        sizeBytes,
-        this.options.sampleRanges,
-        this.options.sampleBytes,
-      )) {
-        const length = Math.min(this.options.sampleBytes, sizeBytes - offset);
-        const [left, right] = await Promise.all([
-          this.readRange(sourceUrl!, offset, length),
-          this.readRange(copyUrl!, offset, length),
-        ]);
-        if (!left.equals(right))
-          return { ok: false, reason: `content differs from the source at byte ${offset}` };
-        digest.update(right);
-      }
-      return { ok: true, hash: digest.digest('base64') };
-    } finally {
-      await Promise.all(
-        granted.map(async (id) => {
-          try {
-            await this.revoke(id);
-          } catch (err) {
-            this.events.emit('restore-point.sas-revoke-failed', { snapshot: id, reason: armMessageOf(err) });
-          }
-        }),
-      );
-    }
-  }
 }
 
 function isManaged(entry: ListedPoint): boolean {
@@ -475,58 +388,4 @@ function copyIdOf(targetId: string): string {
 function slotKeyOf(targetId: string, region: string): CopySlotKey | undefined {
   const id = parseArmResourceId(targetId);
   return id ? { subscriptionId: id.subscriptionId.toLowerCase(), targetRegion: region } : undefined;
-}
-
-/** Never the long-running operation's outcome: the snapshot's own progress and state. */
-export function copyStateOf(copy: Snapshot): CopyStatus {
-  if (copy.copyCompletionError)
-    return {
-      state: 'failed',
-      reason: `copy failed: ${copy.copyCompletionError.errorCode}: ${copy.copyCompletionError.errorMessage}`,
-    };
-  if (copy.provisioningState === 'Failed')
-    return { state: 'failed', reason: 'the copy snapshot failed to provision' };
-  if (copy.provisioningState === 'Succeeded' && copy.completionPercent === 100) return { state: 'copied' };
-  return { state: 'pending' };
-}
-
-/** Why the copy is not this source's, whole and of the same kind; undefined when it is. */
-function chainProblem(snapshot: DiskSnapshot, source: Snapshot, copy: Snapshot): string | undefined {
-  const state = copyStateOf(copy);
-  if (state.state !== 'copied')
-    return `the copy is not complete (${copy.completionPercent ?? 0} %, ${copy.provisioningState ?? 'unknown'})`;
-  if (
-    copy.creationData?.createOption !== 'CopyStart' ||
-    !armIdsEqual(copy.creationData.sourceResourceId ?? '', source.id ?? '')
-  )
-    return `the copy was not made from ${snapshot.snapshotId}`;
-  if (!copy.incremental || !source.incremental)
-    return 'the copy or its source is not an incremental snapshot';
-  if (
-    snapshot.disk.kind === 'managedDisk' &&
-    !armIdsEqual(source.creationData?.sourceResourceId ?? '', snapshot.disk.armId)
-  )
-    return `the source snapshot is not of disk ${snapshot.disk.armId}`;
-  const sourceSize = source.diskSizeBytes ?? source.diskSizeGB;
-  const copySize = copy.diskSizeBytes ?? copy.diskSizeGB;
-  if (sourceSize === undefined || sourceSize !== copySize)
-    return `the copy's size (${copySize ?? 'unknown'}) differs from the source's (${sourceSize ?? 'unknown'})`;
-  const securityType = (s: Snapshot) => s.securityProfile?.securityType ?? 'Standard';
-  if (securityType(source) !== securityType(copy))
-    return `the copy's security type (${securityType(copy)}) differs from the source's (${securityType(source)})`;
-  return undefined;
-}
-
-/** `count` offsets spread over the disk, 512-aligned, shifted by the point's name so points differ. */
-export function sampleOffsets(name: string, sizeBytes: number, count: number, bytes: number): number[] {
-  if (sizeBytes <= 0) return [];
-  const seed = createHash('sha256').update(name).digest();
-  const span = Math.max(0, sizeBytes - bytes);
-  const offsets = new Set<number>();
-  for (let i = 0; i < count; i++) {
-    const fraction = seed.readUInt32BE((i * 4) % 28) / 0x1_0000_0000;
-    const raw = Math.floor(((i + fraction) / count) * span);
-    offsets.add(raw - (raw % 512));
-  }
-  return [...offsets].sort((a, b) => a - b);
 }
