@@ -1,7 +1,7 @@
 /** Registering, importing, changing and listing a tenant's devices. */
 import type { Device } from '../domain/device';
 import { describeDisk, type DiskRef } from '../domain/disk';
-import type { ManagedDiskFacts } from '../domain/managedDisk';
+import { usesCustomerManagedKey, type ManagedDiskFacts } from '../domain/managedDisk';
 import { anyScopeContains } from '../domain/diskScope';
 import { ConflictError, NotFoundError, RuleViolationError, UnavailableError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
@@ -246,7 +246,22 @@ export class DeviceService {
         `${prefix}disk`,
       );
     }
-    if (input.disk.kind === 'managedDisk') return managedDiskFacts(input, disk, prefix);
+    if (input.disk.kind === 'managedDisk') {
+      const facts = managedDiskFacts(input, disk, prefix);
+      // Its copies need a disk encryption set in the backup region: refused now rather than
+      // protected never (or copied with platform keys).
+      if (
+        usesCustomerManagedKey(facts.encryption) &&
+        !tenant.backupDiskEncryptionSets?.[policy.backupRegion]?.length
+      ) {
+        throw new RuleViolationError(
+          'no-disk-encryption-set',
+          `${describeDisk(input.disk)} is encrypted with a customer-managed key (${facts.encryption.type ?? 'a disk encryption set'}) and the tenant names no disk encryption set in ${policy.backupRegion} for its copies; a platform admin sets backupDiskEncryptionSets`,
+          `${prefix}disk`,
+        );
+      }
+      return facts;
+    }
     if (!disk.pageBlob) {
       throw new RuleViolationError(
         'disk-not-page-blob',

@@ -1,6 +1,6 @@
 /** Protection policies: where a tenant's restore points go, how often, and how long they stay. */
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
-import type { Policy } from '../domain/policy';
+import type { ContentCheck, Policy } from '../domain/policy';
 import type { RetentionPolicy } from '../domain/retention';
 import type { RpoHours } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
@@ -15,6 +15,8 @@ export interface PolicyInput {
   rpoHours: RpoHours;
   retention: RetentionPolicy;
   enabled: boolean;
+  /** Absent: the deployment's default rate. */
+  contentCheck?: ContentCheck;
 }
 
 export class PolicyService {
@@ -70,7 +72,8 @@ export class PolicyService {
         );
       }
     }
-    const { version: _version, ...unversioned } = existing;
+    // A PUT replaces: a content check left out of the request goes back to the deployment's default.
+    const { version: _version, contentCheck: _contentCheck, ...unversioned } = existing;
     const policy = await this.policies.replace(
       { ...unversioned, ...input, updatedAt: now },
       ifVersion ?? existing.version,

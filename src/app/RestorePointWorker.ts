@@ -390,11 +390,32 @@ export class RestorePointWorker {
     return this.managedPoints;
   }
 
-  /** A managed disk's candidate resource groups in its backup region, from the (cached) tenant. */
-  private async placement(device: Device): Promise<Pick<RestorePointTarget, 'backupResourceGroups'>> {
+  /**
+   * A managed disk's candidate resource groups and disk encryption sets in its backup region, from
+   * the (cached) tenant, its recorded encryption, and its policy's content-check rate.
+   */
+  private async placement(
+    device: Device,
+  ): Promise<
+    Pick<
+      RestorePointTarget,
+      'backupResourceGroups' | 'backupDiskEncryptionSets' | 'diskEncryption' | 'contentSampleEvery'
+    >
+  > {
     if (device.disk.kind !== 'managedDisk') return {};
-    const tenant = await this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId));
-    return { backupResourceGroups: tenant?.backupResourceGroups?.[device.protection.backupRegion] ?? [] };
+    const [tenant, policy] = await Promise.all([
+      this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
+      this.cached(`policy:${device.tenantId}:${device.policyId}`, () =>
+        this.policies.get(device.tenantId, device.policyId),
+      ),
+    ]);
+    const region = device.protection.backupRegion;
+    return {
+      backupResourceGroups: tenant?.backupResourceGroups?.[region] ?? [],
+      backupDiskEncryptionSets: tenant?.backupDiskEncryptionSets?.[region] ?? [],
+      ...(device.diskFacts ? { diskEncryption: device.diskFacts.encryption } : {}),
+      ...(policy?.contentCheck ? { contentSampleEvery: policy.contentCheck.sampleEvery } : {}),
+    };
   }
 
   /** A snapshot left behind costs storage, not data: reported for the sweeper, not fatal. */

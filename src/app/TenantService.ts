@@ -29,6 +29,8 @@ export interface TenantEntitlement extends TenantSettings {
   diskScopes: DiskScope[];
   /** Per backup region, where the restore points of managed disks go (see `Tenant`). */
   backupResourceGroups?: Record<string, string[]>;
+  /** Per backup region, the disk encryption sets of customer-managed-key copies (see `Tenant`). */
+  backupDiskEncryptionSets?: Record<string, string[]>;
 }
 
 export interface TenantServiceOptions {
@@ -82,6 +84,7 @@ export class TenantService {
     this.checkRegions(input.allowedBackupRegions);
     this.checkScopes(input.diskScopes);
     this.checkBackupResourceGroups(input);
+    this.checkBackupDiskEncryptionSets(input);
     const existing = await this.store.get(id);
     if (!existing && ifVersion)
       throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
@@ -191,6 +194,51 @@ export class TenantService {
     }
   }
 
+  /**
+   * Each disk encryption set is in a known region and inside one of the tenant's managed-disk
+   * scopes (the control plane references it in the copies it makes there), at most one per
+   * subscription, and each subscription of the region's backup resource groups has one: a set
+   * encrypts only snapshots of its own region and subscription (learn.microsoft.com,
+   * "disks-enable-customer-managed-keys-portal"), so a device sharded into a subscription without
+   * one could not be copied. That the set exists and really lies in the region is ARM's to say: a
+   * copy naming a wrong one fails with ARM's reason.
+   */
+  private checkBackupDiskEncryptionSets(input: TenantEntitlement): void {
+    for (const [region, sets] of Object.entries(input.backupDiskEncryptionSets ?? {})) {
+      this.checkRegion(region, `body.backupDiskEncryptionSets.${region}`);
+      const subscriptions = new Map<string, number>();
+      sets.forEach((set, index) => {
+        const field = `body.backupDiskEncryptionSets.${region}.${index}`;
+        if (!managedScopesContain(input.diskScopes, set)) {
+          throw new RuleViolationError(
+            'encryption-set-not-in-scopes',
+            `Disk encryption set ${set} is not inside one of the tenant's managed-disk scopes`,
+            field,
+          );
+        }
+        const subscription = subscriptionOf(set);
+        if (subscriptions.has(subscription)) {
+          throw new RuleViolationError(
+            'repeated-encryption-set-subscription',
+            `Disk encryption sets ${subscriptions.get(subscription)} and ${index} are both in subscription ${subscription}; name one per subscription`,
+            field,
+          );
+        }
+        subscriptions.set(subscription, index);
+      });
+      for (const group of input.backupResourceGroups?.[region] ?? []) {
+        const subscription = subscriptionOf(group);
+        if (!subscriptions.has(subscription)) {
+          throw new RuleViolationError(
+            'encryption-set-missing',
+            `No disk encryption set in subscription ${subscription}, where backup resource group ${group} is: copies of customer-managed-key disks placed there could not be encrypted`,
+            `body.backupDiskEncryptionSets.${region}`,
+          );
+        }
+      }
+    }
+  }
+
   /** Each scope names a place of this deployment that is not the product's own, and names it once. */
   private checkScopes(scopes: readonly DiskScope[]): void {
     scopes.forEach((scope, index) => {
@@ -223,6 +271,11 @@ function describeScope(scope: DiskScope): string {
   return scope.kind === 'pageBlob'
     ? `${scope.region}/${scope.container}/${scope.prefix ?? ''}`
     : scope.armScope;
+}
+
+/** The subscription id of an ARM path (validated by the schema), lower-case. */
+function subscriptionOf(armPath: string): string {
+  return (armPath.split('/')[2] ?? '').toLowerCase();
 }
 
 /** The old and new scopes of a change, each once (a scope kept is in both). */

@@ -4,7 +4,7 @@
  * unmanaged disks on 31 March 2026, so a VM boots only from a managed disk). OS disks only; data
  * disks are out of scope.
  */
-import type { ManagedDiskFacts } from './managedDisk';
+import type { DiskEncryption, ManagedDiskFacts } from './managedDisk';
 
 export interface PageBlobDiskRef {
   kind: 'pageBlob';
@@ -29,6 +29,11 @@ export interface DiskSnapshot {
   /** The snapshot's own id: for page blobs the snapshot timestamp, for managed disks its ARM id. */
   snapshotId: string;
   sizeBytes: number;
+  /**
+   * A managed disk's snapshot's encryption as ARM created it (the disk's own at that moment), so
+   * its copy is encrypted alike even when the disk changed key after registration.
+   */
+  encryption?: DiskEncryption;
 }
 
 /** What a disk check found, with the facts recovery needs recorded while the primary is readable. */

@@ -11,7 +11,19 @@ export interface Policy {
   rpoHours: RpoHours;
   retention: RetentionPolicy;
   enabled: boolean;
+  /**
+   * How often a managed disk's restore point also has its content compared with its source
+   * (sampled ranges through short-lived read-only SAS of both snapshots: 4 ARM calls per compared
+   * point, paced with the rest): 1 point in `sampleEvery`, chosen by (tenant, device, slot).
+   * Absent: the deployment's `MANAGED_DISK_CONTENT_SAMPLE_EVERY`.
+   */
+  contentCheck?: ContentCheck;
   createdAt: string;
   updatedAt: string;
   version?: string;
+}
+
+export interface ContentCheck {
+  /** 1 compares every point; at most 10,000. */
+  sampleEvery: number;
 }

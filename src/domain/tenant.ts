@@ -20,6 +20,13 @@ export interface Tenant {
    */
   backupResourceGroups?: Record<string, string[]>;
   /**
+   * Per backup region, the disk encryption sets (ARM ids, each inside a managed-disk scope, at most
+   * one per subscription) that copies of disks encrypted with a customer-managed key are encrypted
+   * with there: a set must be in the copy's own region and subscription. Set by the platform; a
+   * region whose backup groups span subscriptions names one set in each of them.
+   */
+  backupDiskEncryptionSets?: Record<string, string[]>;
+  /**
    * Primary regions under an activation (outage mode): their devices' scheduling pauses instead
    * of piling up failures, and their restore points are never pruned.
    */

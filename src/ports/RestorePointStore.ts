@@ -1,4 +1,5 @@
 import type { DiskSnapshot } from '../domain/disk';
+import type { DiskEncryption } from '../domain/managedDisk';
 import type { RestorePoint, RestorePointKind } from '../domain/restorePoint';
 
 /**
@@ -16,6 +17,16 @@ export interface RestorePointTarget {
    * backup region (the store keeps a device in the group of its newest point while that stays one).
    */
   backupResourceGroups?: readonly string[];
+  /**
+   * A managed disk's tenant's disk encryption sets in the backup region (one per subscription):
+   * the copy of a disk encrypted with a customer-managed key is encrypted with the one of its group's
+   * subscription, and never copied without one.
+   */
+  backupDiskEncryptionSets?: readonly string[];
+  /** The disk's encryption as recorded at registration; the snapshot's own, when it has one, wins. */
+  diskEncryption?: DiskEncryption;
+  /** The policy's content-check rate (1 point in this many); absent, the store's default. */
+  contentSampleEvery?: number;
 }
 
 export type CopyStatus =

@@ -63,6 +63,7 @@ const validBodies: Record<string, unknown> = {
     rpoHours: 4,
     retention: { latest: 10, weekly: 4, keepLatestManual: true },
     enabled: true,
+    contentCheck: { sampleEvery: 10 },
   },
   putDevice: deviceBody(),
   importDevices: { devices: [{ id: 'imported-1', ...deviceBody('imported-1') }] },

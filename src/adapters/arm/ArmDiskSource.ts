@@ -7,7 +7,7 @@ import type { Disk, Snapshot } from '@azure/arm-compute';
 import { parseArmResourceId, parseManagedDiskId, snapshotId } from '../../domain/armId';
 import { describeDisk, type DiskRef, type DiskSnapshot, type ManagedDiskRef } from '../../domain/disk';
 import { NotFoundError, UnavailableError } from '../../domain/errors';
-import type { ManagedDiskFacts } from '../../domain/managedDisk';
+import type { DiskEncryption, ManagedDiskFacts } from '../../domain/managedDisk';
 import { managedSnapshotName, managedSnapshotTags } from '../../domain/managedDiskPlacement';
 import type { DiskDescription, DiskSource, SnapshotSlot } from '../../ports/DiskSource';
 import { armMessageOf, armStatusOf, isArmNotFound } from './armErrors';
@@ -103,6 +103,9 @@ export class ArmDiskSource implements DiskSource {
       disk: { ...disk },
       snapshotId: created.id ?? snapshotId(id.subscriptionId, id.resourceGroup, name),
       sizeBytes: created.diskSizeBytes ?? (created.diskSizeGB ?? 0) * gib,
+      ...(created.encryption?.type || created.encryption?.diskEncryptionSetId
+        ? { encryption: encryptionOf(created.encryption) }
+        : {}),
     };
   }
 
@@ -148,13 +151,15 @@ function diskFacts(disk: Disk): ManagedDiskFacts {
       ? { diskControllerTypes: disk.supportedCapabilities.diskControllerTypes }
       : {}),
     ...(disk.zones?.[0] ? { zone: disk.zones[0] } : {}),
-    encryption: {
-      ...(disk.encryption?.type ? { type: disk.encryption.type } : {}),
-      ...(disk.encryption?.diskEncryptionSetId
-        ? { diskEncryptionSetId: disk.encryption.diskEncryptionSetId }
-        : {}),
-    },
+    encryption: encryptionOf(disk.encryption),
     ...(disk.networkAccessPolicy ? { networkAccessPolicy: disk.networkAccessPolicy } : {}),
+  };
+}
+
+function encryptionOf(encryption: Disk['encryption']): DiskEncryption {
+  return {
+    ...(encryption?.type ? { type: encryption.type } : {}),
+    ...(encryption?.diskEncryptionSetId ? { diskEncryptionSetId: encryption.diskEncryptionSetId } : {}),
   };
 }
 

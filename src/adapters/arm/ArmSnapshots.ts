@@ -10,6 +10,12 @@ import { isArmNotFound } from './armErrors';
 import { deleteArmSnapshot } from './ArmDiskSource';
 import type { ComputeClients } from './createComputeClient';
 
+/** The encryption a copy of a customer-managed-key disk is made with in the target region. */
+export interface CopyEncryptionSettings {
+  type: string;
+  diskEncryptionSetId: string;
+}
+
 export class ArmSnapshots {
   constructor(
     private readonly clients: ComputeClients,
@@ -30,12 +36,16 @@ export class ArmSnapshots {
 
   /**
    * The CopyStart PUT: only its submission is awaited, never its long-running operation, which
-   * succeeds long before the data has moved.
+   * succeeds long before the data has moved. A customer-managed-key disk's copy names a disk
+   * encryption set of the target region and subscription (`properties.encryption`, the
+   * Snapshot's `Encryption` in the Compute REST API): a key vault and its disk encryption set serve
+   * their own region only (learn.microsoft.com, "disks-enable-customer-managed-keys-portal").
    */
   async startCopy(
     targetId: string,
     sourceId: string,
     target: Pick<RestorePointTarget, 'tenantId' | 'deviceId' | 'takenAt' | 'region'>,
+    encryption?: CopyEncryptionSettings,
   ): Promise<void> {
     const id = parsed(targetId);
     const poller = this.clients.for(id.subscriptionId).snapshots.createOrUpdate(id.resourceGroup, id.name, {
@@ -43,6 +53,7 @@ export class ArmSnapshots {
       tags: managedSnapshotTags(target.tenantId, target.deviceId, target.takenAt),
       incremental: true,
       creationData: { createOption: 'CopyStart', sourceResourceId: sourceId },
+      ...(encryption ? { encryption } : {}),
     });
     await poller.submitted();
   }

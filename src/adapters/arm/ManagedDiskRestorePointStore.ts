@@ -17,12 +17,8 @@ import {
   snapshotId,
 } from '../../domain/armId';
 import { describeDisk, type DiskSnapshot } from '../../domain/disk';
-import { forbidsSas } from '../../domain/managedDisk';
-import {
-  contentSampled,
-  managedSnapshotName,
-  stickyBackupResourceGroup,
-} from '../../domain/managedDiskPlacement';
+import { copyEncryptionFor } from '../../domain/managedDisk';
+import { managedSnapshotName, stickyBackupResourceGroup } from '../../domain/managedDiskPlacement';
 import type { RestorePoint } from '../../domain/restorePoint';
 import { systemClock, type Clock } from '../../ports/Clock';
 import type { CopySlotKey, CopySlots } from '../../ports/CopySlots';
@@ -37,10 +33,11 @@ import type {
 import type { ListedPoint, RestorePointCatalog } from '../blob/RestorePointCatalog';
 import { newPointMetadata, PointMetadata } from '../blob/restorePointMetadata';
 import { ArmSnapshots } from './ArmSnapshots';
-import { compareSnapshotContent } from './compareSnapshotContent';
+import { encryptionMetadata, recordedEncryption } from './copyEncryptionMetadata';
 import { chainProblem, copyStateOf } from './copyChecks';
 import type { ComputeClients } from './createComputeClient';
 import type { SasRangeReader } from './readSasRange';
+import { sampleContent } from './sampleContent';
 
 export interface ManagedDiskRestorePointStoreDependencies {
   clients: ComputeClients;
@@ -53,7 +50,10 @@ export interface ManagedDiskRestorePointStoreDependencies {
 }
 
 export interface ManagedDiskRestorePointStoreOptions {
-  /** Content is compared on 1 point in this many (by tenant, device and slot); 1 compares every point. */
+  /**
+   * Content is compared on 1 point in this many (by tenant, device and slot); 1 compares every
+   * point. The deployment's default: a policy's `contentCheck.sampleEvery` (the target's) wins.
+   */
   contentSampleEvery?: number;
   /** Ranges read from each snapshot when content is compared, and their size. */
   sampleRanges?: number;
@@ -131,6 +131,22 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       parsed.resourceGroup,
       managedSnapshotName(target.tenantId, target.deviceId, target.takenAt, 'copy'),
     );
+    // Decided before a slot is taken: a copy that cannot be encrypted like its disk never starts.
+    const encryption = copyEncryptionFor(
+      snapshot.encryption ?? target.diskEncryption,
+      target.backupDiskEncryptionSets ?? [],
+      parsed.subscriptionId,
+      target.region,
+    );
+    if (!encryption.ok) {
+      this.events.emit('restore-point.encryption-set-missing', {
+        tenantId: target.tenantId,
+        deviceId: target.deviceId,
+        takenAt: target.takenAt.toISOString(),
+        reason: encryption.reason,
+      });
+      return { state: 'failed', reason: encryption.reason };
+    }
     const key = { subscriptionId: parsed.subscriptionId, targetRegion: target.region };
     if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'waiting') return { state: 'pending' };
     // Recorded before the copy starts: whoever comes next finds the target by the record.
@@ -139,12 +155,13 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       [PointMetadata.diskKind]: managedDiskKind,
       [PointMetadata.targetSnapshot]: targetId,
       [PointMetadata.copyStartedAt]: this.clock.now().toISOString(),
+      ...encryptionMetadata(encryption.encryption),
     });
     if (!recorded) {
       const other = await this.catalog.listed(target.region, name);
       return other ? await this.progress(other, target.region) : { state: 'pending' };
     }
-    await this.snapshots.startCopy(targetId, snapshot.snapshotId, target);
+    await this.snapshots.startCopy(targetId, snapshot.snapshotId, target, encryption.encryption);
     return { state: 'pending' };
   }
 
@@ -178,49 +195,35 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const digest = createHash('sha256')
       .update(targetId.toLowerCase())
       .update(String(copy.diskSizeBytes ?? copy.diskSizeGB ?? 0));
-    let note: string | undefined;
-    if (contentSampled(target.tenantId, target.deviceId, target.takenAt, this.options.contentSampleEvery)) {
-      if (forbidsSas(source.networkAccessPolicy) || forbidsSas(copy.networkAccessPolicy)) {
-        // Said, never silently skipped: the point is offered on its ARM checks alone.
-        note = 'content not compared: the network access policy (DenyAll) forbids a SAS';
-        this.events.emit('restore-point.content-not-compared', {
-          tenantId: target.tenantId,
-          deviceId: target.deviceId,
-          takenAt: target.takenAt.toISOString(),
-          reason: note,
-        });
-      } else {
-        const compared = await compareSnapshotContent(
-          this.snapshots,
-          this.readRange,
-          this.events,
-          { source, copy, name },
-          {
-            ranges: this.options.sampleRanges,
-            bytes: this.options.sampleBytes,
-            sasDurationInSeconds: this.options.sasDurationInSeconds,
-          },
-        );
-        if (!compared.ok) {
-          await this.catalog.patchMetadata(
-            target.region,
-            name,
-            metadata,
-            { [PointMetadata.unusable]: compared.reason },
-            read.etag!,
-          );
-          this.events.emit('restore-point.unusable', {
-            tenantId: target.tenantId,
-            deviceId: target.deviceId,
-            takenAt: target.takenAt.toISOString(),
-            snapshot: targetId,
-            reason: compared.reason,
-          });
-          return { ok: false, reason: compared.reason };
-        }
-        digest.update(compared.hash);
-      }
+    const sampled = await sampleContent(
+      { snapshots: this.snapshots, readRange: this.readRange, events: this.events },
+      { source, copy, name, target },
+      {
+        every: target.contentSampleEvery ?? this.options.contentSampleEvery,
+        ranges: this.options.sampleRanges,
+        bytes: this.options.sampleBytes,
+        sasDurationInSeconds: this.options.sasDurationInSeconds,
+      },
+    );
+    if (sampled.compared && !sampled.ok) {
+      await this.catalog.patchMetadata(
+        target.region,
+        name,
+        metadata,
+        { [PointMetadata.unusable]: sampled.reason },
+        read.etag!,
+      );
+      this.events.emit('restore-point.unusable', {
+        tenantId: target.tenantId,
+        deviceId: target.deviceId,
+        takenAt: target.takenAt.toISOString(),
+        snapshot: targetId,
+        reason: sampled.reason,
+      });
+      return { ok: false, reason: sampled.reason };
     }
+    if (sampled.compared) digest.update(sampled.hash);
+    const note = 'note' in sampled ? sampled.note : undefined;
     const hash = digest.digest('base64');
     const withNote = note
       ? { ...read, metadata: { ...metadata, [PointMetadata.verificationNote]: note } }
@@ -334,12 +337,17 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const copy = await this.snapshots.get(targetId);
     if (!copy) {
       if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'granted')
-        await this.snapshots.startCopy(targetId, sourceId, {
-          tenantId: entry.point.tenantId,
-          deviceId: entry.point.deviceId,
-          takenAt: new Date(entry.point.takenAt),
-          region,
-        });
+        await this.snapshots.startCopy(
+          targetId,
+          sourceId,
+          {
+            tenantId: entry.point.tenantId,
+            deviceId: entry.point.deviceId,
+            takenAt: new Date(entry.point.takenAt),
+            region,
+          },
+          recordedEncryption(entry.metadata),
+        );
       return { state: 'pending' };
     }
     const status = copyStateOf(copy);

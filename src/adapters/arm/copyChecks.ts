@@ -5,6 +5,7 @@
 import type { Snapshot } from '@azure/arm-compute';
 import { armIdsEqual } from '../../domain/armId';
 import type { DiskSnapshot } from '../../domain/disk';
+import { usesCustomerManagedKey } from '../../domain/managedDisk';
 import type { CopyStatus } from '../../ports/RestorePointStore';
 
 /** The snapshot's own progress and state: copied only at 100 % with provisioningState Succeeded. */
@@ -41,6 +42,10 @@ export function chainProblem(snapshot: DiskSnapshot, source: Snapshot, copy: Sna
   const copySize = copy.diskSizeBytes ?? copy.diskSizeGB;
   if (sourceSize === undefined || sourceSize !== copySize)
     return `the copy's size (${copySize ?? 'unknown'}) differs from the source's (${sourceSize ?? 'unknown'})`;
+  // Never offered if the copy lost its source's customer-managed key (a copy with platform keys
+  // would hand the customer's data to keys the customer does not hold).
+  if (usesCustomerManagedKey(source.encryption) && !usesCustomerManagedKey(copy.encryption))
+    return `the copy is not encrypted with a customer-managed key (${copy.encryption?.type ?? 'unknown'}) as its source is`;
   const securityType = (s: Snapshot) => s.securityProfile?.securityType ?? 'Standard';
   if (securityType(source) !== securityType(copy))
     return `the copy's security type (${securityType(copy)}) differs from the source's (${securityType(source)})`;

@@ -37,6 +37,13 @@ export const PointMetadata = {
   unusable: 'unusable',
   /** What verification could not check, said rather than skipped (a disk that forbids SAS). */
   verificationNote: 'verificationnote',
+  /**
+   * A managed-disk copy of a customer-managed-key disk: the encryption type and the disk encryption
+   * set its CopyStart named, so a copy started again (its record found without its target) is
+   * encrypted alike.
+   */
+  copyEncryptionType: 'copyencryptiontype',
+  copyEncryptionSet: 'copyencryptionset',
 } as const;
 
 const kinds: readonly RestorePointKind[] = ['scheduled', 'manual'];

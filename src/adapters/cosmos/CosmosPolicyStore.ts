@@ -87,6 +87,7 @@ function toPolicy(document: PolicyDocument): Policy {
     createdAt: rest.createdAt,
     updatedAt: rest.updatedAt,
   };
+  if (rest.contentCheck) policy.contentCheck = rest.contentCheck;
   if (_etag) policy.version = _etag;
   return policy;
 }

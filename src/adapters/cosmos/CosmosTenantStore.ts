@@ -120,6 +120,7 @@ function toTenant(document: TenantDocument): Tenant {
     allowedBackupRegions,
     diskScopes,
     backupResourceGroups,
+    backupDiskEncryptionSets,
     regionsInOutage,
     createdAt,
     updatedAt,
@@ -137,6 +138,8 @@ function toTenant(document: TenantDocument): Tenant {
   };
   if (backupResourceGroups && Object.keys(backupResourceGroups).length > 0)
     tenant.backupResourceGroups = backupResourceGroups;
+  if (backupDiskEncryptionSets && Object.keys(backupDiskEncryptionSets).length > 0)
+    tenant.backupDiskEncryptionSets = backupDiskEncryptionSets;
   if (_etag) tenant.version = _etag;
   return tenant;
 }

@@ -48,3 +48,24 @@ export const backupResourceGroups = z
   .describe(
     "Per backup region, the resource groups (inside the tenant's managed-disk scopes) where restore points of managed disks go; devices are sharded over them",
   );
+
+/** A disk encryption set's ARM id. */
+const diskEncryptionSetId = z
+  .string()
+  .max(400)
+  .regex(
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourcegroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]{1,80}$/i,
+    'must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/diskEncryptionSets/{name}',
+  );
+
+/**
+ * Per backup region, the disk encryption sets that copies of customer-managed-key disks are
+ * encrypted with there: each in that region, inside the tenant's managed-disk scopes, one per
+ * subscription of the region's backup resource groups (a set serves its own subscription only).
+ */
+export const backupDiskEncryptionSets = z
+  .record(regionName, z.array(diskEncryptionSetId).min(1).max(100))
+  .refine((sets) => Object.keys(sets).length <= 20, 'at most 20 regions')
+  .describe(
+    "Per backup region, the disk encryption sets (one in each subscription of that region's backup resource groups, inside the tenant's managed-disk scopes) that copies of disks encrypted with a customer-managed key are encrypted with. A disk encryption set must be in the region and subscription of the snapshots it encrypts",
+  );

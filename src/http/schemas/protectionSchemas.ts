@@ -31,6 +31,22 @@ export const retentionBody = z.strictObject({
   keepLatestManual: z.boolean(),
 });
 
+/** How often a managed disk's point also has its content compared (its ARM calls count in the budget). */
+export const contentCheckBody = z
+  .strictObject({
+    sampleEvery: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .describe(
+        '1 managed-disk restore point in this many (by tenant, device and slot); 1 compares every point',
+      ),
+  })
+  .describe(
+    "How often a managed disk's restore point also has sampled ranges of its content compared with its source, through short-lived read-only SAS of both snapshots (4 ARM calls per compared point). Absent: the deployment's MANAGED_DISK_CONTENT_SAMPLE_EVERY",
+  );
+
 export const policyBody = z.strictObject({
   name: displayText(256),
   backupRegion: regionName,
@@ -42,6 +58,7 @@ export const policyBody = z.strictObject({
     ),
   retention: retentionBody.default({ latest: 10, weekly: 4, keepLatestManual: true }),
   enabled: z.boolean().default(true),
+  contentCheck: contentCheckBody.optional(),
 });
 
 export const policyResource = z.object({
@@ -51,6 +68,7 @@ export const policyResource = z.object({
   rpoHours: z.number().int(),
   retention: retentionBody,
   enabled: z.boolean(),
+  contentCheck: contentCheckBody.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

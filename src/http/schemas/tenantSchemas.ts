@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayText, guid, regionName } from './common';
-import { backupResourceGroups, diskScope, diskScopes } from './diskScopeSchemas';
+import { backupDiskEncryptionSets, backupResourceGroups, diskScope, diskScopes } from './diskScopeSchemas';
 
 /** What a tenant's own DR.Admin sets. */
 export const tenantSettingsBody = z.strictObject({
@@ -19,6 +19,7 @@ export const tenantEntitlementBody = tenantSettingsBody.extend({
     .default([])
     .describe("Where the tenant's disks may live; never overlapping another tenant's"),
   backupResourceGroups: backupResourceGroups.default({}),
+  backupDiskEncryptionSets: backupDiskEncryptionSets.default({}),
 });
 
 export const tenantResource = z.object({
@@ -31,6 +32,12 @@ export const tenantResource = z.object({
     .record(z.string(), z.array(z.string()))
     .optional()
     .describe('Per backup region, the resource groups where restore points of managed disks go'),
+  backupDiskEncryptionSets: z
+    .record(z.string(), z.array(z.string()))
+    .optional()
+    .describe(
+      'Per backup region, the disk encryption sets that copies of customer-managed-key disks are encrypted with',
+    ),
   regionsInOutage: z
     .array(regionName)
     .describe('Primary regions under an activation: scheduling paused, nothing pruned'),
