@@ -21,6 +21,7 @@ export const systemTier = [
   // host): minutes of waves, leases and durable timers.
   'test/functions/activations.test.ts',
   'test/functions/fleetDrill.test.ts',
+  'test/functions/managedDiskScale.test.ts', // 200 managed disks paced through small ARM buckets: a minute.
   // Dependencies that accept connections and never answer.
   'test/**/blackholed*.test.ts',
   // `npm run bench`'s smoke runs: a protection cycle, an activation and their floors.

@@ -39,7 +39,7 @@ import { StorageWorkQueue } from './adapters/storage-queue/StorageWorkQueue';
 import { CosmosActivationStore } from './adapters/cosmos/CosmosActivationStore';
 import { CosmosBulkPointRequests } from './adapters/cosmos/CosmosBulkPointRequests';
 import { CosmosCopySlots } from './adapters/cosmos/CosmosCopySlots';
-import { ArmPacer } from './adapters/arm/pacing/ArmPacer';
+import { ArmPacer, type ArmPacerOptions } from './adapters/arm/pacing/ArmPacer';
 import { CopySlotScheduler } from './app/CopySlotScheduler';
 import type { CopySlots } from './ports/CopySlots';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
@@ -176,6 +176,8 @@ export interface ArmOverrides {
   /** How often ARM's long-running operations (snapshot create, delete, SAS) are polled. */
   pollIntervalInMs?: number;
   store?: ManagedDiskRestorePointStoreOptions;
+  /** The pacer's clock, bucket limits and longest wait: the double's simulated clock and its limits in tests. */
+  pacer?: Omit<ArmPacerOptions, 'region'>;
 }
 
 let current: Composition | undefined;
@@ -222,7 +224,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
   const guards = new DependencyGuards(budgets, events, () => breakerClock.now().getTime());
   // One ARM budget governor per process: every ARM client built below carries `armPacer.policy()`
   // (perRetry), so all of this region's calls draw on the same buckets.
-  const armPacer = new ArmPacer(events, { region: config.region });
+  const armPacer = new ArmPacer(events, { ...overrides.arm?.pacer, region: config.region });
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region, {
     guard: guards.guard('state-store', 'cosmos'),
     budgets,

@@ -128,7 +128,7 @@ export class ArmPacer {
         source: remaining !== undefined && remaining > 0 ? 'provider' : 'arm',
       });
     }
-    bucket.settle(Number.isFinite(remaining) ? remaining : undefined, throttledFor);
+    bucket.settle(Number.isFinite(remaining) ? remaining : undefined, throttledFor, response !== undefined);
     this.report(bucket, key, now);
   }
 

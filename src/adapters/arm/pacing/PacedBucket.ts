@@ -27,6 +27,12 @@ export interface BucketCounters {
   throttled: number;
   /** Attempts refused because the wait would have exceeded the pacer's bound. */
   refused: number;
+  /**
+   * Attempts sent that ended without an answer (a connection reset, a timeout, an abort): ARM may
+   * or may not have counted them, so ARM's count of a process's calls lies between `calls` minus
+   * these and `calls`.
+   */
+  unanswered: number;
 }
 
 export const zeroCounters = (): BucketCounters => ({
@@ -35,12 +41,19 @@ export const zeroCounters = (): BucketCounters => ({
   waitedMs: 0,
   throttled: 0,
   refused: 0,
+  unanswered: 0,
 });
 
 export class PacedBucket {
   private bucket: TokenBucket;
   private turn: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /**
+   * Sleeps so far. Only the head of the line sleeps, so an attempt that sees this move between
+   * asking and going was held back by pacing (by its own sleep or one ahead of it): a wait. Elapsed
+   * time alone is no test: on a fine or scaled clock the promise turn itself takes some.
+   */
+  private sleeps = 0;
   readonly counters = zeroCounters();
 
   constructor(
@@ -60,8 +73,8 @@ export class PacedBucket {
 
   /** Resolves when this attempt may be sent, in the order attempts asked; the caller must then `settle` it. */
   acquire(signal?: AbortSignalLike): Promise<void> {
-    const askedAt = this.timer.nowMs();
-    const mine = this.turn.then(() => this.waitForToken(askedAt, signal));
+    const asked = { atMs: this.timer.nowMs(), sleeps: this.sleeps };
+    const mine = this.turn.then(() => this.waitForToken(asked, signal));
     // The next in line waits for this one's token, not for its success.
     this.turn = mine.catch(() => undefined);
     return mine;
@@ -69,11 +82,13 @@ export class PacedBucket {
 
   /**
    * The attempt ended: `remaining` is the bucket's count the response reported (undefined when it
-   * carried none or failed before answering), `retryAfterInMs` set when ARM answered 429.
+   * carried none or failed before answering), `retryAfterInMs` set when ARM answered 429,
+   * `answered` false when no response came at all.
    */
-  settle(remaining: number | undefined, throttledFor: number | undefined): void {
+  settle(remaining: number | undefined, throttledFor: number | undefined, answered = true): void {
     const now = this.timer.nowMs();
     this.inFlight = Math.max(0, this.inFlight - 1);
+    if (!answered) this.counters.unanswered += 1;
     // Our other attempts still in flight may not be counted in that report yet: assume they are not.
     if (remaining !== undefined) this.bucket = synced(this.bucket, remaining, this.inFlight, now);
     if (throttledFor !== undefined) {
@@ -82,7 +97,11 @@ export class PacedBucket {
     }
   }
 
-  private async waitForToken(askedAt: number, signal: AbortSignalLike | undefined): Promise<void> {
+  private async waitForToken(
+    asked: { atMs: number; sleeps: number },
+    signal: AbortSignalLike | undefined,
+  ): Promise<void> {
+    const askedAt = asked.atMs;
     for (;;) {
       if (signal?.aborted) throw abortError();
       const now = this.timer.nowMs();
@@ -91,7 +110,7 @@ export class PacedBucket {
         this.bucket = next;
         this.inFlight += 1;
         this.counters.calls += 1;
-        if (now > askedAt) {
+        if (this.sleeps > asked.sleeps) {
           this.counters.waits += 1;
           this.counters.waitedMs += now - askedAt;
         }
@@ -110,6 +129,7 @@ export class PacedBucket {
         );
       }
       // Woken, it looks again: a 429 meanwhile may have paused the bucket for longer.
+      this.sleeps += 1;
       await this.timer.sleep(Math.max(1, wait), signal);
     }
   }
