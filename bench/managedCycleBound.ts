@@ -107,8 +107,7 @@ export function cycleBound(protocol: CycleProtocol): CycleBound {
     deletes: protocol.deletesPerDevice,
   };
   const n = protocol.devices;
-  const drain = (calls: number, burst: number, perSecond: number) =>
-    Math.max(0, calls - burst) / perSecond;
+  const drain = (calls: number, burst: number, perSecond: number) => Math.max(0, calls - burst) / perSecond;
   const slotSeconds = protocol.operationSeconds + copy;
   const byLimit: Record<BoundLimit, number> = {
     writes: drain(n * minimumCallsPerDevice.writes, b.writesBurst, b.writesPerSecond),
@@ -119,5 +118,12 @@ export function cycleBound(protocol: CycleProtocol): CycleBound {
   let binding: BoundLimit = 'copy-concurrency';
   for (const limit of Object.keys(byLimit) as BoundLimit[])
     if (byLimit[limit] > byLimit[binding]) binding = limit;
-  return { seconds: byLimit[binding], binding, byLimit, minimumCallsPerDevice, copySeconds: copy, slotSeconds };
+  return {
+    seconds: byLimit[binding],
+    binding,
+    byLimit,
+    minimumCallsPerDevice,
+    copySeconds: copy,
+    slotSeconds,
+  };
 }

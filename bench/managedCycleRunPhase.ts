@@ -67,7 +67,10 @@ export function managedFigures(r: ManagedCycleResult): ManagedCycleFigures {
     managedSteadyArmCallsPerDevice: round(r.steady.measured.armCallsPerDevice.total),
     managedThrottled: r.seeding.measured.throttled + r.steady.measured.throttled,
     managedOverBudget: r.seeding.measured.overBudget + r.steady.measured.overBudget,
-    managedMaxCopiesInFlight: Math.max(r.seeding.measured.maxCopiesInFlight, r.steady.measured.maxCopiesInFlight),
+    managedMaxCopiesInFlight: Math.max(
+      r.seeding.measured.maxCopiesInFlight,
+      r.steady.measured.maxCopiesInFlight,
+    ),
     managedSubscriptionsFor50kAt1h: oneHour?.subscriptions ?? Number.NaN,
     managedSubscriptionsFor50kAt4h: fourHours?.subscriptions ?? Number.NaN,
   };

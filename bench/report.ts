@@ -79,11 +79,14 @@ const managedColumns: Column[] = [
   {
     title: '429s / over budget / max copies',
     value: (m) =>
-      [m.managedThrottled, m.managedOverBudget, m.managedMaxCopiesInFlight].map((v) => fixed(v, 0)).join(' / '),
+      [m.managedThrottled, m.managedOverBudget, m.managedMaxCopiesInFlight]
+        .map((v) => fixed(v, 0))
+        .join(' / '),
   },
   {
     title: 'subscriptions for 50,000: 1 h / 4 h RPO',
-    value: (m) => `${fixed(m.managedSubscriptionsFor50kAt1h, 0)} / ${fixed(m.managedSubscriptionsFor50kAt4h, 0)}`,
+    value: (m) =>
+      `${fixed(m.managedSubscriptionsFor50kAt1h, 0)} / ${fixed(m.managedSubscriptionsFor50kAt4h, 0)}`,
   },
 ];
 
@@ -95,7 +98,8 @@ const tables: { heading: string; columns: Column[] }[] = [
   },
   { heading: 'Deactivation', columns: deactivationColumns },
   {
-    heading: 'Managed-disk cycle against the ARM double (simulated time = Azure time; documented limits, 429s enforced)',
+    heading:
+      'Managed-disk cycle against the ARM double (simulated time = Azure time; documented limits, 429s enforced)',
     columns: managedColumns,
   },
 ];

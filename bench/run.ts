@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   if (only !== undefined && only !== 'cycle' && only !== 'activation' && only !== 'managed-cycle')
     throw new UsageError(`--only must be "cycle", "activation" or "managed-cycle"; got "${only}"`);
   const managed = {
-    ...(values['arm-time-scale'] ? { timeScale: wholeNumber('arm-time-scale', values['arm-time-scale'])! } : {}),
+    ...(values['arm-time-scale']
+      ? { timeScale: wholeNumber('arm-time-scale', values['arm-time-scale'])! }
+      : {}),
     ...(values['disk-gib'] ? { diskGiB: wholeNumber('disk-gib', values['disk-gib'])! } : {}),
     ...(values['copy-poll-seconds']
       ? { copyPollSeconds: wholeNumber('copy-poll-seconds', values['copy-poll-seconds'])! }

@@ -38,7 +38,14 @@ export function startScaledTimer(name: string, periodMs: number): ScaledTimer {
         scheduleStatus: { last: now, next: now, lastUpdated: now },
       };
       try {
-        await fn.handler(timer, new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: () => undefined }));
+        await fn.handler(
+          timer,
+          new InvocationContext({
+            functionName: name,
+            invocationId: randomUUID(),
+            logHandler: () => undefined,
+          }),
+        );
         state.runs += 1;
       } catch (err) {
         // As the host does: the next tick is the retry.

@@ -45,26 +45,31 @@ describe('the managed-disk cycle phase (smoke run, N = 20)', () => {
     await env?.close();
   });
 
-  it.each(['seeding', 'steady'] as const)('measures the %s cycle: finite figures, no call over budget', (name) => {
-    const cycle = result[name];
-    const m = cycle.measured;
-    for (const [figure, value] of Object.entries({
-      realSeconds: m.realSeconds,
-      simulatedSeconds: m.simulatedSeconds,
-      firstSimulatedSeconds: m.firstSimulatedSeconds,
-      bound: cycle.bound.seconds,
-      boundRatio: cycle.boundRatio,
-      armCallsPerDevice: m.armCallsPerDevice.total,
-      maxCopiesInFlight: m.maxCopiesInFlight,
-    }))
-      expect(Number.isFinite(value) && value > 0, `${name} ${figure} = ${value}\n${log.join('\n')}`).toBe(true);
-    expect(m.overBudget).toBe(0);
-    expect(m.throttled).toBe(0);
-    expect(m.maxCopiesInFlight).toBeLessThanOrEqual(100);
-    expect(m.events['rpo.protected']).toBe(devices);
-    // Each device snapshotted and copied at least once: the protocol's two writes.
-    expect(m.armCallsPerDevice.writes).toBeGreaterThanOrEqual(2);
-  });
+  it.each(['seeding', 'steady'] as const)(
+    'measures the %s cycle: finite figures, no call over budget',
+    (name) => {
+      const cycle = result[name];
+      const m = cycle.measured;
+      for (const [figure, value] of Object.entries({
+        realSeconds: m.realSeconds,
+        simulatedSeconds: m.simulatedSeconds,
+        firstSimulatedSeconds: m.firstSimulatedSeconds,
+        bound: cycle.bound.seconds,
+        boundRatio: cycle.boundRatio,
+        armCallsPerDevice: m.armCallsPerDevice.total,
+        maxCopiesInFlight: m.maxCopiesInFlight,
+      }))
+        expect(Number.isFinite(value) && value > 0, `${name} ${figure} = ${value}\n${log.join('\n')}`).toBe(
+          true,
+        );
+      expect(m.overBudget).toBe(0);
+      expect(m.throttled).toBe(0);
+      expect(m.maxCopiesInFlight).toBeLessThanOrEqual(100);
+      expect(m.events['rpo.protected']).toBe(devices);
+      // Each device snapshotted and copied at least once: the protocol's two writes.
+      expect(m.armCallsPerDevice.writes).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('says how many subscriptions 50,000 devices need for a 1-hour and a 4-hour RPO', () => {
     expect(result.fleetSubscriptions.map((f) => f.rpoHours)).toEqual([1, 4]);
