@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, type RandomSource } from '../domain/backoff';
-import { BoundedCache } from '../domain/BoundedCache';
 import type { Device, PendingRestorePoint } from '../domain/device';
 import type { DiskSnapshot } from '../domain/disk';
 import { anyScopeContains } from '../domain/diskScope';
@@ -26,6 +25,7 @@ import type { RestorePointStore, RestorePointTarget } from '../ports/RestorePoin
 import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
+import { ProtectionSettings } from './ProtectionSettings';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
 
 export interface RestorePointWorkerDependencies {
@@ -67,8 +67,6 @@ export type WorkerOutcome =
 
 export class RestorePointWorker {
   private readonly devices: Pick<DeviceRegistry, 'get'> & ProtectionSchedule & ComplianceIndex;
-  private readonly tenants: TenantStore;
-  private readonly policies: PolicyStore;
   private readonly disks: DiskSource;
   private readonly points: RestorePointStore;
   private readonly managedPoints: RestorePointStore | undefined;
@@ -77,12 +75,10 @@ export class RestorePointWorker {
   private readonly clock: Clock;
   private readonly leaseClock: Clock;
   private readonly options: Required<RestorePointWorkerOptions>;
-  private readonly cache: BoundedCache<Promise<unknown>>;
+  private readonly settings: ProtectionSettings;
 
   constructor(dependencies: RestorePointWorkerDependencies, options: RestorePointWorkerOptions = {}) {
     this.devices = dependencies.devices;
-    this.tenants = dependencies.tenants;
-    this.policies = dependencies.policies;
     this.disks = dependencies.disks;
     this.points = dependencies.points;
     this.managedPoints = dependencies.managedPoints;
@@ -100,9 +96,9 @@ export class RestorePointWorker {
       cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
       random: options.random ?? Math.random,
     };
-    this.cache = new BoundedCache({
-      maxEntries: this.options.cacheMaxEntries,
+    this.settings = new ProtectionSettings(dependencies.tenants, dependencies.policies, this.leaseClock, {
       ttlInMs: this.options.cacheTtlInMs,
+      maxEntries: this.options.cacheMaxEntries,
     });
   }
 
@@ -131,7 +127,7 @@ export class RestorePointWorker {
    * a scope the platform removed stops protection of the disks under it.
    */
   private async ownsDisk(device: Device): Promise<boolean> {
-    const tenant = await this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId));
+    const tenant = await this.settings.tenant(device.tenantId);
     return !!tenant && anyScopeContains(tenant.diskScopes, device.primaryRegion, device.disk);
   }
 
@@ -173,7 +169,7 @@ export class RestorePointWorker {
       deviceId: device.id,
       takenAt,
       kind: request.kind,
-      ...(await this.placement(device)),
+      ...(await this.settings.placement(device)),
     };
     let status;
     try {
@@ -318,10 +314,8 @@ export class RestorePointWorker {
   private async prune(device: Device): Promise<void> {
     if (device.recovery) return;
     const [tenant, policy] = await Promise.all([
-      this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
-      this.cached(`policy:${device.tenantId}:${device.policyId}`, () =>
-        this.policies.get(device.tenantId, device.policyId),
-      ),
+      this.settings.tenant(device.tenantId),
+      this.settings.policy(device.tenantId, device.policyId),
     ]);
     if (!tenant || !policy || tenant.regionsInOutage.includes(device.primaryRegion)) return;
     const store = this.storeFor(device);
@@ -390,34 +384,6 @@ export class RestorePointWorker {
     return this.managedPoints;
   }
 
-  /**
-   * A managed disk's candidate resource groups and disk encryption sets in its backup region, from
-   * the (cached) tenant, its recorded encryption, and its policy's content-check rate.
-   */
-  private async placement(
-    device: Device,
-  ): Promise<
-    Pick<
-      RestorePointTarget,
-      'backupResourceGroups' | 'backupDiskEncryptionSets' | 'diskEncryption' | 'contentSampleEvery'
-    >
-  > {
-    if (device.disk.kind !== 'managedDisk') return {};
-    const [tenant, policy] = await Promise.all([
-      this.cached(`tenant:${device.tenantId}`, () => this.tenants.get(device.tenantId)),
-      this.cached(`policy:${device.tenantId}:${device.policyId}`, () =>
-        this.policies.get(device.tenantId, device.policyId),
-      ),
-    ]);
-    const region = device.protection.backupRegion;
-    return {
-      backupResourceGroups: tenant?.backupResourceGroups?.[region] ?? [],
-      backupDiskEncryptionSets: tenant?.backupDiskEncryptionSets?.[region] ?? [],
-      ...(device.diskFacts ? { diskEncryption: device.diskFacts.encryption } : {}),
-      ...(policy?.contentCheck ? { contentSampleEvery: policy.contentCheck.sampleEvery } : {}),
-    };
-  }
-
   /** A snapshot left behind costs storage, not data: reported for the sweeper, not fatal. */
   private async deleteSnapshot(device: Device, snapshot: DiskSnapshot): Promise<void> {
     try {
@@ -430,21 +396,6 @@ export class RestorePointWorker {
         reason: ensureErrorType(err).message,
       });
     }
-  }
-
-  /**
-   * Tenants and policies change rarely and every point of a fleet reads them: read each once a
-   * while, not once per point. A change (an outage declared, a new retention) applies within the TTL.
-   * Bounded: a process that serves many tenants keeps the ones in use, not every one it has seen.
-   */
-  private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
-    const now = this.leaseClock.now().getTime();
-    const hit = this.cache.get(key, now);
-    if (hit) return hit as Promise<T>;
-    const value = read();
-    this.cache.set(key, value, now);
-    value.catch(() => this.cache.delete(key, value));
-    return value;
   }
 
   /** Checks and retries read the device afresh: the one the scheduler sent is stale by then. */
