@@ -3,13 +3,7 @@ import { CachedHealth, healthMaxAgeInMs } from '../../src/app/CachedHealth';
 import { checkHealth } from '../../src/app/checkHealth';
 import type { EventLog } from '../../src/ports/EventLog';
 import type { HealthProbe } from '../../src/ports/HealthProbe';
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
+import { TestClock } from '../support/testClock';
 
 /** A probe that counts its calls; it fails with `failure` when one is set, and waits for `gate`. */
 function countingProbe(name: string, essential = true) {

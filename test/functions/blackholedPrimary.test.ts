@@ -35,6 +35,7 @@ import { stateSnapshot } from '../support/stateSnapshot';
 import { diskScope, platformToken, provisionTenant } from '../support/tenants';
 import { startRecoveryRuntime, type RecoveryRuntime } from '../support/recoveryRuntime';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 const hour = 3_600_000;
 /** Every request answers within this (production's budget, not a test's)... */
@@ -43,13 +44,6 @@ const bound = defaultBudgets.httpRequestInMs;
 const generousBound = 2 * bound;
 /** An open circuit answers at once: well under the 5 s a read on a request's path may take. */
 const fastFail = defaultBudgets.request.read / 2;
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 /** Set to a time, then running from it at wall-clock pace, as activations.test.ts's. */
 class RunningClock {

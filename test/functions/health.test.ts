@@ -3,6 +3,7 @@ import { healthMaxAgeInMs } from '../../src/app/CachedHealth';
 import { installServices, services } from '../../src/compositionRoot';
 import { call } from '../support/http';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 /** What an anonymous caller may learn of a dependency: its name and whether it answers. */
 const dependencyKeys = ['healthy', 'name'];
@@ -27,13 +28,6 @@ describe('GET /api/health', () => {
     }
   });
 });
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 describe('GET /api/health from a recent check', () => {
   let env: TestEnvironment;

@@ -18,18 +18,12 @@ import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 const hour = 3_600_000;
 const primary = 'westeurope';
 const backup = 'northeurope';
 const cmk = 'EncryptionAtRestWithCustomerKey';
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 describe('managed disks with customer-managed keys, and the policy’s content-check rate', () => {
   let env: TestEnvironment;

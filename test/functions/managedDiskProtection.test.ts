@@ -15,19 +15,13 @@ import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 const hour = 3_600_000;
 const primary = 'westeurope';
 const backup = 'northeurope';
 const deviceCount = 50;
 const copySlotLimit = 20;
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 describe('managed-disk protection cycle', () => {
   let env: TestEnvironment;

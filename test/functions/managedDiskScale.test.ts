@@ -28,6 +28,7 @@ import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 const hour = 3_600_000;
 const primary = 'westeurope';
@@ -72,13 +73,6 @@ function doubleClockTimer(double: ArmDouble): PacerTimer {
     nowMs: () => double.clock(),
     sleep: async (ms, signal) => await systemPacerTimer.sleep(ms / timeScale, signal),
   };
-}
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
 }
 
 /** ARM calls the double answered, by the pacer's bucket kinds. */

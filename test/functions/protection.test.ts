@@ -16,6 +16,7 @@ import { createDisk, regionBlobService, writeToDisk } from '../support/disks';
 import { call } from '../support/http';
 import { diskScope, provisionTenant } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { TestClock } from '../support/testClock';
 
 const hour = 3_600_000;
 const workerOptions = {
@@ -27,13 +28,6 @@ const workerOptions = {
   cacheTtlInMs: 0,
 };
 const day = 24 * hour;
-
-class TestClock {
-  constructor(public time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 describe('protection cycle', () => {
   let env: TestEnvironment;
