@@ -410,7 +410,9 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       {
         store: activationStore,
         devices: deviceStore,
+        policies: policyStore,
         points,
+        managedPoints,
         compute,
         queue,
         events,

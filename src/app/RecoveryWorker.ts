@@ -12,8 +12,13 @@ import { ensureErrorType } from '../domain/errors';
 import { canMove, isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
 import type { ActivationStore } from '../ports/ActivationStore';
 import { systemClock, type Clock } from '../ports/Clock';
-import { CapacityUnavailableError, type ComputeProvider } from '../ports/ComputeProvider';
+import {
+  CapacityUnavailableError,
+  type ComputeProvider,
+  type TemporaryDeviceConnection,
+} from '../ports/ComputeProvider';
 import type { DeviceRegistry } from '../ports/DeviceRegistry';
+import type { PolicyStore } from '../ports/PolicyStore';
 import type { RecoveryClaims } from '../ports/RecoveryClaims';
 import type { EventLog } from '../ports/EventLog';
 import type { RestorePointStore } from '../ports/RestorePointStore';
@@ -21,6 +26,7 @@ import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
 import type { AuditTrail } from './AuditTrail';
 import { taskTarget } from './auditTargets';
+import { RecoveryImages } from './RecoveryImages';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
 import { waitAtMost } from './waitAtMost';
 
@@ -37,7 +43,11 @@ const auditWaitInMs = 2_000;
 export interface RecoveryWorkerDependencies {
   store: ActivationStore;
   devices: Pick<DeviceRegistry, 'get'> & RecoveryClaims;
+  policies: Pick<PolicyStore, 'get'>;
+  /** Page-blob points (the embedded runtime). */
   points: RestorePointStore;
+  /** Managed-disk points; absent where no managed disk can be registered. */
+  managedPoints?: RestorePointStore;
   compute: ComputeProvider;
   queue: WorkQueue;
   events: EventLog;
@@ -83,7 +93,7 @@ export type RecoveryOutcome =
 export class RecoveryWorker {
   private readonly store: ActivationStore;
   private readonly devices: Pick<DeviceRegistry, 'get'> & RecoveryClaims;
-  private readonly points: RestorePointStore;
+  private readonly images: RecoveryImages;
   private readonly compute: ComputeProvider;
   private readonly queue: WorkQueue;
   private readonly events: EventLog;
@@ -96,13 +106,19 @@ export class RecoveryWorker {
   constructor(dependencies: RecoveryWorkerDependencies, options: RecoveryWorkerOptions = {}) {
     this.store = dependencies.store;
     this.devices = dependencies.devices;
-    this.points = dependencies.points;
     this.compute = dependencies.compute;
     this.queue = dependencies.queue;
     this.events = dependencies.events;
     this.audit = dependencies.audit;
     this.clock = dependencies.clock;
     this.wallClock = dependencies.wallClock ?? systemClock;
+    this.images = new RecoveryImages({
+      devices: dependencies.devices,
+      policies: dependencies.policies,
+      points: dependencies.points,
+      ...(dependencies.managedPoints ? { managedPoints: dependencies.managedPoints } : {}),
+      wallClock: this.wallClock,
+    });
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 5,
@@ -154,28 +170,19 @@ export class RecoveryWorker {
 
     // A retry stays on the point it started from, while that point is still there and verified.
     // Storage failing here fails the delivery: the queue host delivers it again, then records poison.
-    const source = await this.points.recoverySource(
-      task.backupRegion,
-      task.tenantId,
-      task.deviceId,
-      task.restorePoint?.name,
-    );
-    if (!source) {
-      return await this.fail(
-        task,
-        message,
-        `No verified restore point of ${task.deviceId} in ${task.backupRegion}`,
-      );
-    }
-    const point = { name: source.point.name, takenAt: source.point.takenAt };
+    const source = await this.images.find(task, task.restorePoint?.name);
+    if (!source.ok) return await this.fail(task, message, source.reason);
+    const { point, image, settings } = source.source;
     const name = temporaryDeviceName(task.activationId, task.deviceId);
     let status;
     try {
       status = await this.compute.ensureTemporaryDevice({
         name,
         region: task.backupRegion,
-        sourceUrl: source.url,
+        image,
         tags: { tenantId: task.tenantId, activationId: task.activationId, deviceId: task.deviceId },
+        ...(settings ? { settings } : {}),
+        user: task.upn,
       });
     } catch (err) {
       if (err instanceof CapacityUnavailableError)
@@ -188,7 +195,7 @@ export class RecoveryWorker {
         const moved = await this.move(task, message, {
           state: 'provisioning',
           restorePoint: point,
-          temporaryDevice: { name, region: task.backupRegion },
+          temporaryDevice: temporaryDevice(name, task.backupRegion, status),
         });
         return moved ? 'provisioning' : 'stale';
       }
@@ -202,12 +209,13 @@ export class RecoveryWorker {
           state: 'active',
           backupRegion: task.backupRegion,
           temporaryDevice: name,
+          ...(status.connection ? { connection: status.connection } : {}),
           since: now,
         });
         const moved = await this.move(task, message, {
           state: 'recovered',
           restorePoint: point,
-          temporaryDevice: { name, region: task.backupRegion },
+          temporaryDevice: temporaryDevice(name, task.backupRegion, status),
           recoveredAt: now,
         });
         if (!moved) return 'stale';
@@ -280,6 +288,7 @@ export class RecoveryWorker {
       await this.compute.deleteTemporaryDevice(
         task.backupRegion,
         temporaryDeviceName(task.activationId, task.deviceId),
+        task.temporaryDevice?.scope,
       );
     }
     await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, null);
@@ -412,4 +421,18 @@ export class RecoveryWorker {
   private nowIso(): string {
     return this.clock.now().toISOString();
   }
+}
+
+/** What the task records of its temporary device: where the provider said it made it, too. */
+function temporaryDevice(
+  name: string,
+  region: string,
+  status: { scope?: string; connection?: TemporaryDeviceConnection },
+): NonNullable<RecoveryTask['temporaryDevice']> {
+  return {
+    name,
+    region,
+    ...(status.scope ? { scope: status.scope } : {}),
+    ...(status.connection ? { connection: status.connection } : {}),
+  };
 }

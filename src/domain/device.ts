@@ -36,6 +36,8 @@ export interface DeviceRecovery {
   state: 'recovering' | 'active' | 'releasing';
   backupRegion: string;
   temporaryDevice?: string;
+  /** Where the user connects to it: the DR host pool's session host assigned to them. */
+  connection?: { hostPoolId: string; sessionHost: string };
   since: string;
 }
 

@@ -1,4 +1,5 @@
 /** How a tenant protects a set of devices: where restore points go, how often, how long they are kept. */
+import type { RecoverySettings } from './recoverySettings';
 import type { RetentionPolicy } from './retention';
 import type { RpoHours } from './rpo';
 
@@ -18,6 +19,8 @@ export interface Policy {
    * Absent: the deployment's `MANAGED_DISK_CONTENT_SAMPLE_EVERY`.
    */
   contentCheck?: ContentCheck;
+  /** How its devices come up on Azure compute (subnets, sizes, host pool); unused by the simulated provider. */
+  recovery?: RecoverySettings;
   createdAt: string;
   updatedAt: string;
   version?: string;

@@ -111,7 +111,14 @@ export interface RecoveryTask {
   /** Times it found no capacity in a row: sets the back-off. */
   capacityWaits?: number;
   restorePoint?: { name: string; takenAt: string };
-  temporaryDevice?: { name: string; region: string };
+  temporaryDevice?: {
+    name: string;
+    region: string;
+    /** Where the provider made it (Azure: its resource group), so its release finds it directly. */
+    scope?: string;
+    /** Where its user connects (the DR host pool's session host), once assigned. */
+    connection?: { hostPoolId: string; sessionHost: string };
+  };
   dispatchedAt?: string;
   recoveredAt?: string;
   releasedAt?: string;

@@ -1,3 +1,6 @@
+import type { ManagedDiskFacts } from '../domain/managedDisk';
+import type { RecoverySettings } from '../domain/recoverySettings';
+
 /**
  * Where temporary Cloud PCs come from: Azure compute in production, a simulation here. Every
  * operation is idempotent by the device's name, so retries, duplicates and two control-plane
@@ -9,11 +12,24 @@ export interface TemporaryDeviceRequest {
   name: string;
   /** The backup region it is created in. */
   region: string;
-  /** A read-only URL of the restore point's disk in that region's storage: the new disk is a copy. */
-  sourceUrl: string;
+  /** What the new disk is a copy of: the restore point's data in that region. */
+  image: RecoveryImage;
   /** Ties the device to its task: the sweeper removes devices whose task says they should not exist. */
   tags: TemporaryDeviceTags;
+  /** The policy's recovery settings (subnets, fallback sizes, host pool): Azure compute needs them. */
+  settings?: RecoverySettings;
+  /** The device's user (UPN): assigned to the recovered desktop where the policy names a host pool. */
+  user?: string;
 }
+
+export type RecoveryImage =
+  /** A page-blob restore point (the embedded runtime): a read-only URL of its data. */
+  | { kind: 'blobUrl'; url: string }
+  /**
+   * A managed-disk restore point: its snapshot's ARM id in the backup region (the VM goes in that
+   * snapshot's resource group), and what the disk and its VM were, recorded at registration.
+   */
+  | { kind: 'managedSnapshot'; snapshotId: string; disk: ManagedDiskFacts };
 
 export interface TemporaryDeviceTags {
   tenantId: string;
@@ -23,16 +39,24 @@ export interface TemporaryDeviceTags {
 
 export type TemporaryDeviceState =
   /** Creation started and not finished: check again later. */
-  | { state: 'provisioning' }
-  | { state: 'ready'; createdAt: string }
+  | { state: 'provisioning'; scope?: string }
+  | { state: 'ready'; createdAt: string; scope?: string; connection?: TemporaryDeviceConnection }
   /** The creation failed (not for capacity): ensuring it again starts over. */
   | { state: 'failed'; reason: string };
+
+/** Where the user connects: the DR host pool's session host the device registered as, with the user assigned. */
+export interface TemporaryDeviceConnection {
+  hostPoolId: string;
+  sessionHost: string;
+}
 
 export interface TemporaryDevice {
   name: string;
   region: string;
   tags: TemporaryDeviceTags;
   status: TemporaryDeviceState;
+  /** Where the provider made it, when it needs telling (Azure: the resource group's id). */
+  scope?: string;
 }
 
 /**
@@ -57,8 +81,12 @@ export interface ComputeProvider {
    */
   ensureTemporaryDevice(request: TemporaryDeviceRequest): Promise<TemporaryDeviceState>;
   getTemporaryDevice(region: string, name: string): Promise<TemporaryDevice | undefined>;
-  /** Deletes the device and its disk, even while it is still provisioning; a missing one is success. */
-  deleteTemporaryDevice(region: string, name: string): Promise<void>;
+  /**
+   * Deletes the device and everything made for it (disk, network interface, session host record),
+   * even while it is still provisioning; a missing one is success. `scope` is what a state reported
+   * (the task records it); without it the provider looks where it could have made the device.
+   */
+  deleteTemporaryDevice(region: string, name: string, scope?: string): Promise<void>;
   /** Every temporary device in the region, for the sweeper. */
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice>;
 }

@@ -39,10 +39,21 @@ export type CopyStatus =
   /** This point already exists and is verified: nothing to do (a retried or duplicated message). */
   | { state: 'verified' };
 
-/** What a recovery copies from: a verified point and a read-only URL of its data. */
-export interface RecoverySource {
+/** What a recovery copies from: a verified point and where its data is. */
+export type RecoverySource = BlobRecoverySource | ManagedSnapshotRecoverySource;
+
+/** A page-blob point: a read-only URL of its data, which a new disk is copied from. */
+export interface BlobRecoverySource {
   point: RestorePoint;
+  kind: 'blobUrl';
   url: string;
+}
+
+/** A managed-disk point: its snapshot in the backup region, which a new managed disk is made from. */
+export interface ManagedSnapshotRecoverySource {
+  point: RestorePoint;
+  kind: 'managedSnapshot';
+  snapshotId: string;
 }
 
 export type VerifyResult = { ok: true; hash: string } | { ok: false; reason: string };
@@ -79,11 +90,11 @@ export interface RestorePointStore {
   /** A read-only URL of the point's disk data, valid for `validForMinutes` (a compute provider copies a new disk from it). */
   readUrl(point: RestorePoint, validForMinutes?: number): Promise<string>;
   /**
-   * The point a recovery copies from, with a read-only URL of its data (valid for the store's
-   * default lifetime): the point named `keep` while it is still there and verified (a retried
-   * recovery stays on its point), else the newest verified one; undefined when there is none.
-   * `latestVerified` then `readUrl` in one: a single listing of the device's points in the backup
-   * region's storage, and only what making the URL needs beyond it.
+   * The point a recovery copies from and where its data is (a page blob's read-only URL, valid for
+   * the store's default lifetime; a managed disk's snapshot id, which needs no ARM call): the point
+   * named `keep` while it is still there and verified (a retried recovery stays on its point), else
+   * the newest verified one; undefined when there is none. A single listing of the device's points
+   * in the backup region's storage, and only what making the URL needs beyond it.
    */
   recoverySource(
     region: string,

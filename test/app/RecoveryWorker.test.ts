@@ -20,6 +20,7 @@ import {
 import type { SimulatedRegionSettings } from '../../src/adapters/compute/simulatedComputeOptions';
 import { CosmosActivationStore } from '../../src/adapters/cosmos/CosmosActivationStore';
 import { CosmosDeviceStore } from '../../src/adapters/cosmos/CosmosDeviceStore';
+import { CosmosPolicyStore } from '../../src/adapters/cosmos/CosmosPolicyStore';
 import { CosmosTenantStore } from '../../src/adapters/cosmos/CosmosTenantStore';
 import { Containers } from '../../src/adapters/cosmos/containers';
 import { decodeWorkMessage } from '../../src/adapters/storage-queue/storageQueueEnvelope';
@@ -82,6 +83,7 @@ let cosmos: CosmosClient;
 let store: CosmosActivationStore;
 let devices: CosmosDeviceStore;
 let tenants: CosmosTenantStore;
+let policies: CosmosPolicyStore;
 let clients: Map<string, BlobServiceClient>;
 let points: FullCopyRestorePointStore;
 let queueClient: QueueClient;
@@ -100,6 +102,7 @@ beforeAll(async () => {
   );
   devices = new CosmosDeviceStore(database.container(Containers.devices.id), primary);
   tenants = new CosmosTenantStore(database.container(Containers.tenants.id));
+  policies = new CosmosPolicyStore(database.container(Containers.policies.id));
   clients = azuriteRegionClients();
   points = new FullCopyRestorePointStore(clients);
   // This vitest worker's own host account: no file running at the same time uses its queues.
@@ -391,6 +394,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
     {
       store: options.wrapStore ? options.wrapStore(store) : store,
       devices,
+      policies,
       points: options.pointStore ?? points,
       compute: options.wrapCompute ? options.wrapCompute(compute) : compute,
       queue: options.wrapQueue ? options.wrapQueue(queue) : queue,
@@ -431,8 +435,9 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
       return {
         name,
         region: backup,
-        sourceUrl: await points.readUrl(latestVerified().point),
+        image: { kind: 'blobUrl' as const, url: await points.readUrl(latestVerified().point) },
         tags: { tenantId, activationId, deviceId },
+        user: `${deviceId}@contoso.test`,
       };
     },
     async task() {

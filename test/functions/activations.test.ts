@@ -526,7 +526,7 @@ describe('activation and deactivation', () => {
       await compute().ensureTemporaryDevice({
         name: orphan,
         region: 'northeurope',
-        sourceUrl,
+        image: { kind: 'blobUrl', url: sourceUrl },
         tags: { tenantId, activationId: id, deviceId: 'd08' },
       });
       const keeper = await activate({ scope: { kind: 'devices', deviceIds: ['d10'] } });

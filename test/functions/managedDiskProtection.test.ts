@@ -330,8 +330,8 @@ describe('managed-disk protection cycle', () => {
         verified: true,
         snapshotArmId: expect.stringMatching(/rg-dr-[ab]/),
       });
-      // A read-only SAS of the copy in the backup region: what a new disk is made from.
-      expect(source?.url).toMatch(/\/sas\//);
+      // The copy in the backup region, by its id: what a new disk is made from, with no ARM call.
+      expect(source).toMatchObject({ kind: 'managedSnapshot', snapshotId: source?.point.snapshotArmId });
     } finally {
       stop();
     }

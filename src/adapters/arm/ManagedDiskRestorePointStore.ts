@@ -25,7 +25,7 @@ import type { CopySlotKey, CopySlots } from '../../ports/CopySlots';
 import type { EventLog } from '../../ports/EventLog';
 import type {
   CopyStatus,
-  RecoverySource,
+  ManagedSnapshotRecoverySource,
   RestorePointStore,
   RestorePointTarget,
   VerifyResult,
@@ -313,10 +313,12 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     tenantId: string,
     deviceId: string,
     keep?: string,
-  ): Promise<RecoverySource | undefined> {
+  ): Promise<ManagedSnapshotRecoverySource | undefined> {
+    // From the blob catalogue alone: no ARM call, so it answers with the primary region gone and
+    // costs nothing of the ARM budget an activation's disks and VMs need.
     const listed = await this.catalog.recoveryPoint(region, tenantId, deviceId, keep);
-    if (!listed) return undefined;
-    return { point: listed.point, url: await this.readUrl(listed.point) };
+    if (!listed?.point.snapshotArmId) return undefined;
+    return { point: listed.point, kind: 'managedSnapshot', snapshotId: listed.point.snapshotArmId };
   }
 
   /**

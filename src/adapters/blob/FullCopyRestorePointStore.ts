@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { RestorePoint } from '../../domain/restorePoint';
 import type {
   CopyStatus,
-  RecoverySource,
+  BlobRecoverySource,
   RestorePointStore,
   RestorePointTarget,
   VerifyResult,
@@ -180,13 +180,13 @@ export class FullCopyRestorePointStore implements RestorePointStore {
     tenantId: string,
     deviceId: string,
     keep?: string,
-  ): Promise<RecoverySource | undefined> {
+  ): Promise<BlobRecoverySource | undefined> {
     const options = this.options.readUrl ?? {};
     return await this.untilUnchanged(`The restore point of ${deviceId} in ${region}`, async () => {
       const listed = await this.catalog.recoveryPoint(region, tenantId, deviceId, keep);
       if (!listed) return undefined;
       const url = await this.snapshotUrl(listed, options);
-      return url === changed ? changed : { point: listed.point, url };
+      return url === changed ? changed : { point: listed.point, kind: 'blobUrl' as const, url };
     });
   }
 

@@ -246,10 +246,13 @@ export class SimulatedComputeProvider implements ComputeProvider {
         : {}),
       creationId: `${createdAt.getTime()}-${randomUUID()}`,
     });
+    if (request.image.kind !== 'blobUrl')
+      throw new Error(`The simulated provider copies page blobs only, not ${request.image.kind}`);
+    const sourceUrl = request.image.url;
     const container = await this.devices.ensure(request.region);
     let copyStatus: CopyStatusType | undefined;
     try {
-      const poller = await container.getPageBlobClient(request.name).beginCopyFromURL(request.sourceUrl, {
+      const poller = await container.getPageBlobClient(request.name).beginCopyFromURL(sourceUrl, {
         metadata,
         conditions: { ifNoneMatch: '*' },
       });

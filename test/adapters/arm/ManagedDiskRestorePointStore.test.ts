@@ -203,7 +203,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
       expect(points.map((p) => p.verified)).toEqual([true, true, true]);
       const recovery = await store.recoverySource(backup, tenantId, device);
       expect(recovery?.point.takenAt).toBe(times[2]!.toISOString());
-      expect(recovery?.url).toMatch(/\/sas\//);
+      expect(recovery).toMatchObject({ kind: 'managedSnapshot', snapshotId: recovery?.point.snapshotArmId });
     } finally {
       dark();
     }

@@ -63,7 +63,7 @@ describe('SimulatedComputeProvider', () => {
     return {
       name,
       region: backup,
-      sourceUrl,
+      image: { kind: 'blobUrl', url: sourceUrl },
       tags: { tenantId: uniqueId('tenant'), activationId: uniqueId('act'), deviceId: uniqueId('pc') },
     };
   }
