@@ -2,6 +2,12 @@
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors';
 import type { ContentCheck, Policy } from '../domain/policy';
 import type { RetentionPolicy } from '../domain/retention';
+import { managedScopesContain } from '../domain/diskScope';
+import {
+  recoverySettingsProblems,
+  subscriptionOfArmId,
+  type RecoverySettings,
+} from '../domain/recoverySettings';
 import type { RpoHours } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
 import type { Clock } from '../ports/Clock';
@@ -17,6 +23,7 @@ export interface PolicyInput {
   enabled: boolean;
   /** Absent: the deployment's default rate. */
   contentCheck?: ContentCheck;
+  recovery?: RecoverySettings;
 }
 
 export class PolicyService {
@@ -51,6 +58,7 @@ export class PolicyService {
   ): Promise<{ policy: Policy; created: boolean }> {
     const tenant = await this.tenants.get(tenantId);
     this.checkBackupRegion(tenant, input.backupRegion);
+    if (input.recovery) checkRecovery(tenant, input.backupRegion, input.recovery);
     const now = this.clock.now().toISOString();
     const existing = await this.policies.get(tenantId, id);
     if (!existing) {
@@ -72,8 +80,9 @@ export class PolicyService {
         );
       }
     }
-    // A PUT replaces: a content check left out of the request goes back to the deployment's default.
-    const { version: _version, contentCheck: _contentCheck, ...unversioned } = existing;
+    // A PUT replaces: a content check left out of the request goes back to the deployment's default,
+    // recovery settings left out are gone.
+    const { version: _version, contentCheck: _contentCheck, recovery: _recovery, ...unversioned } = existing;
     const policy = await this.policies.replace(
       { ...unversioned, ...input, updatedAt: now },
       ifVersion ?? existing.version,
@@ -122,4 +131,15 @@ export class PolicyService {
       );
     }
   }
+}
+
+/** The first rule the recovery settings break, as a 400 naming its field. */
+function checkRecovery(tenant: Tenant, backupRegion: string, recovery: RecoverySettings): void {
+  const [problem] = recoverySettingsProblems(recovery, {
+    inScopes: (id) => managedScopesContain(tenant.diskScopes ?? [], id),
+    backupSubscriptions: (tenant.backupResourceGroups?.[backupRegion] ?? []).flatMap(
+      (group) => subscriptionOfArmId(group) ?? [],
+    ),
+  });
+  if (problem) throw new RuleViolationError(problem.code, problem.reason, problem.field);
 }

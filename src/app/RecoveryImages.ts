@@ -21,9 +21,7 @@ export interface RecoveryImageSource {
   settings?: RecoverySettings;
 }
 
-export type RecoveryImageResult =
-  | { ok: true; source: RecoveryImageSource }
-  | { ok: false; reason: string };
+export type RecoveryImageResult = { ok: true; source: RecoveryImageSource } | { ok: false; reason: string };
 
 export interface RecoveryImagesDependencies {
   devices: Pick<DeviceRegistry, 'get'>;
@@ -62,7 +60,10 @@ export class RecoveryImages {
     const point = { name: found.point.name, takenAt: found.point.takenAt };
     const settings = (await this.policy(device))?.recovery;
     if (found.kind === 'blobUrl')
-      return { ok: true, source: { point, image: { kind: 'blobUrl', url: found.url }, ...(settings ? { settings } : {}) } };
+      return {
+        ok: true,
+        source: { point, image: { kind: 'blobUrl', url: found.url }, ...(settings ? { settings } : {}) },
+      };
     if (!device.diskFacts)
       return { ok: false, reason: `Device ${task.deviceId} has no recorded disk facts: register it again` };
     return {

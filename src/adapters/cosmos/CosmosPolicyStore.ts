@@ -88,6 +88,7 @@ function toPolicy(document: PolicyDocument): Policy {
     updatedAt: rest.updatedAt,
   };
   if (rest.contentCheck) policy.contentCheck = rest.contentCheck;
+  if (rest.recovery) policy.recovery = rest.recovery;
   if (_etag) policy.version = _etag;
   return policy;
 }

@@ -1,5 +1,6 @@
 /** Request and response schemas of policies, devices, restore points and the compliance report. */
 import { z } from 'zod';
+import { recoveryBody } from './recoverySchemas';
 import { deviceIdPattern } from '../../domain/device';
 import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
 import {
@@ -59,6 +60,7 @@ export const policyBody = z.strictObject({
   retention: retentionBody.default({ latest: 10, weekly: 4, keepLatestManual: true }),
   enabled: z.boolean().default(true),
   contentCheck: contentCheckBody.optional(),
+  recovery: recoveryBody.optional(),
 });
 
 export const policyResource = z.object({
@@ -69,6 +71,7 @@ export const policyResource = z.object({
   retention: retentionBody,
   enabled: z.boolean(),
   contentCheck: contentCheckBody.optional(),
+  recovery: recoveryBody.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
