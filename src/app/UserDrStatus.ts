@@ -28,6 +28,8 @@ export interface DeviceDrStatus {
   /** Where the user works now, while on a temporary device. */
   region?: string;
   temporaryDevice?: string;
+  /** Where to connect to it: the DR host pool and the session host assigned to the user. */
+  connection?: { hostPoolId: string; sessionHost: string };
   since?: string;
   /** While `not-recovered`: why. */
   reason?: NotRecoveredReason;
@@ -97,6 +99,7 @@ async function deviceStatus(device: Device, lookups: Lookups): Promise<DeviceDrS
       status: 'on-temporary-device',
       region: recovery.backupRegion,
       ...(recovery.temporaryDevice ? { temporaryDevice: recovery.temporaryDevice } : {}),
+      ...(recovery.connection ? { connection: recovery.connection } : {}),
     };
   }
   if (recovery?.state === 'recovering') {
@@ -159,7 +162,7 @@ function messageFor(status: DeviceDrStatus): string {
     case 'recovering':
       return `Your Cloud PC's region (${status.primaryRegion}) is in an outage. A temporary Cloud PC is being prepared; sign in again shortly.`;
     case 'on-temporary-device':
-      return `You are on a temporary Cloud PC in ${status.region} while ${status.primaryRegion} recovers. Work saved on it is deleted when disaster recovery ends.`;
+      return `You are on a temporary Cloud PC in ${status.region} while ${status.primaryRegion} recovers${connectHint(status)}. Work saved on it is deleted when disaster recovery ends.`;
     case 'not-recovered':
       return `Your Cloud PC's region (${status.primaryRegion}) is in an outage, and your Cloud PC was not recovered to a temporary one (${explain(status.reason)}). Contact your IT support.`;
   }
@@ -185,4 +188,12 @@ function explain(reason: NotRecoveredReason | undefined): string {
     case undefined:
       return 'no disaster recovery covers it';
   }
+}
+
+/** Where the user finds the temporary desktop in their Remote Desktop client, when it is in a host pool. */
+function connectHint(status: DeviceDrStatus): string {
+  const pool = status.connection?.hostPoolId.split('/').pop();
+  return pool
+    ? ` (connect to "${pool}" in your Remote Desktop client, desktop ${status.connection!.sessionHost})`
+    : '';
 }

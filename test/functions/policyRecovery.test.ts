@@ -65,7 +65,7 @@ describe('policy recovery settings', () => {
 
   beforeAll(async () => {
     env = await startTestEnvironment();
-    installServices();
+    installServices({});
     await putTenant(
       tenantId,
       [sub, secondSub],

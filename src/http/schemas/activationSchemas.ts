@@ -165,6 +165,12 @@ export const userDrStatusResource = z.object({
       activationId: z.string().optional(),
       region: z.string().optional(),
       temporaryDevice: z.string().optional(),
+      connection: z
+        .object({ hostPoolId: z.string(), sessionHost: z.string() })
+        .optional()
+        .describe(
+          'Where to connect: the DR host pool and its session host assigned to the user (Azure compute with a host pool)',
+        ),
       since: z.iso.datetime().optional(),
       reason: z
         .string()
