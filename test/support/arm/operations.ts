@@ -16,6 +16,8 @@ export interface Operation {
   /** The result when done (resource, { accessSAS }, or undefined for none). */
   output: () => unknown;
   failure: ArmError | undefined;
+  /** Which resource provider's operation URL it has (issue 29): Disk RP (default), Compute, Network. */
+  provider?: 'disk' | 'compute' | 'network';
 }
 
 export interface HandlerResult {
@@ -36,12 +38,18 @@ export class OperationBook {
   }
 
   /** The 202 that starts an LRO, with both polling headers. */
-  accepted(operation: Operation, apiVersion: string, body?: unknown): HandlerResult {
-    const base = `${this.endpoint()}/subscriptions/${operation.subscriptionId}/providers/Microsoft.Compute/locations/${encodeURIComponent(
-      operation.location,
-    )}/DiskOperations/${operation.id}?p=${operation.id}&api-version=${apiVersion}`;
+  accepted(operation: Operation, apiVersion: string, body?: unknown, status = 202): HandlerResult {
+    const location = encodeURIComponent(operation.location);
+    const sub = `${this.endpoint()}/subscriptions/${operation.subscriptionId}/providers`;
+    const path =
+      operation.provider === 'compute'
+        ? `${sub}/Microsoft.Compute/locations/${location}/operations/${operation.id}`
+        : operation.provider === 'network'
+          ? `${sub}/Microsoft.Network/locations/${location}/operations/${operation.id}`
+          : `${sub}/Microsoft.Compute/locations/${location}/DiskOperations/${operation.id}`;
+    const base = `${path}?p=${operation.id}&api-version=${apiVersion}`;
     return {
-      status: 202,
+      status,
       body,
       headers: { 'Azure-AsyncOperation': base, Location: `${base}&monitor=true` },
     };

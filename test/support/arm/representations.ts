@@ -9,7 +9,7 @@
  * - virtual machines: ComputeRP/stable/…/examples/virtualMachineExamples/VirtualMachine_Get.json
  */
 import type { CopyEngine } from './copyEngine';
-import type { DiskRecord, SnapshotRecord, VmRecord } from './store';
+import type { DiskRecord, MadeVm, NicRecord, SnapshotRecord, SubnetRecord, VmRecord } from './store';
 
 const GIB = 1024 ** 3;
 
@@ -122,6 +122,186 @@ export function snapshotJson(
       provisioningState,
       ...(completionPercent !== undefined ? { completionPercent } : {}),
       ...(error ? { copyCompletionError: error } : {}),
+    },
+  };
+}
+
+// ---- Issue 29: disks made by PUT, NICs, subnets, VMs made by PUT ----
+// Shapes after DiskRP examples (Disk_Create_WithSnapshotSource… / Disk_Get.json), Network's
+// NetworkInterfaceGet.json and ComputeRP's VirtualMachine_Get_WithInstanceView.json.
+
+export function madeDiskJson(disk: DiskRecord, now: number): unknown {
+  const made = disk.made;
+  const base = diskJson(disk) as { properties: Record<string, unknown> } & Record<string, unknown>;
+  if (!made) return base;
+  return {
+    ...base,
+    tags: made.tags,
+    sku: { name: made.skuName, tier: made.skuName.startsWith('Premium') ? 'Premium' : 'Standard' },
+    properties: {
+      ...base.properties,
+      creationData: {
+        createOption: 'Copy',
+        sourceResourceId: made.sourceResourceId,
+        sourceUniqueId: made.sourceUniqueId,
+      },
+      provisioningState: now < made.lroDoneAt ? 'Updating' : 'Succeeded',
+    },
+  };
+}
+
+export function subnetJson(subnet: SubnetRecord): unknown {
+  return {
+    id: subnet.id,
+    name: subnet.id.split('/').pop(),
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    properties: { provisioningState: 'Succeeded', addressPrefix: '10.0.0.0/16' },
+  };
+}
+
+export function nicJson(nic: NicRecord, now: number, lroDoneAt: number | undefined): unknown {
+  const state = lroDoneAt !== undefined && now < lroDoneAt ? 'Updating' : 'Succeeded';
+  return {
+    id: nic.id,
+    name: nic.name,
+    type: 'Microsoft.Network/networkInterfaces',
+    location: nic.location,
+    tags: nic.tags,
+    etag: `W/"${nic.resourceGuid}"`,
+    properties: {
+      provisioningState: state,
+      resourceGuid: nic.resourceGuid,
+      ipConfigurations: [
+        {
+          id: `${nic.id}/ipConfigurations/${nic.ipConfigurationName}`,
+          name: nic.ipConfigurationName,
+          type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+          properties: {
+            provisioningState: state,
+            privateIPAddress: nic.privateIPAddress,
+            privateIPAllocationMethod: 'Dynamic',
+            privateIPAddressVersion: 'IPv4',
+            subnet: { id: nic.subnetId },
+            primary: true,
+          },
+        },
+      ],
+      ...(nic.virtualMachineId ? { virtualMachine: { id: nic.virtualMachineId } } : {}),
+      nicType: 'Standard',
+      enableAcceleratedNetworking: false,
+      enableIPForwarding: false,
+    },
+  };
+}
+
+/** provisioningState of a made VM at `now` (rules vm.provisioning.model, vm.allocation.failed, vm.provisioning.stuck). */
+export function madeVmState(made: MadeVm, now: number): 'Creating' | 'Updating' | 'Succeeded' | 'Failed' {
+  if (now < made.readyAt) return made.phase;
+  return made.failure ? 'Failed' : 'Succeeded';
+}
+
+function vmInstanceView(vm: VmRecord, made: MadeVm, now: number): unknown {
+  const state = madeVmState(made, now);
+  const time = new Date(Math.min(now, made.readyAt)).toISOString();
+  const provisioning =
+    state === 'Failed'
+      ? {
+          code: `ProvisioningState/failed/${made.failure?.code ?? 'Unknown'}`,
+          level: 'Error',
+          displayStatus: 'Provisioning failed',
+          message: made.failure?.message,
+          time,
+        }
+      : state === 'Succeeded'
+        ? {
+            code: 'ProvisioningState/succeeded',
+            level: 'Info',
+            displayStatus: 'Provisioning succeeded',
+            time,
+          }
+        : { code: `ProvisioningState/${state.toLowerCase()}`, level: 'Info', displayStatus: state };
+  const power =
+    state === 'Succeeded'
+      ? { code: 'PowerState/running', level: 'Info', displayStatus: 'VM running' }
+      : state === 'Failed'
+        ? { code: 'PowerState/stopped', level: 'Info', displayStatus: 'VM stopped' }
+        : { code: 'PowerState/starting', level: 'Info', displayStatus: 'VM starting' };
+  const agentReady = state === 'Succeeded' && now >= made.agentReadyAt;
+  return {
+    computerName: vm.name,
+    osName: vm.osType === 'Windows' ? 'Windows' : 'Linux',
+    vmAgent: agentReady
+      ? {
+          vmAgentVersion: '2.7.41491.1102',
+          statuses: [
+            {
+              code: 'ProvisioningState/succeeded',
+              level: 'Info',
+              displayStatus: 'Ready',
+              message: 'GuestAgent is running and processing the extensions.',
+              time: new Date(made.agentReadyAt).toISOString(),
+            },
+          ],
+        }
+      : {
+          vmAgentVersion: 'Unknown',
+          statuses: [
+            {
+              code: 'ProvisioningState/Unavailable',
+              level: 'Warning',
+              displayStatus: 'Not Ready',
+              message: 'VM status blob is found but not yet populated.',
+            },
+          ],
+        },
+    disks: [{ name: vm.osDiskName, statuses: [provisioning] }],
+    statuses: [provisioning, power],
+  };
+}
+
+export function madeVmJson(
+  vm: VmRecord,
+  disk: DiskRecord | undefined,
+  now: number,
+  expandInstanceView: boolean,
+): unknown {
+  const made = vm.made;
+  if (!made) return vmJson(vm, disk);
+  return {
+    id: vm.id,
+    name: vm.name,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: vm.location,
+    tags: made.tags,
+    ...(vm.zone ? { zones: [vm.zone] } : {}),
+    properties: {
+      vmId: made.vmId,
+      hardwareProfile: { vmSize: vm.size },
+      storageProfile: {
+        osDisk: {
+          osType: vm.osType,
+          name: vm.osDiskName,
+          createOption: 'Attach',
+          caching: 'ReadWrite',
+          managedDisk: { id: vm.osDiskId, storageAccountType: made.storageAccountType },
+          deleteOption: made.osDiskDeleteOption,
+          ...(disk ? { diskSizeGB: disk.seed.sizeGB } : {}),
+        },
+        dataDisks: [],
+      },
+      networkProfile: {
+        networkInterfaces: made.nics.map((n) => ({
+          id: n.id,
+          properties: { primary: n.primary, deleteOption: n.deleteOption },
+        })),
+      },
+      ...(made.securityProfile ? { securityProfile: made.securityProfile } : {}),
+      ...(made.capacityReservationGroupId
+        ? { capacityReservation: { capacityReservationGroup: { id: made.capacityReservationGroupId } } }
+        : {}),
+      provisioningState: madeVmState(made, now),
+      timeCreated: new Date(made.timeCreated).toISOString(),
+      ...(expandInstanceView ? { instanceView: vmInstanceView(vm, made, now) } : {}),
     },
   };
 }

@@ -11,6 +11,12 @@ const OPERATION =
 const RESOURCE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/(disks|snapshots|virtualMachines)(?:\/([^/]+))?(?:\/(beginGetAccess|endGetAccess))?$/i;
 
+/** More routes (issue 29 and later): each answers the requests it serves and undefined for the rest. */
+export interface RouteExtension {
+  locationOf(request: ArmRequest): string | undefined;
+  handle(request: ArmRequest, apiVersion: string): HandlerResult | undefined;
+}
+
 export interface ArmRequest {
   method: string;
   path: string;
@@ -63,10 +69,15 @@ export class Router {
     private readonly ctx: ArmContext,
     private readonly disks: DisksHandler,
     private readonly snapshots: SnapshotsHandler,
+    private readonly extensions: RouteExtension[] = [],
   ) {}
 
   /** The region the request is about (for unreachable-region faults), when the double can tell. */
   locationOf(request: ArmRequest): string | undefined {
+    for (const extension of this.extensions) {
+      const location = extension.locationOf(request);
+      if (location) return location;
+    }
     const r = route(request.path);
     if (!r) return undefined;
     if (r.kind === 'operation') return r.location;
@@ -106,6 +117,11 @@ export class Router {
         'MissingApiVersionParameter',
         'The api-version query parameter (?api-version=) is required for all requests.',
       );
+    this.ctx.copies.settle(this.ctx.clock.now());
+    for (const extension of this.extensions) {
+      const result = extension.handle(request, apiVersion);
+      if (result) return result;
+    }
     const r = route(request.path);
     if (!r) throw refuse('arm.notFound', `The double does not serve '${request.method} ${request.path}'.`);
     this.ctx.copies.settle(this.ctx.clock.now());

@@ -30,6 +30,9 @@ describe("the ARM double's rules table", () => {
       snapshotWindowMs: 300_000,
       snapshotsPerDisk: 500,
       copiesInFlightPerSubscriptionRegion: 100,
+      putVmBucket: 1_500,
+      putVmRefillPerMinute: 500,
+      vmsPerSubscriptionRegion: 25_000,
     });
   });
 });

@@ -3,15 +3,28 @@
  * `@azure/arm-compute` clients point at it with `clientOptions()` and a credential from it.
  * Rules, limits and their sources: rules.ts.
  */
+import { ComputeControls } from './computeControls';
+import type { ComputeContext } from './computeContext';
+import { ComputeRoutes } from './computeRoutes';
+import { computeViews } from './computeViews';
+import { ComputeThrottle } from './computeThrottle';
+import { AvdRoutes } from './avdRoutes';
 import { CopyEngine } from './copyEngine';
 import type { ArmContext } from './context';
 import { DisksHandler } from './disksHandler';
+import { ManagedDisksHandler } from './managedDisksHandler';
+import { NicsHandler } from './nicsHandler';
+import { SkuCatalogue } from './skuCatalogue';
+import { VmsHandler } from './vmsHandler';
 import { FaultBook } from './faults';
 import { OperationBook } from './operations';
 import { Router } from './router';
 import {
   DEFAULT_COPY_GIB_PER_HOUR,
+  DEFAULT_AGENT_READY_SECONDS,
+  DEFAULT_ALLOCATION_FAILURE_SECONDS,
   DEFAULT_COPY_MINIMUM_MS,
+  DEFAULT_VM_PROVISION_SECONDS,
   DEFAULT_TIME_SCALE,
   DOCUMENTED_LIMITS,
 } from './rules';
@@ -27,6 +40,8 @@ import type { ArmDouble, ArmDoubleOptions, ArmLimits, SnapshotView } from './typ
 import { idKey } from './resourceIds';
 
 export type * from './types';
+export type * from './avdTypes';
+export { DESKTOP_VIRTUALIZATION_USER } from './avdTypes';
 
 /** The principal `ArmDouble.credential` names. */
 export const CONTROL_PLANE_PRINCIPAL = 'control-plane';
@@ -54,11 +69,32 @@ export async function startArmDouble(options: ArmDoubleOptions = {}): Promise<Ar
     endpoint: () => endpoint,
   };
   const disks = new DisksHandler(ctx);
+  // Issue 29: compute and network (COMPUTE_DOUBLE.md).
+  const computeThrottle = new ComputeThrottle(limits);
+  const compute: ComputeContext = {
+    ...ctx,
+    catalogue: new SkuCatalogue(),
+    controls: new ComputeControls(),
+    computeThrottle,
+    vmProvisionMs: (options.vmProvisionSeconds ?? DEFAULT_VM_PROVISION_SECONDS) * 1000,
+    agentReadyMs: (options.agentReadySeconds ?? DEFAULT_AGENT_READY_SECONDS) * 1000,
+    allocationFailureMs: (options.allocationFailureSeconds ?? DEFAULT_ALLOCATION_FAILURE_SECONDS) * 1000,
+  };
+  const managedDisks = new ManagedDisksHandler(compute);
+  const nics = new NicsHandler(compute);
+  const computeRoutes = new ComputeRoutes(
+    compute,
+    managedDisks,
+    nics,
+    new VmsHandler(compute, managedDisks, nics),
+  );
+  // Issue 29: Azure Virtual Desktop, run commands, role assignments (AVD_DOUBLE.md); first, so it settles due registrations before every request.
+  const avd = new AvdRoutes(ctx, options.avd);
   const tokens = new TokenIssuer();
   const tls = await selfSignedCert();
   const server = new ArmServer(tls, {
     ctx,
-    router: new Router(ctx, disks, new SnapshotsHandler(ctx)),
+    router: new Router(ctx, disks, new SnapshotsHandler(ctx), [avd, computeRoutes]),
     throttler: new Throttler(limits),
     tokens,
     throttling: options.throttling ?? 'enforce',
@@ -85,7 +121,10 @@ export async function startArmDouble(options: ArmDoubleOptions = {}): Promise<Ar
     inject: (rule) => ctx.faults.add(rule),
     stats: () => {
       copies.settle(clock.now());
-      return ctx.stats.snapshot((sub, location) => copies.inFlight(sub, location));
+      return {
+        ...ctx.stats.snapshot((sub, location) => copies.inFlight(sub, location)),
+        compute: computeThrottle.stats(),
+      };
     },
     snapshots: () => {
       const now = clock.now();
@@ -114,6 +153,15 @@ export async function startArmDouble(options: ArmDoubleOptions = {}): Promise<Ar
     },
     clock: () => clock.now(),
     advance: (ms) => clock.advance(ms),
+    seedSubnet: (subnetId, region) => nics.seedSubnet(subnetId, region),
+    seedVmSize: (size) => compute.catalogue.seed(size),
+    setQuota: (subscriptionId, region, family, cores) =>
+      compute.controls.setQuota(subscriptionId, region, family, cores),
+    injectCapacity: (fault) => compute.controls.injectCapacity(fault),
+    stuckVm: (match) => compute.controls.stuckVm(match),
+    seedCapacityReservation: (reservation) => compute.controls.seedReservation(reservation),
+    ...computeViews(compute),
+    avd: avd.facade(),
     close: async () => await server.close(),
   };
 }

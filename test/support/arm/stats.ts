@@ -63,7 +63,9 @@ export class DoubleStats {
     this.inFlight.set(key, entry);
   }
 
-  snapshot(currentInFlight: (subscriptionId: string, location: string) => number): ArmDoubleStats {
+  snapshot(
+    currentInFlight: (subscriptionId: string, location: string) => number,
+  ): Omit<ArmDoubleStats, 'compute'> {
     return {
       timeScale: this.timeScale,
       limits: { ...this.limits },

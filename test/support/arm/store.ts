@@ -16,6 +16,39 @@ export interface DiskRecord {
   changedGiB: number;
   /** Deltas by chain index (1-based): index 1 is the first snapshot (a full copy). */
   chainDeltas: number[];
+  /** Set for disks made by PUT (issue 29); seeded disks have none. */
+  made?: MadeDisk;
+}
+
+/** What a disk PUT (createOption Copy from a snapshot) added to the seed-shaped record. */
+export interface MadeDisk {
+  sourceResourceId: string;
+  sourceUniqueId: string;
+  skuName: string;
+  tags: Record<string, string>;
+  lroDoneAt: number;
+  deleted: boolean;
+}
+
+export interface SubnetRecord {
+  id: string;
+  subscriptionId: string;
+  location: string;
+}
+
+export interface NicRecord {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  subnetId: string;
+  ipConfigurationName: string;
+  privateIPAddress: string;
+  tags: Record<string, string>;
+  resourceGuid: string;
+  virtualMachineId: string | undefined;
+  deleted: boolean;
 }
 
 export interface VmRecord {
@@ -29,6 +62,32 @@ export interface VmRecord {
   osDiskId: string;
   osDiskName: string;
   osType: 'Windows' | 'Linux';
+  /** Set for VMs made by PUT (issue 29); seeded VMs have none. */
+  made?: MadeVm;
+}
+
+/** A VM made by PUT: its request and its provisioning timeline (simulated ms). */
+export interface MadeVm {
+  vmId: string;
+  tags: Record<string, string>;
+  nics: { id: string; primary: boolean; deleteOption: 'Delete' | 'Detach' }[];
+  osDiskDeleteOption: 'Delete' | 'Detach';
+  storageAccountType: string;
+  securityType: string | undefined;
+  securityProfile: unknown;
+  capacityReservationGroupId: string | undefined;
+  userData: string | undefined;
+  timeCreated: number;
+  /** When the current provisioning started, ends (Infinity while stuck), and the agent turns Ready. */
+  startedAt: number;
+  readyAt: number;
+  agentReadyAt: number;
+  /** Set when the current provisioning fails at `readyAt`. */
+  failure: { code: string; message: string } | undefined;
+  /** 'Creating' for the first provisioning, 'Updating' for a later one. */
+  phase: 'Creating' | 'Updating';
+  sizesTried: string[];
+  deleted: boolean;
 }
 
 export interface CopyState {
@@ -80,6 +139,12 @@ export class ArmStore {
   readonly snapshots = new Map<string, SnapshotRecord>();
   /** Deleted snapshots stay here for assertions (`snapshots()` reports them with deleted: true). */
   readonly deletedSnapshots: SnapshotRecord[] = [];
+  /** Issue 29: subnets (seeded), NICs, and VMs deleted (kept for assertions). */
+  readonly subnets = new Map<string, SubnetRecord>();
+  readonly nics = new Map<string, NicRecord>();
+  readonly deletedNics: NicRecord[] = [];
+  readonly deletedVms: VmRecord[] = [];
+  readonly deletedDisks: DiskRecord[] = [];
   private order = 0;
 
   nextCreationOrder(): number {
@@ -87,8 +152,18 @@ export class ArmStore {
     return this.order;
   }
 
+  /** A live disk (a deleted made disk stays in `disks` so its snapshots still describe it, but is not returned). */
   disk(id: string): DiskRecord | undefined {
-    return this.disks.get(idKey(id));
+    const disk = this.disks.get(idKey(id));
+    return disk?.made?.deleted ? undefined : disk;
+  }
+
+  vm(id: string): VmRecord | undefined {
+    return this.vms.get(idKey(id));
+  }
+
+  nic(id: string): NicRecord | undefined {
+    return this.nics.get(idKey(id));
   }
 
   snapshot(id: string): SnapshotRecord | undefined {
@@ -110,7 +185,10 @@ export class ArmStore {
   locationOf(id: string): string | undefined {
     const key = idKey(id);
     return (
-      this.disks.get(key)?.seed.location ?? this.snapshots.get(key)?.location ?? this.vms.get(key)?.location
+      this.disks.get(key)?.seed.location ??
+      this.snapshots.get(key)?.location ??
+      this.vms.get(key)?.location ??
+      this.nics.get(key)?.location
     );
   }
 }

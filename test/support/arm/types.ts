@@ -3,6 +3,7 @@
  * names; keep them stable and only add to them.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import type { AvdDouble, AvdOptions } from './avdTypes';
 
 /** Documented limits the double enforces; `limits` in the options overrides any of them for a test. */
 export interface ArmLimits {
@@ -26,6 +27,11 @@ export interface ArmLimits {
   sasPerSnapshotFamily: number;
   /** Simulated duration of the create/delete/grant long-running operations (not the copy's data). */
   lroMs: number;
+  /** Compute's PutVM policy per (subscription, region): bucket size and refill per simulated minute (rule compute.throttle.putVm). */
+  putVmBucket: number;
+  putVmRefillPerMinute: number;
+  /** Virtual machines per (subscription, region) (rule vm.count.perRegion). */
+  vmsPerSubscriptionRegion: number;
 }
 
 export interface ArmDoubleOptions {
@@ -39,6 +45,14 @@ export interface ArmDoubleOptions {
   copyMinimumMs?: number;
   /** Addition: 'enforce' (default) answers 429 when a bucket is empty; 'count' answers anyway and only counts the call as over budget (for benchmarks that measure pacing without 429s). */
   throttling?: 'enforce' | 'count';
+  /** Azure Virtual Desktop and run-command timings (AVD_DOUBLE.md). */
+  avd?: AvdOptions;
+  /** Provisioning model (rule vm.provisioning.model): simulated seconds a VM stays Creating (default 90). */
+  vmProvisionSeconds?: number;
+  /** Simulated seconds after Succeeded until the instance view's VM agent reports Ready (default 30). */
+  agentReadySeconds?: number;
+  /** Simulated seconds an allocation takes to fail when capacity is missing (default 30). */
+  allocationFailureSeconds?: number;
 }
 
 export interface SeedDisk {
@@ -54,7 +68,8 @@ export interface SeedDisk {
   diskControllerTypes?: string;
   encryption?: { type: string; diskEncryptionSetId?: string };
   networkAccessPolicy?: 'AllowAll' | 'DenyAll' | 'AllowPrivate';
-  vm?: { name: string; size: string; zone?: string };
+  /** `computerName` (default: the VM's name) names its session host in a pool (AVD_DOUBLE.md). */
+  vm?: { name: string; size: string; zone?: string; computerName?: string };
 }
 
 export interface RequestMatch {
@@ -134,6 +149,117 @@ export interface ArmDoubleStats {
   copiesInFlight: CopiesInFlight[];
   /** Refusals by rule id (e.g. `disk.snapshot.rateWindow`). */
   refusals: Record<string, number>;
+  /** Disks, NICs and VMs the double made and removed, and Compute's own PutVM throttling. */
+  compute: ComputeStats;
+}
+
+export interface ComputeStats {
+  disksCreated: number;
+  disksDeleted: number;
+  nicsCreated: number;
+  nicsDeleted: number;
+  vmsCreated: number;
+  vmsDeleted: number;
+  /** Every VM PUT Compute accepted for processing (creates and repeats). */
+  vmPuts: number;
+  /** 429s from Compute's PutVM policy (not ARM's buckets). */
+  computeThrottled: number;
+  /** The most VM PUTs accepted within one simulated minute, per (subscription, region). */
+  maxVmPutsPerMinute: { subscriptionId: string; location: string; count: number }[];
+}
+
+/** A VM size for the resource-SKU catalogue (`seedVmSize` merges these fields over an existing entry of the same name). */
+export interface SeedVmSize {
+  name: string;
+  /** Quota family, e.g. 'standardDSv5Family'. */
+  family?: string;
+  vCPUs?: number;
+  memoryGB?: number;
+  hyperVGenerations?: ('V1' | 'V2')[];
+  diskControllerTypes?: ('SCSI' | 'NVMe')[];
+  premiumIO?: boolean;
+  trustedLaunch?: boolean;
+  confidential?: boolean;
+  /** Regions offering it; omitted: every region. */
+  locations?: string[];
+  zones?: string[];
+  /** Not offered to a subscription (every one when omitted) in a region, or in some of its zones. */
+  restrictions?: { location: string; zones?: string[]; subscriptionId?: string }[];
+}
+
+export type AllocationFailureCode =
+  'AllocationFailed' | 'ZonalAllocationFailed' | 'OverconstrainedAllocationRequest';
+
+/** The next `times` matching allocations fail with `code` (rule vm.allocation.failed). */
+export interface CapacityFault {
+  region: string;
+  size?: string;
+  zone?: string;
+  code: AllocationFailureCode;
+  times?: number;
+}
+
+/** Matching VMs stay in Creating: their PUT's LRO never ends (rule vm.provisioning.stuck). */
+export interface StuckVmMatch {
+  region?: string;
+  size?: string;
+  nameIncludes?: string;
+  times?: number;
+}
+
+export interface SeedCapacityReservation {
+  /** The capacity reservation group's ARM id, as VMs name it. */
+  groupId: string;
+  region: string;
+  size: string;
+  zone?: string;
+  capacity: number;
+}
+
+export interface VmView {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  size: string;
+  zone: string | undefined;
+  provisioningState: string;
+  /** The error that failed its last provisioning, if any. */
+  error: { code: string; message: string } | undefined;
+  agentReady: boolean;
+  osDiskId: string;
+  nicIds: string[];
+  securityType: string | undefined;
+  capacityReservationGroupId: string | undefined;
+  tags: Record<string, string>;
+  /** Sizes its PUTs asked for, in order. */
+  sizesTried: string[];
+  timeCreated: number;
+  deleted: boolean;
+}
+
+export interface DiskView {
+  id: string;
+  name: string;
+  location: string;
+  zone: string | undefined;
+  sourceResourceId: string | undefined;
+  managedBy: string | undefined;
+  securityType: string | undefined;
+  hyperVGeneration: string;
+  tags: Record<string, string>;
+  deleted: boolean;
+}
+
+export interface NicView {
+  id: string;
+  name: string;
+  location: string;
+  subnetId: string;
+  virtualMachineId: string | undefined;
+  tags: Record<string, string>;
+  deleted: boolean;
 }
 
 export interface SnapshotView {
@@ -175,5 +301,18 @@ export interface ArmDouble {
   clock(): number;
   /** Addition: moves the simulated clock forward (copies progress, buckets refill, windows slide). */
   advance(simulatedMs: number): void;
+  /** Compute and network (issue 29, COMPUTE_DOUBLE.md). */
+  seedSubnet(subnetId: string, region: string): void;
+  seedVmSize(size: SeedVmSize): void;
+  setQuota(subscriptionId: string, region: string, family: string, cores: number): void;
+  injectCapacity(fault: CapacityFault): () => void;
+  stuckVm(match: StuckVmMatch): () => void;
+  seedCapacityReservation(reservation: SeedCapacityReservation): void;
+  vms(): VmView[];
+  /** Disks made by PUT (not seeded ones). */
+  disks(): DiskView[];
+  nics(): NicView[];
+  /** Azure Virtual Desktop, run commands and role assignments (issue 29, AVD_DOUBLE.md). */
+  avd: AvdDouble;
   close(): Promise<void>;
 }
