@@ -64,7 +64,11 @@ param authJwksUri string = '${environment().authentication.loginEndpoint}common/
 @description('Six-field NCRONTAB of the restore-point timer (UTC).')
 param restorePointSchedule string = '0 */5 * * * *'
 
-@description('The simulated compute provider per backup region (SIMULATED_COMPUTE); {} is unlimited and instant.')
+@description('Where temporary devices come from (COMPUTE_PROVIDER): azure (VMs from managed-disk restore points) or simulated (page blobs, for trials without desktops).')
+@allowed(['azure', 'simulated'])
+param computeProvider string = 'azure'
+
+@description('The simulated compute provider per backup region (SIMULATED_COMPUTE), used only with computeProvider simulated; {} is unlimited and instant.')
 param simulatedCompute string = '{}'
 
 @description('Cosmos DB database id.')
@@ -238,6 +242,7 @@ module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPl
     authAudience: authAudience
     authJwksUri: authJwksUri
     restorePointSchedule: restorePointSchedule
+    computeProvider: computeProvider
     simulatedCompute: simulatedCompute
     maximumInstanceCount: maximumInstanceCount
     frontDoorId: frontDoor.outputs.frontDoorId
@@ -303,5 +308,6 @@ output ARM_ENDPOINT string = controlPlane[0].outputs.settings.ARM_ENDPOINT
 output MANAGED_DISK_CONTENT_SAMPLE_EVERY string = controlPlane[0].outputs.settings.MANAGED_DISK_CONTENT_SAMPLE_EVERY
 output ACTIVATION_LEASE_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_LEASE_SECONDS
 output ACTIVATION_POLL_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_POLL_SECONDS
+output COMPUTE_PROVIDER string = controlPlane[0].outputs.settings.COMPUTE_PROVIDER
 output SIMULATED_COMPUTE string = controlPlane[0].outputs.settings.SIMULATED_COMPUTE
 output FRONT_DOOR_ID string = controlPlane[0].outputs.settings.FRONT_DOOR_ID

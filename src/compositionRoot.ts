@@ -20,7 +20,7 @@ import { storageQueueHealthProbe } from './adapters/storage-queue/storageQueueHe
 import { FullCopyRestorePointStore } from './adapters/blob/FullCopyRestorePointStore';
 import { PageBlobDiskSource } from './adapters/blob/PageBlobDiskSource';
 import { ArmDiskSource } from './adapters/arm/ArmDiskSource';
-import { ComputeClients } from './adapters/arm/createComputeClient';
+import { ComputeClients, type ComputeClientOptions } from './adapters/arm/createComputeClient';
 import { DiskSourceByKind } from './adapters/arm/DiskSourceByKind';
 import {
   ManagedDiskRestorePointStore,
@@ -43,6 +43,10 @@ import { ArmPacer, type ArmPacerOptions } from './adapters/arm/pacing/ArmPacer';
 import { CopySlotScheduler } from './app/CopySlotScheduler';
 import type { CopySlots } from './ports/CopySlots';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
+import {
+  AzureComputeProvider,
+  type AzureComputeProviderOptions,
+} from './adapters/compute/azure/AzureComputeProvider';
 import { createAuditTableClient } from './adapters/tables/createAuditTableClient';
 import { TableAuditLog } from './adapters/tables/TableAuditLog';
 import { AuditReport } from './app/AuditReport';
@@ -56,6 +60,10 @@ import { UserDrStatusService } from './app/UserDrStatus';
 import { checkHealth, type HealthReport } from './app/checkHealth';
 import { ComplianceReport } from './app/ComplianceReport';
 import { DeviceService } from './app/DeviceService';
+import { DeviceDiscovery } from './app/DeviceDiscovery';
+import { ArmVirtualMachineReader } from './adapters/arm/ArmVirtualMachineReader';
+import { ArmHostPools } from './adapters/avd/ArmHostPools';
+import { AvdClients } from './adapters/avd/createAvdClients';
 import { PolicyService } from './app/PolicyService';
 import { RestorePointScheduler } from './app/RestorePointScheduler';
 import { RestorePointService } from './app/RestorePointService';
@@ -98,6 +106,8 @@ export interface Services {
   tenants: TenantService;
   policies: PolicyService;
   devices: DeviceService;
+  /** Devices registered from an AVD personal host pool's session hosts. */
+  deviceDiscovery: DeviceDiscovery;
   restorePoints: RestorePointService;
   compliance: ComplianceReport;
   scheduler: RestorePointScheduler;
@@ -178,6 +188,8 @@ export interface ArmOverrides {
   store?: ManagedDiskRestorePointStoreOptions;
   /** The pacer's clock, bucket limits and longest wait: the double's simulated clock and its limits in tests. */
   pacer?: Omit<ArmPacerOptions, 'region'>;
+  /** The Azure compute provider's clock, deadline and listing TTL (`COMPUTE_PROVIDER=azure`). */
+  compute?: AzureComputeProviderOptions;
 }
 
 let current: Composition | undefined;
@@ -304,14 +316,16 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
   // Managed disks through ARM: every client carries the pacer's policy. Nothing calls ARM until a
   // managed disk is registered, so the embedded runtime's page blobs never need a credential.
   const armPoll = overrides.arm?.pollIntervalInMs;
-  const computeClients = new ComputeClients({
+  const armClientOptions: ComputeClientOptions = {
     credential: overrides.arm?.credential ?? getCredential(),
     ...((overrides.arm?.endpoint ?? config.arm.endpoint)
       ? { endpoint: overrides.arm?.endpoint ?? config.arm.endpoint }
       : {}),
     ...(overrides.arm?.tlsOptions ? { tlsOptions: overrides.arm.tlsOptions } : {}),
     additionalPolicies: [armPacer.policy()],
-  });
+  };
+  const computeClients = new ComputeClients(armClientOptions);
+  const hostPools = new ArmHostPools(new AvdClients(armClientOptions));
   const disks = new DiskSourceByKind({
     pageBlob: pageBlobDisks,
     managedDisk: new ArmDiskSource(computeClients, armPoll ? { pollIntervalInMs: armPoll } : {}),
@@ -332,11 +346,29 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       ...overrides.arm?.store,
     },
   );
-  const compute = new SimulatedComputeProvider(blobClients, { regions: config.simulatedCompute });
+  const compute: ComputeProvider =
+    config.computeProvider === 'azure'
+      ? new AzureComputeProvider(
+          {
+            clients: armClientOptions,
+            hostPools,
+            resourceGroups: (region) => tenantStore.backupResourceGroups(region),
+          },
+          overrides.arm?.compute,
+        )
+      : new SimulatedComputeProvider(blobClients, { regions: config.simulatedCompute });
   const activations = new ActivationService(
     { store: activationStore, tenants, knownRegions: regions, region: config.region, clock, events },
     config.activations,
   );
+  const deviceService = new DeviceService({
+    devices: deviceStore,
+    policies: policyStore,
+    tenants,
+    disks,
+    knownRegions: regions,
+    clock,
+  });
   const services: Services = {
     config,
     clock,
@@ -350,13 +382,14 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     auditReport: new AuditReport(auditLog, tenants),
     tenants,
     policies: new PolicyService(policyStore, deviceStore, tenants, regions, clock),
-    devices: new DeviceService({
-      devices: deviceStore,
+    devices: deviceService,
+    deviceDiscovery: new DeviceDiscovery({
+      hostPools,
+      vms: new ArmVirtualMachineReader(computeClients),
+      devices: deviceService,
+      registry: deviceStore,
       policies: policyStore,
       tenants,
-      disks,
-      knownRegions: regions,
-      clock,
     }),
     restorePoints: new RestorePointService({
       devices: deviceStore,
@@ -411,6 +444,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
         store: activationStore,
         devices: deviceStore,
         policies: policyStore,
+        tenants: tenantStore,
         points,
         managedPoints,
         compute,

@@ -49,6 +49,8 @@ export interface Config {
   localIssuer: { enabled: boolean; dataDir: string };
   restorePoints: { schedule: string };
   activations: { leaseInMs: number; pollIntervalInMs: number };
+  /** Where temporary devices come from (`COMPUTE_PROVIDER`). */
+  computeProvider: 'simulated' | 'azure';
   simulatedCompute: SimulatedComputeSettings;
   /**
    * Managed disks through ARM: its endpoint (Azure's public cloud when unset) and 1 in how many
@@ -154,6 +156,11 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     300,
     defaultActivationPollSeconds,
   );
+  const computeProvider = reader.oneOf(
+    SettingNames.computeProvider,
+    ['simulated', 'azure'] as const,
+    'simulated',
+  );
   const simulatedCompute = reader.simulatedCompute(SettingNames.simulatedCompute);
   const armEndpoint = env[SettingNames.armEndpoint]?.trim() || undefined;
   if (armEndpoint !== undefined && !isHttpUrl(armEndpoint))
@@ -178,6 +185,7 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     localIssuer: { enabled: localIssuer!, dataDir },
     restorePoints: { schedule: schedule! },
     activations: { leaseInMs: leaseSeconds! * 1000, pollIntervalInMs: pollSeconds! * 1000 },
+    computeProvider: computeProvider!,
     simulatedCompute: simulatedCompute!,
     arm: { ...(armEndpoint ? { endpoint: armEndpoint } : {}), contentSampleEvery: contentSampleEvery! },
   };

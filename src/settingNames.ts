@@ -41,7 +41,12 @@ export const SettingNames = {
   /** How often an activation's driver polls a wave's counters while it waits. */
   activationPollSeconds: 'ACTIVATION_POLL_SECONDS',
   /**
-   * The simulated compute provider's regions (the only provider so far): JSON such as
+   * Where temporary devices come from: `simulated` (the embedded default: page blobs in the backup
+   * region's storage) or `azure` (VMs from managed-disk restore points; the Bicep's default).
+   */
+  computeProvider: 'COMPUTE_PROVIDER',
+  /**
+   * The simulated compute provider's regions: JSON such as
    * `{"northeurope":{"capacity":100,"provisioningMs":2000,"failureRate":0.01}}`; `{}` = unlimited, instant.
    */
   simulatedCompute: 'SIMULATED_COMPUTE',

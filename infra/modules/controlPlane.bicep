@@ -33,6 +33,7 @@ param authIssuer string
 param authAudience string
 param authJwksUri string
 param restorePointSchedule string
+param computeProvider string
 param simulatedCompute string
 param maximumInstanceCount int
 
@@ -109,6 +110,7 @@ var appSettings = {
   RESTORE_POINT_SCHEDULE: restorePointSchedule
   ACTIVATION_LEASE_SECONDS: '60'
   ACTIVATION_POLL_SECONDS: '5'
+  COMPUTE_PROVIDER: computeProvider
   SIMULATED_COMPUTE: simulatedCompute
   // Managed disks: this cloud's Resource Manager, and 1 restore point in 10 has its content compared.
   ARM_ENDPOINT: environment().resourceManager

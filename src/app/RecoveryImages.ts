@@ -14,6 +14,9 @@ import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { RestorePointStore } from '../ports/RestorePointStore';
 import type { Clock } from '../ports/Clock';
+import type { TenantStore } from '../ports/TenantStore';
+import { copyEncryptionFor } from '../domain/managedDisk';
+import { parseArmResourceId } from '../domain/armId';
 
 export interface RecoveryImageSource {
   point: { name: string; takenAt: string };
@@ -26,6 +29,7 @@ export type RecoveryImageResult = { ok: true; source: RecoveryImageSource } | { 
 export interface RecoveryImagesDependencies {
   devices: Pick<DeviceRegistry, 'get'>;
   policies: Pick<PolicyStore, 'get'>;
+  tenants: Pick<TenantStore, 'get'>;
   points: RestorePointStore;
   /** The managed-disk store; absent where no managed disk can be registered. */
   managedPoints?: RestorePointStore;
@@ -66,11 +70,24 @@ export class RecoveryImages {
       };
     if (!device.diskFacts)
       return { ok: false, reason: `Device ${task.deviceId} has no recorded disk facts: register it again` };
+    const encryption = copyEncryptionFor(
+      device.diskFacts.encryption,
+      (await this.dependencies.tenants.get(task.tenantId))?.backupDiskEncryptionSets?.[task.backupRegion] ??
+        [],
+      parseArmResourceId(found.snapshotId)?.subscriptionId ?? '',
+      task.backupRegion,
+    );
+    if (!encryption.ok) return { ok: false, reason: encryption.reason };
     return {
       ok: true,
       source: {
         point,
-        image: { kind: 'managedSnapshot', snapshotId: found.snapshotId, disk: device.diskFacts },
+        image: {
+          kind: 'managedSnapshot',
+          snapshotId: found.snapshotId,
+          disk: device.diskFacts,
+          ...(encryption.encryption ? { encryption: encryption.encryption } : {}),
+        },
         ...(settings ? { settings } : {}),
       },
     };

@@ -19,6 +19,7 @@ import {
 } from '../ports/ComputeProvider';
 import type { DeviceRegistry } from '../ports/DeviceRegistry';
 import type { PolicyStore } from '../ports/PolicyStore';
+import type { TenantStore } from '../ports/TenantStore';
 import type { RecoveryClaims } from '../ports/RecoveryClaims';
 import type { EventLog } from '../ports/EventLog';
 import type { RestorePointStore } from '../ports/RestorePointStore';
@@ -44,6 +45,7 @@ export interface RecoveryWorkerDependencies {
   store: ActivationStore;
   devices: Pick<DeviceRegistry, 'get'> & RecoveryClaims;
   policies: Pick<PolicyStore, 'get'>;
+  tenants: Pick<TenantStore, 'get'>;
   /** Page-blob points (the embedded runtime). */
   points: RestorePointStore;
   /** Managed-disk points; absent where no managed disk can be registered. */
@@ -115,6 +117,7 @@ export class RecoveryWorker {
     this.images = new RecoveryImages({
       devices: dependencies.devices,
       policies: dependencies.policies,
+      tenants: dependencies.tenants,
       points: dependencies.points,
       ...(dependencies.managedPoints ? { managedPoints: dependencies.managedPoints } : {}),
       wallClock: this.wallClock,

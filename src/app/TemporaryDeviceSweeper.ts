@@ -46,7 +46,7 @@ export class TemporaryDeviceSweeper {
         const task = await this.store.getTask(device.tags.activationId, device.tags.deviceId);
         if (task && !unwanted.has(task.state)) continue;
         try {
-          await this.compute.deleteTemporaryDevice(region, device.name);
+          await this.compute.deleteTemporaryDevice(region, device.name, device.scope);
           result.removed += 1;
           this.events.emit('recovery.orphan-removed', {
             tenantId: device.tags.tenantId,

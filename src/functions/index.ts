@@ -5,6 +5,7 @@ import './localIssuerKeys';
 import './tenants';
 import './policies';
 import './devices';
+import './deviceDiscoveries';
 import './restorePoints';
 import './compliance';
 import './audit';

@@ -63,6 +63,8 @@ interface Caller {
   principal?: Principal;
   /** Refused before a token was verified: by the address limit, a missing or bad token, or an unreachable issuer. */
   refusedUnauthenticated?: boolean;
+  /** What the handler said its change came to (a bulk change's counts), for the audit record. */
+  auditDetail?: string;
 }
 
 export function createHttpHandler<P, Q, B>(
@@ -145,7 +147,7 @@ export function createHttpHandler<P, Q, B>(
           return forbidden(
             `This operation requires the ${PlatformRole} role of the deployment's home tenant`,
           );
-        return await handle(request, context, correlationId, principal);
+        return await handle(request, context, correlationId, principal, caller);
       }
       // Another tenant's resources answer exactly as missing ones do, so their existence never leaks.
       if (tenantScoped && request.params['tenantId']?.toLowerCase() !== principal.tenantId.toLowerCase()) {
@@ -160,7 +162,7 @@ export function createHttpHandler<P, Q, B>(
         return forbidden(`This operation requires the ${auth.role} role`);
       }
     }
-    return await handle(request, context, correlationId, principal);
+    return await handle(request, context, correlationId, principal, caller);
   }
 
   async function handle(
@@ -168,6 +170,7 @@ export function createHttpHandler<P, Q, B>(
     context: InvocationContext,
     correlationId: string,
     principal: Principal | undefined,
+    caller: Caller,
   ): Promise<HttpResponseInit> {
     const parsed = await parseRequest(request, spec);
     if ('response' in parsed) return parsed.response;
@@ -177,6 +180,9 @@ export function createHttpHandler<P, Q, B>(
       headers: request.headers,
       correlationId,
       context,
+      auditDetail: (detail) => {
+        caller.auditDetail = detail;
+      },
     });
   }
 
@@ -235,7 +241,11 @@ export function createHttpHandler<P, Q, B>(
         target,
         outcome: outcomeOfStatus(status),
         status,
-        ...(status >= 400 && code ? { detail: code } : {}),
+        ...(status >= 400 && code
+          ? { detail: code }
+          : status < 400 && caller.auditDetail
+            ? { detail: caller.auditDetail }
+            : {}),
         correlationId,
       }),
     );

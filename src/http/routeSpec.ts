@@ -35,6 +35,8 @@ export interface HttpInput<P, Q, B> {
   headers: Headers;
   correlationId: string;
   context: InvocationContext;
+  /** Facts the request's audit record carries when it succeeds: what a bulk change came to. */
+  auditDetail: (detail: string) => void;
 }
 
 export interface HttpRouteSpec<P = unknown, Q = unknown, B = unknown> {

@@ -29,7 +29,16 @@ export type RecoveryImage =
    * A managed-disk restore point: its snapshot's ARM id in the backup region (the VM goes in that
    * snapshot's resource group), and what the disk and its VM were, recorded at registration.
    */
-  | { kind: 'managedSnapshot'; snapshotId: string; disk: ManagedDiskFacts };
+  | {
+      kind: 'managedSnapshot';
+      snapshotId: string;
+      disk: ManagedDiskFacts;
+      /**
+       * A customer-managed key's disk encryption set in the backup region, of the snapshot's
+       * subscription: the new disk is encrypted with it, never with platform keys instead.
+       */
+      encryption?: { type: string; diskEncryptionSetId: string };
+    };
 
 export interface TemporaryDeviceTags {
   tenantId: string;

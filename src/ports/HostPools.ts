@@ -27,8 +27,12 @@ export interface SessionHostInfo {
 
 export interface HostPools {
   getHostPool(hostPoolId: string): Promise<HostPoolInfo | undefined>;
-  /** A registration token valid for at least a while, renewed when missing or about to expire. */
-  registrationToken(hostPoolId: string): Promise<string>;
+  /**
+   * A registration token valid for at least a while, renewed when missing or about to expire.
+   * `refresh` reads the pool's token again instead of the one held: after a registration failed
+   * with it (another process's renewal may have replaced it).
+   */
+  registrationToken(hostPoolId: string, options?: { refresh?: boolean }): Promise<string>;
   /** Every session host of the pool, page by page. */
   listSessionHosts(hostPoolId: string): AsyncIterable<SessionHostInfo>;
   /** The session host a VM registered as, if it has: served from a short-lived listing of the pool. */

@@ -15,4 +15,9 @@ export interface TenantStore {
    * ones (or throws to refuse); a concurrent change makes it run again on the newer claims.
    */
   updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void>;
+  /**
+   * Every tenant's backup resource groups in the region: where the Azure compute provider may have
+   * made temporary devices, for the sweeper. A query across tenants, for a timer, not a request.
+   */
+  backupResourceGroups(region: string): Promise<string[]>;
 }

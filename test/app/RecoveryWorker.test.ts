@@ -395,6 +395,7 @@ async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
       store: options.wrapStore ? options.wrapStore(store) : store,
       devices,
       policies,
+      tenants,
       points: options.pointStore ?? points,
       compute: options.wrapCompute ? options.wrapCompute(compute) : compute,
       queue: options.wrapQueue ? options.wrapQueue(queue) : queue,

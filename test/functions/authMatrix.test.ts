@@ -40,6 +40,12 @@ const sampleBodies: Record<string, unknown> = {
   putPolicy: { name: 'Changed', backupRegion: 'northeurope', rpoHours: 2 },
   putDevice: { ...deviceBody, priorityTier: 9 },
   importDevices: { devices: [{ id: 'imported-1', ...deviceBody }] },
+  // Outside the tenant's disk scopes: an allowed caller is refused 400 before any ARM call.
+  discoverDevices: {
+    hostPoolId:
+      '/subscriptions/00000000-0000-4000-8000-000000000029/resourceGroups/rg-desktops/providers/Microsoft.DesktopVirtualization/hostPools/hp-personal',
+    policyId: 'matrix-policy',
+  },
   // Without an Idempotency-Key an allowed caller gets 400: a refused one must not get that far.
   activateRecovery: { scope: { kind: 'devices', deviceIds: ['matrix-device'] } },
 };

@@ -55,7 +55,14 @@ const validBodies: Record<string, unknown> = {
     name: 'Contoso',
     licences: 10,
     allowedBackupRegions: ['northeurope'],
-    diskScopes: [{ kind: 'pageBlob', region: 'westeurope', container: diskContainer }],
+    diskScopes: [
+      { kind: 'pageBlob', region: 'westeurope', container: diskContainer },
+      // Where the policy's recovery subnet is: recovery settings name only what lies in the scopes.
+      {
+        kind: 'managedDisk',
+        armScope: '/subscriptions/00000000-0000-4000-8000-000000000029/resourceGroups/rg-net',
+      },
+    ],
   },
   putPolicy: {
     name: 'Fuzz',
@@ -64,9 +71,23 @@ const validBodies: Record<string, unknown> = {
     retention: { latest: 10, weekly: 4, keepLatestManual: true },
     enabled: true,
     contentCheck: { sampleEvery: 10 },
+    recovery: {
+      subnetIds: [
+        '/subscriptions/00000000-0000-4000-8000-000000000029/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/desktops',
+      ],
+      fallbackSizes: ['Standard_D4s_v5'],
+      zones: ['1'],
+    },
   },
   putDevice: deviceBody(),
   importDevices: { devices: [{ id: 'imported-1', ...deviceBody('imported-1') }] },
+  discoverDevices: {
+    hostPoolId:
+      '/subscriptions/00000000-0000-4000-8000-000000000029/resourceGroups/rg-desktops/providers/Microsoft.DesktopVirtualization/hostPools/hp-personal',
+    policyId: 'fuzz-policy',
+    idPrefix: 'found-',
+    maxSessionHosts: 10,
+  },
   activateRecovery: {
     scope: { kind: 'devices', deviceIds: ['fuzz-device'] },
     recoverFirst: ['fuzz-device'],

@@ -181,6 +181,13 @@ describeCompiled('the Function App settings', () => {
     }
   });
 
+  it('recover onto Azure compute: an Azure deployment never runs the simulated provider by default', () => {
+    for (const { settings } of apps()) {
+      expect(settings[SettingNames.computeProvider]).toBe('azure');
+      expect(loadConfig(settings).computeProvider).toBe('azure');
+    }
+  });
+
   it("default the database to the app's own default", () => {
     for (const { settings } of apps()) {
       const { COSMOS_DATABASE: _database, ...withoutDatabase } = settings;

@@ -26,7 +26,7 @@ export interface ComputeClientOptions {
 }
 
 /** Gives every attempt a timeout unless the caller set one. */
-function requestTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
+export function requestTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
   return {
     name: 'armRequestTimeout',
     async sendRequest(request, next) {

@@ -86,6 +86,15 @@ export class CosmosTenantStore implements TenantStore {
     }
   }
 
+  async backupResourceGroups(region: string): Promise<string[]> {
+    const { resources } = await this.container.items
+      .query<Pick<TenantDocument, 'backupResourceGroups'>>(
+        'SELECT t.backupResourceGroups FROM t WHERE IS_DEFINED(t.backupResourceGroups)',
+      )
+      .fetchAll();
+    return resources.flatMap((t) => t.backupResourceGroups?.[region] ?? []);
+  }
+
   async updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void> {
     const item = this.container.item(claimsDocumentId, claimsDocumentId);
     for (;;) {
