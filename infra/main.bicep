@@ -284,10 +284,14 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output API_BASE_URL string = 'https://${frontDoor.outputs.hostName}/api'
 output SERVICE_API1_NAME string = controlPlane[0].outputs.functionAppName
 output SERVICE_API2_NAME string = controlPlane[1].outputs.functionAppName
-// For `az role assignment create --role`: the first on each tenant scope, the second on the
-// subscriptions holding them (docs/deploy.md, "Managed disks in customer tenants").
+// For `az role assignment create --role`, each on its own kind of scope (docs/deploy.md, "Where
+// each role is assigned").
 output MANAGED_DISK_ROLE_ID string = managedDiskRole.outputs.id
 output MANAGED_DISK_OPERATIONS_ROLE_ID string = managedDiskRole.outputs.operationStatusId
+output RECOVERY_DEVICES_ROLE_ID string = managedDiskRole.outputs.recoveryId
+output RECOVERY_SUBNET_JOIN_ROLE_ID string = managedDiskRole.outputs.subnetJoinId
+output RECOVERY_CAPACITY_RESERVATION_ROLE_ID string = managedDiskRole.outputs.capacityReservationId
+output DR_HOST_POOL_ROLE_ID string = managedDiskRole.outputs.hostPoolId
 
 // The app's own settings, spelled as the app reads them, with the first region's values: enough for
 // `func start` against Azure with your own identity (the host storage and task hub stay local), once
