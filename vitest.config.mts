@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * tier, every other test file is the unit tier.
  */
 export const systemTier = [
+  'test/functions/azureRecovery.test.ts',
   // `npm start` (the supervisor and its emulators) as a child process.
   'test/local/npmStart.test.ts',
   'test/local/outageDrill.test.ts',

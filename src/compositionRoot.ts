@@ -62,7 +62,7 @@ import { ComplianceReport } from './app/ComplianceReport';
 import { DeviceService } from './app/DeviceService';
 import { DeviceDiscovery } from './app/DeviceDiscovery';
 import { ArmVirtualMachineReader } from './adapters/arm/ArmVirtualMachineReader';
-import { ArmHostPools } from './adapters/avd/ArmHostPools';
+import { ArmHostPools, type ArmHostPoolsOptions } from './adapters/avd/ArmHostPools';
 import { AvdClients } from './adapters/avd/createAvdClients';
 import { PolicyService } from './app/PolicyService';
 import { RestorePointScheduler } from './app/RestorePointScheduler';
@@ -190,6 +190,8 @@ export interface ArmOverrides {
   pacer?: Omit<ArmPacerOptions, 'region'>;
   /** The Azure compute provider's clock, deadline and listing TTL (`COMPUTE_PROVIDER=azure`). */
   compute?: AzureComputeProviderOptions;
+  /** The AVD adapter's clock (token expiry) and listing TTL. */
+  hostPools?: ArmHostPoolsOptions;
 }
 
 let current: Composition | undefined;
@@ -325,7 +327,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     additionalPolicies: [armPacer.policy()],
   };
   const computeClients = new ComputeClients(armClientOptions);
-  const hostPools = new ArmHostPools(new AvdClients(armClientOptions));
+  const hostPools = new ArmHostPools(new AvdClients(armClientOptions), overrides.arm?.hostPools);
   const disks = new DiskSourceByKind({
     pageBlob: pageBlobDisks,
     managedDisk: new ArmDiskSource(computeClients, armPoll ? { pollIntervalInMs: armPoll } : {}),

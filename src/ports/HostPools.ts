@@ -35,8 +35,16 @@ export interface HostPools {
   registrationToken(hostPoolId: string, options?: { refresh?: boolean }): Promise<string>;
   /** Every session host of the pool, page by page. */
   listSessionHosts(hostPoolId: string): AsyncIterable<SessionHostInfo>;
-  /** The session host a VM registered as, if it has: served from a short-lived listing of the pool. */
-  findSessionHostByVm(hostPoolId: string, vmId: string): Promise<SessionHostInfo | undefined>;
+  /**
+   * The session host a VM registered as, if it has: served from a short-lived listing of the pool,
+   * or with `fresh` from one started no earlier than the call (a deletion must not miss a host
+   * that registered after the last listing: its record would outlive the VM).
+   */
+  findSessionHostByVm(
+    hostPoolId: string,
+    vmId: string,
+    options?: { fresh?: boolean },
+  ): Promise<SessionHostInfo | undefined>;
   /** Sets the session host's assigned user (idempotent). */
   assignUser(hostPoolId: string, sessionHostName: string, upn: string): Promise<void>;
   /** Removes the session host record; a missing one is success. */

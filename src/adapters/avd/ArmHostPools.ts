@@ -147,8 +147,12 @@ export class ArmHostPools implements HostPools {
     }
   }
 
-  async findSessionHostByVm(hostPoolId: string, vmId: string): Promise<SessionHostInfo | undefined> {
-    const byVm = await this.listing(hostPoolId);
+  async findSessionHostByVm(
+    hostPoolId: string,
+    vmId: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<SessionHostInfo | undefined> {
+    const byVm = await this.listing(hostPoolId, options.fresh ? this.clock.now().getTime() : undefined);
     return byVm?.get(vmId.toLowerCase());
   }
 
@@ -245,11 +249,20 @@ export class ArmHostPools implements HostPools {
   }
 
   /** The pool's current listing (started at most `listingTtlInMs` ago), shared by every caller. */
-  private listing(hostPoolId: string): Promise<Map<string, SessionHostInfo> | undefined> {
+  /** The pool's listing, shared while it is younger than the TTL and started no earlier than `notBeforeMs`. */
+  private listing(
+    hostPoolId: string,
+    notBeforeMs?: number,
+  ): Promise<Map<string, SessionHostInfo> | undefined> {
     const key = hostPoolId.toLowerCase();
     const now = this.clock.now().getTime();
     const held = this.listings.get(key);
-    if (held && now - held.startedAtMs < this.listingTtlInMs) return held.byVm;
+    if (
+      held &&
+      now - held.startedAtMs < this.listingTtlInMs &&
+      held.startedAtMs >= (notBeforeMs ?? -Infinity)
+    )
+      return held.byVm;
     const byVm = this.list(hostPoolId);
     const listing: Listing = { startedAtMs: now, byVm };
     this.listings.set(key, listing);

@@ -89,6 +89,22 @@ describe('ArmHostPools against the ARM double', () => {
     expect(double.avd.stats().sessionHostListRequests - before).toBe(2);
   });
 
+  it('finds a host registered after the held listing only when asked for a fresh one (as a deletion asks)', async () => {
+    double.avd.seedHostPool({ id: poolId('hp-late'), location: REGION });
+    expect(await hostPools.findSessionHostByVm(poolId('hp-late'), vmId('vm-late'))).toBeUndefined();
+    double.avd.seedSessionHost({
+      hostPoolId: poolId('hp-late'),
+      name: 'late.contoso.local',
+      vmId: vmId('vm-late'),
+    });
+    double.advance(1);
+    // Within the TTL the held listing answers, and misses the newcomer.
+    expect(await hostPools.findSessionHostByVm(poolId('hp-late'), vmId('vm-late'))).toBeUndefined();
+    expect(
+      (await hostPools.findSessionHostByVm(poolId('hp-late'), vmId('vm-late'), { fresh: true }))?.name,
+    ).toBe('late.contoso.local');
+  });
+
   it('lists every session host of the pool across its pages', async () => {
     const names = [];
     for await (const host of hostPools.listSessionHosts(poolId('hp-300'))) names.push(host.name);

@@ -99,9 +99,9 @@ export class SessionHostRegistration {
     };
   }
 
-  /** Removes the VM's session host record from the pool, if the pool lists one. */
+  /** Removes the VM's session host record from the pool, if a listing made now shows one. */
   async remove(hostPoolId: string, vmId: string): Promise<void> {
-    const host = await this.hostPools.findSessionHostByVm(hostPoolId, vmId);
+    const host = await this.hostPools.findSessionHostByVm(hostPoolId, vmId, { fresh: true });
     if (host) await this.hostPools.removeSessionHost(hostPoolId, host.name);
   }
 
