@@ -43,6 +43,8 @@ export async function runManagedCycle(options: {
   devices: number;
   dueAt: number;
   timeoutMs: number;
+  /** The fleet, to say which devices a cycle that ran out of time left behind and where they stand. */
+  fleet?: { tenantId: string; ids: readonly string[] };
 }): Promise<ManagedCycleMeasurement> {
   const { double, clock, events, devices } = options;
   const timeScale = double.stats().timeScale;
@@ -63,7 +65,9 @@ export async function runManagedCycle(options: {
   while (events.allProtectedAt === undefined) {
     if (performance.now() > deadline)
       throw new ManagedCycleTimeoutError(
-        `The managed-disk cycle recorded ${events.protectedCount} of ${devices} devices in ${Math.round(options.timeoutMs / 1000)} s`,
+        `The managed-disk cycle recorded ${events.protectedCount} of ${devices} devices in ${Math.round(options.timeoutMs / 1000)} s; ` +
+          `events ${JSON.stringify(events.counts)}, retries and failures by reason ${JSON.stringify(events.failures)}` +
+          (options.fleet ? `; left behind ${await leftBehind(options.fleet, options.dueAt)}` : ''),
       );
     if (performance.now() - lastSample > 250) {
       sampleInFlight();
@@ -129,4 +133,29 @@ function difference(after: Record<string, number>, before: Record<string, number
     if (delta !== 0) out[key] = delta;
   }
   return out;
+}
+
+/** The first few devices without a verified point of this cycle: their record and their points. */
+async function leftBehind(
+  fleet: { tenantId: string; ids: readonly string[] },
+  dueAt: number,
+): Promise<string> {
+  const stores = installedStores();
+  const behind = [];
+  for (const id of fleet.ids) {
+    const device = await stores.devices.get(fleet.tenantId, id);
+    if (device?.lastVerifiedAt && Date.parse(device.lastVerifiedAt) >= dueAt && !device.pending) continue;
+    const points = device
+      ? await stores.points.list(device.protection.backupRegion, fleet.tenantId, id).catch(() => [])
+      : [];
+    behind.push({
+      id,
+      lastVerifiedAt: device?.lastVerifiedAt,
+      announced: device?.announced,
+      pending: device?.pending && { ...device.pending, snapshot: device.pending.snapshot.snapshotId },
+      points: points.map((p) => ({ takenAt: p.takenAt, verified: p.verified })),
+    });
+    if (behind.length >= 3) break;
+  }
+  return JSON.stringify(behind);
 }

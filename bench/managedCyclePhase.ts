@@ -16,7 +16,7 @@ import { runManagedCycle, type ManagedCycleMeasurement } from './managedCycle';
 import { cycleBound, type CycleBound } from './managedCycleBound';
 import type { ManagedCycleSettings } from './managedCycleSettings';
 import { setUpManagedFleet } from './managedFleet';
-import { paceOnDoubleClock } from './pacerOnDoubleClock';
+import { pacerOnDoubleClock } from './pacerOnDoubleClock';
 import { startScaledTimer } from './scaledTimer';
 import { round } from './stats';
 
@@ -70,14 +70,14 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
     copyGiBPerHour: s.copy.gibPerHour,
     copyMinimumMs: s.copy.minimumSeconds * 1000,
   });
-  const restorePacer = paceOnDoubleClock(double, s.timeScale);
-  const stops: (() => Promise<void> | void)[] = [() => double.close(), restorePacer];
+  const stops: (() => Promise<void> | void)[] = [() => double.close()];
   try {
     installServices({
       clock: ctx.clock,
       events: ctx.events,
       worker: {
         checkDelayInMs: scaled(s.copyPollSeconds),
+        snapshotCheckDelayInMs: scaled(s.snapshotCheckSeconds),
         retryBaseDelayInMs: scaled(15),
         retryMaxDelayInMs: scaled(600),
       },
@@ -85,6 +85,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
         credential: double.credential,
         ...double.clientOptions(),
         pollIntervalInMs: scaled(s.operationPollSeconds),
+        pacer: { timer: pacerOnDoubleClock(double, s.timeScale) },
         store: {
           contentSampleEvery: s.contentSampleEvery,
           // The store judges a stuck copy on the wall clock: its 6 hours of simulated time.
@@ -129,6 +130,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
           events: ctx.events,
           devices,
           dueAt,
+          fleet: { tenantId: ctx.tenantId, ids: ctx.ids },
           // The run's limit, or three times the bound in real time: a cycle cannot beat its bound.
           timeoutMs: Math.max(ctx.timeoutMs, 60_000 + (3 * bound.seconds * 1000) / s.timeScale),
         });

@@ -18,6 +18,11 @@ export interface ManagedCycleSettings {
   copy: CopyModel;
   /** The worker's `checkDelayInMs`: how often a running (or slot-waiting) copy is looked at. */
   copyPollSeconds: number;
+  /**
+   * The worker's `snapshotCheckDelayInMs`: how long after a snapshot's PUT its copy is first asked
+   * for (the create's operation is not polled: start–record–check).
+   */
+  snapshotCheckSeconds: number;
   /** How often ARM's long-running operations are polled (`arm.pollIntervalInMs`). */
   operationPollSeconds: number;
   /** The `grantCopySlots` timer's period. */
@@ -31,9 +36,10 @@ const mibPerGib = 1024;
 /**
  * armCapacity.ts's assumed copy time, as the double can model it: 20 MiB/s (70.3 GiB/h) and a
  * 5-minute floor per copy (armCapacity adds its 5 fixed minutes; the double takes the larger of
- * the two), 1 GiB changed per hour. The product's own timings: copies looked at every 10 s
- * (RestorePointWorker), operations polled every 2 s (ArmDiskSource), slots granted every 5 s
- * (grantCopySlots), content compared on 1 point in 10 (ManagedDiskRestorePointStore).
+ * the two), 1 GiB changed per hour. The product's own timings: copies looked at every 10 s and a
+ * snapshot's copy first asked for 5 s after its PUT (RestorePointWorker), operations polled every
+ * 2 s, slots granted every 5 s (grantCopySlots), content compared on 1 point in 10
+ * (ManagedDiskRestorePointStore).
  */
 export const defaultManagedCycleSettings: ManagedCycleSettings = {
   timeScale: 4,
@@ -44,6 +50,7 @@ export const defaultManagedCycleSettings: ManagedCycleSettings = {
     minimumSeconds: assumedCopyTime.fixedMinutes * 60,
   },
   copyPollSeconds: 10,
+  snapshotCheckSeconds: 5,
   operationPollSeconds: 2,
   slotTickSeconds: 5,
   contentSampleEvery: 10,

@@ -1,9 +1,8 @@
 /**
- * Puts the process's ARM pacer on the ARM double's clock. The double's token buckets refill in its
- * simulated time (timeScale × real time), and the pacer must reckon its refill in the same time or
- * it paces at 1 ÷ timeScale of what the limits allow. The composition root builds the pacer on
- * `systemPacerTimer` and takes no timer override yet, so this swaps that timer's two functions for
- * the run and puts them back after (a `timer` in `ArmOverrides` would make it unnecessary).
+ * The ARM pacer's timer on the ARM double's clock (the composition root's `arm.pacer.timer`). The
+ * double's token buckets refill in its simulated time (timeScale × real time), and the pacer must
+ * reckon its refill in the same time or it paces at 1 ÷ timeScale of what the limits allow; its
+ * waits (and its 10 s bound on one) are simulated time too, as they are ARM's time in Azure.
  */
 import { systemPacerTimer, type PacerTimer } from '../src/adapters/arm/pacing/pacerTimer';
 
@@ -12,14 +11,11 @@ export interface SimulatedClockSource {
   clock(): number;
 }
 
-export function paceOnDoubleClock(double: SimulatedClockSource, timeScale: number): () => void {
+export function pacerOnDoubleClock(double: SimulatedClockSource, timeScale: number): PacerTimer {
   if (!(timeScale > 0)) throw new RangeError('timeScale must be positive');
-  const timer: PacerTimer = systemPacerTimer;
-  const saved: PacerTimer = { nowMs: timer.nowMs.bind(timer), sleep: timer.sleep.bind(timer) };
-  timer.nowMs = () => double.clock();
-  // A wait of simulated ms is that many ÷ timeScale real ms.
-  timer.sleep = (ms, signal) => saved.sleep(ms / timeScale, signal);
-  return () => {
-    Object.assign(timer, saved);
+  return {
+    nowMs: () => double.clock(),
+    // A wait of simulated ms is that many ÷ timeScale real ms.
+    sleep: async (ms, signal) => await systemPacerTimer.sleep(ms / timeScale, signal),
   };
 }

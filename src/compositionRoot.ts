@@ -474,6 +474,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       region: config.region,
       clock: systemClock,
       events,
+      wakes: queue,
     }),
     userDrStatus: new UserDrStatusService(deviceStore, tenantStore, activationStore),
     checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),

@@ -8,8 +8,17 @@
  * key alone. Grants of an owner that vanished stay counted: they are in the lease it left.
  */
 import type { Clock } from '../ports/Clock';
-import type { CopySlotLease, CopySlotOwnership, SlotHolder, WaitSignal } from '../ports/CopySlotOwnership';
+import { ensureErrorType } from '../domain/errors';
+import type {
+  CopySlotLease,
+  CopySlotOwnership,
+  SlotHolder,
+  WaitSignal,
+  WaitingCopy,
+} from '../ports/CopySlotOwnership';
 import type { EventLog } from '../ports/EventLog';
+import type { WorkMessage, WorkQueue } from '../ports/WorkQueue';
+import type { QueueName } from '../queueNames';
 
 export interface CopySlotSchedulerDependencies {
   slots: CopySlotOwnership;
@@ -18,6 +27,11 @@ export interface CopySlotSchedulerDependencies {
   /** Lease expiry is judged on this process's own clock, as activations' are. */
   clock: Clock;
   events: EventLog;
+  /**
+   * Where a granted copy's wake-up goes (`SlotWake`), so it starts at once instead of at its
+   * requester's next look (~10 s later); without one, requesters find their grant themselves.
+   */
+  wakes?: WorkQueue;
 }
 
 export interface CopySlotSchedulerOptions {
@@ -93,6 +107,7 @@ export class CopySlotScheduler {
       );
       granted = commit.granted.length;
       committed = commit.lease !== undefined;
+      await this.wake(waiting, commit.granted);
       if (!commit.lease) {
         // Someone else wrote the lease first (the other region took it, or renewed it): theirs.
         if (granted === 0) return undefined;
@@ -103,6 +118,35 @@ export class CopySlotScheduler {
     // again when its requester asks again.
     if (committed && waiting.length < room) await slots.settle(signal);
     return granted;
+  }
+
+  /**
+   * Sends the wake-ups of the copies this tick granted. Only the region whose commit wrote the
+   * grant sends it, once; a send that fails costs only time (the requester looks again itself).
+   */
+  private async wake(waiting: readonly WaitingCopy[], granted: readonly string[]): Promise<void> {
+    const queue = this.deps.wakes;
+    if (!queue || granted.length === 0) return;
+    const ids = new Set(granted);
+    const byQueue = new Map<QueueName, WorkMessage[]>();
+    for (const copy of waiting) {
+      if (!copy.wake || !ids.has(copy.requestId)) continue;
+      const { queue: name, id, body, properties } = copy.wake;
+      const messages = byQueue.get(name) ?? [];
+      messages.push({ id, body, ...(properties ? { properties } : {}) });
+      byQueue.set(name, messages);
+    }
+    for (const [name, messages] of byQueue) {
+      try {
+        await queue.send(name, messages);
+      } catch (err) {
+        this.deps.events.emit('copySlots.wake-failed', {
+          queue: name,
+          messages: messages.length,
+          reason: ensureErrorType(err).message,
+        });
+      }
+    }
   }
 
   private announceOwner(before: CopySlotLease, after: CopySlotLease): void {

@@ -24,6 +24,7 @@ import type { PolicyStore } from '../ports/PolicyStore';
 import type { RestorePointStore, RestorePointTarget } from '../ports/RestorePointStore';
 import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
+import type { SlotWake } from '../ports/CopySlots';
 import { QueueNames } from '../queueNames';
 import { ProtectionSettings } from './ProtectionSettings';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
@@ -47,6 +48,11 @@ export interface RestorePointWorkerDependencies {
 export interface RestorePointWorkerOptions {
   /** How long to wait before checking on a copy still running. */
   checkDelayInMs?: number;
+  /**
+   * How long after a managed disk's snapshot PUT was sent its copy is first asked for: the create
+   * runs on in ARM (seconds) without holding a handler, and the copy step reads whether it is done.
+   */
+  snapshotCheckDelayInMs?: number;
   /** Tries of one slot (snapshot, copy, verify) before it is given up; the next slot comes anyway. */
   maxAttempts?: number;
   /** Back-off before retry n is at most `base · 2^(n-1)` and `max`, jittered (src/domain/backoff.ts). */
@@ -88,6 +94,7 @@ export class RestorePointWorker {
     this.leaseClock = dependencies.leaseClock ?? systemClock;
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
+      snapshotCheckDelayInMs: options.snapshotCheckDelayInMs ?? 5_000,
       maxAttempts: options.maxAttempts ?? 5,
       retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
       retryMaxDelayInMs: options.retryMaxDelayInMs ?? 10 * 60_000,
@@ -106,6 +113,10 @@ export class RestorePointWorker {
     const device = request.device ?? (await this.devices.get(request.tenantId, request.deviceId));
     if (!device || !device.licensed || !device.protection.enabled) return 'skipped';
     if (!(await this.ownsDisk(device))) return await this.block(request, device);
+    // A message of this slot older than one already taken up (a check a slot's wake-up overtook)
+    // would run a second chain of checks beside the first: dropped.
+    if (device.pending?.takenAt === request.takenAt && isBefore(request, device.pending.step))
+      return 'skipped';
     const owner = randomUUID();
     const claimed = await this.claim(request, device, owner);
     if (claimed === 'superseded') return 'skipped';
@@ -116,7 +127,13 @@ export class RestorePointWorker {
       return 'checking';
     }
     if ('retry' in claimed) return claimed.retry;
-    const outcome = await this.work(request, claimed.device, claimed.pending);
+    let outcome: WorkerOutcome;
+    if (claimed.submitted && namedBySlot(claimed.pending.snapshot)) {
+      // Start–record–check: the snapshot's create runs on in ARM; the copy step, at the next
+      // message, reads whether it succeeded. No handler waits for the operation.
+      await this.send({ ...request, check: request.check + 1 }, this.options.snapshotCheckDelayInMs);
+      outcome = 'checking';
+    } else outcome = await this.work(request, claimed.device, claimed.pending);
     if (outcome !== 'recorded' && outcome !== 'given-up')
       await this.devices.releasePending(claimed.device, owner, this.leaseClock.now());
     return outcome;
@@ -170,6 +187,7 @@ export class RestorePointWorker {
       takenAt,
       kind: request.kind,
       ...(await this.settings.placement(device)),
+      slotWake: this.slotWake(request),
     };
     let status;
     try {
@@ -213,24 +231,29 @@ export class RestorePointWorker {
    * Takes the slot's lease. Any worker on this slot uses one snapshot: the first to record its
    * snapshot wins and the others drop their own. While another invocation holds the lease this one
    * is 'busy'; a lease that ran out (its owner crashed) is taken over. A newer point already in
-   * progress supersedes this one; an older one is given up for it.
+   * progress supersedes this one; an older one is given up for it. `submitted` says this
+   * invocation's own snapshot request is the one recorded.
    */
   private async claim(
     request: RestorePointRequest,
     device: Device,
     owner: string,
   ): Promise<
-    | { device: Device; pending: PendingRestorePoint }
+    | { device: Device; pending: PendingRestorePoint; submitted: boolean }
     | { retry: WorkerOutcome }
     | 'superseded'
     | 'already-recorded'
     | 'busy'
   > {
     let current: Device | undefined = device;
+    /** A slot-named snapshot this invocation asked for and no claim recorded yet. */
+    let unrecorded: DiskSnapshot | undefined;
+    const step = { attempt: request.attempt, check: request.check };
     for (let round = 0; round < 5 && current; round += 1) {
       // Checked each round, on the device as sent and as read again after a lost claim: a
       // duplicate of this slot's message (both regions' timers fire) may have recorded it
       // meanwhile. Claiming it again left a lease nobody released, and the device waited for it.
+      // A slot-named snapshot asked for here is then the very one recorded: kept.
       if (current.lastVerifiedAt && Date.parse(current.lastVerifiedAt) >= Date.parse(request.takenAt))
         return 'already-recorded';
       const now = this.leaseClock.now();
@@ -240,16 +263,24 @@ export class RestorePointWorker {
         return 'busy';
       let claim: PendingRestorePoint;
       if (existing?.takenAt === request.takenAt) {
-        claim = { ...existing, ...lease };
+        claim = { ...existing, ...lease, step };
       } else {
-        if (existing && Date.parse(existing.takenAt) > Date.parse(request.takenAt)) return 'superseded';
+        if (existing && Date.parse(existing.takenAt) > Date.parse(request.takenAt)) {
+          // This slot was never recorded (that is checked first) and a newer one is under way: a
+          // snapshot taken for it here is nobody's.
+          if (unrecorded) await this.deleteSnapshot(current, unrecorded);
+          return 'superseded';
+        }
         if (existing) current = await this.abandon(current, existing);
         try {
-          const snapshot = await this.disks.snapshot(current.primaryRegion, current.disk, {
-            tenantId: current.tenantId,
-            deviceId: current.id,
-            takenAt: new Date(request.takenAt),
-          });
+          // A slot-named snapshot asked for in an earlier round is asked for once only.
+          const snapshot =
+            unrecorded ??
+            (await this.disks.snapshot(current.primaryRegion, current.disk, {
+              tenantId: current.tenantId,
+              deviceId: current.id,
+              takenAt: new Date(request.takenAt),
+            }));
           claim = {
             takenAt: request.takenAt,
             kind: request.kind,
@@ -257,6 +288,7 @@ export class RestorePointWorker {
             attempt: request.attempt,
             startedAt: now.toISOString(),
             ...lease,
+            step,
           };
         } catch (err) {
           return { retry: await this.retry(request, current, 'snapshot-failed', err) };
@@ -267,12 +299,19 @@ export class RestorePointWorker {
       const nextDueAt =
         request.kind === 'scheduled' ? nextScheduledSlot(current, new Date(request.takenAt)) : undefined;
       const recorded = await this.devices.claimPending(current, claim, nextDueAt);
-      if (recorded) return { device: recorded, pending: claim };
+      if (recorded)
+        return { device: recorded, pending: claim, submitted: claim.snapshot !== existing?.snapshot };
       const taken = claim.snapshot;
       current = await this.devices.get(request.tenantId, request.deviceId);
-      // A snapshot named by its slot (a managed disk's) is the very one the winner recorded: only
-      // a snapshot of this invocation's own, recorded by nobody, is deleted.
-      if (taken !== existing?.snapshot && taken.snapshotId !== current?.pending?.snapshot.snapshotId)
+      if (taken === existing?.snapshot) continue;
+      // The claim lost to another write of the device record (another worker's claim, or the
+      // timers' RPO announcements). A snapshot named by its slot is the same resource whoever asks
+      // for it: the next round (or a duplicate's claim, or the winner's record) uses it, so it is
+      // never deleted here (deleting it would delete what the winner may just have recorded, and
+      // cost one of the disk's 7 snapshots per 5 minutes to take again). Any other snapshot is
+      // this invocation's own, recorded by nobody: deleted.
+      if (namedBySlot(taken)) unrecorded = taken;
+      else if (taken.snapshotId !== current?.pending?.snapshot.snapshotId)
         await this.deleteSnapshot(current ?? device, taken);
     }
     return 'busy';
@@ -398,6 +437,22 @@ export class RestorePointWorker {
     }
   }
 
+  /**
+   * The message a grant of this slot's CopyStart slot sends: this attempt's check number
+   * `wakeCheck`, ahead of any check the attempt's own chain reaches, so once it has run the chain's
+   * older checks are dropped (`isBefore`) rather than run beside it. One id per attempt: a request
+   * keeps one wake-up, and a duplicate of it is dropped by the queue's duplicate detection.
+   */
+  private slotWake({ device: _stale, ...request }: RestorePointRequest): SlotWake {
+    const body: RestorePointRequest = { ...request, check: Math.max(request.check + 1, wakeCheck) };
+    return {
+      queue: QueueNames.restorePoints,
+      id: restorePointMessageId(body),
+      body,
+      properties: { tenantId: request.tenantId, kind: request.kind },
+    };
+  }
+
   /** Checks and retries read the device afresh: the one the scheduler sent is stale by then. */
   private async send({ device: _stale, ...request }: RestorePointRequest, delayInMs: number): Promise<void> {
     await this.queue.send(
@@ -412,4 +467,21 @@ export class RestorePointWorker {
       { delayInMs },
     );
   }
+}
+
+/** The check number of a slot grant's wake-up: more than any chain of checks reaches (10 s apart, 115 days). */
+const wakeCheck = 1_000_000;
+
+/** Whether the message comes before the step a worker already took the slot up with. */
+function isBefore(request: RestorePointRequest, step: PendingRestorePoint['step']): boolean {
+  if (!step) return false;
+  return request.attempt < step.attempt || (request.attempt === step.attempt && request.check < step.check);
+}
+
+/**
+ * A managed disk's snapshot is named by its slot (ArmDiskSource): asking for it again is the same
+ * resource, whoever asks. A page blob's snapshot is new at every call.
+ */
+function namedBySlot(snapshot: DiskSnapshot): boolean {
+  return snapshot.disk.kind === 'managedDisk';
 }

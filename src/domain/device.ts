@@ -24,6 +24,11 @@ export interface PendingRestorePoint {
    */
   owner: string | null;
   leaseUntil: string;
+  /**
+   * The newest message of the slot a worker has taken it up with (attempt, then check): an older
+   * one still in the queue (a check a slot grant's wake-up overtook) is dropped, not run beside it.
+   */
+  step?: { attempt: number; check: number };
 }
 
 /** The compliance state last announced for the device: transitions are logged once each. */

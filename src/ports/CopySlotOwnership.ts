@@ -6,7 +6,7 @@
  * lease grants nothing. The copies holding a slot are recorded in the lease itself (`holders`),
  * never in a counter several regions update.
  */
-import type { CopySlotKey } from './CopySlots';
+import type { CopySlotKey, SlotWake } from './CopySlots';
 
 export interface SlotHolder {
   /** The copy's request. */
@@ -31,6 +31,8 @@ export interface WaitingCopy {
   copyId: string;
   requestedAt: string;
   version: string;
+  /** Sent by whoever grants it (CopySlots.request). */
+  wake?: SlotWake;
 }
 
 /** A key's "a copy waits" signal as read; cleared only if nothing raised it since. */

@@ -1,6 +1,7 @@
 import type { DiskSnapshot } from '../domain/disk';
 import type { DiskEncryption } from '../domain/managedDisk';
 import type { RestorePoint, RestorePointKind } from '../domain/restorePoint';
+import type { SlotWake } from './CopySlots';
 
 /**
  * Which restore point an operation is about: its tenant, device, region and time fix its name.
@@ -27,6 +28,8 @@ export interface RestorePointTarget {
   diskEncryption?: DiskEncryption;
   /** The policy's content-check rate (1 point in this many); absent, the store's default. */
   contentSampleEvery?: number;
+  /** Sent when a copy that waited for a CopyStart slot is granted one (managed disks). */
+  slotWake?: SlotWake;
 }
 
 export type CopyStatus =

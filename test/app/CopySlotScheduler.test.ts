@@ -12,7 +12,8 @@ import { Containers } from '../../src/adapters/cosmos/containers';
 import { CosmosCopySlots } from '../../src/adapters/cosmos/CosmosCopySlots';
 import { partitionOf } from '../../src/adapters/cosmos/copySlotDocuments';
 import { CopySlotScheduler } from '../../src/app/CopySlotScheduler';
-import type { CopySlotKey } from '../../src/ports/CopySlots';
+import type { CopySlotKey, SlotWake } from '../../src/ports/CopySlots';
+import type { WorkQueue } from '../../src/ports/WorkQueue';
 import { openCosmosTestDatabase } from '../support/cosmosTestDatabase';
 import { seededRandom } from '../support/seededRandom';
 
@@ -45,16 +46,23 @@ function region(name: string, limit: number, at = start) {
   const clock = clockAt(at);
   const events: { event: string; properties: Record<string, unknown> }[] = [];
   const slots = new CosmosCopySlots(container, name, clock);
+  /** The wake-ups this region's scheduler sent. */
+  const woken: { queue: string; id: string; body: unknown }[] = [];
+  const wakes: WorkQueue = {
+    send: async (queue, messages) =>
+      void woken.push(...messages.map((m) => ({ queue, id: m.id, body: m.body }))),
+  };
   const scheduler = new CopySlotScheduler(
     {
       slots,
       region: name,
       clock,
       events: { emit: (event, properties) => events.push({ event, properties }) },
+      wakes,
     },
     { limit, leaseInMs },
   );
-  return { name, clock, slots, scheduler, events };
+  return { name, clock, slots, scheduler, events, woken };
 }
 
 /** The requests of a key as stored, read directly. */
@@ -200,5 +208,41 @@ describe('CopySlotScheduler with CosmosCopySlots', () => {
     // A new request raises it again.
     await west.slots.request(key, 'next');
     expect(await west.scheduler.run()).toEqual({ keys: 1, owned: 1, granted: 1 });
+  });
+
+  it('sends a granted copy’s wake-up once, from the region that granted it, as its requester last asked', async () => {
+    const key = freshKey();
+    const west = region('westeurope', 2);
+    const north = region('northeurope', 2);
+    const wake = (copy: string, attempt: number): SlotWake => ({
+      queue: 'restore-points',
+      id: `${copy}:${attempt}`,
+      body: { copy, attempt },
+    });
+    for (const [i, copy] of ['a', 'b', 'c'].entries()) {
+      west.clock.ms += 1_000;
+      expect(await (i % 2 ? north : west).slots.request(key, copy, wake(copy, 1))).toBe('waiting');
+    }
+    // c asks again as its retry's message: its wake-up follows; asked again unchanged, it stays.
+    expect(await west.slots.request(key, 'c', wake('c', 2))).toBe('waiting');
+    expect(await north.slots.request(key, 'c', wake('c', 2))).toBe('waiting');
+    await Promise.all([west.scheduler.run(), north.scheduler.run()]);
+    const sent = () => [...west.woken, ...north.woken].map((m) => m.id).sort();
+    expect(sent()).toEqual(['a:1', 'b:1']);
+    // Whichever region granted them sent them: the other sent nothing.
+    expect(west.woken.length === 0 || north.woken.length === 0).toBe(true);
+    expect([...west.woken, ...north.woken][0]).toMatchObject({
+      queue: 'restore-points',
+      body: { attempt: 1 },
+    });
+
+    await west.slots.release(key, 'a');
+    await Promise.all([west.scheduler.run(), north.scheduler.run()]);
+    await Promise.all([west.scheduler.run(), north.scheduler.run()]);
+    expect(sent()).toEqual(['a:1', 'b:1', 'c:2']);
+    // A copy asking once granted is told so; nothing is sent again.
+    expect(await north.slots.request(key, 'c', wake('c', 3))).toBe('granted');
+    await Promise.all([west.scheduler.run(), north.scheduler.run()]);
+    expect(sent()).toEqual(['a:1', 'b:1', 'c:2']);
   });
 });

@@ -135,6 +135,7 @@ describe('managed disks with customer-managed keys, and the policy’s content-c
       events: eventLog,
       worker: {
         checkDelayInMs: 50,
+        snapshotCheckDelayInMs: 20,
         retryBaseDelayInMs: 20,
         retryMaxDelayInMs: 100,
         maxAttempts: 2,

@@ -132,6 +132,7 @@ describe('managed-disk protection cycle', () => {
       events: eventLog,
       worker: {
         checkDelayInMs: 50,
+        snapshotCheckDelayInMs: 20,
         retryBaseDelayInMs: 20,
         retryMaxDelayInMs: 100,
         maxAttempts: 4,
@@ -364,4 +365,40 @@ describe('managed-disk protection cycle', () => {
     expect(point).toMatchObject({ verified: true, takenAt: stuckSlot });
     expect(Date.parse(stuckSlot)).toBeGreaterThan(time - hour);
   }, 120_000);
+
+  it('drops a check a slot grant’s wake-up overtook, so one slot runs one chain of checks', async () => {
+    // The worker's use case called directly, with the queue host stopped, so the order is the
+    // test's: the slot's first message, the wake-up a CopyStart grant sends, then the check the
+    // first message had queued (the one the wake-up overtook).
+    await queueHost.stop();
+    const id = 'md-wake';
+    diskIds.set(id, await seedDisk(`${id}-os`));
+    await put(`/devices/${id}`, device(id));
+    const worker = services().restorePointWorker;
+    const slot = { tenantId, deviceId: id, takenAt: clock.now().toISOString(), kind: 'manual' as const };
+    // The snapshot is asked for; its copy is asked for at the next message (start–record–check).
+    expect(await worker.handle({ ...slot, attempt: 1, check: 0 })).toBe('checking');
+    expect(snapshotsOf(id, 'Copy')).toHaveLength(1);
+    expect(snapshotsOf(id, 'CopyStart')).toHaveLength(0);
+    // The wake-up (RestorePointWorker's check number for it): the copy starts.
+    expect(await worker.handle({ ...slot, attempt: 1, check: 1_000_000 })).toBe('checking');
+    expect(snapshotsOf(id, 'CopyStart')).toHaveLength(1);
+    // The overtaken check: dropped before any ARM call, and it sends nothing.
+    const calls = double.stats().totalCalls;
+    expect(await worker.handle({ ...slot, attempt: 1, check: 1 })).toBe('skipped');
+    expect(double.stats().totalCalls).toBe(calls);
+    // The wake-up delivered again (a crash before it was done) is not dropped.
+    expect(await worker.handle({ ...slot, attempt: 1, check: 1_000_000 })).not.toBe('skipped');
+    queueHost = await startQueueHost({
+      connection: services().config.workQueue.connection,
+      functions: registeredFunctions().filter(
+        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
+      ),
+      options: { visibilityTimeoutInMs: 5_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
+    });
+    await expect
+      .poll(async () => (await points(id))[0]?.verified, { timeout: 20_000, interval: 100 })
+      .toBe(true);
+    expect(snapshotsOf(id, 'CopyStart')).toHaveLength(1);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
  * snapshots named by their slot, and their deletion. Every call goes through the clients' pipeline,
  * so the pacing layer sees it.
  */
-import type { Disk, Snapshot } from '@azure/arm-compute';
+import type { Disk } from '@azure/arm-compute';
 import { parseArmResourceId, parseManagedDiskId, snapshotId } from '../../domain/armId';
 import { describeDisk, type DiskRef, type DiskSnapshot, type ManagedDiskRef } from '../../domain/disk';
 import { NotFoundError, UnavailableError } from '../../domain/errors';
@@ -66,46 +66,37 @@ export class ArmDiskSource implements DiskSource {
   }
 
   /**
-   * An incremental snapshot (createOption Copy, `incremental: true`) in the disk's own resource
-   * group and region, named and tagged by the slot: a retried or duplicated PUT is the same
-   * resource. The first of a disk holds all its data, later ones only the changes
-   * (learn.microsoft.com, "disks-incremental-snapshots"). Waits for the create to finish: a
-   * snapshot is readable (and copyable) only once it has succeeded, and it takes seconds.
+   * Asks for an incremental snapshot (createOption Copy, `incremental: true`) in the disk's own
+   * resource group and region, named and tagged by the slot: a retried or duplicated PUT is the
+   * same resource. The first of a disk holds all its data, later ones only the changes
+   * (learn.microsoft.com, "disks-incremental-snapshots"). Start–record–check: only the PUT's
+   * submission is awaited, never its long-running operation; the snapshot is readable (and
+   * copyable) once its provisioningState is Succeeded, which the copy step reads
+   * (ManagedDiskRestorePointStore), and its size and encryption are read there too (0 and unset
+   * here).
    */
   async snapshot(region: string, disk: DiskRef, slot?: SnapshotSlot): Promise<DiskSnapshot> {
     const id = managedId(disk);
     if (!slot) throw new TypeError('A managed disk snapshot is named by its slot: pass the slot');
     const name = managedSnapshotName(slot.tenantId, slot.deviceId, slot.takenAt, 'source');
     const client = this.clients.for(id.subscriptionId);
-    let created: Snapshot;
     try {
-      created = await client.snapshots.createOrUpdate(
-        id.resourceGroup,
-        name,
-        {
-          location: region,
-          tags: managedSnapshotTags(slot.tenantId, slot.deviceId, slot.takenAt),
-          incremental: true,
-          creationData: { createOption: 'Copy', sourceResourceId: (disk as ManagedDiskRef).armId },
-        },
-        { updateIntervalInMs: this.options.pollIntervalInMs ?? 2_000 },
-      );
+      const poller = client.snapshots.createOrUpdate(id.resourceGroup, name, {
+        location: region,
+        tags: managedSnapshotTags(slot.tenantId, slot.deviceId, slot.takenAt),
+        incremental: true,
+        creationData: { createOption: 'Copy', sourceResourceId: (disk as ManagedDiskRef).armId },
+      });
+      await poller.submitted();
     } catch (err) {
       if (isArmNotFound(err)) throw new NotFoundError(`Disk ${describeDisk(disk)} in ${region}`);
       throw unavailable(region, err);
     }
-    if (created.provisioningState && created.provisioningState !== 'Succeeded')
-      throw new Error(
-        `Snapshot ${name} of ${describeDisk(disk)} is ${created.provisioningState}, not Succeeded`,
-      );
     return {
       region,
       disk: { ...disk },
-      snapshotId: created.id ?? snapshotId(id.subscriptionId, id.resourceGroup, name),
-      sizeBytes: created.diskSizeBytes ?? (created.diskSizeGB ?? 0) * gib,
-      ...(created.encryption?.type || created.encryption?.diskEncryptionSetId
-        ? { encryption: encryptionOf(created.encryption) }
-        : {}),
+      snapshotId: snapshotId(id.subscriptionId, id.resourceGroup, name),
+      sizeBytes: 0,
     };
   }
 

@@ -8,6 +8,7 @@
  * "You can check the process of a copy so you know when a target snapshot is ready"), so this store
  * never looks at it.
  */
+import type { Snapshot } from '@azure/arm-compute';
 import { createHash } from 'node:crypto';
 import {
   armIdsEqual,
@@ -17,7 +18,7 @@ import {
   snapshotId,
 } from '../../domain/armId';
 import { describeDisk, type DiskSnapshot } from '../../domain/disk';
-import { copyEncryptionFor } from '../../domain/managedDisk';
+import { copyEncryptionFor, type DiskEncryption } from '../../domain/managedDisk';
 import { managedSnapshotName, stickyBackupResourceGroup } from '../../domain/managedDiskPlacement';
 import type { RestorePoint } from '../../domain/restorePoint';
 import { systemClock, type Clock } from '../../ports/Clock';
@@ -148,21 +149,75 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       return { state: 'failed', reason: encryption.reason };
     }
     const key = { subscriptionId: parsed.subscriptionId, targetRegion: target.region };
-    if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'waiting') return { state: 'pending' };
+    const copyId = copyIdOf(targetId);
+    if ((await this.copySlots.request(key, copyId, target.slotWake)) === 'waiting')
+      return { state: 'pending' };
+    // The source's create was only asked for (start–record–check, ArmDiskSource): read it once the
+    // slot is held, so a copy waiting for a slot costs no ARM read. Its own size and encryption
+    // (the disk's at that moment) are what the copy and its record follow.
+    const created = await this.sourceOf(snapshot);
+    if (created.state === 'creating') return { state: 'pending' };
+    if (created.state === 'failed') {
+      await this.copySlots.release(key, copyId);
+      return { state: 'failed', reason: created.reason };
+    }
+    const source = created.snapshot;
+    const sourceEncryption = copyEncryptionFor(
+      source.encryption ?? target.diskEncryption,
+      target.backupDiskEncryptionSets ?? [],
+      parsed.subscriptionId,
+      target.region,
+    );
+    if (!sourceEncryption.ok) {
+      await this.copySlots.release(key, copyId);
+      this.events.emit('restore-point.encryption-set-missing', {
+        tenantId: target.tenantId,
+        deviceId: target.deviceId,
+        takenAt: target.takenAt.toISOString(),
+        reason: sourceEncryption.reason,
+      });
+      return { state: 'failed', reason: sourceEncryption.reason };
+    }
     // Recorded before the copy starts: whoever comes next finds the target by the record.
     const recorded = await this.catalog.createRecord(target, {
-      ...newPointMetadata(snapshot, target),
+      ...newPointMetadata(source, target),
       [PointMetadata.diskKind]: managedDiskKind,
       [PointMetadata.targetSnapshot]: targetId,
       [PointMetadata.copyStartedAt]: this.clock.now().toISOString(),
-      ...encryptionMetadata(encryption.encryption),
+      ...encryptionMetadata(sourceEncryption.encryption),
     });
     if (!recorded) {
       const other = await this.catalog.listed(target.region, name);
       return other ? await this.progress(other, target.region) : { state: 'pending' };
     }
-    await this.snapshots.startCopy(targetId, snapshot.snapshotId, target, encryption.encryption);
+    await this.snapshots.startCopy(targetId, source.snapshotId, target, sourceEncryption.encryption);
     return { state: 'pending' };
+  }
+
+  /**
+   * The source snapshot as ARM has it: still being created, failed (or gone), or created, with
+   * its size and its encryption as ARM made it.
+   */
+  private async sourceOf(
+    snapshot: DiskSnapshot,
+  ): Promise<
+    { state: 'creating' } | { state: 'failed'; reason: string } | { state: 'created'; snapshot: DiskSnapshot }
+  > {
+    const found = await this.snapshots.get(snapshot.snapshotId);
+    if (!found)
+      return { state: 'failed', reason: `the source snapshot ${snapshot.snapshotId} does not exist` };
+    if (found.provisioningState === 'Failed')
+      return { state: 'failed', reason: `the source snapshot ${snapshot.snapshotId} failed to provision` };
+    if (found.provisioningState !== 'Succeeded') return { state: 'creating' };
+    const encryption = snapshotEncryption(found);
+    return {
+      state: 'created',
+      snapshot: {
+        ...snapshot,
+        sizeBytes: found.diskSizeBytes ?? (found.diskSizeGB ?? 0) * gib,
+        ...(encryption ? { encryption } : {}),
+      },
+    };
   }
 
   async checkCopy(target: RestorePointTarget): Promise<CopyStatus> {
@@ -398,4 +453,13 @@ function copyIdOf(targetId: string): string {
 function slotKeyOf(targetId: string, region: string): CopySlotKey | undefined {
   const id = parseArmResourceId(targetId);
   return id ? { subscriptionId: id.subscriptionId.toLowerCase(), targetRegion: region } : undefined;
+}
+
+const gib = 1024 ** 3;
+
+/** A snapshot's encryption as ARM reports it; undefined when it reports none. */
+function snapshotEncryption(snapshot: Snapshot): DiskEncryption | undefined {
+  const { type, diskEncryptionSetId } = snapshot.encryption ?? {};
+  if (!type && !diskEncryptionSetId) return undefined;
+  return { ...(type ? { type } : {}), ...(diskEncryptionSetId ? { diskEncryptionSetId } : {}) };
 }

@@ -21,7 +21,7 @@ import type {
   WaitSignal,
   WaitingCopy,
 } from '../../ports/CopySlotOwnership';
-import type { CopySlotKey, CopySlots } from '../../ports/CopySlots';
+import type { CopySlotKey, CopySlots, SlotWake } from '../../ports/CopySlots';
 import type { Clock } from '../../ports/Clock';
 import { runBatch } from './cosmosBatch';
 import {
@@ -68,7 +68,7 @@ export class CosmosCopySlots implements CopySlots, CopySlotOwnership {
 
   // ---- the requesters' side ----
 
-  async request(key: CopySlotKey, copyId: string): Promise<'granted' | 'waiting'> {
+  async request(key: CopySlotKey, copyId: string, wake?: SlotWake): Promise<'granted' | 'waiting'> {
     const partition = partitionOf(key);
     const id = requestIdOf(copyId);
     const now = this.clock.now();
@@ -84,6 +84,7 @@ export class CosmosCopySlots implements CopySlots, CopySlotOwnership {
       requestedAt: now.toISOString(),
       requestedAtMs: now.getTime(),
       requestedBy: this.region,
+      ...(wake ? { wake } : {}),
     };
     try {
       await this.container.items.create(document);
@@ -104,7 +105,21 @@ export class CosmosCopySlots implements CopySlots, CopySlotOwnership {
       // Its slot was given back: a copy that runs again takes a new copyId, so it is counted again.
       throw new ConflictError('copy-slot-released', `Copy ${copyId} already released its slot`);
     }
-    // Still waiting: make sure the owner knows (a lowered signal is raised again; cheap when it is up).
+    // Still waiting. A requester that comes back as another message (a retry's) keeps its wake-up
+    // current: written only when it changed, and lost to a grant meanwhile (that one is sent).
+    if (wake && resource.wake?.id !== wake.id) {
+      try {
+        await this.container.item(id, partition).patch(
+          { operations: [{ op: 'set', path: '/wake', value: wake }] },
+          {
+            accessCondition: { type: 'IfMatch', condition: resource._etag },
+          },
+        );
+      } catch (err) {
+        if (statusOf(err) !== 412) throw err;
+      }
+    }
+    // Make sure the owner knows (a lowered signal is raised again; cheap when it is up).
     const { resource: signal } = await this.container.item(signalId, partition).read<SignalDocument>();
     if (!signal?.waiting) await this.raise(key, now);
     return 'waiting';
@@ -250,6 +265,7 @@ export class CosmosCopySlots implements CopySlots, CopySlotOwnership {
       copyId: r.copyId,
       requestedAt: r.requestedAt,
       version: r._etag!,
+      ...(r.wake ? { wake: r.wake } : {}),
     }));
   }
 

@@ -12,6 +12,7 @@
 import type { SqlQuerySpec } from '@azure/cosmos';
 import { createHash } from 'node:crypto';
 import type { SlotHolder } from '../../ports/CopySlotOwnership';
+import type { SlotWake } from '../../ports/CopySlots';
 import type { CopySlotKey } from '../../ports/CopySlots';
 import type { SystemFields } from './cosmosSystemFields';
 
@@ -33,6 +34,8 @@ export interface RequestDocument extends SystemFields {
   grantedAtMs?: number;
   grantedBy?: { region: string; epoch: number };
   releasedAt?: string;
+  /** The message the grant sends, so the copy starts at once (the requester's latest). */
+  wake?: SlotWake;
   /** Seconds until Cosmos DB removes a released request (the container's TTL is on, per item). */
   ttl?: number;
 }

@@ -11,6 +11,7 @@ import { ManagedDiskRestorePointStore } from '../../../src/adapters/arm/ManagedD
 import { sasRangeReader } from '../../../src/adapters/arm/readSasRange';
 import { RestorePointCatalog } from '../../../src/adapters/blob/RestorePointCatalog';
 import type { DiskSnapshot, ManagedDiskRef } from '../../../src/domain/disk';
+import type { SnapshotSlot } from '../../../src/ports/DiskSource';
 import type { RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import { startArmDouble, type ArmDouble } from '../../support/arm/startArmDouble';
 import { MemoryCopySlots } from '../../support/memoryCopySlots';
@@ -85,6 +86,16 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     throw new Error(`copy still pending: ${seen.join(',')}`);
   }
 
+  /**
+   * A slot's source snapshot, created: ArmDiskSource only asks for it (start–record–check), and
+   * the double's create lasts its `lroMs` (5 s of its time), moved past here.
+   */
+  async function taken(disk: ManagedDiskRef, slot: SnapshotSlot): Promise<DiskSnapshot> {
+    const snapshot = await source.snapshot(primary, disk, slot);
+    double.advance(5_000);
+    return snapshot;
+  }
+
   beforeAll(async () => {
     double = await startArmDouble({ timeScale: 600 });
     clients = new ComputeClients({ credential: double.credential, ...double.clientOptions() });
@@ -135,10 +146,67 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     });
   });
 
+  it('asks for a snapshot without waiting for its create, and starts its copy only once it has succeeded', async () => {
+    // A double on real time (scale 1), so the create's 5 s are not over before the test looks.
+    const slow = await startArmDouble({ timeScale: 1 });
+    try {
+      const slowClients = new ComputeClients({ credential: slow.credential, ...slow.clientOptions() });
+      const slowSource = new ArmDiskSource(slowClients, { pollIntervalInMs: fast });
+      const slowStore = new ManagedDiskRestorePointStore(
+        {
+          clients: slowClients,
+          catalog: new RestorePointCatalog(azuriteRegionClients()),
+          copySlots: slots,
+          events: { emit: () => undefined },
+          readRange: sasRangeReader({ ca: slow.ca }),
+        },
+        { pollIntervalInMs: fast },
+      );
+      const armId = await slow.seedDisk({
+        subscriptionId: sub,
+        resourceGroup: diskGroup,
+        name: 'pc-create-os',
+        location: primary,
+        sizeGB: 32,
+        osType: 'Windows',
+        hyperVGeneration: 'V2',
+      });
+      const takenAt = new Date('2026-05-01T09:00:00Z');
+      const before = slow.stats().totalCalls;
+      const snapshot = await slowSource.snapshot(
+        primary,
+        { kind: 'managedDisk', armId },
+        { tenantId, deviceId: 'pc-create', takenAt },
+      );
+      // One PUT, no poll of its operation: the create is still running.
+      expect(slow.stats().totalCalls - before).toBe(1);
+      const [created] = slow.snapshots().filter((s) => s.tags['clouddr-device'] === 'pc-create');
+      expect(created!.provisioningState).not.toBe('Succeeded');
+      const t = target('pc-create', takenAt);
+      expect(await slowStore.startCopy(snapshot, t)).toEqual({ state: 'pending' });
+      const copies = () =>
+        slow
+          .snapshots()
+          .filter((s) => s.createOption === 'CopyStart' && s.tags['clouddr-device'] === 'pc-create');
+      expect(copies()).toEqual([]);
+      expect(await slowStore.list(backup, tenantId, 'pc-create')).toEqual([]);
+
+      slow.advance(5_000);
+      expect(await slowStore.startCopy(snapshot, t)).toEqual({ state: 'pending' });
+      expect(copies()).toHaveLength(1);
+      // The record carries the size ARM created the snapshot with, not the 0 asked with.
+      const [point] = await slowStore.list(backup, tenantId, 'pc-create');
+      expect(point!.sizeBytes).toBe(32 * 1024 ** 3);
+      await slowStore.remove(backup, point!.name);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('reports a copy pending while completionPercent is below 100, though its LRO has succeeded', async () => {
     const disk = await seed('pc-lro-os');
     const takenAt = new Date('2026-05-01T11:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'pc-lro', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'pc-lro', takenAt });
     const t = target('pc-lro', takenAt);
     expect(await store.startCopy(snapshot, t)).toEqual({ state: 'pending' });
     // Let the LRO end (the double's LRO is short) but not the data: the copy must still be pending.
@@ -172,7 +240,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     );
     const released: string[] = [];
     for (const takenAt of times) {
-      const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: device, takenAt });
+      const snapshot = await taken(disk, { tenantId, deviceId: device, takenAt });
       double.writeToDisk(disk.armId, 1);
       const t = target(device, takenAt);
       await untilCopied(snapshot, t);
@@ -212,7 +280,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
   it('marks a copy whose sampled content differs unusable, never offering it, and says so', async () => {
     const disk = await seed('pc-corrupt-os');
     const takenAt = new Date('2026-05-03T10:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'pc-corrupt', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'pc-corrupt', takenAt });
     const stop = double.inject({
       copy: 'corrupt',
       match: { sourceIncludes: snapshot.snapshotId.split('/').pop()! },
@@ -242,7 +310,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
   it('reports a disk whose network access policy forbids SAS instead of silently skipping its content check', async () => {
     const disk = await seed('pc-nosas-os', { networkAccessPolicy: 'DenyAll' });
     const takenAt = new Date('2026-05-04T10:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'pc-nosas', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'pc-nosas', takenAt });
     const t = target('pc-nosas', takenAt);
     await untilCopied(snapshot, t);
     const verdict = await store.verify(snapshot, t);
@@ -262,7 +330,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     const disks = await Promise.all([seed('pc-slot-a-os'), seed('pc-slot-b-os')]);
     const takenAt = new Date('2026-05-05T10:00:00Z');
     const snaps = await Promise.all(
-      disks.map((disk, i) => source.snapshot(primary, disk, { tenantId, deviceId: `pc-slot-${i}`, takenAt })),
+      disks.map((disk, i) => taken(disk, { tenantId, deviceId: `pc-slot-${i}`, takenAt })),
     );
     expect(await limited.startCopy(snaps[0]!, target('pc-slot-0', takenAt))).toEqual({ state: 'pending' });
     expect(await limited.startCopy(snaps[1]!, target('pc-slot-1', takenAt))).toEqual({ state: 'pending' });
@@ -281,7 +349,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     const stuckStore = storeWith({ copyTimeoutInMs: 0 });
     const disk = await seed('pc-stuck-os');
     const takenAt = new Date('2026-05-06T10:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'pc-stuck', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'pc-stuck', takenAt });
     const stop = double.inject({
       copy: 'stall',
       match: { sourceIncludes: snapshot.snapshotId.split('/').pop()! },

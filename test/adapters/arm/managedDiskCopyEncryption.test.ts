@@ -13,6 +13,7 @@ import { sasRangeReader } from '../../../src/adapters/arm/readSasRange';
 import { RestorePointCatalog } from '../../../src/adapters/blob/RestorePointCatalog';
 import type { DiskSnapshot, ManagedDiskRef } from '../../../src/domain/disk';
 import { contentSampled } from '../../../src/domain/managedDiskPlacement';
+import type { SnapshotSlot } from '../../../src/ports/DiskSource';
 import type { RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import { startArmDouble, type ArmDouble } from '../../support/arm/startArmDouble';
 import { MemoryCopySlots } from '../../support/memoryCopySlots';
@@ -83,6 +84,16 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
       .callsBy.filter((c) => c.method === 'POST')
       .reduce((sum, c) => sum + c.count, 0);
 
+  /**
+   * A slot's source snapshot, created: ArmDiskSource only asks for it (start–record–check), and
+   * the double's create lasts its `lroMs` (5 s of its time), moved past here.
+   */
+  async function taken(disk: ManagedDiskRef, slot: SnapshotSlot): Promise<DiskSnapshot> {
+    const snapshot = await source.snapshot(primary, disk, slot);
+    double.advance(5_000);
+    return snapshot;
+  }
+
   beforeAll(async () => {
     double = await startArmDouble({ timeScale: 600 });
     clients = new ComputeClients({ credential: double.credential, ...double.clientOptions() });
@@ -101,25 +112,50 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
   });
   afterAll(async () => await double?.close());
 
-  it('records the snapshot’s own encryption, as ARM created it', async () => {
+  it('encrypts the copy as the snapshot was created, read once its create has succeeded, over the registered facts', async () => {
+    // Registered with platform keys; the disk got a customer key since: its snapshot has it.
     const disk = await seed('cmk-facts-os', { type: cmk, diskEncryptionSetId: sourceSet });
-    const snapshot = await source.snapshot(primary, disk, {
-      tenantId,
-      deviceId: 'cmk-facts',
-      takenAt: new Date('2026-05-01T10:00:00Z'),
+    const takenAt = new Date('2026-05-01T10:00:00Z');
+    const snapshot = await taken(disk, { tenantId, deviceId: 'cmk-facts', takenAt });
+    // ArmDiskSource only asked for it: its encryption is ARM's to say, once created.
+    expect(snapshot.encryption).toBeUndefined();
+    const registered = { type: 'EncryptionAtRestWithPlatformKey' };
+    const t = target('cmk-facts', takenAt, {
+      diskEncryption: registered,
+      backupDiskEncryptionSets: [backupSet],
     });
-    expect(snapshot.encryption).toEqual({ type: cmk, diskEncryptionSetId: sourceSet });
+    const held = slots.inFlight({ subscriptionId: sub, targetRegion: backup });
+    expect(await store.startCopy(snapshot, t)).toEqual({ state: 'pending' });
+    const [view] = copiesOf('cmk-facts');
+    const copy = await clients.for(sub).snapshots.get(view!.resourceGroup, view!.name);
+    expect(copy.encryption).toEqual({ type: cmk, diskEncryptionSetId: backupSet });
+
+    // Without a set in the backup subscription it is refused once the snapshot says so, and the
+    // CopyStart slot taken meanwhile goes back.
+    const refusedAt = new Date('2026-05-01T10:30:00Z');
+    const second = await taken(disk, { tenantId, deviceId: 'cmk-facts-2', takenAt: refusedAt });
+    expect(
+      await store.startCopy(second, target('cmk-facts-2', refusedAt, { diskEncryption: registered })),
+    ).toMatchObject({ state: 'failed', reason: expect.stringContaining('customer-managed key') });
+    expect(copiesOf('cmk-facts-2')).toEqual([]);
+    expect(slots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(held + 1);
+    await store.remove(backup, (await store.list(backup, tenantId, 'cmk-facts'))[0]!.name);
+    expect(slots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(held);
   });
 
   it('refuses to copy a customer-managed-key disk without a disk encryption set in the copy’s subscription, starting nothing', async () => {
     const disk = await seed('cmk-none-os', { type: cmk, diskEncryptionSetId: sourceSet });
     const takenAt = new Date('2026-05-01T11:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'cmk-none', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'cmk-none', takenAt });
     const callsBefore = double.stats().totalCalls;
     for (const sets of [[], [des(otherSub, 'des-elsewhere')]]) {
+      // The worker passes the disk's encryption as registered: the decision needs no ARM call.
       const status = await store.startCopy(
         snapshot,
-        target('cmk-none', takenAt, { backupDiskEncryptionSets: sets }),
+        target('cmk-none', takenAt, {
+          backupDiskEncryptionSets: sets,
+          diskEncryption: { type: cmk, diskEncryptionSetId: sourceSet },
+        }),
       );
       expect(status).toMatchObject({
         state: 'failed',
@@ -140,9 +176,9 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
   it('refuses from the recorded facts when the snapshot says nothing of its encryption', async () => {
     const disk = await seed('cmk-facts-only-os', { type: cmk, diskEncryptionSetId: sourceSet });
     const takenAt = new Date('2026-05-01T11:30:00Z');
-    const taken = await source.snapshot(primary, disk, { tenantId, deviceId: 'cmk-old', takenAt });
+    const recorded = await taken(disk, { tenantId, deviceId: 'cmk-old', takenAt });
     // A snapshot recorded before snapshots carried their encryption.
-    const { encryption: _encryption, ...snapshot } = taken;
+    const { encryption: _encryption, ...snapshot } = recorded;
     const status = await store.startCopy(
       snapshot,
       target('cmk-old', takenAt, { diskEncryption: { type: cmk, diskEncryptionSetId: sourceSet } }),
@@ -154,7 +190,7 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
   it('copies it with the set of its backup group’s subscription, and starts a vanished copy again with the same set', async () => {
     const disk = await seed('cmk-ok-os', { type: cmk, diskEncryptionSetId: sourceSet });
     const takenAt = new Date('2026-05-01T12:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'cmk-ok', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'cmk-ok', takenAt });
     const t = target('cmk-ok', takenAt, {
       backupDiskEncryptionSets: [des(otherSub, 'des-elsewhere'), backupSet],
     });
@@ -179,7 +215,7 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
   it('copies a platform-key disk without naming any disk encryption set', async () => {
     const disk = await seed('pmk-os');
     const takenAt = new Date('2026-05-01T13:00:00Z');
-    const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: 'pmk', takenAt });
+    const snapshot = await taken(disk, { tenantId, deviceId: 'pmk', takenAt });
     expect(await store.startCopy(snapshot, target('pmk', takenAt))).toEqual({ state: 'pending' });
     const [view] = copiesOf('pmk');
     const copy = await clients.for(sub).snapshots.get(view!.resourceGroup, view!.name);
@@ -197,7 +233,7 @@ describe('managed-disk copies of customer-managed-key disks, and the content-che
     const counts: number[] = [];
     for (const [i, takenAt] of unsampled.entries()) {
       double.writeToDisk(disk.armId, 1);
-      const snapshot = await source.snapshot(primary, disk, { tenantId, deviceId: device, takenAt });
+      const snapshot = await taken(disk, { tenantId, deviceId: device, takenAt });
       const t = target(device, takenAt, { contentSampleEvery: i < 2 ? 1 : 10_000 });
       expect(await untilCopied(snapshot, t)).toEqual({ state: 'copied' });
       const before = sasCalls();

@@ -3,14 +3,23 @@
  * arrival order, the calls in flight, and counters. A call waits its turn, then for a token; the
  * responses correct the estimate (the remaining-count header) and pause it (a 429's `Retry-After`)
  * for every caller in the process.
+ *
+ * The estimate must never exceed what ARM holds, or a call meets an empty bucket. Two ways it could,
+ * both closed here:
+ * - ARM takes a call's token when the call *arrives*, not when it leaves; while ARM's bucket is full
+ *   the refill meanwhile is lost there but not in an estimate that took the token at sending. So the
+ *   estimate takes a call's token when it is *answered* (the latest ARM can have taken it), and
+ *   until then counts it against what may go: a call goes when `tokens − inFlight ≥ 1`.
+ * - A remaining count describes ARM's bucket when ARM handled that call; answers come back in
+ *   another order than ARM handled them, so a late one reports a count already spent by calls
+ *   answered before it. A report only ever lowers the estimate (another process of the identity
+ *   spent the bucket); the refill alone raises it.
  */
 import { UnavailableError } from '../../../domain/errors';
 import {
   fullBucket,
   paused,
-  synced,
-  take,
-  waitInMs,
+  refilled,
   type TokenBucket,
   type TokenBucketLimits,
 } from '../../../domain/tokenBucket';
@@ -44,14 +53,21 @@ export const zeroCounters = (): BucketCounters => ({
   unanswered: 0,
 });
 
+/** Refills add fractions of a token: a sum that is 1 on paper may be 0.999… in floating point. */
+const epsilon = 1e-9;
+
 export class PacedBucket {
+  /** ARM's bucket with every answered call's token taken; calls in flight are not in it yet. */
   private bucket: TokenBucket;
   private turn: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /** Resolved by the next answer: a line held by its calls in flight waits for it. */
+  private answered: { promise: Promise<void>; resolve: () => void } | undefined;
   /**
-   * Sleeps so far. Only the head of the line sleeps, so an attempt that sees this move between
-   * asking and going was held back by pacing (by its own sleep or one ahead of it): a wait. Elapsed
-   * time alone is no test: on a fine or scaled clock the promise turn itself takes some.
+   * Holds so far (sleeps, and waits for an answer). Only the head of the line holds, so an attempt
+   * that sees this move between asking and going was held back by pacing (by its own hold or one
+   * ahead of it): a wait. Elapsed time alone is no test: on a fine or scaled clock the promise
+   * turn itself takes some.
    */
   private sleeps = 0;
   readonly counters = zeroCounters();
@@ -66,9 +82,9 @@ export class PacedBucket {
     this.bucket = fullBucket(limits, timer.nowMs());
   }
 
-  /** Tokens the estimate holds now (for reports). */
+  /** Tokens the estimate holds now for new calls (for reports). */
   tokens(): number {
-    return Math.floor(this.bucket.tokens);
+    return Math.max(0, Math.floor(refilled(this.bucket, this.timer.nowMs()).tokens - this.inFlight));
   }
 
   /** Resolves when this attempt may be sent, in the order attempts asked; the caller must then `settle` it. */
@@ -83,18 +99,32 @@ export class PacedBucket {
   /**
    * The attempt ended: `remaining` is the bucket's count the response reported (undefined when it
    * carried none or failed before answering), `retryAfterInMs` set when ARM answered 429,
-   * `answered` false when no response came at all.
+   * `answered` false when no response came at all (ARM may have counted it: its token is taken).
    */
   settle(remaining: number | undefined, throttledFor: number | undefined, answered = true): void {
     const now = this.timer.nowMs();
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (!answered) this.counters.unanswered += 1;
-    // Our other attempts still in flight may not be counted in that report yet: assume they are not.
-    if (remaining !== undefined) this.bucket = synced(this.bucket, remaining, this.inFlight, now);
+    // Its token, taken now; below 0 is a debt the refill pays first (a pause emptied the estimate
+    // while the call was in flight, and ARM may still have counted it).
+    const current = refilled(this.bucket, now);
+    let tokens = current.tokens - 1;
+    let capacity = current.capacity;
+    if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
+      // The report counts this call and those ARM handled before it, some maybe still in flight
+      // here (counted again below, which only errs low); it never raises the estimate (see above).
+      // A report above the modelled capacity raises the capacity: ARM grants more than documented.
+      tokens = Math.min(tokens, remaining);
+      capacity = Math.max(capacity, remaining);
+    }
+    this.bucket = { ...current, capacity, tokens };
     if (throttledFor !== undefined) {
       this.counters.throttled += 1;
       this.bucket = paused(this.bucket, throttledFor, now);
     }
+    const answeredNow = this.answered;
+    this.answered = undefined;
+    answeredNow?.resolve();
   }
 
   private async waitForToken(
@@ -105,9 +135,10 @@ export class PacedBucket {
     for (;;) {
       if (signal?.aborted) throw abortError();
       const now = this.timer.nowMs();
-      const next = take(this.bucket, now);
-      if (next) {
-        this.bucket = next;
+      const current = refilled(this.bucket, now);
+      const need = this.inFlight + 1;
+      if (now >= current.pausedUntilMs && current.tokens >= need - epsilon) {
+        this.bucket = current;
         this.inFlight += 1;
         this.counters.calls += 1;
         if (this.sleeps > asked.sleeps) {
@@ -116,7 +147,15 @@ export class PacedBucket {
         }
         return;
       }
-      const wait = waitInMs(this.bucket, now);
+      if (need > current.capacity) {
+        // More calls in flight than the bucket holds: only an answer can let another go (ARM may
+        // count them all before this one arrives). In-flight calls end by their own timeouts.
+        this.sleeps += 1;
+        await this.nextAnswer(signal);
+        continue;
+      }
+      const untilToken = ((need - current.tokens) / current.refillPerSecond) * 1000;
+      const wait = Math.max(0, current.pausedUntilMs - now, Math.ceil(untilToken));
       if (now - askedAt + wait > this.maxWaitInMs) {
         this.counters.refused += 1;
         throw new UnavailableError(
@@ -132,6 +171,24 @@ export class PacedBucket {
       this.sleeps += 1;
       await this.timer.sleep(Math.max(1, wait), signal);
     }
+  }
+
+  private nextAnswer(signal: AbortSignalLike | undefined): Promise<void> {
+    if (!this.answered) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.answered = { promise, resolve };
+    }
+    const answered = this.answered.promise;
+    if (!signal) return answered;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(abortError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      void answered.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 }
 

@@ -171,6 +171,91 @@ describe('ArmPacer', () => {
     expect(last).toBeLessThanOrEqual(2_400);
   });
 
+  /**
+   * ARM takes a token when a call arrives, and a call arrives some time after the pacer let it go.
+   * The two tests below hold calls "on the wire" (their answer is written when the test says) and
+   * play ARM's bucket on the test's clock: a call that finds it empty counts as over budget.
+   */
+  function wire(timer: { now: number }, limits: { capacity: number; refillPerSecond: number }) {
+    let tokens = limits.capacity;
+    let at = timer.now;
+    const overBudget: string[] = [];
+    const held: { name: string; request: PipelineRequest; answer: (r: PipelineResponse) => void }[] = [];
+    const arrive = (request: PipelineRequest): PipelineResponse => {
+      tokens = Math.min(limits.capacity, tokens + ((timer.now - at) / 1000) * limits.refillPerSecond);
+      at = timer.now;
+      const headers = createHttpHeaders();
+      if (tokens < 1) overBudget.push(request.url);
+      else tokens -= 1;
+      headers.set('x-ms-ratelimit-remaining-subscription-writes', String(Math.floor(tokens)));
+      return { request, status: 200, headers };
+    };
+    /** Calls named in `hold` wait on the wire until `deliver`; the others arrive at once. */
+    const send =
+      (hold: readonly string[]) =>
+      (request: PipelineRequest): Promise<PipelineResponse> => {
+        const name = new URL(request.url).pathname.split('/').at(-1)!;
+        if (!hold.includes(name)) return Promise.resolve(arrive(request));
+        return new Promise((answer) => held.push({ name, request, answer }));
+      };
+    /** The held calls arrive at ARM now in `arrivalOrder` (taking tokens); their answers come back in `answerOrder`. */
+    const deliver = async (arrivalOrder: readonly string[], answerOrder = arrivalOrder) => {
+      const responses = new Map<string, PipelineResponse>();
+      for (const name of arrivalOrder)
+        responses.set(name, arrive(held.find((h) => h.name === name)!.request));
+      for (const name of answerOrder) {
+        held.find((h) => h.name === name)!.answer(responses.get(name)!);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    return { send, deliver, overBudget };
+  }
+
+  it('takes a call’s token as late as ARM may: refill ARM loses while its bucket is full is not spent twice', async () => {
+    const limits = { capacity: 2, refillPerSecond: 1 };
+    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 60_000 });
+    const arm = wire(timer, limits);
+    const put = (name: string, hold: string[]) =>
+      pacer
+        .policy()
+        .sendRequest(
+          createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription, name) }),
+          arm.send(hold),
+        );
+    // Two calls leave a full bucket; they are a second on the wire, while ARM's bucket stays full.
+    const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
+    await new Promise((resolve) => setImmediate(resolve));
+    timer.now += 1_000;
+    // A third asked now must not go before ARM has counted the two: it would meet an empty bucket
+    // once they arrive (an estimate that took their tokens at sending has refilled one meanwhile).
+    const third = put('c', []);
+    await new Promise((resolve) => setImmediate(resolve));
+    await arm.deliver(['a', 'b']);
+    await Promise.all([...first, third]);
+    expect(arm.overBudget).toEqual([]);
+  });
+
+  it('never raises its estimate on a remaining count that comes back after a later one', async () => {
+    const limits = { capacity: 3, refillPerSecond: 0.001 };
+    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 10_000_000 });
+    const arm = wire(timer, limits);
+    const put = (name: string, hold: string[]) =>
+      pacer
+        .policy()
+        .sendRequest(
+          createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription, name) }),
+          arm.send(hold),
+        );
+    const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
+    await new Promise((resolve) => setImmediate(resolve));
+    // ARM handles b then a (reports 2, then 1); their answers come back b's last.
+    await arm.deliver(['b', 'a'], ['a', 'b']);
+    await Promise.all(first);
+    // One token is left: of two more calls, the second waits for the refill, not for nothing.
+    await Promise.all([put('c', []), put('d', [])]);
+    expect(arm.overBudget).toEqual([]);
+  });
+
   it('obeys Retry-After on a 429 for every caller in the process, and reports it', async () => {
     const { arm, call, events, timer, pacer } = setUp({ maxWaitInMs: 60_000 });
     arm.refuseNext = { count: 1, retryAfterSeconds: 5 };
