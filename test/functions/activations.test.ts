@@ -547,8 +547,26 @@ describe('activation and deactivation', () => {
       const response = await activate({ scope: { kind: 'devices', deviceIds: ['d11'] } });
       const id = response.body.id as string;
       await until(id, 'completed');
-      // A task that cannot be worked: its backup region has no storage here.
+      // A task that cannot be worked: its device's backup region has no storage here.
       const store = installedStores().activations;
+      const registeredAt = new Date().toISOString();
+      await installedStores().devices.register(
+        {
+          id: 'ghost',
+          tenantId,
+          upn: 'ghost@contoso.test',
+          primaryRegion: 'westeurope',
+          disk: { kind: 'pageBlob', container: diskContainer, blob: 'ghost.vhd' },
+          policyId: 'hourly',
+          priorityTier: 1,
+          protection: { backupRegion: 'nowhere-north', rpoHours: 1, enabled: false },
+          nextDueAt: registeredAt,
+          announced: 'not-yet-protected',
+          createdAt: registeredAt,
+          updatedAt: registeredAt,
+        },
+        100,
+      );
       const task = {
         id: `${id}:ghost`,
         activationId: id,
