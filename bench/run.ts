@@ -11,13 +11,14 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killChildrenNow } from './emulators';
 import { runBenchmark } from './harness';
+import { runRecoveryArmBenchmark } from './recoveryArmRun';
 import { defaultDeviceCounts, defaultResultsDir } from './settings';
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
                              [--activation-latency MS] [--activation-capacity N]
-                             [--only cycle|activation|managed-cycle] [--arm-time-scale S] [--disk-gib G]
-                             [--copy-poll-seconds P]
+                             [--only cycle|activation|managed-cycle|recovery-arm] [--arm-time-scale S] [--disk-gib G]
+                             [--copy-poll-seconds P] [--subscriptions 1,4]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
   --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
@@ -36,11 +37,16 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     (the set-up, one seeded verified restore point per device in place of the cycle,
                     the activation, the deactivation and the activation's floor), or "managed-cycle"
                     (managed disks against the ARM double: a seeding cycle and a steady one, each
-                    against the bound ARM's limits imply; not part of the default run)
+                    against the bound ARM's limits imply; not part of the default run), or "recovery-arm"
+                    (an activation's recovery onto Azure compute against the ARM double, through the
+                    product's Azure provider and pacer without Cosmos DB or queues, against the bound
+                    ARM's and Compute's limits imply; no emulators; not part of the default run)
   --arm-time-scale  managed-cycle: the ARM double's simulated seconds per real second (default 4)
   --disk-gib        managed-cycle: each OS disk's size, what its seeding copy moves (default 16)
   --copy-poll-seconds managed-cycle: how often a running copy is looked at, simulated (default 10,
-                    the worker's checkDelayInMs)`;
+                    the worker's checkDelayInMs)
+  --subscriptions   recovery-arm: subscriptions the fleet is spread over, comma-separated (default 1);
+                    each with each --devices (default 1000); --arm-time-scale defaults to 4 there too`;
 
 /** A bad command line: reported with the usage and exit code 2, without a stack trace. */
 class UsageError extends Error {}
@@ -69,6 +75,7 @@ function parseCommandLine() {
         'arm-time-scale': { type: 'string' },
         'disk-gib': { type: 'string' },
         'copy-poll-seconds': { type: 'string' },
+        subscriptions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -85,8 +92,16 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.only;
-  if (only !== undefined && only !== 'cycle' && only !== 'activation' && only !== 'managed-cycle')
-    throw new UsageError(`--only must be "cycle", "activation" or "managed-cycle"; got "${only}"`);
+  if (
+    only !== undefined &&
+    only !== 'cycle' &&
+    only !== 'activation' &&
+    only !== 'managed-cycle' &&
+    only !== 'recovery-arm'
+  )
+    throw new UsageError(
+      `--only must be "cycle", "activation", "managed-cycle" or "recovery-arm"; got "${only}"`,
+    );
   const managed = {
     ...(values['arm-time-scale']
       ? { timeScale: wholeNumber('arm-time-scale', values['arm-time-scale'])! }
@@ -104,6 +119,25 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  if (only === 'recovery-arm') {
+    const subscriptions = values.subscriptions
+      ?.split(',')
+      .map((n) => wholeNumber('subscriptions', n.trim())!);
+    const outcome = await runRecoveryArmBenchmark({
+      devices: devices ?? [1_000],
+      subscriptions: subscriptions ?? [1],
+      ...(managed.timeScale ? { timeScale: managed.timeScale } : {}),
+      ...(values.concurrency ? { concurrency: wholeNumber('concurrency', values.concurrency)! } : {}),
+      ...(values['timeout-minutes']
+        ? { timeoutMinutes: wholeNumber('timeout-minutes', values['timeout-minutes'])! }
+        : {}),
+      resultsDir: values.results ?? defaultResultsDir,
+    });
+    console.log(outcome.table);
+    console.log(`\nWritten: ${relative(process.cwd(), outcome.jsonFile)}`);
+    return;
+  }
 
   const outcome = await runBenchmark({
     ...(devices ? { devices } : {}),

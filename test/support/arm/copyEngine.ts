@@ -20,8 +20,7 @@ export class CopyEngine {
   /** Brings every copy up to `now`: starts, completes and fails them in the order they would have. */
   settle(now: number): void {
     const byDisk = new Map<string, SnapshotRecord[]>();
-    for (const record of this.store.liveSnapshots()) {
-      if (!record.copy) continue;
+    for (const record of this.store.copies) {
       const queue = byDisk.get(record.diskKey) ?? [];
       queue.push(record);
       byDisk.set(record.diskKey, queue);

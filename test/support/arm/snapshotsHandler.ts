@@ -121,6 +121,7 @@ export class SnapshotsHandler {
         ? this.fromDisk(ref, body, base, now)
         : this.copyStart(ref, body, base, now, lroDoneAt);
     store.snapshots.set(idKey(id), record);
+    if (record.copy) store.copies.add(record);
     if (record.copy)
       stats.copiesInFlight(
         ref.subscriptionId,
