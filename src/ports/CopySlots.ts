@@ -27,7 +27,9 @@ export interface CopySlots {
   /**
    * Asks for a slot for this copy. Idempotent by `copyId`: asking again answers the same, and a
    * copy granted once stays granted until released. `waiting` means ask again later; `wake`, kept
-   * with a waiting request (the latest asked with), is sent when it is granted.
+   * with a waiting request (the latest asked with), is sent when it is granted. A release is final:
+   * a released `copyId` asking again (or first asking after its release) is refused with a
+   * `ConflictError` of code `copy-slot-released`, so a copy that runs again asks under a new id.
    */
   request(key: CopySlotKey, copyId: string, wake?: SlotWake): Promise<'granted' | 'waiting'>;
   /** The copy ended (completed, failed or abandoned): its slot goes back. Idempotent. */

@@ -1,12 +1,16 @@
 /**
  * CopyStart's slots in memory, for tests: at most `limit` copies granted per (subscription, target
- * region) at once, idempotent by copy id, as the CopySlots port says. Records the most ever granted
- * at once, so a test can show the limit held.
+ * region) at once, idempotent by copy id, as the CopySlots port says. A release is final, as in
+ * CosmosCopySlots: the copy id asking again (or asking first after a release that came before any
+ * request) is refused with `copy-slot-released`. test/ports/CopySlots.test.ts holds both to the
+ * same cases. Records the most ever granted at once, so a test can show the limit held.
  */
+import { ConflictError } from '../../src/domain/errors';
 import type { CopySlotKey, CopySlots } from '../../src/ports/CopySlots';
 
 export class MemoryCopySlots implements CopySlots {
   private readonly granted = new Map<string, Set<string>>();
+  private readonly released = new Map<string, Set<string>>();
   readonly maxGranted = new Map<string, number>();
   requests = 0;
   waits = 0;
@@ -16,6 +20,8 @@ export class MemoryCopySlots implements CopySlots {
   async request(key: CopySlotKey, copyId: string): Promise<'granted' | 'waiting'> {
     this.requests += 1;
     const k = keyOf(key);
+    if (this.released.get(k)?.has(copyId))
+      throw new ConflictError('copy-slot-released', `Copy ${copyId} already released its slot`);
     const held = this.granted.get(k) ?? new Set<string>();
     this.granted.set(k, held);
     if (held.has(copyId)) return 'granted';
@@ -29,7 +35,12 @@ export class MemoryCopySlots implements CopySlots {
   }
 
   async release(key: CopySlotKey, copyId: string): Promise<void> {
-    this.granted.get(keyOf(key))?.delete(copyId);
+    const k = keyOf(key);
+    this.granted.get(k)?.delete(copyId);
+    // A tombstone even without a request (abandoned before it asked), as Cosmos keeps one.
+    const released = this.released.get(k) ?? new Set<string>();
+    released.add(copyId);
+    this.released.set(k, released);
   }
 
   inFlight(key: CopySlotKey): number {
@@ -37,6 +48,7 @@ export class MemoryCopySlots implements CopySlots {
   }
 }
 
+/** As Cosmos stores it (copySlotDocuments.normalKey): subscription and region compare without case. */
 function keyOf(key: CopySlotKey): string {
-  return `${key.subscriptionId.toLowerCase()}|${key.targetRegion}`;
+  return `${key.subscriptionId.toLowerCase()}|${key.targetRegion.toLowerCase()}`;
 }

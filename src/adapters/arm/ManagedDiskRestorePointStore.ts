@@ -36,6 +36,7 @@ import { newPointMetadata, PointMetadata } from '../blob/restorePointMetadata';
 import { ArmSnapshots } from './ArmSnapshots';
 import { encryptionMetadata, recordedEncryption } from './copyEncryptionMetadata';
 import { chainProblem, copyStateOf } from './copyChecks';
+import { copyIdOf, isSlotReleased, recordedGeneration, requestCopySlot } from './copySlotIds';
 import type { ComputeClients } from './createComputeClient';
 import type { SasRangeReader } from './readSasRange';
 import { sampleContent } from './sampleContent';
@@ -149,9 +150,13 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       return { state: 'failed', reason: encryption.reason };
     }
     const key = { subscriptionId: parsed.subscriptionId, targetRegion: target.region };
-    const copyId = copyIdOf(targetId);
-    if ((await this.copySlots.request(key, copyId, target.slotWake)) === 'waiting')
-      return { state: 'pending' };
+    // A point whose earlier copy was removed (failed, stuck or unverifiable) starts it again under
+    // the next generation's slot id: its old id was released, and a release is final.
+    const slot = await requestCopySlot(this.copySlots, key, targetId, target.slotWake);
+    if (slot.state === 'exhausted')
+      return { state: 'failed', reason: `the copy was started ${slot.generations} times` };
+    if (slot.state === 'waiting') return { state: 'pending' };
+    const copyId = copyIdOf(targetId, slot.generation);
     // The source's create was only asked for (start–record–check, ArmDiskSource): read it once the
     // slot is held, so a copy waiting for a slot costs no ARM read. Its own size and encryption
     // (the disk's at that moment) are what the copy and its record follow.
@@ -184,6 +189,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       [PointMetadata.diskKind]: managedDiskKind,
       [PointMetadata.targetSnapshot]: targetId,
       [PointMetadata.copyStartedAt]: this.clock.now().toISOString(),
+      [PointMetadata.copyGeneration]: String(slot.generation),
       ...encryptionMetadata(sourceEncryption.encryption),
     });
     if (!recorded) {
@@ -340,7 +346,8 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     if (targetId) {
       await this.snapshots.delete(targetId);
       const key = slotKeyOf(targetId, region);
-      if (key) await this.copySlots.release(key, copyIdOf(targetId));
+      if (key)
+        await this.copySlots.release(key, copyIdOf(targetId, recordedGeneration(read?.metadata ?? {})));
     }
     await this.catalog.delete(region, name);
   }
@@ -391,9 +398,19 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
     const key = targetId ? slotKeyOf(targetId, region) : undefined;
     if (!targetId || !sourceId || !key)
       return { state: 'failed', reason: `restore point ${entry.point.name} records no copy` };
+    const copyId = copyIdOf(targetId, recordedGeneration(entry.metadata));
     const copy = await this.snapshots.get(targetId);
     if (!copy) {
-      if ((await this.copySlots.request(key, copyIdOf(targetId))) === 'granted')
+      let slot;
+      try {
+        slot = await this.copySlots.request(key, copyId);
+      } catch (err) {
+        // Its slot went back (a removal stopped between releasing it and deleting the record): this
+        // generation cannot start. Failed, so the point is removed and started under the next one.
+        if (!isSlotReleased(err)) throw err;
+        return { state: 'failed', reason: `the slot of copy ${targetId} was released before it started` };
+      }
+      if (slot === 'granted')
         await this.snapshots.startCopy(
           targetId,
           sourceId,
@@ -427,7 +444,7 @@ export class ManagedDiskRestorePointStore implements RestorePointStore {
       }
       return status;
     }
-    await this.copySlots.release(key, copyIdOf(targetId));
+    await this.copySlots.release(key, copyId);
     return status;
   }
 }
@@ -444,10 +461,6 @@ function currentGroup(entries: readonly ListedPoint[]): string | undefined {
     if (parsed) return resourceGroupId(parsed.subscriptionId, parsed.resourceGroup);
   }
   return undefined;
-}
-
-function copyIdOf(targetId: string): string {
-  return targetId.toLowerCase();
 }
 
 function slotKeyOf(targetId: string, region: string): CopySlotKey | undefined {

@@ -31,6 +31,11 @@ export const PointMetadata = {
   targetSnapshot: 'targetsnapshot',
   /** When the managed-disk copy was started (ISO): a copy running longer is judged stuck. */
   copyStartedAt: 'copystartedat',
+  /**
+   * Which start of a managed-disk point's copy this is (0, 1, …; absent is 0): its CopyStart slot
+   * is asked for under an id of that generation (src/adapters/arm/copySlotIds.ts).
+   */
+  copyGeneration: 'copygeneration',
   /** The source snapshot was handed back for deletion (the next copy no longer needs it). */
   sourceReleased: 'sourcereleased',
   /** Why verification found the point unusable (a content mismatch): never offered for recovery. */

@@ -3,6 +3,7 @@
  * serializer and pollers) and Azurite's backup region (the catalogue): describe, incremental
  * snapshot, CopyStart, completionPercent, verification, the catalogue without the primary.
  */
+import type { CosmosClient } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmDiskSource } from '../../../src/adapters/arm/ArmDiskSource';
@@ -10,10 +11,15 @@ import { ComputeClients } from '../../../src/adapters/arm/createComputeClient';
 import { ManagedDiskRestorePointStore } from '../../../src/adapters/arm/ManagedDiskRestorePointStore';
 import { sasRangeReader } from '../../../src/adapters/arm/readSasRange';
 import { RestorePointCatalog } from '../../../src/adapters/blob/RestorePointCatalog';
+import { Containers } from '../../../src/adapters/cosmos/containers';
+import { CosmosCopySlots } from '../../../src/adapters/cosmos/CosmosCopySlots';
+import { CopySlotScheduler } from '../../../src/app/CopySlotScheduler';
 import type { DiskSnapshot, ManagedDiskRef } from '../../../src/domain/disk';
+import type { CopySlots } from '../../../src/ports/CopySlots';
 import type { SnapshotSlot } from '../../../src/ports/DiskSource';
 import type { RestorePointTarget } from '../../../src/ports/RestorePointStore';
 import { startArmDouble, type ArmDouble } from '../../support/arm/startArmDouble';
+import { openCosmosTestDatabase } from '../../support/cosmosTestDatabase';
 import { MemoryCopySlots } from '../../support/memoryCopySlots';
 import { azuriteRegionClients, backup, primary } from '../blob/azuriteRegions';
 
@@ -27,7 +33,11 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
   let clients: ComputeClients;
   let source: ArmDiskSource;
   let store: ManagedDiskRestorePointStore;
-  let slots: MemoryCopySlots;
+  let slots: CopySlots;
+  let memorySlots: MemoryCopySlots;
+  let cosmos: CosmosClient;
+  /** The shared slots as production has them: Cosmos DB, granted by the copy-slot timer's use case. */
+  let cosmosSlots: { slots: CosmosCopySlots; scheduler: CopySlotScheduler };
   const events: { event: string; properties: Record<string, unknown> }[] = [];
   const tenantId = randomUUID();
 
@@ -100,10 +110,30 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
     double = await startArmDouble({ timeScale: 600 });
     clients = new ComputeClients({ credential: double.credential, ...double.clientOptions() });
     source = new ArmDiskSource(clients, { pollIntervalInMs: fast });
-    slots = new MemoryCopySlots(100);
+    slots = memorySlots = new MemoryCopySlots(100);
     store = storeWith();
+    const opened = await openCosmosTestDatabase('managed-disk-store-slots');
+    cosmos = opened.client;
+    const wall = { now: () => new Date() };
+    const cosmosCopySlots = new CosmosCopySlots(
+      opened.database.container(Containers.copySlots.id),
+      'westeurope',
+      wall,
+    );
+    cosmosSlots = {
+      slots: cosmosCopySlots,
+      scheduler: new CopySlotScheduler({
+        slots: cosmosCopySlots,
+        region: 'westeurope',
+        clock: wall,
+        events: { emit: () => undefined },
+      }),
+    };
   });
-  afterAll(async () => await double?.close());
+  afterAll(async () => {
+    await double?.close();
+    cosmos?.dispose();
+  });
 
   it('describes an OS disk with the facts recovery needs, and a missing disk as undefined', async () => {
     const disk = await seed('pc-facts-os');
@@ -229,7 +259,7 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
       snapshotArmId: expect.stringContaining(`rg-dr-${backup}`),
     });
     expect(await store.checkCopy(t)).toEqual({ state: 'verified' });
-    expect(slots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(0);
+    expect(memorySlots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(0);
   });
 
   it('copies a disk incrementally after the first point, keeps the newest source, and lists points from the catalogue alone', async () => {
@@ -372,6 +402,75 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
       .snapshots()
       .find((s) => s.createOption === 'CopyStart' && s.tags['clouddr-device'] === 'pc-stuck');
     expect(copy?.deleted).toBe(true);
-    expect(slots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(0);
+    expect(memorySlots.inFlight({ subscriptionId: sub, targetRegion: backup })).toBe(0);
   });
+  for (const slotsKind of ['memory', 'cosmos'] as const) {
+    it(`retries a failed copy within its slot under a new copy id, and it completes (${slotsKind} slots)`, async () => {
+      const previous = slots;
+      const used = slotsKind === 'memory' ? new MemoryCopySlots(100) : cosmosSlots.slots;
+      slots = used;
+      const retrying = storeWith();
+      slots = previous;
+      const grant = async () => {
+        if (slotsKind === 'cosmos') await cosmosSlots.scheduler.run();
+      };
+      const device = `pc-retry-${slotsKind}`;
+      const disk = await seed(`${device}-os`);
+      const takenAt = new Date('2026-05-07T10:00:00Z');
+      const snapshot = await taken(disk, { tenantId, deviceId: device, takenAt });
+      const t = target(device, takenAt);
+      const stop = double.inject({
+        copy: 'fail',
+        atPercent: 40,
+        errorCode: 'CopyFailed',
+        errorMessage: 'injected',
+        match: { sourceIncludes: snapshot.snapshotId.split('/').pop()! },
+        times: 1,
+      });
+      /** As the worker drives a slot: start (or check) until it is no longer pending. */
+      const settle = async () => {
+        for (let i = 0; i < 200; i++) {
+          const status = await retrying.startCopy(snapshot, t);
+          if (status.state !== 'pending') return status;
+          await grant();
+          double.advance(5 * 60_000);
+        }
+        throw new Error('copy still pending');
+      };
+      try {
+        expect(await settle()).toMatchObject({
+          state: 'failed',
+          reason: expect.stringContaining('CopyFailed'),
+        });
+      } finally {
+        stop();
+      }
+      // The worker removes a failed copy (its target, its slot, its record), then tries the slot again.
+      const [failed] = await retrying.list(backup, tenantId, device);
+      await retrying.remove(backup, failed!.name);
+      expect(await settle()).toEqual({ state: 'copied' });
+      const verdict = await retrying.verify(snapshot, t);
+      expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+      await retrying.markVerified(t, (verdict as { hash: string }).hash);
+      expect(await retrying.latestVerified(backup, tenantId, device)).toMatchObject({
+        takenAt: takenAt.toISOString(),
+      });
+      // One slot, two copies in creation order: the failed one deleted, the second complete.
+      const copies = double
+        .snapshots()
+        .filter((s) => s.createOption === 'CopyStart' && s.tags['clouddr-device'] === device);
+      expect(copies.map((c) => [c.deleted, c.completionPercent])).toEqual([
+        [true, expect.any(Number)],
+        [false, 100],
+      ]);
+      expect(copies[1]!.creationOrder).toBeGreaterThan(copies[0]!.creationOrder);
+      // Both starts gave their slot back: none is held for this slot any more.
+      const key = { subscriptionId: sub, targetRegion: backup };
+      if (slotsKind === 'memory') expect((used as MemoryCopySlots).inFlight(key)).toBe(0);
+      else {
+        const lease = await cosmosSlots.slots.lease(key);
+        expect(await cosmosSlots.slots.holders(lease, new Date())).toEqual([]);
+      }
+    });
+  }
 });
