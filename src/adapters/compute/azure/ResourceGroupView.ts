@@ -15,26 +15,26 @@
  * then read one by one, only when their status is needed (`needsInstanceView`).
  *
  * What this process writes is written through (`upsert`, `markDeleting`), so its own next step
- * does not act on a listing older than its last write.
+ * does not act on a listing older than its last write. Each listing is indexed by device once
+ * (`deviceIndex`), so finding one device's resources is a lookup, not a scan of the group.
  */
-import type { Disk, VirtualMachine } from '@azure/arm-compute';
-import type { NetworkInterface } from '@azure/arm-network';
+import type { VirtualMachine } from '@azure/arm-compute';
 import type { Clock } from '../../../ports/Clock';
 import { armStatusOf } from '../../arm/armErrors';
 import type { ComputeClients } from '../../arm/createComputeClient';
 import type { NetworkClients } from './networkClients';
+import {
+  addToDeviceIndex,
+  indexByDevice,
+  type GroupResources,
+  type ResourceKind,
+  type ResourceOf,
+} from './deviceIndex';
 import { SharedReads } from './sharedReads';
 import { deviceOf } from './temporaryDeviceResources';
 
-export interface GroupResources {
-  vms: Map<string, VirtualMachine>;
-  disks: Map<string, Disk>;
-  nics: Map<string, NetworkInterface>;
-  /** Whether the VMs carry their instance view. */
-  withInstanceView: boolean;
-}
-
-export type ResourceKind = 'vms' | 'disks' | 'nics';
+// The listing's shape lives beside its index, which reads it (one module, no import cycle).
+export type { GroupResources, ResourceKind } from './deviceIndex';
 
 const key = (subscriptionId: string, resourceGroup: string) =>
   `${subscriptionId.toLowerCase()}/${resourceGroup.toLowerCase()}`;
@@ -64,11 +64,13 @@ export class ResourceGroupView {
     subscriptionId: string,
     resourceGroup: string,
     kind: K,
-    resource: GroupResources[K] extends Map<string, infer R> ? R : never,
+    resource: ResourceOf<K>,
   ): Promise<void> {
     const held = await this.reads.peek(key(subscriptionId, resourceGroup));
     const name = (resource as { name?: string }).name;
-    if (held && name) (held[kind] as Map<string, unknown>).set(name.toLowerCase(), resource);
+    if (!held || !name) return;
+    (held[kind] as Map<string, unknown>).set(name.toLowerCase(), resource);
+    addToDeviceIndex(held.byDevice, kind, resource);
   }
 
   /** Records a deletion this process started: the resource shows `Deleting` until the next listing. */
@@ -98,7 +100,8 @@ export class ResourceGroupView {
       this.collect(this.compute.for(subscriptionId).disks.listByResourceGroup(resourceGroup)),
       this.collect(this.network.for(subscriptionId).networkInterfaces.list(resourceGroup)),
     ]);
-    return { vms: vmListing.vms, withInstanceView: vmListing.withInstanceView, disks, nics };
+    const listing = { vms: vmListing.vms, disks, nics };
+    return { ...listing, withInstanceView: vmListing.withInstanceView, byDevice: indexByDevice(listing) };
   }
 
   private async listVms(

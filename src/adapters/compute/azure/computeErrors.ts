@@ -6,7 +6,7 @@
  * error-resource-quota): they reach the provider either as the PUT's own answer (validation:
  * quota, SKU) or as the failed VM's provisioning status (allocation, after the PUT was accepted).
  */
-import { armCodeOf, armMessageOf } from '../../arm/armErrors';
+import { armCodeOf, armMessageOf, armStatusOf } from '../../arm/armErrors';
 
 export type CreationFailure =
   /** No capacity for this size here: try the next size (`AllocationFailed`, `OverconstrainedAllocationRequest`). */
@@ -53,4 +53,17 @@ export function classifyArmError(err: unknown): CreationFailure {
 /** `Code: message`, the form a device's failure reason keeps ARM's words in. */
 export function describeFailure(failure: { code: string; message: string }): string {
   return `${failure.code}: ${failure.message}`;
+}
+
+/**
+ * Another operation on the resource is in progress (`Conflict`, `AnotherOperationInProgress`):
+ * a concurrent ensure of the same device, in this process or another, is making it.
+ */
+export function isOperationInProgress(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return (
+    armStatusOf(err) === 409 &&
+    typeof code === 'string' &&
+    ['conflict', 'anotheroperationinprogress'].includes(code.toLowerCase())
+  );
 }

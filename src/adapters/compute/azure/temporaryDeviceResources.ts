@@ -18,6 +18,10 @@ export const registrationRunCommandName = 'dr-register';
 export const vmName = (name: string): string => name;
 export const nicName = (name: string): string => `${name}-nic`;
 
+/** The id the device's VM has (or will have) in resource group `scope`. */
+export const vmIdIn = (scope: string, name: string): string =>
+  `${scope}/providers/Microsoft.Compute/virtualMachines/${vmName(name)}`;
+
 /**
  * The OS disk of the device in `zone`. A zonal disk attaches only to a VM in its zone, so a device
  * moved to another zone gets a new disk; naming each zone's disk apart lets the new one be made
