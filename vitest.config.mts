@@ -10,6 +10,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 export const systemTier = [
   'test/functions/azureRecovery.test.ts',
+  // 48 devices recovered in Azure settings through a 429 storm, duplicate deliveries and a restart: a minute.
+  'test/functions/azureRecoveryFaults.test.ts',
   // `npm start` (the supervisor and its emulators) as a child process.
   'test/local/npmStart.test.ts',
   'test/local/outageDrill.test.ts',
