@@ -36,11 +36,12 @@ export function requestTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
   };
 }
 
-export function createComputeClient(
-  subscriptionId: string,
-  options: ComputeClientOptions,
-): ComputeManagementClient {
-  return new ComputeManagementClient(options.credential, subscriptionId, {
+/**
+ * The pipeline options every ARM management client of the process shares (Compute, Network,
+ * Desktop Virtualization, Authorization): so each of their calls is paced and timed out alike.
+ */
+export function armPipelineOptions(options: ComputeClientOptions) {
+  return {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
     additionalPolicies: [
@@ -48,25 +49,39 @@ export function createComputeClient(
       requestTimeoutPolicy(options.requestTimeoutInMs ?? 30_000),
     ].map((policy) => ({ policy, position: 'perRetry' as const })),
     ...(options.maxRetries !== undefined ? { retryOptions: { maxRetries: options.maxRetries } } : {}),
-  });
+  };
+}
+
+export function createComputeClient(
+  subscriptionId: string,
+  options: ComputeClientOptions,
+): ComputeManagementClient {
+  return new ComputeManagementClient(options.credential, subscriptionId, armPipelineOptions(options));
 }
 
 /**
  * One client per subscription, made on first use: a process reaches the few subscriptions its
  * tenants' disks and backup groups are in, each with its own pipeline.
  */
-export class ComputeClients {
-  private readonly clients = new Map<string, ComputeManagementClient>();
+export class PerSubscription<T> {
+  private readonly clients = new Map<string, T>();
 
-  constructor(private readonly options: ComputeClientOptions) {}
+  constructor(private readonly make: (subscriptionId: string) => T) {}
 
-  for(subscriptionId: string): ComputeManagementClient {
+  for(subscriptionId: string): T {
     const key = subscriptionId.toLowerCase();
     let client = this.clients.get(key);
     if (!client) {
-      client = createComputeClient(subscriptionId, this.options);
+      client = this.make(subscriptionId);
       this.clients.set(key, client);
     }
     return client;
+  }
+}
+
+/** The Compute clients of the process, one per subscription. */
+export class ComputeClients extends PerSubscription<ComputeManagementClient> {
+  constructor(options: ComputeClientOptions) {
+    super((subscriptionId) => createComputeClient(subscriptionId, options));
   }
 }

@@ -12,7 +12,7 @@ import {
   DesktopVirtualizationAPIClient,
   type DesktopVirtualizationAPIClientOptionalParams,
 } from '@azure/arm-desktopvirtualization';
-import { requestTimeoutPolicy, type ComputeClientOptions } from '../arm/createComputeClient';
+import { armPipelineOptions, PerSubscription, type ComputeClientOptions } from '../arm/createComputeClient';
 
 /** The options of createComputeClient: one set for every ARM client of the process. */
 export type ArmClientOptions = ComputeClientOptions;
@@ -21,13 +21,8 @@ function pipelineOptions(
   options: ArmClientOptions,
 ): DesktopVirtualizationAPIClientOptionalParams & AuthorizationManagementClientOptionalParams {
   return {
-    ...(options.endpoint ? { endpoint: options.endpoint, $host: options.endpoint } : {}),
-    ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
-    additionalPolicies: [
-      ...(options.additionalPolicies ?? []),
-      requestTimeoutPolicy(options.requestTimeoutInMs ?? 30_000),
-    ].map((policy) => ({ policy, position: 'perRetry' as const })),
-    ...(options.maxRetries !== undefined ? { retryOptions: { maxRetries: options.maxRetries } } : {}),
+    ...armPipelineOptions(options),
+    ...(options.endpoint ? { $host: options.endpoint } : {}),
   };
 }
 
@@ -47,28 +42,19 @@ export function createAuthorizationClient(
 
 /** One client of each kind per subscription, made on first use (as ComputeClients). */
 export class AvdClients {
-  private readonly desktop = new Map<string, DesktopVirtualizationAPIClient>();
-  private readonly authorization = new Map<string, AuthorizationManagementClient>();
+  private readonly desktop: PerSubscription<DesktopVirtualizationAPIClient>;
+  private readonly authorization: PerSubscription<AuthorizationManagementClient>;
 
-  constructor(private readonly options: ArmClientOptions) {}
+  constructor(options: ArmClientOptions) {
+    this.desktop = new PerSubscription((id) => createDesktopVirtualizationClient(id, options));
+    this.authorization = new PerSubscription((id) => createAuthorizationClient(id, options));
+  }
 
   desktopVirtualization(subscriptionId: string): DesktopVirtualizationAPIClient {
-    const key = subscriptionId.toLowerCase();
-    let client = this.desktop.get(key);
-    if (!client) {
-      client = createDesktopVirtualizationClient(subscriptionId, this.options);
-      this.desktop.set(key, client);
-    }
-    return client;
+    return this.desktop.for(subscriptionId);
   }
 
   authorizationFor(subscriptionId: string): AuthorizationManagementClient {
-    const key = subscriptionId.toLowerCase();
-    let client = this.authorization.get(key);
-    if (!client) {
-      client = createAuthorizationClient(subscriptionId, this.options);
-      this.authorization.set(key, client);
-    }
-    return client;
+    return this.authorization.for(subscriptionId);
   }
 }
