@@ -74,12 +74,11 @@ export class CopyEngine {
   /** Changes since the newest completed copy of the same disk in the target region; a full copy without one. */
   copySize(target: SnapshotRecord, disk: DiskRecord): number {
     const base = this.store
-      .liveSnapshots()
+      .liveSnapshotsOf(target.diskKey)
       .filter(
         (s) =>
           s !== target &&
           s.copy?.completedAt !== undefined &&
-          s.diskKey === target.diskKey &&
           s.location.toLowerCase() === target.location.toLowerCase() &&
           s.chainIndex < target.chainIndex,
       )
@@ -113,19 +112,19 @@ export class CopyEngine {
   }
 
   inFlight(subscriptionId: string, location: string): number {
-    return this.store
-      .liveSnapshots()
-      .filter(
-        (s) =>
-          this.isInFlight(s) &&
-          s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          s.location.toLowerCase() === location.toLowerCase(),
-      ).length;
+    // Only CopyStart copies have a copy in flight: the store keeps them apart from the fleet's snapshots.
+    return [...this.store.copies].filter(
+      (s) =>
+        this.isInFlight(s) &&
+        s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+        s.location.toLowerCase() === location.toLowerCase(),
+    ).length;
   }
 
   /** The source was deleted: every copy of it not yet done fails (copy.deleteSource). */
   failCopiesOf(source: SnapshotRecord, now: number): void {
-    for (const record of this.store.liveSnapshots()) {
+    // A copy of `source` is filed under its disk (it takes its source's disk key).
+    for (const record of this.store.liveSnapshotsOf(source.diskKey)) {
       if (record.createOption !== 'CopyStart' || !this.isInFlight(record)) continue;
       if (record.sourceUniqueId !== source.uniqueId) continue;
       const copy = record.copy as CopyState;

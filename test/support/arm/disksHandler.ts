@@ -17,13 +17,7 @@ export class DisksHandler {
   }
 
   listDisks(subscriptionId: string, resourceGroup: string): HandlerResult {
-    const value = [...this.ctx.store.disks.values()]
-      .filter(
-        (d) =>
-          d.seed.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          d.seed.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
-      )
-      .map((d) => diskJson(d));
+    const value = this.ctx.store.disksIn(subscriptionId, resourceGroup).map((d) => diskJson(d));
     return { status: 200, body: { value } };
   }
 

@@ -38,13 +38,9 @@ export class ManagedDisksHandler {
   }
 
   list(subscriptionId: string, resourceGroup: string): HandlerResult {
-    const value = [...this.ctx.store.disks.values()]
-      .filter(
-        (d) =>
-          !d.made?.deleted &&
-          d.seed.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          d.seed.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
-      )
+    const value = this.ctx.store
+      .disksIn(subscriptionId, resourceGroup)
+      .filter((d) => !d.made?.deleted)
       .map((d) => this.json(d));
     return { status: 200, body: { value } };
   }

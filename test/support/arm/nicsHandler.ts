@@ -69,13 +69,7 @@ export class NicsHandler {
   }
 
   list(subscriptionId: string, resourceGroup: string): HandlerResult {
-    const value = [...this.ctx.store.nics.values()]
-      .filter(
-        (n) =>
-          n.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          n.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
-      )
-      .map((n) => this.json(n));
+    const value = this.ctx.store.nicsIn(subscriptionId, resourceGroup).map((n) => this.json(n));
     return { status: 200, body: { value } };
   }
 

@@ -1,7 +1,8 @@
 /** Maps an authenticated ARM request to its handler, and tells the server which region a request is about. */
 import { ArmError, refuse } from './armError';
-import type { ArmContext } from './context';
+import { normalizeLocation, type ArmContext } from './context';
 import type { DisksHandler } from './disksHandler';
+import { groupKey } from './indexedMap';
 import type { HandlerResult } from './operations';
 import { resourceId, type ComputeType } from './resourceIds';
 import type { SnapshotsHandler } from './snapshotsHandler';
@@ -93,20 +94,21 @@ export class Router {
       const bodyLocation = (request.body as { location?: unknown } | undefined)?.location;
       return typeof bodyLocation === 'string' ? bodyLocation : undefined;
     }
-    // A list: the region its resources are in, when they are all in one (assumed).
-    const locations = new Set(
-      [
-        ...this.ctx.store.snapshots.values(),
-        ...[...this.ctx.store.disks.values()].map((d) => ({ ...d.seed })),
-      ]
-        .filter(
-          (x) =>
-            x.subscriptionId.toLowerCase() === r.subscriptionId.toLowerCase() &&
-            x.resourceGroup.toLowerCase() === r.resourceGroup.toLowerCase(),
-        )
-        .map((x) => x.location.toLowerCase().replace(/\s+/g, '')),
-    );
-    return locations.size === 1 ? [...locations][0] : undefined;
+    // A list: the region its resources (live snapshots, disks) are in, when they are all in one
+    // (assumed). Read from the group's own records, stopping at a second region.
+    const { store } = this.ctx;
+    let only: string | undefined;
+    const group = groupKey(r.subscriptionId, r.resourceGroup);
+    const locations = function* () {
+      for (const s of store.snapshots.in('group', group)) yield s.location;
+      for (const d of store.disks.in('group', group)) yield d.seed.location;
+    };
+    for (const location of locations()) {
+      const normalized = normalizeLocation(location);
+      if (only !== undefined && only !== normalized) return undefined;
+      only = normalized;
+    }
+    return only;
   }
 
   handle(request: ArmRequest): HandlerResult {

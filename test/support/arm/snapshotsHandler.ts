@@ -48,14 +48,7 @@ export class SnapshotsHandler {
   }
 
   list(subscriptionId: string, resourceGroup: string): HandlerResult {
-    const value = this.ctx.store
-      .liveSnapshots()
-      .filter(
-        (s) =>
-          s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          s.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
-      )
-      .map((s) => this.json(s));
+    const value = this.ctx.store.snapshotsIn(subscriptionId, resourceGroup).map((s) => this.json(s));
     return { status: 200, body: { value } };
   }
 
@@ -120,8 +113,7 @@ export class SnapshotsHandler {
       createOption === 'Copy'
         ? this.fromDisk(ref, body, base, now)
         : this.copyStart(ref, body, base, now, lroDoneAt);
-    store.snapshots.set(idKey(id), record);
-    if (record.copy) store.copies.add(record);
+    store.addSnapshot(record);
     if (record.copy)
       stats.copiesInFlight(
         ref.subscriptionId,
@@ -181,9 +173,7 @@ export class SnapshotsHandler {
       );
     }
     const diskKey = idKey(disk.id);
-    const ofDisk = [...store.liveSnapshots(), ...store.deletedSnapshots].filter(
-      (s) => s.diskKey === diskKey && s.createOption === 'Copy',
-    );
+    const ofDisk = store.snapshotsEverOf(diskKey).filter((s) => s.createOption === 'Copy');
     const inWindow = ofDisk.filter((s) => s.timeCreated > now - limits.snapshotWindowMs).length;
     if (inWindow >= limits.snapshotsPerWindow) {
       throw this.fail(
@@ -261,11 +251,10 @@ export class SnapshotsHandler {
       );
     }
     const newer = store
-      .liveSnapshots()
+      .liveSnapshotsOf(source.diskKey)
       .find(
         (s) =>
           s.createOption === 'CopyStart' &&
-          s.diskKey === source.diskKey &&
           sameLocation(s.location, base.location) &&
           s.copy?.failedAt === undefined &&
           s.chainIndex > source.chainIndex,
@@ -355,14 +344,8 @@ export class SnapshotsHandler {
       );
     }
     const family = store
-      .liveSnapshots()
-      .filter(
-        (s) =>
-          s !== record &&
-          s.diskKey === record.diskKey &&
-          sameLocation(s.location, record.location) &&
-          (s.sasUntil ?? 0) > now,
-      );
+      .liveSnapshotsOf(record.diskKey)
+      .filter((s) => s !== record && sameLocation(s.location, record.location) && (s.sasUntil ?? 0) > now);
     if (family.length >= limits.sasPerSnapshotFamily) {
       throw this.fail(
         'disk.sas.familyLimit',

@@ -3,6 +3,7 @@
  * disk's chain of snapshot deltas (kept after a snapshot is deleted: a copy's size depends on the
  * changes since its base, whichever source snapshots still exist).
  */
+import { groupKey, IndexedMap, regionKey } from './indexedMap';
 import { idKey } from './resourceIds';
 import type { SeedDisk } from './types';
 
@@ -134,14 +135,29 @@ export interface SnapshotRecord {
 }
 
 export class ArmStore {
-  readonly disks = new Map<string, DiskRecord>();
-  readonly vms = new Map<string, VmRecord>();
-  readonly snapshots = new Map<string, SnapshotRecord>();
+  /** Disks (a deleted made disk included, as a tombstone) by resource group. */
+  readonly disks = new IndexedMap<DiskRecord, 'group'>({
+    group: (d) => groupKey(d.seed.subscriptionId, d.seed.resourceGroup),
+  });
+  /** Live VMs by resource group, and by (subscription, region) for vm.count.perRegion. */
+  readonly vms = new IndexedMap<VmRecord, 'group' | 'region'>({
+    group: (v) => groupKey(v.subscriptionId, v.resourceGroup),
+    region: (v) => regionKey(v.subscriptionId, v.location),
+  });
+  /** Live snapshots by resource group and by the disk they are (or copy) a snapshot of. */
+  readonly snapshots = new IndexedMap<SnapshotRecord, 'group' | 'disk'>({
+    group: (s) => groupKey(s.subscriptionId, s.resourceGroup),
+    disk: (s) => s.diskKey,
+  });
+  /** Every snapshot ever made of a disk, deleted ones included (disk.snapshot.rateWindow), by disk key. */
+  private readonly snapshotHistory = new Map<string, SnapshotRecord[]>();
   /** Deleted snapshots stay here for assertions (`snapshots()` reports them with deleted: true). */
   readonly deletedSnapshots: SnapshotRecord[] = [];
   /** Issue 29: subnets (seeded), NICs, and VMs deleted (kept for assertions). */
   readonly subnets = new Map<string, SubnetRecord>();
-  readonly nics = new Map<string, NicRecord>();
+  readonly nics = new IndexedMap<NicRecord, 'group'>({
+    group: (n) => groupKey(n.subscriptionId, n.resourceGroup),
+  });
   readonly deletedNics: NicRecord[] = [];
   readonly deletedVms: VmRecord[] = [];
   readonly deletedDisks: DiskRecord[] = [];
@@ -175,6 +191,50 @@ export class ArmStore {
    * every request, without walking every snapshot (a fleet of 50,000 points made that O(N) per call).
    */
   readonly copies = new Set<SnapshotRecord>();
+
+  /** Files a new snapshot (live, and in its disk's history). */
+  addSnapshot(record: SnapshotRecord): void {
+    this.snapshots.set(idKey(record.id), record);
+    if (record.copy) this.copies.add(record);
+    const history = this.snapshotHistory.get(record.diskKey);
+    if (history) history.push(record);
+    else this.snapshotHistory.set(record.diskKey, [record]);
+  }
+
+  /** Every snapshot of a disk (by its key), live or deleted, in creation order. */
+  snapshotsEverOf(diskKey: string): readonly SnapshotRecord[] {
+    return this.snapshotHistory.get(diskKey) ?? [];
+  }
+
+  /** Live snapshots of a disk (by its key; CopyStart copies of its snapshots included), in creation order. */
+  liveSnapshotsOf(diskKey: string): SnapshotRecord[] {
+    return [...this.snapshots.in('disk', diskKey)];
+  }
+
+  /** Live snapshots in a resource group, in creation order. */
+  snapshotsIn(subscriptionId: string, resourceGroup: string): SnapshotRecord[] {
+    return [...this.snapshots.in('group', groupKey(subscriptionId, resourceGroup))];
+  }
+
+  /** Disks in a resource group (deleted made disks included: filter on `made.deleted`), in creation order. */
+  disksIn(subscriptionId: string, resourceGroup: string): DiskRecord[] {
+    return [...this.disks.in('group', groupKey(subscriptionId, resourceGroup))];
+  }
+
+  /** Live VMs in a resource group, in creation order. */
+  vmsIn(subscriptionId: string, resourceGroup: string): VmRecord[] {
+    return [...this.vms.in('group', groupKey(subscriptionId, resourceGroup))];
+  }
+
+  /** How many live VMs a subscription has in a region (vm.count.perRegion). */
+  vmCount(subscriptionId: string, location: string): number {
+    return this.vms.count('region', regionKey(subscriptionId, location));
+  }
+
+  /** Live NICs in a resource group, in creation order. */
+  nicsIn(subscriptionId: string, resourceGroup: string): NicRecord[] {
+    return [...this.nics.in('group', groupKey(subscriptionId, resourceGroup))];
+  }
 
   removeSnapshot(record: SnapshotRecord): void {
     this.copies.delete(record);

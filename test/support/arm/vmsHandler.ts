@@ -66,12 +66,8 @@ export class VmsHandler {
   }
 
   list(subscriptionId: string, resourceGroup: string, expand: string | null): HandlerResult {
-    const value = [...this.ctx.store.vms.values()]
-      .filter(
-        (v) =>
-          v.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
-          v.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
-      )
+    const value = this.ctx.store
+      .vmsIn(subscriptionId, resourceGroup)
       .map((v) => this.json(v, isInstanceView(expand)));
     return { status: 200, body: { value } };
   }
@@ -120,11 +116,7 @@ export class VmsHandler {
     const size = this.fittingSize(ref, sizeName, location, zone, disk, p.securityProfile?.securityType);
 
     if (!existing) {
-      const count = [...store.vms.values()].filter(
-        (v) =>
-          v.subscriptionId.toLowerCase() === ref.subscriptionId.toLowerCase() &&
-          sameLocation(v.location, location),
-      ).length;
+      const count = store.vmCount(ref.subscriptionId, location);
       if (count >= this.ctx.limits.vmsPerSubscriptionRegion)
         throw this.fail(
           'vm.count.perRegion',
