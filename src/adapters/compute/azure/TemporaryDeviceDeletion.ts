@@ -1,7 +1,9 @@
 /**
- * Deletes a temporary device and whatever half of it was made: the DR session host record first
- * (while the VM's id still leads to it), then the VM, whose disk and NIC go with it, then any disk
- * or NIC made before a VM existed (after a crash, or a round that moved zones). Deletions are
+ * Deletes a temporary device and whatever half of it was made: the VM, whose disk and NIC go with
+ * it, then its DR session host record, then any disk or NIC made before a VM existed (after a
+ * crash, or a round that moved zones). The session host goes after the VM's deletion has started:
+ * its agent may register at any moment until then, and a host that registered between a look at
+ * the pool and the VM's deletion would outlive it, its VM's tag naming the pool gone with the VM. Deletions are
  * started, not awaited; the sweeper and deactivation call again until nothing is listed.
  */
 import { parseResourceGroupId } from '../../../domain/armId';
@@ -47,8 +49,8 @@ export class TemporaryDeviceDeletion {
     const resources = await this.view.get(subscriptionId, resourceGroup);
     const vm = resources.vms.get(vmName(name).toLowerCase());
     const poolId = vm?.tags?.[hostPoolTag];
-    if (vm && poolId) await this.registration.remove(poolId, vm.id ?? vmIdIn(groupId, name));
     if (vm && !isDeleting(vm)) await start('vms', vm.name!);
+    if (vm && poolId) await this.registration.remove(poolId, vm.id ?? vmIdIn(groupId, name));
     for (const disk of resourcesOfDevice(resources, 'disks', name)) {
       // Attached to the VM: it goes with it.
       if (isDeleting(disk) || disk.managedBy) continue;
