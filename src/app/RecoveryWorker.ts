@@ -292,6 +292,7 @@ export class RecoveryWorker {
         task.backupRegion,
         temporaryDeviceName(task.activationId, task.deviceId),
         task.temporaryDevice?.scope,
+        task.temporaryDevice?.connection?.hostPoolId,
       );
     }
     await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, null);

@@ -94,8 +94,10 @@ export interface ComputeProvider {
    * Deletes the device and everything made for it (disk, network interface, session host record),
    * even while it is still provisioning; a missing one is success. `scope` is what a state reported
    * (the task records it); without it the provider looks where it could have made the device.
+   * `hostPoolId` is the pool a ready state's connection named: its session host record is removed
+   * even when the VM that named the pool is already gone (a deletion retried after a failure).
    */
-  deleteTemporaryDevice(region: string, name: string, scope?: string): Promise<void>;
+  deleteTemporaryDevice(region: string, name: string, scope?: string, hostPoolId?: string): Promise<void>;
   /** Every temporary device in the region, for the sweeper. */
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice>;
 }

@@ -111,8 +111,14 @@ export class AzureComputeProvider implements ComputeProvider {
     return await this.listing.find(region, name);
   }
 
-  async deleteTemporaryDevice(region: string, name: string, scope?: string): Promise<void> {
-    await this.deletion.delete(region, name, scope ? [scope] : await this.deps.resourceGroups(region));
+  async deleteTemporaryDevice(
+    region: string,
+    name: string,
+    scope?: string,
+    hostPoolId?: string,
+  ): Promise<void> {
+    const scopes = scope ? [scope] : await this.deps.resourceGroups(region);
+    await this.deletion.delete(region, name, scopes, hostPoolId);
   }
 
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice> {

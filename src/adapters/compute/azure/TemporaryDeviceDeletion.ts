@@ -25,9 +25,9 @@ export class TemporaryDeviceDeletion {
    * Deletes the device `name` from each of `scopes` (resource group ids). A deletion Azure refuses
    * for now (a disk still being created) throws, so the caller retries; anything missing is success.
    */
-  async delete(region: string, name: string, scopes: readonly string[]): Promise<void> {
+  async delete(region: string, name: string, scopes: readonly string[], hostPoolId?: string): Promise<void> {
     const refused: string[] = [];
-    for (const groupId of scopes) refused.push(...(await this.deleteIn(groupId, name)));
+    for (const groupId of scopes) refused.push(...(await this.deleteIn(groupId, name, hostPoolId)));
     if (refused.length > 0)
       throw new Error(
         `Temporary device ${name} in ${region}: Azure refused to delete, retry: ${refused.join('; ')}`,
@@ -35,7 +35,7 @@ export class TemporaryDeviceDeletion {
   }
 
   /** Starts the deletions in one resource group; returns the refusals. */
-  private async deleteIn(groupId: string, name: string): Promise<string[]> {
+  private async deleteIn(groupId: string, name: string, hostPoolId?: string): Promise<string[]> {
     const group = parseResourceGroupId(groupId);
     if (!group) return [];
     const { subscriptionId, resourceGroup } = group;
@@ -48,9 +48,11 @@ export class TemporaryDeviceDeletion {
     this.view.forget(subscriptionId, resourceGroup);
     const resources = await this.view.get(subscriptionId, resourceGroup);
     const vm = resources.vms.get(vmName(name).toLowerCase());
-    const poolId = vm?.tags?.[hostPoolTag];
+    // The VM's tag names its pool; once the VM is gone (a retry after a failed removal), the pool
+    // the caller recorded does.
+    const poolId = vm?.tags?.[hostPoolTag] ?? hostPoolId;
     if (vm && !isDeleting(vm)) await start('vms', vm.name!);
-    if (vm && poolId) await this.registration.remove(poolId, vm.id ?? vmIdIn(groupId, name));
+    if (poolId) await this.registration.remove(poolId, vm?.id ?? vmIdIn(groupId, name));
     for (const disk of resourcesOfDevice(resources, 'disks', name)) {
       // Attached to the VM: it goes with it.
       if (isDeleting(disk) || disk.managedBy) continue;
