@@ -5,7 +5,7 @@
  * retention, a new backup group) applies within the TTL. Bounded: a process that serves many
  * tenants keeps the ones in use, not every one it has seen.
  */
-import { BoundedCache } from '../domain/BoundedCache';
+import { BoundedCache, sharedRead } from '../domain/BoundedCache';
 import type { Device } from '../domain/device';
 import type { Policy } from '../domain/policy';
 import type { Tenant } from '../domain/tenant';
@@ -23,8 +23,8 @@ export class ProtectionSettings {
   private readonly cache: BoundedCache<Promise<unknown>>;
 
   constructor(
-    private readonly tenants: TenantStore,
-    private readonly policies: PolicyStore,
+    private readonly tenants: Pick<TenantStore, 'get'>,
+    private readonly policies: Pick<PolicyStore, 'get'>,
     /** This process's own wall clock: how long a read is reused. */
     private readonly clock: Clock,
     options: { ttlInMs: number; maxEntries: number },
@@ -60,12 +60,6 @@ export class ProtectionSettings {
   }
 
   private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
-    const now = this.clock.now().getTime();
-    const hit = this.cache.get(key, now);
-    if (hit) return hit as Promise<T>;
-    const value = read();
-    this.cache.set(key, value, now);
-    value.catch(() => this.cache.delete(key, value));
-    return value;
+    return sharedRead(this.cache, key, this.clock.now().getTime(), read) as Promise<T>;
   }
 }

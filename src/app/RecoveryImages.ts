@@ -4,19 +4,14 @@
  * policy's recovery settings. A device registered with a managed disk is recovered from the
  * managed-disk store's points; every other one from the page-blob store's.
  */
-import { BoundedCache } from '../domain/BoundedCache';
-import type { Device } from '../domain/device';
-import type { Policy } from '../domain/policy';
 import type { RecoveryTask } from '../domain/recoveryTask';
 import type { RecoveryImage } from '../ports/ComputeProvider';
 import type { RecoverySettings } from '../domain/recoverySettings';
 import type { DeviceRegistry } from '../ports/DeviceRegistry';
-import type { PolicyStore } from '../ports/PolicyStore';
 import type { RestorePointStore } from '../ports/RestorePointStore';
-import type { Clock } from '../ports/Clock';
-import type { TenantStore } from '../ports/TenantStore';
 import { copyEncryptionFor } from '../domain/managedDisk';
 import { parseArmResourceId } from '../domain/armId';
+import type { ProtectionSettings } from './ProtectionSettings';
 
 export interface RecoveryImageSource {
   point: { name: string; takenAt: string };
@@ -28,24 +23,14 @@ export type RecoveryImageResult = { ok: true; source: RecoveryImageSource } | { 
 
 export interface RecoveryImagesDependencies {
   devices: Pick<DeviceRegistry, 'get'>;
-  policies: Pick<PolicyStore, 'get'>;
-  tenants: Pick<TenantStore, 'get'>;
+  /** The tenant and the policy, each read once a while per process, not once per message. */
+  settings: ProtectionSettings;
   points: RestorePointStore;
   /** The managed-disk store; absent where no managed disk can be registered. */
   managedPoints?: RestorePointStore;
-  /** Cached reads are judged on this process's own wall clock. */
-  wallClock: Clock;
 }
 
-/** Policies change rarely while their devices recover: each is read once a while per process. */
-const policyTtlInMs = 30_000;
-
 export class RecoveryImages {
-  private readonly policies = new BoundedCache<Promise<Policy | undefined>>({
-    maxEntries: 1_000,
-    ttlInMs: policyTtlInMs,
-  });
-
   constructor(private readonly dependencies: RecoveryImagesDependencies) {}
 
   /**
@@ -62,7 +47,7 @@ export class RecoveryImages {
     if (!found)
       return { ok: false, reason: `No verified restore point of ${task.deviceId} in ${task.backupRegion}` };
     const point = { name: found.point.name, takenAt: found.point.takenAt };
-    const settings = (await this.policy(device))?.recovery;
+    const settings = (await this.dependencies.settings.policy(device.tenantId, device.policyId))?.recovery;
     if (found.kind === 'blobUrl')
       return {
         ok: true,
@@ -72,8 +57,9 @@ export class RecoveryImages {
       return { ok: false, reason: `Device ${task.deviceId} has no recorded disk facts: register it again` };
     const encryption = copyEncryptionFor(
       device.diskFacts.encryption,
-      (await this.dependencies.tenants.get(task.tenantId))?.backupDiskEncryptionSets?.[task.backupRegion] ??
-        [],
+      (await this.dependencies.settings.tenant(task.tenantId))?.backupDiskEncryptionSets?.[
+        task.backupRegion
+      ] ?? [],
       parseArmResourceId(found.snapshotId)?.subscriptionId ?? '',
       task.backupRegion,
     );
@@ -91,16 +77,5 @@ export class RecoveryImages {
         ...(settings ? { settings } : {}),
       },
     };
-  }
-
-  private policy(device: Device): Promise<Policy | undefined> {
-    const key = `${device.tenantId}/${device.policyId}`;
-    const now = this.dependencies.wallClock.now().getTime();
-    const hit = this.policies.get(key, now);
-    if (hit) return hit;
-    const value = this.dependencies.policies.get(device.tenantId, device.policyId);
-    this.policies.set(key, value, now);
-    value.catch(() => this.policies.delete(key, value));
-    return value;
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Activation } from '../domain/activation';
 import { backoffDelay, type RandomSource } from '../domain/backoff';
-import { BoundedCache } from '../domain/BoundedCache';
+import { BoundedCache, sharedRead } from '../domain/BoundedCache';
 import { ensureErrorType } from '../domain/errors';
 import { canMove, isSettled, temporaryDeviceName, type RecoveryTask } from '../domain/recoveryTask';
 import type { ActivationStore } from '../ports/ActivationStore';
@@ -27,6 +27,7 @@ import type { WorkQueue } from '../ports/WorkQueue';
 import { QueueNames } from '../queueNames';
 import type { AuditTrail } from './AuditTrail';
 import { taskTarget } from './auditTargets';
+import { ProtectionSettings } from './ProtectionSettings';
 import { RecoveryImages } from './RecoveryImages';
 import { recoveryMessageId, type RecoveryMessage } from './recoveryMessage';
 import { waitAtMost } from './waitAtMost';
@@ -116,11 +117,13 @@ export class RecoveryWorker {
     this.wallClock = dependencies.wallClock ?? systemClock;
     this.images = new RecoveryImages({
       devices: dependencies.devices,
-      policies: dependencies.policies,
-      tenants: dependencies.tenants,
+      // Tenants and policies change rarely while their devices recover.
+      settings: new ProtectionSettings(dependencies.tenants, dependencies.policies, this.wallClock, {
+        ttlInMs: 30_000,
+        maxEntries: 1_000,
+      }),
       points: dependencies.points,
       ...(dependencies.managedPoints ? { managedPoints: dependencies.managedPoints } : {}),
-      wallClock: this.wallClock,
     });
     this.options = {
       checkDelayInMs: options.checkDelayInMs ?? 10_000,
@@ -413,13 +416,9 @@ export class RecoveryWorker {
    * Bounded: a long-lived process keeps the activations in use, not every one it has served.
    */
   private activation(task: RecoveryTask): Promise<Activation | undefined> {
-    const now = this.wallClock.now().getTime();
-    const hit = this.activations.get(task.activationId, now);
-    if (hit) return hit;
-    const value = this.store.get(task.tenantId, task.activationId);
-    this.activations.set(task.activationId, value, now);
-    value.catch(() => this.activations.delete(task.activationId, value));
-    return value;
+    return sharedRead(this.activations, task.activationId, this.wallClock.now().getTime(), () =>
+      this.store.get(task.tenantId, task.activationId),
+    );
   }
 
   private nowIso(): string {

@@ -51,3 +51,22 @@ export class BoundedCache<V> {
     if (value === undefined || this.entries.get(key)?.value === value) this.entries.delete(key);
   }
 }
+
+/**
+ * The read under `key` while it is fresh, else a new `read()` kept there: concurrent callers share
+ * one read, and a read that fails is dropped (only that one, not a newer one set since), so the
+ * next caller asks again instead of being served the failure for the whole TTL.
+ */
+export function sharedRead<T>(
+  cache: BoundedCache<Promise<T>>,
+  key: string,
+  nowMs: number,
+  read: () => Promise<T>,
+): Promise<T> {
+  const hit = cache.get(key, nowMs);
+  if (hit) return hit;
+  const value = read();
+  cache.set(key, value, nowMs);
+  value.catch(() => cache.delete(key, value));
+  return value;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../../src/domain/BoundedCache';
+import { BoundedCache, sharedRead } from '../../src/domain/BoundedCache';
 
 describe('BoundedCache', () => {
   it('stays at its limit however many keys pass through it (a fleet of devices, tenants, activations)', () => {
@@ -57,5 +57,22 @@ describe('BoundedCache', () => {
     for (const maxEntries of [0, -1, 1.5]) {
       expect(() => new BoundedCache({ maxEntries, ttlInMs: 1 })).toThrow(RangeError);
     }
+  });
+});
+
+describe('sharedRead', () => {
+  it('serves concurrent and later callers one read while it is fresh, then reads again', async () => {
+    const cache = new BoundedCache<Promise<number>>({ maxEntries: 10, ttlInMs: 1_000 });
+    let reads = 0;
+    const read = () => Promise.resolve(++reads);
+    const [a, b] = await Promise.all([sharedRead(cache, 'k', 0, read), sharedRead(cache, 'k', 0, read)]);
+    expect([a, b, await sharedRead(cache, 'k', 999, read)]).toEqual([1, 1, 1]);
+    expect(await sharedRead(cache, 'k', 1_000, read)).toBe(2);
+  });
+
+  it('drops a read that failed, so the next caller asks again', async () => {
+    const cache = new BoundedCache<Promise<string>>({ maxEntries: 10, ttlInMs: 1_000 });
+    await expect(sharedRead(cache, 'k', 0, () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await sharedRead(cache, 'k', 1, () => Promise.resolve('up'))).toBe('up');
   });
 });
