@@ -2,7 +2,7 @@
  * A token bucket as a value: `capacity` tokens at most, refilled at `refillPerSecond`, one token a
  * call. Pure functions of the state and a time in milliseconds, so the pacing that uses it is tested
  * on a clock the test moves. Besides the refill model it holds what the service said: a remaining
- * count it reported (`synced`) and a pause it ordered (`paused`, from a 429's `Retry-After`).
+ * count it reported (`reported`) and a pause it ordered (`paused`, from a 429's `Retry-After`).
  */
 
 export interface TokenBucketLimits {
@@ -59,24 +59,19 @@ export function waitInMs(bucket: TokenBucket, nowMs: number): number {
 }
 
 /**
- * What the service reported remains, `remaining`, with `unaccounted` calls of ours sent but not yet
- * counted in that report (in flight when it was made): the service's count is the truth, as other
- * processes of the same principal spend the same bucket. A report above the modelled capacity
- * raises the capacity: the service grants more than the documented figure we started from.
+ * What the service reported remains, `remaining`. A report only ever lowers the estimate (another
+ * process of the same principal spent the bucket): answers come back in another order than the
+ * service handled them, so a late one reports a count already spent by calls answered before it,
+ * and raising the estimate to it would send a call into an empty bucket. A report above the
+ * modelled capacity raises the capacity: the service grants more than the documented figure. A
+ * count that is not a number changes nothing.
  */
-export function synced(
-  bucket: TokenBucket,
-  remaining: number,
-  unaccounted: number,
-  nowMs: number,
-): TokenBucket {
-  if (!Number.isFinite(remaining) || remaining < 0) return refilled(bucket, nowMs);
-  const current = refilled(bucket, nowMs);
-  const capacity = Math.max(current.capacity, remaining);
+export function reported(bucket: TokenBucket, remaining: number): TokenBucket {
+  if (!Number.isFinite(remaining) || remaining < 0) return bucket;
   return {
-    ...current,
-    capacity,
-    tokens: Math.max(0, Math.min(capacity, remaining - Math.max(0, unaccounted))),
+    ...bucket,
+    capacity: Math.max(bucket.capacity, remaining),
+    tokens: Math.min(bucket.tokens, remaining),
   };
 }
 

@@ -3,7 +3,7 @@ import {
   fullBucket,
   paused,
   refilled,
-  synced,
+  reported,
   take,
   waitInMs,
   type TokenBucket,
@@ -59,19 +59,20 @@ describe('a token bucket', () => {
     expect(take(empty, t0 - 60_000)).toBeUndefined();
   });
 
-  it('takes the remaining count the service reports, less our calls it had not yet counted', () => {
+  it('lowers the estimate to a remaining count the service reports, never raises it', () => {
     const bucket = fullBucket(writes, t0);
     // Another process of the same principal spent most of the bucket.
-    const behind = synced(bucket, 12, 2, t0);
-    expect(behind.tokens).toBe(10);
-    expect(drain(behind, t0).taken).toBe(10);
+    const behind = reported(bucket, 12);
+    expect(behind.tokens).toBe(12);
+    expect(drain(behind, t0).taken).toBe(12);
+    // A late answer reporting more than is left now does not raise the estimate.
+    expect(reported(behind, 150).tokens).toBe(12);
     // A report above the documented capacity: the service grants more than we modelled.
-    const more = synced(bucket, 1_199, 0, t0);
+    const more = reported(bucket, 1_199);
     expect(more.capacity).toBe(1_199);
-    expect(drain(more, t0).taken).toBe(1_199);
+    expect(more.tokens).toBe(200);
     // A count not a number changes nothing.
-    expect(synced(bucket, Number.NaN, 0, t0).tokens).toBe(200);
-    expect(synced(bucket, 5, 9, t0).tokens).toBe(0);
+    expect(reported(bucket, Number.NaN)).toBe(bucket);
   });
 
   it('sends nothing while paused, then resumes at the refill rate rather than as a burst', () => {

@@ -20,6 +20,7 @@ import {
   fullBucket,
   paused,
   refilled,
+  reported,
   type TokenBucket,
   type TokenBucketLimits,
 } from '../../../domain/tokenBucket';
@@ -108,16 +109,10 @@ export class PacedBucket {
     // Its token, taken now; below 0 is a debt the refill pays first (a pause emptied the estimate
     // while the call was in flight, and ARM may still have counted it).
     const current = refilled(this.bucket, now);
-    let tokens = current.tokens - 1;
-    let capacity = current.capacity;
-    if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
-      // The report counts this call and those ARM handled before it, some maybe still in flight
-      // here (counted again below, which only errs low); it never raises the estimate (see above).
-      // A report above the modelled capacity raises the capacity: ARM grants more than documented.
-      tokens = Math.min(tokens, remaining);
-      capacity = Math.max(capacity, remaining);
-    }
-    this.bucket = { ...current, capacity, tokens };
+    const spent = { ...current, tokens: current.tokens - 1 };
+    // The report counts this call and those ARM handled before it, some maybe still in flight
+    // here (counted again below, which only errs low); it never raises the estimate (see above).
+    this.bucket = remaining === undefined ? spent : reported(spent, remaining);
     if (throttledFor !== undefined) {
       this.counters.throttled += 1;
       this.bucket = paused(this.bucket, throttledFor, now);
