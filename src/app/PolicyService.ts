@@ -3,11 +3,8 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../domain/erro
 import type { ContentCheck, Policy } from '../domain/policy';
 import type { RetentionPolicy } from '../domain/retention';
 import { managedScopesContain } from '../domain/diskScope';
-import {
-  recoverySettingsProblems,
-  subscriptionOfArmId,
-  type RecoverySettings,
-} from '../domain/recoverySettings';
+import { subscriptionOfArmId } from '../domain/armId';
+import { recoverySettingsProblems, type RecoverySettings } from '../domain/recoverySettings';
 import type { RpoHours } from '../domain/rpo';
 import type { Tenant } from '../domain/tenant';
 import type { Clock } from '../ports/Clock';

@@ -2,7 +2,7 @@
  * Tenants: the unit of isolation and licensing. The platform (DR.PlatformAdmin) creates a tenant
  * and sets its licences and disk scopes; the tenant's own admin changes its name and backup regions.
  */
-import { armIdsEqual } from '../domain/armId';
+import { armIdsEqual, subscriptionOfArmId } from '../domain/armId';
 import {
   findOverlap,
   findSelfOverlap,
@@ -206,7 +206,7 @@ export class TenantService {
   private checkBackupDiskEncryptionSets(input: TenantEntitlement): void {
     for (const [region, sets] of Object.entries(input.backupDiskEncryptionSets ?? {})) {
       this.checkRegion(region, `body.backupDiskEncryptionSets.${region}`);
-      const subscriptions = new Map<string, number>();
+      const subscriptions = new Map<string | undefined, number>();
       sets.forEach((set, index) => {
         const field = `body.backupDiskEncryptionSets.${region}.${index}`;
         if (!managedScopesContain(input.diskScopes, set)) {
@@ -216,7 +216,7 @@ export class TenantService {
             field,
           );
         }
-        const subscription = subscriptionOf(set);
+        const subscription = subscriptionOfArmId(set);
         if (subscriptions.has(subscription)) {
           throw new RuleViolationError(
             'repeated-encryption-set-subscription',
@@ -227,7 +227,7 @@ export class TenantService {
         subscriptions.set(subscription, index);
       });
       for (const group of input.backupResourceGroups?.[region] ?? []) {
-        const subscription = subscriptionOf(group);
+        const subscription = subscriptionOfArmId(group);
         if (!subscriptions.has(subscription)) {
           throw new RuleViolationError(
             'encryption-set-missing',
@@ -271,11 +271,6 @@ function describeScope(scope: DiskScope): string {
   return scope.kind === 'pageBlob'
     ? `${scope.region}/${scope.container}/${scope.prefix ?? ''}`
     : scope.armScope;
-}
-
-/** The subscription id of an ARM path (validated by the schema), lower-case. */
-function subscriptionOf(armPath: string): string {
-  return (armPath.split('/')[2] ?? '').toLowerCase();
 }
 
 /** The old and new scopes of a change, each once (a scope kept is in both). */

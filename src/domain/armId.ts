@@ -88,6 +88,11 @@ export function parseResourceGroupId(
   return { subscriptionId, resourceGroup };
 }
 
+/** The subscription an ARM path names (`/subscriptions/{id}/…`), lower-case; undefined for another shape. */
+export function subscriptionOfArmId(id: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
+}
+
 export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
 }

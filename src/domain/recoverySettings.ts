@@ -3,6 +3,8 @@
  * (`COMPUTE_PROVIDER=azure`). The simulated provider ignores it. Every id is an ARM resource id in
  * the policy's backup region.
  */
+import { subscriptionOfArmId } from './armId';
+
 export interface RecoverySettings {
   /**
    * The subnets temporary devices' NICs go in: one per subscription that holds a backup resource
@@ -44,11 +46,6 @@ export interface RecoveryPlacementContext {
   inScopes(armPath: string): boolean;
   /** The subscriptions of the tenant's backup resource groups in the policy's backup region. */
   backupSubscriptions: readonly string[];
-}
-
-/** The subscription an ARM id names (`/subscriptions/{id}/…`), lower-case. */
-export function subscriptionOfArmId(id: string): string | undefined {
-  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
 }
 
 /**

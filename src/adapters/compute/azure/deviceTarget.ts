@@ -6,7 +6,8 @@
  */
 import { parseArmResourceId, resourceGroupId } from '../../../domain/armId';
 import type { ManagedDiskFacts } from '../../../domain/managedDisk';
-import { subscriptionOfArmId, type RecoverySettings } from '../../../domain/recoverySettings';
+import { subscriptionOfArmId } from '../../../domain/armId';
+import type { RecoverySettings } from '../../../domain/recoverySettings';
 import type { TemporaryDeviceRequest, TemporaryDeviceState } from '../../../ports/ComputeProvider';
 import { temporaryDeviceTags } from './temporaryDeviceResources';
 
