@@ -61,3 +61,19 @@ export const pageSize = queryInteger(1, HttpLimits.maxPageSize).default(HttpLimi
 
 /** A continuation token as this API returned it (opaque; checked again where it is decoded). */
 export const continuationToken = z.string().min(1).max(8192);
+
+const armSubscriptionAndGroup =
+  '\\/subscriptions\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\/resourceGroups\\/[-\\w.()]{0,89}[-\\w()]';
+/** A resource's name inside an ARM id, as a regular-expression source. */
+export const armName = '[\\w][-\\w.]{0,79}';
+
+/**
+ * An ARM resource id of one type: `/subscriptions/{guid}/resourceGroups/{group}/providers/` then
+ * `providerPath` (a regular-expression source). ARM compares ids without regard to case.
+ */
+export function armResourceId(providerPath: string, shape: string) {
+  return z
+    .string()
+    .max(400)
+    .regex(new RegExp(`^${armSubscriptionAndGroup}\\/providers\\/${providerPath}$`, 'i'), `must be ${shape}`);
+}

@@ -1,23 +1,15 @@
 /** Request and response of device discovery (POST …/device-discoveries). */
 import { z } from 'zod';
 import { continuationToken } from './common';
-import { policyId } from './protectionSchemas';
-
-/** An AVD host pool's ARM id; ARM compares ids without regard to case. */
-export const hostPoolId = z
-  .string()
-  .max(400)
-  .regex(
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.DesktopVirtualization\/hostPools\/[\w][-\w.]{0,79}$/i,
-    'must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.DesktopVirtualization/hostPools/{name}',
-  );
+import { deviceBody, policyId } from './protectionSchemas';
+import { hostPoolId } from './recoverySchemas';
 
 export const discoveryBody = z.strictObject({
   hostPoolId: hostPoolId.describe(
     "A personal host pool in the primary region, inside the tenant's managed-disk scopes",
   ),
   policyId,
-  priorityTier: z.number().int().min(1).max(10).default(5),
+  priorityTier: deviceBody.shape.priorityTier,
   idPrefix: z
     .string()
     .regex(

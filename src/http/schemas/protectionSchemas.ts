@@ -5,6 +5,8 @@ import { deviceIdPattern } from '../../domain/device';
 import { rpoHoursValues, complianceStatuses } from '../../domain/rpo';
 import {
   continuationToken,
+  armName,
+  armResourceId,
   displayText,
   guid,
   pageSize,
@@ -99,13 +101,10 @@ export const containerName = z
   .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name');
 
 /** A managed disk's ARM resource id; ARM compares ids without regard to case. */
-export const managedDiskId = z
-  .string()
-  .max(400)
-  .regex(
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.Compute\/disks\/[\w][-\w.]{0,79}$/i,
-    'must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/disks/{name}',
-  );
+export const managedDiskId = armResourceId(
+  `Microsoft\\.Compute\\/disks\\/${armName}`,
+  '/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/disks/{name}',
+);
 
 /** A page-blob VHD (the embedded runtime) or a managed OS disk (Azure). */
 export const diskBody = z.discriminatedUnion('kind', [

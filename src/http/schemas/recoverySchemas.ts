@@ -1,17 +1,6 @@
 /** A policy's recovery settings for Azure compute: ids of the backup region's network, sizes, host pool. */
 import { z } from 'zod';
-import { guid } from './common';
-
-const subscriptionAndGroup =
-  '\\/subscriptions\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\/resourceGroups\\/[-\\w.()]{0,89}[-\\w()]';
-const name = '[\\w][-\\w.]{0,79}';
-
-function armId(path: string, shape: string) {
-  return z
-    .string()
-    .max(500)
-    .regex(new RegExp(`^${subscriptionAndGroup}\\/providers\\/${path}$`, 'i'), `must be ${shape}`);
-}
+import { armName as name, armResourceId as armId, guid } from './common';
 
 const subnetId = armId(
   `Microsoft\\.Network\\/virtualNetworks\\/${name}\\/subnets\\/${name}`,
@@ -21,7 +10,8 @@ const capacityReservationGroupId = armId(
   `Microsoft\\.Compute\\/capacityReservationGroups\\/${name}`,
   '/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Compute/capacityReservationGroups/{name}',
 );
-const hostPoolId = armId(
+/** An AVD host pool's ARM id. */
+export const hostPoolId = armId(
   `Microsoft\\.DesktopVirtualization\\/hostPools\\/${name}`,
   '/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.DesktopVirtualization/hostPools/{name}',
 );
