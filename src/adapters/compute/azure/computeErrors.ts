@@ -60,10 +60,6 @@ export function describeFailure(failure: { code: string; message: string }): str
  * a concurrent ensure of the same device, in this process or another, is making it.
  */
 export function isOperationInProgress(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return (
-    armStatusOf(err) === 409 &&
-    typeof code === 'string' &&
-    ['conflict', 'anotheroperationinprogress'].includes(code.toLowerCase())
-  );
+  const code = armCodeOf(err)?.toLowerCase();
+  return armStatusOf(err) === 409 && (code === 'conflict' || code === 'anotheroperationinprogress');
 }
