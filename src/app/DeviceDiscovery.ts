@@ -29,6 +29,7 @@ import type { HostPools, SessionHostInfo } from '../ports/HostPools';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { VirtualMachineReader } from '../ports/VirtualMachineReader';
 import type { DeviceInput, DeviceService } from './DeviceService';
+import { mapConcurrently } from './mapConcurrently';
 import type { TenantService } from './TenantService';
 
 export interface DiscoveryRequest {
@@ -46,6 +47,11 @@ export interface DiscoveryRequest {
 
 export type DiscoveryOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
 
+export interface RowError {
+  field: string;
+  reason: string;
+}
+
 export interface DiscoveryRow {
   /** The session host's name in the pool. */
   sessionHost: string;
@@ -58,7 +64,7 @@ export interface DiscoveryRow {
    * Why it failed or was skipped. Fields name the session host's facts (`sessionHost`,
    * `assignedUser`, `vmId`) or the device's (`id`, `disk`, `primaryRegion`, `policyId`).
    */
-  errors?: { field: string; reason: string }[];
+  errors?: RowError[];
 }
 
 export interface DiscoveryPage {
@@ -101,9 +107,12 @@ export interface DeviceDiscoverySettings {
   rowReserveInMs?: number;
 }
 
-/** What the device schema accepts as a UPN (`deviceBody.upn`): AVD's value is checked the same way. */
+/**
+ * What the device schema accepts as a UPN (`deviceBody.upn`, `withoutHiddenCharacters`): AVD's
+ * value is checked the same way. Line and paragraph separators are `\s`, refused by the pattern.
+ */
 const upnPattern = /^[^@\s]+@[^@\s]+$/;
-const hiddenCharacters = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const hiddenCharacters = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 export class DeviceDiscovery {
   private readonly concurrency: number;
@@ -129,11 +138,13 @@ export class DeviceDiscovery {
       (h) => request.after === undefined || nameKey(h.name) > nameKey(request.after),
     );
     const candidates = remaining.slice(0, request.maxSessionHosts);
-    const timeLeft = options.timeLeftInMs ?? (() => Infinity);
-    const results = await this.mapUntil(
+    const { timeLeftInMs } = options;
+    const results = await mapConcurrently(
       candidates,
-      () => timeLeft() < this.rowReserveInMs,
+      this.concurrency,
       async (host) => await this.discoverOne(tenant, policy, request, host, ids.get(host.name)!),
+      // Unbounded without a deadline; with one, no host starts without time left to finish.
+      timeLeftInMs ? () => timeLeftInMs() < this.rowReserveInMs : undefined,
     );
     const covered = results.length;
     const page: DiscoveryPage = {
@@ -218,30 +229,24 @@ export class DeviceDiscovery {
     policy: Policy,
     request: DiscoveryRequest,
     host: SessionHostInfo,
-    id: string | FailedRow,
+    id: string | RowError,
   ): Promise<DiscoveryRow> {
     const sessionHost = host.name;
     if (typeof id !== 'string') return { sessionHost, outcome: 'failed', errors: [id] };
-    const failed = (field: string, reason: string): DiscoveryRow => ({
+    const refused = (outcome: 'skipped' | 'failed', field: string, reason: string): DiscoveryRow => ({
       sessionHost,
       id,
-      outcome: 'failed',
+      outcome,
       errors: [{ field, reason }],
     });
+    const failed = (field: string, reason: string) => refused('failed', field, reason);
     // A device is a user's desktop: without a user there is nothing to recover for anyone yet.
     if (!host.assignedUser)
-      return {
-        sessionHost,
-        id,
-        outcome: 'skipped',
-        errors: [
-          {
-            field: 'assignedUser',
-            reason:
-              'The session host has no assigned user, so no device is registered for it; discover again once a user is assigned (a device already registered under this id is left as it is)',
-          },
-        ],
-      };
+      return refused(
+        'skipped',
+        'assignedUser',
+        'The session host has no assigned user, so no device is registered for it; discover again once a user is assigned (a device already registered under this id is left as it is)',
+      );
     const upn = host.assignedUser.trim();
     if (upn.length < 3 || upn.length > 256 || !upnPattern.test(upn) || hiddenCharacters.test(upn))
       return failed('assignedUser', `"${upn}" is not a user principal name`);
@@ -295,30 +300,7 @@ export class DeviceDiscovery {
       throw err;
     }
   }
-
-  /**
-   * Maps items in order with at most `concurrency` in flight, starting none once `stop` says so:
-   * what it returns is the results of a prefix of the items, every one of them finished.
-   */
-  private async mapUntil<T, R>(
-    items: readonly T[],
-    stop: () => boolean,
-    fn: (item: T) => Promise<R>,
-  ): Promise<R[]> {
-    const results: R[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length && !stop()) {
-        const index = next++;
-        results[index] = await fn(items[index]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    return results.slice(0, next);
-  }
 }
-
-type FailedRow = { field: string; reason: string };
 
 /**
  * A call to AVD: a failure that is not already one of ours is AVD (or ARM) not answering, so the
@@ -347,9 +329,9 @@ function nameKey(name: string): string {
  * of adding new ones. Hosts of one pool whose names give the same id fail both: neither may take
  * the other's device.
  */
-function deviceIds(hosts: readonly SessionHostInfo[], prefix: string): Map<string, string | FailedRow> {
+function deviceIds(hosts: readonly SessionHostInfo[], prefix: string): Map<string, string | RowError> {
   const byId = new Map<string, string[]>();
-  const ids = new Map<string, string | FailedRow>();
+  const ids = new Map<string, string | RowError>();
   for (const host of hosts) {
     const id = `${prefix}${host.name.split('.')[0]!.toLowerCase()}`;
     if (!deviceIdPattern.test(id)) {

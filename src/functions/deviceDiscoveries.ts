@@ -46,19 +46,14 @@ defineHttp({
       },
       scope ? { timeLeftInMs: () => scope.deadlineAt - Date.now() } : {},
     );
-    const { created, updated, unchanged, skipped, failed, sessionHosts, results, resumeAfter } = page;
+    const { resumeAfter, ...answer } = page;
+    const { created, updated, unchanged, skipped, failed, sessionHosts, results } = answer;
     auditDetail(
       `${body.hostPoolId}: ${results.length} of ${sessionHosts} session hosts; ${created} created, ${updated} updated, ` +
         `${unchanged} unchanged, ${skipped} skipped, ${failed} failed${resumeAfter !== undefined ? '; more to come' : ''}`,
     );
     return json(200, {
-      created,
-      updated,
-      unchanged,
-      skipped,
-      failed,
-      sessionHosts,
-      results,
+      ...answer,
       ...(resumeAfter !== undefined ? { continuationToken: encodeResumeToken(resumeAfter) } : {}),
     });
   },

@@ -206,6 +206,8 @@ export function createHttpHandler<P, Q, B>(
   ): Promise<void> {
     const status = response.status ?? 200;
     const code = (response.jsonBody as Partial<Problem> | undefined)?.code;
+    // A refusal's detail is its problem code; a success's, what its handler said it came to.
+    const detail = status >= 400 ? code : caller.auditDetail;
     const target = targetOf(request);
     const { principal } = caller;
     const toSecurityLog = (actor: AuditActor) =>
@@ -241,11 +243,7 @@ export function createHttpHandler<P, Q, B>(
         target,
         outcome: outcomeOfStatus(status),
         status,
-        ...(status >= 400 && code
-          ? { detail: code }
-          : status < 400 && caller.auditDetail
-            ? { detail: caller.auditDetail }
-            : {}),
+        ...(detail ? { detail } : {}),
         correlationId,
       }),
     );
