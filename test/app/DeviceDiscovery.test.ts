@@ -16,6 +16,7 @@ import { installedStores, installServices, services } from '../../src/compositio
 import { RuleViolationError } from '../../src/domain/errors';
 import type { HostPoolInfo, HostPools, SessionHostInfo } from '../../src/ports/HostPools';
 import type { VirtualMachineReader } from '../../src/ports/VirtualMachineReader';
+import { seedDesktopDisk } from '../support/arm/seedDesktopDisk';
 import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
 import { call } from '../support/http';
 import { platformToken } from '../support/tenants';
@@ -89,16 +90,11 @@ describe('DeviceDiscovery', () => {
   });
 
   async function seedVm(subscriptionId: string, name: string): Promise<{ vmId: string; diskId: string }> {
-    const diskId = await double.seedDisk({
+    const diskId = await seedDesktopDisk(double, {
       subscriptionId,
       resourceGroup: group,
-      name: `${name}-os`,
+      name,
       location: primary,
-      sizeGB: 16,
-      osType: 'Windows',
-      hyperVGeneration: 'V2',
-      securityType: 'TrustedLaunch',
-      vm: { name: `vm-${name}`, size: 'Standard_D2s_v5' },
     });
     const vmId = `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/virtualMachines/vm-${name}`;
     return { vmId, diskId };

@@ -23,9 +23,6 @@
 import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArmPacerOptions } from '../../src/adapters/arm/pacing/ArmPacer';
-import type { ArmCallKind } from '../../src/adapters/arm/pacing/armLimits';
-import { systemPacerTimer } from '../../src/adapters/arm/pacing/pacerTimer';
 import type { RecoveryMessage } from '../../src/app/recoveryMessage';
 import { resetConfig } from '../../src/config';
 import { installedStores, installServices, type ServiceOverrides } from '../../src/compositionRoot';
@@ -33,7 +30,8 @@ import { registeredFunctions, type QueueFunction } from '../../src/functions/reg
 import type { EventLog } from '../../src/ports/EventLog';
 import type { WorkQueue } from '../../src/ports/WorkQueue';
 import { QueueNames } from '../../src/queueNames';
-import { startArmDouble, type ArmDouble, type ArmLimits } from '../support/arm/startArmDouble';
+import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
+import { testScaleBuckets, testScalePacer, timeScale } from '../support/arm/testScaleLimits';
 import {
   activateFleet,
   azureFleet,
@@ -50,41 +48,6 @@ import { startTestEnvironment, type TestEnvironment } from '../support/testEnvir
 import { TestClock } from '../support/testClock';
 
 const devicesPerFleet = 24;
-/** One real second is an hour of ARM's time, as in azureRecovery.test.ts. */
-const timeScale = 3_600;
-const perRealSecond = (calls: number) => calls / timeScale;
-
-/**
- * ARM's buckets at test scale (documented: 250 reads at 25/s, 200 writes and deletes at 10/s): a
- * burst below the queue host's handlers at once, so the first wave's disk, NIC and VM PUTs and
- * their polls empty them and the pacer must hold calls back.
- */
-const testLimits = {
-  readsBucket: 10,
-  readsRefillPerSecond: perRealSecond(120),
-  writesBucket: 10,
-  writesRefillPerSecond: perRealSecond(80),
-  deletesBucket: 10,
-  deletesRefillPerSecond: perRealSecond(80),
-} satisfies Partial<ArmLimits>;
-
-/** The same limits told to the pacer, on the double's clock (a wait of simulated ms is that ÷ timeScale real ms). */
-function pacerFor(double: ArmDouble): Omit<ArmPacerOptions, 'region'> {
-  const limits: Record<ArmCallKind, { capacity: number; refillPerSecond: number }> = {
-    read: { capacity: testLimits.readsBucket, refillPerSecond: testLimits.readsRefillPerSecond },
-    write: { capacity: testLimits.writesBucket, refillPerSecond: testLimits.writesRefillPerSecond },
-    delete: { capacity: testLimits.deletesBucket, refillPerSecond: testLimits.deletesRefillPerSecond },
-  };
-  return {
-    timer: {
-      nowMs: () => double.clock(),
-      sleep: async (ms, signal) => await systemPacerTimer.sleep(ms / timeScale, signal),
-    },
-    limits,
-    // The default bound of 10 s is wall-clock time a call may wait: on the pacer's clock.
-    maxWaitInMs: 10_000 * timeScale,
-  };
-}
 
 /**
  * The work queue as Service Bus may behave (at-least-once): every first recovery message of the
@@ -121,14 +84,17 @@ describe('recovery onto Azure compute through faults', () => {
       events: eventLog,
       // Production's default: a device is given up after 5 failures, not the end-to-end test's 3.
       maxRecoveryAttempts: 5,
-      pacer: pacerFor(double),
+      pacer: testScalePacer(double),
       wrapWorkQueue: duplicatingFirstDeliveries(duplicates),
     });
   const pacer = () => installedStores().armPacer;
 
   beforeAll(async () => {
-    // Enforcing: a call that reaches an empty bucket is counted over budget and answered 429.
-    double = await startArmDouble({ timeScale, limits: testLimits, throttling: 'enforce' });
+    // ARM's buckets at test scale, as in managedDiskScale.test.ts: a burst below the queue host's
+    // handlers at once, so the first wave's disk, NIC and VM PUTs and their polls empty them and the
+    // pacer, told the same limits on the double's clock, must hold calls back. Enforcing: a call
+    // that reaches an empty bucket is counted over budget and answered 429.
+    double = await startArmDouble({ timeScale, limits: testScaleBuckets, throttling: 'enforce' });
     env = await startTestEnvironment({
       COMPUTE_PROVIDER: 'azure',
       ACTIVATION_POLL_SECONDS: '1',

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemPacerTimer, type PacerTimer } from '../../src/adapters/arm/pacing/pacerTimer';
 import { installedStores, installServices } from '../../src/compositionRoot';
+import { seedDesktopDisk } from '../support/arm/seedDesktopDisk';
 import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
+import { doubleClockTimer, timeScale } from '../support/arm/testScaleLimits';
 import { call, type TestResponse } from '../support/http';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
@@ -16,16 +17,6 @@ import { startTestEnvironment, type TestEnvironment } from '../support/testEnvir
 const primary = 'westeurope';
 const backup = 'northeurope';
 const hostCount = 500;
-/** One real second is an hour of the double's time. */
-const timeScale = 3_600;
-
-/** The pacer reckons on the double's clock, as it reckons on ARM's in production (see managedDiskScale). */
-function doubleClockTimer(double: ArmDouble): PacerTimer {
-  return {
-    nowMs: () => double.clock(),
-    sleep: async (ms, signal) => await systemPacerTimer.sleep(ms / timeScale, signal),
-  };
-}
 
 describe('POST /tenants/{tenantId}/device-discoveries', () => {
   let env: TestEnvironment;
@@ -51,16 +42,11 @@ describe('POST /tenants/{tenantId}/device-discoveries', () => {
   });
 
   async function seedVm(subscriptionId: string, name: string): Promise<{ vmId: string; diskId: string }> {
-    const diskId = await double.seedDisk({
+    const diskId = await seedDesktopDisk(double, {
       subscriptionId,
       resourceGroup: group,
-      name: `${name}-os`,
+      name,
       location: primary,
-      sizeGB: 16,
-      osType: 'Windows',
-      hyperVGeneration: 'V2',
-      securityType: 'TrustedLaunch',
-      vm: { name: `vm-${name}`, size: 'Standard_D2s_v5' },
     });
     return {
       vmId: `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/virtualMachines/vm-${name}`,
@@ -104,6 +90,7 @@ describe('POST /tenants/{tenantId}/device-discoveries', () => {
         credential: double.credential,
         ...double.clientOptions(),
         pollIntervalInMs: 10,
+        // On the double's clock, as the pacer reckons on ARM's in production (testScaleLimits.ts).
         pacer: { timer: doubleClockTimer(double) },
       },
     });

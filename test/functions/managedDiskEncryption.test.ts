@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeClients } from '../../src/adapters/arm/createComputeClient';
 import { installedStores, installServices, services } from '../../src/compositionRoot';
 import { contentSampled } from '../../src/domain/managedDiskPlacement';
-import { registeredFunctions, type QueueFunction } from '../../src/functions/registry';
-import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
+import type { QueueHost } from '../../src/local/queueHost';
 import type { EventLog } from '../../src/ports/EventLog';
+import { seedDesktopDisk } from '../support/arm/seedDesktopDisk';
 import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
 import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
+import { startRestorePointWorkerHost } from '../support/restorePointWorkerHost';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 import { TestClock } from '../support/testClock';
@@ -71,16 +72,13 @@ describe('managed disks with customer-managed keys, and the policy’s content-c
     return await call(`${env.baseUrl}/platform/tenants/${id}`, { method: 'PUT', token: platform, json });
   }
 
+  /** A desktop's OS disk (`${name}-os`, not Trusted Launch), with the customer key's set when `encrypted`. */
   async function seedDisk(subscriptionId: string, name: string, encrypted: boolean) {
-    return await double.seedDisk({
+    return await seedDesktopDisk(double, {
       subscriptionId,
-      resourceGroup: 'rg-desktops',
       name,
       location: primary,
-      sizeGB: 16,
-      osType: 'Windows',
-      hyperVGeneration: 'V2',
-      vm: { name: `vm-${name}`, size: 'Standard_D2s_v5' },
+      securityType: undefined,
       ...(encrypted ? { encryption: { type: cmk, diskEncryptionSetId: sourceSet } } : {}),
     });
   }
@@ -150,19 +148,13 @@ describe('managed disks with customer-managed keys, and the policy’s content-c
         store: { contentSampleEvery: 2, copyTimeoutInMs: 3_000, sasDurationInSeconds: 36_000 },
       },
     });
-    queueHost = await startQueueHost({
-      connection: services().config.workQueue.connection,
-      functions: registeredFunctions().filter(
-        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
-      ),
-      options: { visibilityTimeoutInMs: 5_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
-    });
+    queueHost = await startRestorePointWorkerHost({ visibilityTimeoutInMs: 5_000 });
     admin = await env.token(tenantId, ['DR.Admin']);
     platform = await platformToken(env);
     const created = await putTenant(tenantId, entitlement());
     expect(created.status, created.text).toBe(201);
-    for (const id of plainIds) diskIds.set(id, await seedDisk(sub, `${id}-os`, false));
-    for (const id of cmkIds) diskIds.set(id, await seedDisk(sub, `${id}-os`, true));
+    for (const id of plainIds) diskIds.set(id, await seedDisk(sub, id, false));
+    for (const id of cmkIds) diskIds.set(id, await seedDisk(sub, id, true));
   }, 120_000);
 
   afterAll(async () => {
@@ -279,7 +271,7 @@ describe('managed disks with customer-managed keys, and the policy’s content-c
       json: { name: 'Hourly', backupRegion: backup, rpoHours: 1 },
     });
     expect(policy.status, policy.text).toBe(201);
-    const encrypted = await seedDisk(plainSub, 'plain-ck-os', true);
+    const encrypted = await seedDisk(plainSub, 'plain-ck', true);
     const refused = await call(api(plainTenant, '/devices/ck'), {
       method: 'PUT',
       token: plainAdmin,
@@ -293,7 +285,7 @@ describe('managed disks with customer-managed keys, and the policy’s content-c
       }),
     ]);
     expect((await call(api(plainTenant, '/devices/ck'), { token: plainAdmin })).status).toBe(404);
-    const plain = await seedDisk(plainSub, 'plain-pk-os', false);
+    const plain = await seedDisk(plainSub, 'plain-pk', false);
     const accepted = await call(api(plainTenant, '/devices/pk'), {
       method: 'PUT',
       token: plainAdmin,

@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installedStores, installServices, services } from '../../src/compositionRoot';
-import { registeredFunctions, type QueueFunction } from '../../src/functions/registry';
-import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
+import type { QueueHost } from '../../src/local/queueHost';
 import type { EventLog } from '../../src/ports/EventLog';
-import { startArmDouble, type ArmDouble } from '../support/arm/startArmDouble';
+import { seedDesktopDisk } from '../support/arm/seedDesktopDisk';
+import { startArmDouble, type ArmDouble, type SeedDisk } from '../support/arm/startArmDouble';
 import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
+import { startRestorePointWorkerHost } from '../support/restorePointWorkerHost';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 import { TestClock } from '../support/testClock';
@@ -60,17 +61,13 @@ describe('managed-disk protection cycle', () => {
     expect(response.status, response.text).toBeLessThan(300);
   }
 
-  async function seedDisk(name: string, extra: Partial<Parameters<ArmDouble['seedDisk']>[0]> = {}) {
-    return await double.seedDisk({
+  /** A desktop's OS disk (`${name}-os`) with its VM, in the tenant's subscription. */
+  async function seedDisk(name: string, extra: Partial<SeedDisk> = {}) {
+    return await seedDesktopDisk(double, {
       subscriptionId: sub,
       resourceGroup: diskGroup,
       name,
       location: primary,
-      sizeGB: 16,
-      osType: 'Windows',
-      hyperVGeneration: 'V2',
-      securityType: 'TrustedLaunch',
-      vm: { name: `vm-${name}`, size: 'Standard_D2s_v5' },
       ...extra,
     });
   }
@@ -101,7 +98,8 @@ describe('managed-disk protection cycle', () => {
               (d) => d?.lastVerifiedAt && Date.parse(d.lastVerifiedAt) > time - hour && !d.pending,
             ).length;
           },
-          { timeout: 20_000, interval: 100 },
+          // A wait, not a speed target: the stuck-copy cycle takes about 16 s on an idle machine.
+          { timeout: 60_000, interval: 100 },
         )
         .toBe(expected.length);
     } catch (err) {
@@ -147,16 +145,7 @@ describe('managed-disk protection cycle', () => {
         store: { contentSampleEvery: 5, copyTimeoutInMs: 3_000, sasDurationInSeconds: 36_000 },
       },
     });
-    queueHost = await startQueueHost({
-      connection: services().config.workQueue.connection,
-      functions: registeredFunctions().filter(
-        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
-      ),
-      options: { visibilityTimeoutInMs: 5_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
-      log: (level, ...args) => {
-        if (level === 'error' || level === 'warning') workerErrors.push(args.join(' '));
-      },
-    });
+    queueHost = await startRestorePointWorkerHost({ visibilityTimeoutInMs: 5_000, errors: workerErrors });
     admin = await env.token(tenantId, ['DR.Admin']);
     const platform = await platformToken(env);
     for (const [id, scope] of [
@@ -182,7 +171,7 @@ describe('managed-disk protection cycle', () => {
       rpoHours: 1,
       retention: { latest: 1, weekly: 0, keepLatestManual: false },
     });
-    for (const id of ids) diskIds.set(id, await seedDisk(`${id}-os`));
+    for (const id of ids) diskIds.set(id, await seedDisk(id));
     for (const id of ids) await put(`/devices/${id}`, device(id));
   }, 120_000);
 
@@ -218,7 +207,7 @@ describe('managed-disk protection cycle', () => {
     });
     // A disk without osType is a data disk.
     const noOs = await double.seedDisk({ ...seedArgs('plain-data'), osType: undefined as never });
-    const elsewhere = await seedDisk('far-os', { location: 'uksouth' });
+    const elsewhere = await seedDisk('far', { location: 'uksouth' });
     const missing = diskIds.get(ids[0]!)!.replace(`${ids[0]}-os`, 'no-such-os');
     const armCallsBefore = double.stats().totalCalls;
     const refused = await call(api('/devices/foreign'), {
@@ -372,7 +361,7 @@ describe('managed-disk protection cycle', () => {
     // first message had queued (the one the wake-up overtook).
     await queueHost.stop();
     const id = 'md-wake';
-    diskIds.set(id, await seedDisk(`${id}-os`));
+    diskIds.set(id, await seedDisk(id));
     await put(`/devices/${id}`, device(id));
     const worker = services().restorePointWorker;
     const slot = { tenantId, deviceId: id, takenAt: clock.now().toISOString(), kind: 'manual' as const };
@@ -389,13 +378,7 @@ describe('managed-disk protection cycle', () => {
     expect(double.stats().totalCalls).toBe(calls);
     // The wake-up delivered again (a crash before it was done) is not dropped.
     expect(await worker.handle({ ...slot, attempt: 1, check: 1_000_000 })).not.toBe('skipped');
-    queueHost = await startQueueHost({
-      connection: services().config.workQueue.connection,
-      functions: registeredFunctions().filter(
-        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
-      ),
-      options: { visibilityTimeoutInMs: 5_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
-    });
+    queueHost = await startRestorePointWorkerHost({ visibilityTimeoutInMs: 5_000 });
     await expect
       .poll(async () => (await points(id))[0]?.verified, { timeout: 20_000, interval: 100 })
       .toBe(true);

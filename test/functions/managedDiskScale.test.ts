@@ -11,12 +11,10 @@
 import { InvocationContext, type Timer } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArmPacerOptions } from '../../src/adapters/arm/pacing/ArmPacer';
 import type { ArmCallKind } from '../../src/adapters/arm/pacing/armLimits';
-import { systemPacerTimer, type PacerTimer } from '../../src/adapters/arm/pacing/pacerTimer';
-import { installedStores, installServices, services } from '../../src/compositionRoot';
-import { registeredFunctions, type QueueFunction, type TimerFunction } from '../../src/functions/registry';
-import { startQueueHost, type QueueHost } from '../../src/local/queueHost';
+import { installedStores, installServices } from '../../src/compositionRoot';
+import { registeredFunctions, type TimerFunction } from '../../src/functions/registry';
+import type { QueueHost } from '../../src/local/queueHost';
 import type { EventLog } from '../../src/ports/EventLog';
 import {
   startArmDouble,
@@ -24,8 +22,11 @@ import {
   type ArmDoubleStats,
   type ArmLimits,
 } from '../support/arm/startArmDouble';
+import { seedDesktopDisk } from '../support/arm/seedDesktopDisk';
+import { testScaleBuckets, testScalePacer, timeScale } from '../support/arm/testScaleLimits';
 import { call } from '../support/http';
 import { MemoryCopySlots } from '../support/memoryCopySlots';
+import { startRestorePointWorkerHost } from '../support/restorePointWorkerHost';
 import { platformToken } from '../support/tenants';
 import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
 import { TestClock } from '../support/testClock';
@@ -36,44 +37,16 @@ const backup = 'northeurope';
 const deviceCount = 200;
 /** CopyStart's in-flight limit at test scale: the slots grant it and the double enforces it (409). */
 const copySlotLimit = 20;
-/** One real second is an hour of the double's time: a 16 GiB seed copy takes ~10 simulated minutes. */
-const timeScale = 3_600;
-/** A rate per real second, as the double's limits take it: per simulated second. */
-const perRealSecond = (calls: number) => calls / timeScale;
 
 /**
- * ARM's buckets at test scale (documented: 250 reads, 25/s; 200 writes, 10/s; 200 deletes, 10/s):
- * the same burst-and-refill, small enough that the seeding cycle's 200 snapshot PUTs and 200
- * CopyStarts, and its thousand-odd reads, empty them many times over. A burst below the worker's
- * 16 handlers at once, so the bursts of a busy moment empty it whatever this machine's speed.
+ * ARM's buckets at test scale (testScaleLimits.ts): small enough that the seeding cycle's 200
+ * snapshot PUTs and 200 CopyStarts, and its thousand-odd reads, empty them many times over; a burst
+ * below the worker's 16 handlers at once. The pacer is told the same limits, on the double's clock.
  */
 const testLimits = {
-  readsBucket: 10,
-  readsRefillPerSecond: perRealSecond(120),
-  writesBucket: 10,
-  writesRefillPerSecond: perRealSecond(80),
-  deletesBucket: 10,
-  deletesRefillPerSecond: perRealSecond(80),
+  ...testScaleBuckets,
   copiesInFlightPerSubscriptionRegion: copySlotLimit,
 } satisfies Partial<ArmLimits>;
-
-/** The same limits told to the pacer, as a subscription with other than the documented limits would be. */
-const pacerLimits: Record<ArmCallKind, { capacity: number; refillPerSecond: number }> = {
-  read: { capacity: testLimits.readsBucket, refillPerSecond: testLimits.readsRefillPerSecond },
-  write: { capacity: testLimits.writesBucket, refillPerSecond: testLimits.writesRefillPerSecond },
-  delete: { capacity: testLimits.deletesBucket, refillPerSecond: testLimits.deletesRefillPerSecond },
-};
-
-/**
- * The pacer reckons on the double's clock, as it reckons on ARM's in production: its refill and a
- * `Retry-After` are simulated time, a wait of simulated ms is that ÷ timeScale real ms.
- */
-function doubleClockTimer(double: ArmDouble): PacerTimer {
-  return {
-    nowMs: () => double.clock(),
-    sleep: async (ms, signal) => await systemPacerTimer.sleep(ms / timeScale, signal),
-  };
-}
 
 /** ARM calls the double answered, by the pacer's bucket kinds. */
 function callsByKind(stats: ArmDoubleStats): Record<ArmCallKind, number> {
@@ -262,12 +235,6 @@ describe('managed-disk protection of 200 devices at ARM’s pace', () => {
     // Throttling enforced: a call over budget is answered 429, and counted as over budget.
     double = await startArmDouble({ timeScale, limits: testLimits, throttling: 'enforce' });
     env = await startTestEnvironment();
-    const pacerOptions: Omit<ArmPacerOptions, 'region'> = {
-      timer: doubleClockTimer(double),
-      limits: pacerLimits,
-      // The pacer's default bound of 10 s is wall-clock time a worker call may wait, on its clock.
-      maxWaitInMs: 10_000 * timeScale,
-    };
     installServices({
       clock,
       events: eventLog,
@@ -283,22 +250,13 @@ describe('managed-disk protection of 200 devices at ARM’s pace', () => {
         ...double.clientOptions(),
         copySlots: slots,
         pollIntervalInMs: 10,
-        pacer: pacerOptions,
+        pacer: testScalePacer(double),
         // SAS lifetimes are in the double's time (10 h of it is 10 s here). The stuck-copy bound is
         // wall-clock: far above a paced copy's few seconds, so no copy here is judged stuck.
         store: { contentSampleEvery: 5, copyTimeoutInMs: 60_000, sasDurationInSeconds: 36_000 },
       },
     });
-    queueHost = await startQueueHost({
-      connection: services().config.workQueue.connection,
-      functions: registeredFunctions().filter(
-        (f): f is QueueFunction => f.kind === 'queue' && f.name === 'takeRestorePoint',
-      ),
-      options: { visibilityTimeoutInMs: 15_000, minPollIntervalInMs: 20, maxPollIntervalInMs: 100 },
-      log: (level, ...args) => {
-        if (level === 'error' || level === 'warning') workerErrors.push(args.join(' '));
-      },
-    });
+    queueHost = await startRestorePointWorkerHost({ visibilityTimeoutInMs: 15_000, errors: workerErrors });
     admin = await env.token(tenantId, ['DR.Admin']);
     const created = await call(`${env.baseUrl}/platform/tenants/${tenantId}`, {
       method: 'PUT',
@@ -319,20 +277,7 @@ describe('managed-disk protection of 200 devices at ARM’s pace', () => {
       retention: { latest: 1, weekly: 0, keepLatestManual: false },
     });
     for (const id of ids)
-      diskIds.set(
-        id,
-        await double.seedDisk({
-          subscriptionId: sub,
-          resourceGroup: 'rg-desktops',
-          name: `${id}-os`,
-          location: primary,
-          sizeGB: 16,
-          osType: 'Windows',
-          hyperVGeneration: 'V2',
-          securityType: 'TrustedLaunch',
-          vm: { name: `vm-${id}`, size: 'Standard_D2s_v5' },
-        }),
-      );
+      diskIds.set(id, await seedDesktopDisk(double, { subscriptionId: sub, name: id, location: primary }));
     // Registration reads each disk through ARM, paced like the rest.
     for (const id of ids)
       await put(`/devices/${id}`, {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { installedStores, services, type ServiceOverrides } from '../../src/compositionRoot';
 import type { EventLog } from '../../src/ports/EventLog';
+import { seedDesktopDisk } from './arm/seedDesktopDisk';
 import { DESKTOP_VIRTUALIZATION_USER, type ArmDouble } from './arm/startArmDouble';
 import { eventually } from './eventually';
 import { call, type TestResponse } from './http';
@@ -123,15 +124,10 @@ export async function seedAzureFleet(
   for (const id of ids)
     diskIds.set(
       id,
-      await double.seedDisk({
+      await seedDesktopDisk(double, {
         subscriptionId: sub,
-        resourceGroup: 'rg-desktops',
-        name: `${id}-os`,
+        name: id,
         location: primary,
-        sizeGB: 16,
-        osType: 'Windows',
-        hyperVGeneration: 'V2',
-        securityType: 'TrustedLaunch',
         diskControllerTypes: 'SCSI',
         vm: { name: id, size: 'Standard_D2s_v5', zone: '1', computerName: `${id}.fabrikam.test` },
       }),

@@ -3,6 +3,8 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkClient } from './armNetworkClient';
 import { computeClient } from './armTestClient';
+import { attachedVmBody, seedSourceSnapshot } from './deviceResources';
+import { refusal } from './refusal';
 import { startArmDouble, type ArmDouble } from './startArmDouble';
 
 const SUB = '00000000-0000-0000-0000-0000000000d1';
@@ -28,28 +30,22 @@ describe('ARM double: disks from snapshots, NICs and VMs through the real SDK cl
       diskControllerTypes?: string;
     } = {},
   ) => {
-    const diskId = await double.seedDisk({
-      subscriptionId: SUB,
-      resourceGroup: PRIMARY,
-      name: `${name}-os`,
-      location: REGION,
-      sizeGB: 128,
-      osType: 'Windows',
-      hyperVGeneration: extra.hyperVGeneration ?? 'V2',
-      securityType: extra.securityType ?? 'TrustedLaunch',
-      ...(extra.diskControllerTypes ? { diskControllerTypes: extra.diskControllerTypes } : {}),
-    });
-    await compute.snapshots.createOrUpdate(
-      PRIMARY,
-      `${name}-snap`,
+    return await seedSourceSnapshot(
+      double,
+      compute,
       {
+        subscriptionId: SUB,
+        resourceGroup: PRIMARY,
+        name: `${name}-os`,
         location: REGION,
-        incremental: true,
-        creationData: { createOption: 'Copy', sourceResourceId: diskId },
+        sizeGB: 128,
+        osType: 'Windows',
+        hyperVGeneration: extra.hyperVGeneration ?? 'V2',
+        securityType: extra.securityType ?? 'TrustedLaunch',
+        ...(extra.diskControllerTypes ? { diskControllerTypes: extra.diskControllerTypes } : {}),
       },
-      FAST,
+      `${name}-snap`,
     );
-    return id('Microsoft.Compute/snapshots', `${name}-snap`, PRIMARY);
   };
   const makeDisk = async (name: string, snapshotId: string, zone = '1') =>
     await compute.disks.createOrUpdate(
@@ -79,40 +75,18 @@ describe('ARM double: disks from snapshots, NICs and VMs through the real SDK cl
     name: string,
     overrides: Partial<VirtualMachine> & { size?: string; zone?: string; disk?: string } = {},
   ): VirtualMachine => ({
-    location: REGION,
-    zones: [overrides.zone ?? '1'],
+    ...attachedVmBody({
+      location: REGION,
+      diskId: overrides.disk ?? id('Microsoft.Compute/disks', `${name}-disk`),
+      nicId: id('Microsoft.Network/networkInterfaces', `${name}-nic`),
+      size: overrides.size,
+      zone: overrides.zone,
+    }),
     tags: { task: name },
-    hardwareProfile: { vmSize: overrides.size ?? 'Standard_D2s_v5' },
-    storageProfile: {
-      osDisk: {
-        createOption: 'Attach',
-        osType: 'Windows',
-        managedDisk: { id: overrides.disk ?? id('Microsoft.Compute/disks', `${name}-disk`) },
-        deleteOption: 'Delete',
-      },
-    },
-    networkProfile: {
-      networkInterfaces: [
-        {
-          id: id('Microsoft.Network/networkInterfaces', `${name}-nic`),
-          primary: true,
-          deleteOption: 'Delete',
-        },
-      ],
-    },
-    securityProfile: {
-      securityType: 'TrustedLaunch',
-      uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
-    },
     ...overrides,
   });
   const putVm = (name: string, body: VirtualMachine) =>
     compute.virtualMachines.createOrUpdate(BACKUP, name, body, FAST);
-  const refusal = async (promise: PromiseLike<unknown>) =>
-    await Promise.resolve(promise).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
   /** A device ready for a VM: its disk made from a snapshot and its NIC. */
   const device = async (name: string, extra: Parameters<typeof seedSource>[1] = {}, zone = '1') => {
     await makeDisk(name, await seedSource(name, extra), zone);

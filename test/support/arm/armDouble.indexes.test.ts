@@ -4,11 +4,13 @@
  * behaviour the scans had: the count limit refuses the (limit + 1)th VM and frees a place on
  * delete, and lists (and the region a list is about) follow deletes.
  */
-import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
+import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkClient } from './armNetworkClient';
 import { computeClient } from './armTestClient';
+import { attachedVmBody, seedSourceSnapshot } from './deviceResources';
+import { refusal } from './refusal';
 import { startArmDouble, type ArmDouble } from './startArmDouble';
 
 const SUB = '00000000-0000-0000-0000-0000000000e1';
@@ -22,13 +24,6 @@ const subnet = (region: string) =>
 const id = (type: string, name: string, rg = BACKUP) =>
   `/subscriptions/${SUB}/resourceGroups/${rg}/providers/${type}/${name}`;
 
-async function refusal(promise: PromiseLike<unknown>): Promise<unknown> {
-  return await Promise.resolve(promise).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
-
 async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of pages) out.push(item);
@@ -40,29 +35,22 @@ describe('ARM double: indexed lists, list regions and the per-region VM count', 
   let compute: ComputeManagementClient;
   let network: NetworkManagementClient;
 
-  const seedSource = async (name: string, region: string, rg = PRIMARY) => {
-    const diskId = await double.seedDisk({
-      subscriptionId: SUB,
-      resourceGroup: rg,
-      name: `${name}-os`,
-      location: region,
-      sizeGB: 64,
-      osType: 'Windows',
-      hyperVGeneration: 'V2',
-      securityType: 'TrustedLaunch',
-    });
-    await compute.snapshots.createOrUpdate(
-      rg,
-      `${name}-snap`,
+  const seedSource = async (name: string, region: string, rg = PRIMARY) =>
+    await seedSourceSnapshot(
+      double,
+      compute,
       {
+        subscriptionId: SUB,
+        resourceGroup: rg,
+        name: `${name}-os`,
         location: region,
-        incremental: true,
-        creationData: { createOption: 'Copy', sourceResourceId: diskId },
+        sizeGB: 64,
+        osType: 'Windows',
+        hyperVGeneration: 'V2',
+        securityType: 'TrustedLaunch',
       },
-      FAST,
+      `${name}-snap`,
     );
-    return id('Microsoft.Compute/snapshots', `${name}-snap`, rg);
-  };
 
   /** A device's disk (from its snapshot) and NIC in the backup group, then its VM PUT. */
   const putDevice = async (name: string, region: string) => {
@@ -87,32 +75,11 @@ describe('ARM double: indexed lists, list regions and the per-region VM count', 
     return await putVm(name, region);
   };
   const putVm = async (name: string, region: string) => {
-    const body: VirtualMachine = {
+    const body = attachedVmBody({
       location: region,
-      zones: ['1'],
-      hardwareProfile: { vmSize: 'Standard_D2s_v5' },
-      storageProfile: {
-        osDisk: {
-          createOption: 'Attach',
-          osType: 'Windows',
-          managedDisk: { id: id('Microsoft.Compute/disks', `${name}-disk`) },
-          deleteOption: 'Delete',
-        },
-      },
-      networkProfile: {
-        networkInterfaces: [
-          {
-            id: id('Microsoft.Network/networkInterfaces', `${name}-nic`),
-            primary: true,
-            deleteOption: 'Delete',
-          },
-        ],
-      },
-      securityProfile: {
-        securityType: 'TrustedLaunch',
-        uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
-      },
-    };
+      diskId: id('Microsoft.Compute/disks', `${name}-disk`),
+      nicId: id('Microsoft.Network/networkInterfaces', `${name}-nic`),
+    });
     return await compute.virtualMachines.createOrUpdate(BACKUP, name, body, FAST);
   };
 

@@ -176,7 +176,11 @@ describe('ArmPacer', () => {
    * The two tests below hold calls "on the wire" (their answer is written when the test says) and
    * play ARM's bucket on the test's clock: a call that finds it empty counts as over budget.
    */
-  function wire(timer: { now: number }, limits: { capacity: number; refillPerSecond: number }) {
+  function wire(
+    pacer: ArmPacer,
+    timer: { now: number },
+    limits: { capacity: number; refillPerSecond: number },
+  ) {
     let tokens = limits.capacity;
     let at = timer.now;
     const overBudget: string[] = [];
@@ -208,20 +212,22 @@ describe('ArmPacer', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
-    return { send, deliver, overBudget };
-  }
-
-  it('takes a call’s token as late as ARM may: refill ARM loses while its bucket is full is not spent twice', async () => {
-    const limits = { capacity: 2, refillPerSecond: 1 };
-    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 60_000 });
-    const arm = wire(timer, limits);
+    /** A PUT of snapshot `name` through the pacer; the calls `hold` names wait on the wire. */
     const put = (name: string, hold: string[]) =>
       pacer
         .policy()
         .sendRequest(
           createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription, name) }),
-          arm.send(hold),
+          send(hold),
         );
+    return { put, deliver, overBudget };
+  }
+
+  it('takes a call’s token as late as ARM may: refill ARM loses while its bucket is full is not spent twice', async () => {
+    const limits = { capacity: 2, refillPerSecond: 1 };
+    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 60_000 });
+    const arm = wire(pacer, timer, limits);
+    const { put } = arm;
     // Two calls leave a full bucket; they are a second on the wire, while ARM's bucket stays full.
     const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
     await new Promise((resolve) => setImmediate(resolve));
@@ -238,14 +244,8 @@ describe('ArmPacer', () => {
   it('never raises its estimate on a remaining count that comes back after a later one', async () => {
     const limits = { capacity: 3, refillPerSecond: 0.001 };
     const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 10_000_000 });
-    const arm = wire(timer, limits);
-    const put = (name: string, hold: string[]) =>
-      pacer
-        .policy()
-        .sendRequest(
-          createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription, name) }),
-          arm.send(hold),
-        );
+    const arm = wire(pacer, timer, limits);
+    const { put } = arm;
     const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
     await new Promise((resolve) => setImmediate(resolve));
     // ARM handles b then a (reports 2, then 1); their answers come back b's last.
