@@ -43,7 +43,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'portal/test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...systemTier],
           pool: 'forks',
           // Most files wait on the emulators rather than compute: three at once keep two cores

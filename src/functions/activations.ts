@@ -22,6 +22,8 @@ import { defineHttp } from './define/defineHttp';
 import { orchestrationClient } from './orchestrationClient';
 
 const idempotencyHeader = 'idempotency-key';
+/** When a caller watching an activation should look again (`Retry-After`, seconds). */
+const pollAfter = { 'retry-after': '5' };
 
 function statusUrl(activation: Pick<Activation, 'tenantId' | 'id'>): string {
   return `/api/tenants/${activation.tenantId}/activations/${activation.id}`;
@@ -38,7 +40,7 @@ function actor(principal: Principal | undefined): string {
 }
 
 function accepted(activation: Activation): ReturnType<typeof json> {
-  return json(202, present(activation), { location: statusUrl(activation), 'retry-after': '5' });
+  return json(202, present(activation), { location: statusUrl(activation), ...pollAfter });
 }
 
 defineHttp(
@@ -134,7 +136,10 @@ defineHttp({
   handler: async ({ params }) => {
     const report = await services().activations.get(params.tenantId, params.activationId);
     const { version: _version, waves: _waves, updatedAt: _updated, ...rest } = report;
-    return json(200, { ...rest, statusUrl: statusUrl(report) });
+    // While it moves, the status URL says when to look again, as the 202 that named it did.
+    const moving =
+      report.state === 'planning' || report.state === 'recovering' || report.state === 'deactivating';
+    return json(200, { ...rest, statusUrl: statusUrl(report) }, moving ? pollAfter : {});
   },
 });
 

@@ -12,6 +12,7 @@ import {
 import { installOrchestrationClient } from '../functions/orchestrationClient';
 import { startOrchestrationDriver, type OrchestrationDriver } from './durable/startOrchestrationDriver';
 import { startHttpHost, type LogHandler } from './httpHost';
+import { defaultPortalDir, portalSite } from './portalSite';
 import { startQueueHost } from './queueHost';
 import { startTimerHost } from './timerHost';
 import '../functions';
@@ -25,6 +26,8 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   httpPort: number;
   log: LogHandler;
+  /** The built admin portal; portal/dist beside the package unless given. */
+  portalDir?: string;
 }
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -52,7 +55,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     log,
   });
   const timers = startTimerHost(of('timer') as TimerFunction[], { log });
-  const http = await startHttpHost(of('http') as HttpFunction[], { port: options.httpPort, log });
+  const http = await startHttpHost(of('http') as HttpFunction[], {
+    port: options.httpPort,
+    log,
+    site: portalSite({
+      dir: options.portalDir ?? defaultPortalDir(),
+      devSignIn: config.localIssuer.enabled
+        ? {
+            dataDir: config.localIssuer.dataDir,
+            issuer: config.auth.issuer,
+            audience: config.auth.audience,
+            platformTenantId: config.auth.platformTenantId,
+          }
+        : undefined,
+    }),
+  });
 
   return {
     port: http.port,

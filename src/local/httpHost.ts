@@ -10,6 +10,7 @@ import { ensureErrorType } from '../domain/errors';
 import type { HttpFunction } from '../functions/registry';
 import { HttpLimits } from '../http/limits';
 import { problem } from '../http/problem';
+import type { SiteHandler } from './portalSite';
 
 export type LogHandler = (level: string, functionName: string, message: string) => void;
 
@@ -30,6 +31,8 @@ export interface HttpHostOptions {
   port: number;
   host?: string;
   log?: LogHandler;
+  /** Answers what lies outside `/api/` (the admin portal); without it, such paths are 404. */
+  site?: SiteHandler;
 }
 
 export async function startHttpHost(
@@ -39,7 +42,7 @@ export async function startHttpHost(
   const routes = compileRoutes(functions);
   const log = options.log ?? (() => undefined);
   const server = createServer((req, res) => {
-    handle(routes, req, res, log).catch((err) => {
+    handle(routes, req, res, log, options.site).catch((err) => {
       log('error', 'http-host', ensureErrorType(err).stack ?? String(err));
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -118,8 +121,10 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   log: LogHandler,
+  site: SiteHandler | undefined,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  if (site && !url.pathname.startsWith('/api/') && (await site(req, res, url))) return;
   const method = (req.method ?? 'GET').toUpperCase();
   const matching = routes
     .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))

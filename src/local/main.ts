@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     [
       '',
       'Cloud PC disaster recovery control plane — embedded runtime',
+      `  Portal     http://localhost:${ports.http}/   (sign in with the local issuer: tenant, user and role)`,
       `  API        ${api}   (health ${api}/health, OpenAPI ${api}/openapi.json)`,
       `  Regions    control plane ${config.region}; storage for ${[...config.regionStorage.keys()].join(', ')}`,
       attach
