@@ -4,13 +4,7 @@
  */
 import { MessageBar, MessageBarBody, MessageBarTitle, Text } from '@fluentui/react-components';
 import { ApiError } from '../api/ApiError';
-
-export function errorTitle(error: Error): string {
-  if (!(error instanceof ApiError)) return 'Something went wrong';
-  if (error.status === 403) return 'Your role does not allow this';
-  if (error.status === 503) return 'A dependency did not answer; try again';
-  return `${error.title} (${error.status})`;
-}
+import { errorTitle } from './errorTitle';
 
 export function ErrorBar(props: { error: Error }) {
   const { error } = props;
