@@ -52,6 +52,7 @@ import { TableAuditLog } from './adapters/tables/TableAuditLog';
 import { AuditReport } from './app/AuditReport';
 import { AuditTrail, type AuditTrailOptions } from './app/AuditTrail';
 import { ActivationAdopter } from './app/ActivationAdopter';
+import { ActivationPreview } from './app/ActivationPreview';
 import { ActivationService } from './app/ActivationService';
 import { ActivationSteps } from './app/ActivationSteps';
 import { RecoveryWorker, type RecoveryWorkerOptions } from './app/RecoveryWorker';
@@ -113,6 +114,8 @@ export interface Services {
   scheduler: RestorePointScheduler;
   restorePointWorker: RestorePointWorker;
   activations: ActivationService;
+  /** What an activation would do, read-only (`POST …/activation-previews`). */
+  activationPreview: ActivationPreview;
   activationSteps: ActivationSteps;
   recoveryWorker: RecoveryWorker;
   sweeper: TemporaryDeviceSweeper;
@@ -157,7 +160,7 @@ export interface ServiceOverrides {
   events?: EventLog;
   worker?: RestorePointWorkerOptions;
   recovery?: RecoveryWorkerOptions;
-  /** Pages of planning, dispatch and release (1,000 in production): small pages exercise paging. */
+  /** Pages of planning, dispatch and release (1,000 in production) and of the preview (5,000): small pages exercise paging. */
   activationPageSize?: number;
   /** Storage SDK retries: its defaults wait half a minute on a region that is down. */
   storageRetry?: { maxTries: number; retryDelayInMs: number };
@@ -363,6 +366,10 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     { store: activationStore, tenants, knownRegions: regions, region: config.region, clock, events },
     config.activations,
   );
+  const activationPreview = new ActivationPreview(
+    { devices: deviceStore, tenants, knownRegions: regions, clock },
+    overrides.activationPageSize ? { pageSize: overrides.activationPageSize } : {},
+  );
   const deviceService = new DeviceService({
     devices: deviceStore,
     policies: policyStore,
@@ -402,7 +409,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       clock,
       bulkRequests: new CosmosBulkPointRequests(database.container(Containers.devices.id)),
     }),
-    compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock),
+    compliance: new ComplianceReport(deviceStore, policyStore, tenants, clock, regions),
     scheduler: new RestorePointScheduler({
       devices: deviceStore,
       tenants: tenantStore,
@@ -425,6 +432,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       overrides.worker,
     ),
     activations,
+    activationPreview,
     activationSteps: new ActivationSteps(
       {
         store: activationStore,

@@ -25,7 +25,8 @@ var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
 // the two agree). Every path is indexed except maps that only take patch increments and are never
 // queried: the compliance histogram buckets and the recovery counters, which are the hottest writes.
 // Composite indexes serve the queries that filter on equality fields and then one range or ORDER BY
-// (src/adapters/cosmos/deviceQueries.ts): the timers' ticks read what is due, not the fleet.
+// (src/adapters/cosmos/deviceQueries.ts): the timers' ticks read what is due, not the fleet; the
+// device list sorted by last verified point; the compliance counts per primary region.
 var containers = [
   {
     id: 'tenants'
@@ -99,6 +100,42 @@ var containers = [
         }
         {
           path: '/createdAt'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/lastVerifiedAtMs'
+          order: 'ascending'
+        }
+        {
+          path: '/id'
+          order: 'ascending'
+        }
+      ]
+      [
+        {
+          path: '/type'
+          order: 'ascending'
+        }
+        {
+          path: '/primaryRegion'
+          order: 'ascending'
+        }
+        {
+          path: '/policyId'
+          order: 'ascending'
+        }
+        {
+          path: '/licensed'
+          order: 'ascending'
+        }
+        {
+          path: '/lastVerifiedAtMs'
           order: 'ascending'
         }
       ]

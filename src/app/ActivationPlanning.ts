@@ -12,20 +12,14 @@ import type { Clock } from '../ports/Clock';
 import type { DeviceStore } from '../ports/DeviceStore';
 import type { TenantStore } from '../ports/TenantStore';
 import type { ActivationDriverInput } from './activationOrchestrations';
+import { ActivationScopeReader, firstCursor, type Candidate, type PlanCursor } from './ActivationScopeReader';
 import type { ActivationStepSettings } from './activationStepSettings';
 import type { AuditTrail } from './AuditTrail';
 import { activationTarget } from './auditTargets';
 import type { DriverLease, Stale } from './DriverLease';
-import { mapConcurrently } from './mapConcurrently';
 import { recordStepAudit } from './recordStepAudit';
 
-/** Where planning goes on from: the first list by position, then the scope's pages. */
-export interface PlanCursor {
-  phase: 'first' | 'scope';
-  /** Position in the first list or the device list; for tiers, the tier's position. */
-  index: number;
-  continuationToken?: string;
-}
+export type { PlanCursor } from './ActivationScopeReader';
 
 export interface ActivationPlanningDependencies {
   lease: DriverLease;
@@ -37,18 +31,20 @@ export interface ActivationPlanningDependencies {
   region: string;
 }
 
-type Candidate = { id: string; device: Device | undefined };
-
 export class ActivationPlanning {
+  private readonly reader: ActivationScopeReader;
+
   constructor(
     private readonly deps: ActivationPlanningDependencies,
     private readonly settings: ActivationStepSettings,
-  ) {}
+  ) {
+    this.reader = new ActivationScopeReader(deps.devices, deps.clock, settings);
+  }
 
   /** Creates the tasks of one page of the scope; `done` once the scope is exhausted. */
   async planPage(
     input: ActivationDriverInput,
-    cursor: PlanCursor = { phase: 'first', index: 0 },
+    cursor: PlanCursor = firstCursor,
   ): Promise<Stale | { stale?: false; done: false; cursor: PlanCursor } | { stale?: false; done: true }> {
     const activation = await this.deps.lease.own(input);
     if (!activation) return { stale: true };
@@ -68,19 +64,7 @@ export class ActivationPlanning {
       );
     }
     const first = new Set(activation.recoverFirst);
-    let candidates: Candidate[];
-    let next: PlanCursor | undefined;
-    if (cursor.phase === 'first') {
-      const ids = activation.recoverFirst.slice(cursor.index, cursor.index + this.settings.pageSize);
-      candidates = await this.read(activation.tenantId, ids);
-      next =
-        cursor.index + ids.length < activation.recoverFirst.length
-          ? { phase: 'first', index: cursor.index + ids.length }
-          : { phase: 'scope', index: 0 };
-    } else {
-      ({ candidates, next } = await this.scopePage(activation, cursor));
-      candidates = candidates.filter((c) => !first.has(c.id));
-    }
+    const { candidates, next } = await this.reader.page(activation, cursor);
     const tasks = await this.planTasks(activation, candidates, first);
     await this.deps.store.addTasks(tasks);
     if (next) return { done: false, cursor: next };
@@ -88,45 +72,6 @@ export class ActivationPlanning {
       a.state === 'planning' ? { ...a, state: 'recovering', plannedAt: this.nowIso() } : undefined,
     );
     return { done: true };
-  }
-
-  private async read(tenantId: string, ids: readonly string[]): Promise<Candidate[]> {
-    return await mapConcurrently(ids, this.settings.concurrency, async (id) => ({
-      id,
-      device: await this.deps.devices.get(tenantId, id),
-    }));
-  }
-
-  private async scopePage(
-    activation: Activation,
-    cursor: PlanCursor,
-  ): Promise<{ candidates: Candidate[]; next: PlanCursor | undefined }> {
-    const { pageSize } = this.settings;
-    const scope = activation.scope;
-    if (scope.kind === 'devices') {
-      const ids = scope.deviceIds.slice(cursor.index, cursor.index + pageSize);
-      const end = cursor.index + ids.length;
-      return {
-        candidates: await this.read(activation.tenantId, ids),
-        next: end < scope.deviceIds.length ? { phase: 'scope', index: end } : undefined,
-      };
-    }
-    const tiers = scope.kind === 'tiers' ? scope.tiers : [undefined];
-    const tier = tiers[cursor.index];
-    const page = await this.deps.devices.list(
-      activation.tenantId,
-      {
-        ...(scope.region ? { primaryRegion: scope.region } : {}),
-        ...(tier !== undefined ? { priorityTier: tier } : {}),
-      },
-      cursor.continuationToken ? { pageSize, continuationToken: cursor.continuationToken } : { pageSize },
-      this.deps.clock.now(),
-    );
-    let next: PlanCursor | undefined;
-    if (page.continuationToken)
-      next = { phase: 'scope', index: cursor.index, continuationToken: page.continuationToken };
-    else if (cursor.index + 1 < tiers.length) next = { phase: 'scope', index: cursor.index + 1 };
-    return { candidates: page.items.map((device) => ({ id: device.id, device })), next };
   }
 
   /**
@@ -170,9 +115,12 @@ export class ActivationPlanning {
   }
 }
 
-/** The device's task before its claim: planned if it can be recovered, else skipped with why. */
-function draftTask(
-  activation: Activation,
+/**
+ * The device's task before its claim: planned if it can be recovered, else skipped with why. Pure:
+ * the activation's preview decides with it too.
+ */
+export function draftTask(
+  activation: Pick<Activation, 'id' | 'tenantId'>,
   deviceId: string,
   device: Device | undefined,
   { first, scopes }: { first: ReadonlySet<string>; scopes: readonly DiskScope[] },

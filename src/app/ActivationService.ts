@@ -77,7 +77,7 @@ export class ActivationService {
     orchestrations: OrchestrationClient,
   ): Promise<{ activation: Activation; created: boolean }> {
     const tenant = await this.tenants.get(request.tenantId);
-    this.checkScope(request.scope);
+    checkActivationScope(request.scope, this.knownRegions);
     const fingerprint = {
       scope: request.scope,
       recoverFirst: request.recoverFirst,
@@ -272,16 +272,17 @@ export class ActivationService {
     if (!activation) throw new NotFoundError(`Activation ${id}`);
     return activation;
   }
+}
 
-  private checkScope(scope: ActivationScope): void {
-    const region = scope.kind === 'devices' ? undefined : scope.region;
-    if (region !== undefined && !this.knownRegions.has(region)) {
-      throw new RuleViolationError(
-        'unknown-region',
-        `Region "${region}" is not one this deployment knows (${[...this.knownRegions].join(', ')})`,
-        'body.scope.region',
-      );
-    }
+/** Refuses a region this deployment does not know: the activation and its preview alike. */
+export function checkActivationScope(scope: ActivationScope, knownRegions: ReadonlySet<string>): void {
+  const region = scope.kind === 'devices' ? undefined : scope.region;
+  if (region !== undefined && !knownRegions.has(region)) {
+    throw new RuleViolationError(
+      'unknown-region',
+      `Region "${region}" is not one this deployment knows (${[...knownRegions].join(', ')})`,
+      'body.scope.region',
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import type { ComplianceIndex } from '../ports/ComplianceIndex';
 import type { DeviceFilter, DeviceRegistry } from '../ports/DeviceRegistry';
 import type { Page, PageRequest } from '../ports/Page';
 import type { PolicyStore } from '../ports/PolicyStore';
+import type { Policy } from '../domain/policy';
 import type { TenantService } from './TenantService';
 
 export interface ComplianceSummary {
@@ -25,6 +26,17 @@ export interface ComplianceSummary {
     policyId: string;
     rpoHours: number;
     enabled: boolean;
+    total: number;
+    counts: Record<ComplianceStatus, number>;
+  }[];
+  /**
+   * The same devices per primary region, every region that holds any. A policy's devices are in
+   * the deployment's regions other than its backup region (registration and policy changes keep
+   * it so): with two regions, that is one region and its counts are the policy's; with more, all but
+   * one are counted by index-served queries and the last gets the rest.
+   */
+  byPrimaryRegion: {
+    primaryRegion: string;
     total: number;
     counts: Record<ComplianceStatus, number>;
   }[];
@@ -55,6 +67,8 @@ export class ComplianceReport {
     private readonly policies: PolicyStore,
     private readonly tenants: TenantService,
     private readonly clock: Clock,
+    /** The regions devices may have as primary (registration refuses others). */
+    private readonly regions: ReadonlySet<string>,
   ) {}
 
   async summary(tenantId: string): Promise<ComplianceSummary> {
@@ -68,6 +82,7 @@ export class ComplianceReport {
     const counts = zeroCounts();
     const byPolicy: ComplianceSummary['byPolicy'] = [];
     let oldest: Date | undefined;
+    const regional: Promise<RegionCounts[]>[] = [];
     for (const { policyId, buckets } of histograms) {
       const policy = policyById.get(policyId);
       if (!policy) continue;
@@ -85,6 +100,7 @@ export class ComplianceReport {
         total,
         counts: policyCounts,
       });
+      if (total !== 0) regional.push(this.perRegion(tenantId, policy, policyCounts, now));
       if (policy.enabled) {
         const start = oldestBucketStart(buckets);
         if (start && (!oldest || start < oldest)) oldest = start;
@@ -95,11 +111,38 @@ export class ComplianceReport {
       total: complianceStatuses.reduce((sum, status) => sum + counts[status], 0),
       counts,
       byPolicy: byPolicy.sort((a, b) => a.policyId.localeCompare(b.policyId)),
+      byPrimaryRegion: sumByRegion((await Promise.all(regional)).flat()),
     };
     if (oldest) summary.oldestLatestPointAt = oldest.toISOString();
     const warnings = managedDiskWarnings(tenant, summary.byPolicy, policyById);
     if (warnings.length > 0) summary.capacityWarnings = warnings;
     return summary;
+  }
+
+  /** One policy's counts split by primary region (see `ComplianceSummary.byPrimaryRegion`). */
+  private async perRegion(
+    tenantId: string,
+    policy: Policy,
+    policyCounts: Record<ComplianceStatus, number>,
+    now: Date,
+  ): Promise<RegionCounts[]> {
+    const candidates = [...this.regions].filter((r) => r !== policy.backupRegion).sort();
+    const last = candidates.pop();
+    if (last === undefined) return [];
+    const counted = await Promise.all(
+      candidates.map(async (primaryRegion) => ({
+        primaryRegion,
+        counts: await this.devices.statusCounts(
+          tenantId,
+          { policyId: policy.id, primaryRegion },
+          { rpoMs: rpoMs(policy.rpoHours), enabled: policy.enabled },
+          now,
+        ),
+      })),
+    );
+    const rest = { ...policyCounts };
+    for (const { counts } of counted) for (const status of complianceStatuses) rest[status] -= counts[status];
+    return [...counted, { primaryRegion: last, counts: rest }];
   }
 
   async rows(tenantId: string, filter: DeviceFilter, page: PageRequest): Promise<Page<ComplianceRow>> {
@@ -159,6 +202,29 @@ function managedDiskWarnings(
     })),
     subscriptions,
   );
+}
+
+interface RegionCounts {
+  primaryRegion: string;
+  counts: Record<ComplianceStatus, number>;
+}
+
+/** Per region, the sum over policies; regions without a device left out, sorted by name. */
+function sumByRegion(parts: readonly RegionCounts[]): ComplianceSummary['byPrimaryRegion'] {
+  const byRegion = new Map<string, Record<ComplianceStatus, number>>();
+  for (const { primaryRegion, counts } of parts) {
+    const sum = byRegion.get(primaryRegion) ?? zeroCounts();
+    for (const status of complianceStatuses) sum[status] += counts[status];
+    byRegion.set(primaryRegion, sum);
+  }
+  return [...byRegion]
+    .map(([primaryRegion, counts]) => ({
+      primaryRegion,
+      total: complianceStatuses.reduce((sum, status) => sum + counts[status], 0),
+      counts,
+    }))
+    .filter((region) => region.total !== 0)
+    .sort((a, b) => a.primaryRegion.localeCompare(b.primaryRegion));
 }
 
 function zeroCounts(): Record<ComplianceStatus, number> {

@@ -71,6 +71,9 @@ defineHttp({
             counts,
           }),
         ),
+        byPrimaryRegion: z
+          .array(z.object({ primaryRegion: z.string(), total: z.number().int(), counts }))
+          .describe('The same devices per primary region: every region that holds any, by name'),
         capacityWarnings: z
           .array(
             z.object({

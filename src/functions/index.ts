@@ -11,6 +11,7 @@ import './compliance';
 import './audit';
 import './protection';
 import './activations';
+import './activationPreviews';
 import './activationWorkflow';
 import './recovery';
 import './copySlots';

@@ -1,4 +1,6 @@
+import type { HistogramPolicy } from '../domain/complianceHistogram';
 import type { AnnouncedCompliance, Device } from '../domain/device';
+import type { ComplianceStatus } from '../domain/rpo';
 
 /** A policy's share of a tenant's compliance histogram, summed over its shards. */
 export interface PolicyHistogram {
@@ -28,6 +30,16 @@ export interface ComplianceIndex {
   /** Records the announced state, unless the device's last point or RPO changed since it was read. */
   announce(device: Device, state: AnnouncedCompliance): Promise<void>;
   histograms(tenantId: string): Promise<PolicyHistogram[]>;
+  /**
+   * The devices of one policy in one primary region, per status exactly as the policy's histogram
+   * counts them (to the minute), from counts an index serves: no device is read.
+   */
+  statusCounts(
+    tenantId: string,
+    of: { policyId: string; primaryRegion: string },
+    policy: HistogramPolicy,
+    now: Date,
+  ): Promise<Record<ComplianceStatus, number>>;
   /** Folds histogram buckets too old to matter into one key; keeps documents small. */
   compactHistograms(now: Date): Promise<void>;
 }

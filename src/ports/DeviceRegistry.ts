@@ -8,7 +8,11 @@ export interface DeviceFilter {
   priorityTier?: number;
   /** Status as of `now`, derived from the last verified point. */
   status?: ComplianceStatus;
+  /** The order of lists: by id (the default), or by last verified point, never verified first, then oldest. */
+  sort?: DeviceSort;
 }
+
+export type DeviceSort = 'deviceId' | 'lastVerifiedAt';
 
 /**
  * The tenant's devices and their licences: registration, lookups and lists, and the copies of a

@@ -48,6 +48,7 @@ const sampleBodies: Record<string, unknown> = {
   },
   // Without an Idempotency-Key an allowed caller gets 400: a refused one must not get that far.
   activateRecovery: { scope: { kind: 'devices', deviceIds: ['matrix-device'] } },
+  previewActivation: { scope: { kind: 'devices', deviceIds: ['matrix-device'] } },
 };
 
 /** Path parameters name the seeded resources, so refusals are checked against real state. */

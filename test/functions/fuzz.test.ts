@@ -93,6 +93,11 @@ const validBodies: Record<string, unknown> = {
     recoverFirst: ['fuzz-device'],
     waveDeadlineMinutes: 60,
   },
+  previewActivation: {
+    scope: { kind: 'devices', deviceIds: ['fuzz-device'] },
+    recoverFirst: ['fuzz-device'],
+    waveDeadlineMinutes: 60,
+  },
 };
 
 /** Starting an orchestration is recorded, never run: a valid activation only writes its document. */

@@ -3,7 +3,7 @@
  * the per-policy histogram of last verified minutes that the report reads instead of the devices.
  * A device moves between histogram keys in the same batch that changes it.
  */
-import type { OperationInput } from '@azure/cosmos';
+import type { OperationInput, SqlQuerySpec } from '@azure/cosmos';
 import {
   bucketMs,
   bucketStartMs,
@@ -11,10 +11,17 @@ import {
   compactableKeys,
   histogramKey,
   oldAfterMs,
+  type HistogramPolicy,
 } from '../../domain/complianceHistogram';
 import type { AnnouncedCompliance, Device } from '../../domain/device';
 import { ConflictError } from '../../domain/errors';
-import { dueAnnouncement, nextAnnouncementAtMs, rpoMs } from '../../domain/rpo';
+import {
+  complianceStatuses,
+  dueAnnouncement,
+  nextAnnouncementAtMs,
+  rpoMs,
+  type ComplianceStatus,
+} from '../../domain/rpo';
 import type { ComplianceIndex, ComplianceTransition, PolicyHistogram } from '../../ports/ComplianceIndex';
 import { patchOperation, runBatch } from './cosmosBatch';
 import {
@@ -26,7 +33,7 @@ import {
   type HistogramDocument,
 } from './deviceDocument';
 import type { DevicePartition } from './DevicePartition';
-import { compactionQuery, histogramsQuery, transitionsQuery } from './deviceQueries';
+import { compactionQuery, histogramsQuery, regionCountQuery, transitionsQuery } from './deviceQueries';
 import { statusOf } from './statusOf';
 
 /**
@@ -137,6 +144,49 @@ export class CosmosComplianceIndex implements ComplianceIndex {
       byPolicy.set(document.policyId, sum);
     }
     return [...byPolicy].map(([policyId, buckets]) => ({ policyId, buckets }));
+  }
+
+  /**
+   * Four or five counts in parallel, each from the composite index (type, primaryRegion, policyId,
+   * licensed, lastVerifiedAtMs). The histogram classifies a device by the start of its minute, so
+   * "at most one RPO old" is `lastVerifiedAtMs` at or after the first whole minute not older than
+   * one RPO: the same devices, so these counts add up to the policy's histogram.
+   */
+  async statusCounts(
+    tenantId: string,
+    of: { policyId: string; primaryRegion: string },
+    policy: HistogramPolicy,
+    now: Date,
+  ): Promise<Record<ComplianceStatus, number>> {
+    const count = async (spec: SqlQuerySpec): Promise<number> => {
+      const { resources } = await this.container.items
+        .query<number>(spec, { partitionKey: tenantId })
+        .fetchAll();
+      return resources[0] ?? 0;
+    };
+    const counts = Object.fromEntries(complianceStatuses.map((s) => [s, 0])) as Record<
+      ComplianceStatus,
+      number
+    >;
+    const rpo = policy.rpoMs;
+    const sinceMinute = (ageMs: number) => Math.ceil((now.getTime() - ageMs) / bucketMs) * bucketMs;
+    const [all, unlicensed, never, fresh, notBreached] = await Promise.all([
+      count(regionCountQuery(tenantId, of)),
+      count(regionCountQuery(tenantId, of, false)),
+      policy.enabled ? count(regionCountQuery(tenantId, of, true, 'never')) : 0,
+      policy.enabled ? count(regionCountQuery(tenantId, of, true, { sinceMs: sinceMinute(rpo) })) : 0,
+      policy.enabled ? count(regionCountQuery(tenantId, of, true, { sinceMs: sinceMinute(2 * rpo) })) : 0,
+    ]);
+    counts.unlicensed = unlicensed;
+    if (!policy.enabled) {
+      counts.disabled = all - unlicensed;
+      return counts;
+    }
+    counts['not-yet-protected'] = never;
+    counts.protected = fresh;
+    counts['at-risk'] = notBreached - fresh;
+    counts.breached = all - unlicensed - never - notBreached;
+    return counts;
   }
 
   /** Looks only at this region's shards whose `compactAtMs` has come, and sets the next one. */

@@ -12,6 +12,8 @@ import type {
   PendingRestorePoint,
   ProtectionBlock,
 } from '../../domain/device';
+import type { HistogramPolicy } from '../../domain/complianceHistogram';
+import type { ComplianceStatus } from '../../domain/rpo';
 import { systemClock, type Clock } from '../../ports/Clock';
 import type { ComplianceTransition, PolicyHistogram } from '../../ports/ComplianceIndex';
 import type { DeviceFilter } from '../../ports/DeviceRegistry';
@@ -111,6 +113,14 @@ export class CosmosDeviceStore implements DeviceStore {
   }
   histograms(tenantId: string): Promise<PolicyHistogram[]> {
     return this.compliance.histograms(tenantId);
+  }
+  statusCounts(
+    tenantId: string,
+    of: { policyId: string; primaryRegion: string },
+    policy: HistogramPolicy,
+    now: Date,
+  ): Promise<Record<ComplianceStatus, number>> {
+    return this.compliance.statusCounts(tenantId, of, policy, now);
   }
   compactHistograms(now: Date): Promise<void> {
     return this.compliance.compactHistograms(now);

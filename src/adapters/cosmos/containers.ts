@@ -63,6 +63,10 @@ export const Indexing: Record<ContainerId, ContainerIndexing> = {
       ascending('/type', '/region', '/compactAtMs'),
       // waitingQuery: licences handed out oldest first.
       ascending('/type', '/licensed', '/createdAt'),
+      // filterQuery sorted by last verified point: an ORDER BY of several fields has no other index.
+      ascending('/type', '/lastVerifiedAtMs', '/id'),
+      // regionCountQuery: the compliance summary's counts per primary region, from the index.
+      ascending('/type', '/primaryRegion', '/policyId', '/licensed', '/lastVerifiedAtMs'),
     ],
   },
   activations: { excludedPaths: [], compositeIndexes: [] },

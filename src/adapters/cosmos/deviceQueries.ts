@@ -44,6 +44,37 @@ export function histogramsQuery(tenantId: string): SqlQuerySpec {
   };
 }
 
+/**
+ * Devices of one policy in one primary region, counted (`SELECT VALUE COUNT(1)`): licensed or not,
+ * and with their last verified point never, or at or after `verifiedSinceMs`. Equality fields then
+ * one range, in the order of their composite index: the count is answered from the index.
+ */
+export function regionCountQuery(
+  tenantId: string,
+  of: { policyId: string; primaryRegion: string },
+  licensed?: boolean,
+  verified?: 'never' | { sinceMs: number },
+): SqlQuerySpec {
+  const conditions = [
+    'c.tenantId = @tenant',
+    "c.type = 'device'",
+    'c.primaryRegion = @region',
+    'c.policyId = @policy',
+  ];
+  const parameters: SqlParameter[] = [
+    { name: '@tenant', value: tenantId },
+    { name: '@region', value: of.primaryRegion },
+    { name: '@policy', value: of.policyId },
+  ];
+  if (licensed !== undefined) conditions.push(`c.licensed = ${licensed}`);
+  if (verified === 'never') conditions.push('c.lastVerifiedAtMs = null');
+  else if (verified) {
+    conditions.push('c.lastVerifiedAtMs >= @since');
+    parameters.push({ name: '@since', value: verified.sinceMs });
+  }
+  return { query: `SELECT VALUE COUNT(1) FROM c WHERE ${conditions.join(' AND ')}`, parameters };
+}
+
 export function byPolicyQuery(tenantId: string, policyId: string): SqlQuerySpec {
   return {
     query: "SELECT * FROM c WHERE c.tenantId = @tenant AND c.type = 'device' AND c.policyId = @policy",
@@ -87,7 +118,12 @@ export function byUpnQuery(tenantId: string, upn: string): SqlQuerySpec {
   };
 }
 
-/** A tenant's devices matching the filter, by id: the device list and its export. */
+/**
+ * A tenant's devices matching the filter, by id (the default) or by last verified point, oldest
+ * first with never verified before all (null sorts before numbers), then by id: the device list,
+ * the compliance rows and their export. The id after the time makes the order total, so pages
+ * resume exactly where they ended; that two-field ORDER BY needs its composite index (./containers).
+ */
 export function filterQuery(tenantId: string, filter: DeviceFilter, now: Date): SqlQuerySpec {
   const conditions = ['c.tenantId = @tenant', "c.type = 'device'"];
   const parameters: SqlParameter[] = [
@@ -131,5 +167,6 @@ export function filterQuery(tenantId: string, filter: DeviceFilter, now: Date): 
     case undefined:
       break;
   }
-  return { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.id`, parameters };
+  const order = filter.sort === 'lastVerifiedAt' ? 'c.type, c.lastVerifiedAtMs, c.id' : 'c.id';
+  return { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY ${order}`, parameters };
 }

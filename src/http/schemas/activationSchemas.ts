@@ -181,3 +181,30 @@ export const userDrStatusResource = z.object({
     }),
   ),
 });
+
+const skipReason = z.enum([
+  'unlicensed',
+  'disk-not-in-scopes',
+  'no-verified-restore-point',
+  'already-active',
+  'not-found',
+]);
+
+/** What an activation with the same body would do: `POST …/activation-previews`. */
+export const activationPreviewResource = z.object({
+  complete: z
+    .boolean()
+    .describe(
+      'False when the scope was not read to its end within the request’s time: the counts are of the devices read',
+    ),
+  total: z.number().int().describe('Devices the activation would target: the first list and the scope'),
+  toRecover: z.number().int(),
+  skipped: z
+    .partialRecord(skipReason, z.number().int())
+    .describe('Devices that would be skipped, per reason'),
+  waves: z.array(z.object({ wave: z.number().int(), label: z.string(), devices: z.number().int() })),
+  skippedDevices: z
+    .array(z.object({ deviceId: z.string(), reason: skipReason }))
+    .describe('The first 100 skipped devices, in planning order'),
+  skippedDevicesNotListed: z.number().int().describe('Skipped devices beyond those listed'),
+});

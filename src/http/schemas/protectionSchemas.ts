@@ -189,6 +189,13 @@ export const deviceListQuery = z.strictObject({
   primaryRegion: regionName.optional(),
   priorityTier: queryInteger(1, 10).optional(),
   status: z.enum(complianceStatuses as [string, ...string[]]).optional(),
+  sort: z
+    .enum(['deviceId', 'lastVerifiedAt'])
+    .default('deviceId')
+    .describe(
+      '`deviceId` (the default), or `lastVerifiedAt`: never verified first, then the oldest last verified point first. ' +
+        'A continuation token continues the order it was issued for',
+    ),
   pageSize,
   continuationToken: continuationToken.optional(),
 });

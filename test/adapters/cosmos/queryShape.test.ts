@@ -12,6 +12,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCosmosClient } from '../../../src/adapters/cosmos/createCosmosClient';
+import { filterQuery, regionCountQuery } from '../../../src/adapters/cosmos/deviceQueries';
 import {
   Containers,
   Indexing,
@@ -374,11 +375,25 @@ describe('the shape check', () => {
       ),
     ).toContain('its ORDER BY does not lead with the fields it filters on by equality');
     expect(
-      indexProblems('devices', "SELECT * FROM c WHERE c.type = 'device' AND c.lastVerifiedAtMs <= @now"),
+      indexProblems('devices', "SELECT * FROM c WHERE c.type = 'device' AND c.updatedAt <= @now"),
     ).toContain('filters on several fields with no composite index (equality fields, then the range)');
     expect(
       indexProblems('devices', "SELECT * FROM c WHERE c.type = 'histogram' AND c.buckets.old > 0"),
     ).toContain('/buckets/old is not indexed');
+  });
+
+  it('finds an index for the compliance counts per primary region and the list sorted by last verified point', () => {
+    const tenant = Containers.devices.partitionKeyPath;
+    const of = { policyId: 'p', primaryRegion: 'westeurope' };
+    for (const spec of [
+      regionCountQuery('t', of),
+      regionCountQuery('t', of, false),
+      regionCountQuery('t', of, true, 'never'),
+      regionCountQuery('t', of, true, { sinceMs: 0 }),
+    ])
+      expect(indexProblems('devices', spec.query, tenant), spec.query).toEqual([]);
+    const sorted = filterQuery('t', { sort: 'lastVerifiedAt' }, new Date()).query;
+    expect(indexProblems('devices', sorted, tenant), sorted).toEqual([]);
   });
 });
 
