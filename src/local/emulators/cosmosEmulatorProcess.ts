@@ -2,6 +2,12 @@
  * Entry of the Cosmos emulator's own process: `node cosmosEmulatorProcess.js <port> <export file>`.
  * Loads the export on start, writes it on SIGTERM/SIGINT, so data survives a clean restart.
  */
+import {
+  allContainers,
+  indexingPolicyOf,
+  TimeToLive,
+  type ContainerId,
+} from '../../adapters/cosmos/containers';
 import { createCosmosClient } from '../../adapters/cosmos/createCosmosClient';
 import { cosmosEmulatorKey } from '../localSettings';
 import { exportCosmos, importCosmos } from './cosmosPersistence';
@@ -20,7 +26,12 @@ async function main(): Promise<void> {
     kind: 'connectionString',
     connectionString: `AccountEndpoint=http://127.0.0.1:${emulator.port}/;AccountKey=${cosmosEmulatorKey}`,
   });
-  const imported = await importCosmos(client, file);
+  // The app's containers get the indexes this version declares, whatever the export saved.
+  const imported = await importCosmos(client, file, (id) =>
+    allContainers.some((c) => c.id === id)
+      ? { indexingPolicy: indexingPolicyOf(id as ContainerId), defaultTtl: TimeToLive[id as ContainerId] }
+      : undefined,
+  );
   process.removeListener('disconnect', leaveEarly);
   if (process.send && !process.connected) return void process.exit(1);
   process.send?.({ ready: true, imported });

@@ -2,10 +2,16 @@
  * The embedded Cosmos emulator keeps data in memory only; these save every database, container and
  * item to one JSON file on a clean stop and load it on start, so `npm start` keeps its state.
  */
-import type { CosmosClient, PartitionKeyDefinition } from '@azure/cosmos';
+import type { CosmosClient, IndexingPolicy, PartitionKeyDefinition } from '@azure/cosmos';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
-interface ContainerDump {
+/** A container's settings: the ones saved with it, or the ones this version of the code declares. */
+export interface ContainerSettings {
+  indexingPolicy?: IndexingPolicy;
+  defaultTtl?: number;
+}
+
+interface ContainerDump extends ContainerSettings {
   id: string;
   partitionKey: PartitionKeyDefinition | undefined;
   items: Record<string, unknown>[];
@@ -37,7 +43,13 @@ export async function exportCosmos(client: CosmosClient, file: string): Promise<
         return copy;
       });
       count += items.length;
-      containers.push({ id: definition.id, partitionKey: definition.partitionKey, items });
+      containers.push({
+        id: definition.id,
+        partitionKey: definition.partitionKey,
+        ...(definition.indexingPolicy ? { indexingPolicy: definition.indexingPolicy } : {}),
+        ...(definition.defaultTtl === undefined ? {} : { defaultTtl: definition.defaultTtl }),
+        items,
+      });
     }
     dump.push({ id: database.id, containers });
   }
@@ -47,7 +59,17 @@ export async function exportCosmos(client: CosmosClient, file: string): Promise<
   return count;
 }
 
-export async function importCosmos(client: CosmosClient, file: string): Promise<number> {
+/**
+ * Loads an export. A container gets the settings `declared` gives for it (the running code's: an
+ * upgrade may add composite indexes, and the emulator refuses an ORDER BY of several fields without
+ * its index), else the ones saved with it. They must be right at creation: the emulator's container
+ * replace drops the container's items.
+ */
+export async function importCosmos(
+  client: CosmosClient,
+  file: string,
+  declared: (containerId: string) => ContainerSettings | undefined = () => undefined,
+): Promise<number> {
   let dump: DatabaseDump[];
   try {
     dump = JSON.parse(await readFile(file, 'utf8')) as DatabaseDump[];
@@ -59,9 +81,12 @@ export async function importCosmos(client: CosmosClient, file: string): Promise<
   for (const databaseDump of dump) {
     const { database } = await client.databases.createIfNotExists({ id: databaseDump.id });
     for (const containerDump of databaseDump.containers) {
+      const { indexingPolicy, defaultTtl } = declared(containerDump.id) ?? containerDump;
       const { container } = await database.containers.createIfNotExists({
         id: containerDump.id,
         ...(containerDump.partitionKey ? { partitionKey: containerDump.partitionKey } : {}),
+        ...(indexingPolicy ? { indexingPolicy } : {}),
+        ...(defaultTtl === undefined ? {} : { defaultTtl }),
       });
       for (let i = 0; i < containerDump.items.length; i += 100) {
         const chunk = containerDump.items.slice(i, i + 100);
