@@ -277,11 +277,54 @@ module frontDoorOrigins 'modules/frontDoorOrigins.bicep' = {
   }
 }
 
+// The admin portal: a static website in each control-plane region (modules/portalSite.bicep),
+// served by the same Front Door endpoint as the API (modules/frontDoorPortal.bicep), and published
+// by azd's postdeploy hook (infra/scripts/publishPortal.sh) as whoever runs azd.
+module portalSites 'modules/portalSite.bicep' = [for region in controlPlaneRegions: {
+  name: 'portalSite-${region}'
+  scope: rg
+  params: {
+    location: region
+    resourceToken: regionTokens[region]
+    tags: tags
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+  }
+}]
+
+var portalHostNames = map(portalSites, site => site.outputs.webHostName)
+
+// The sign-in host the portal's MSAL fetches tokens from: https://login.microsoftonline.com in
+// Azure's public cloud.
+var signInOrigin = 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
+
+module frontDoorPortal 'modules/frontDoorPortal.bicep' = {
+  name: 'frontDoorPortal'
+  scope: rg
+  // After the API's route: the profile and endpoint exist by then (frontDoorOrigins follows the
+  // control planes, which follow frontDoor), and the endpoint's routes change one module at a time.
+  dependsOn: [
+    frontDoorOrigins
+  ]
+  params: {
+    profileName: frontDoorProfileName
+    endpointName: frontDoorEndpointName
+    originHostNames: portalHostNames
+    signInOrigin: signInOrigin
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_SECONDARY_LOCATION string = secondaryLocation
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output API_BASE_URL string = 'https://${frontDoor.outputs.hostName}/api'
+// The admin portal (also its Entra redirect URI), the accounts publishPortal.sh uploads it to, and
+// the authority its portal-config.json names (the deployment's own tenant: the API's app
+// registration is single-tenant).
+output PORTAL_URL string = 'https://${frontDoor.outputs.hostName}/'
+output PORTAL_STORAGE_ACCOUNTS string = join(map(portalSites, site => site.outputs.name), ' ')
+output PORTAL_AUTHORITY string = '${environment().authentication.loginEndpoint}${tenant().tenantId}'
 output SERVICE_API1_NAME string = controlPlane[0].outputs.functionAppName
 output SERVICE_API2_NAME string = controlPlane[1].outputs.functionAppName
 // For `az role assignment create --role`, each on its own kind of scope (docs/deploy.md, "Where

@@ -34,7 +34,8 @@ const contentTypes: Record<string, string> = {
 
 /**
  * Fluent UI writes its styles at run time (Griffel), hence 'unsafe-inline' for styles only; the
- * API is same-origin, and Entra sign-in is a redirect, not a fetch from here.
+ * API is same-origin, and the embedded runtime signs in with its own issuer, here. (In Azure, Front
+ * Door's rule set also lets MSAL reach login.microsoftonline.com: infra/modules/frontDoorPortal.bicep.)
  */
 const securityHeaders = {
   'content-security-policy':

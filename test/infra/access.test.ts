@@ -16,6 +16,7 @@ import {
   grants,
   identityOf,
   ofType,
+  portalAccounts,
   regionStorageOf,
   sameId,
   serviceBusAt,
@@ -23,7 +24,7 @@ import {
   theOne,
   type Grant,
 } from './deployed';
-import { controlPlane, regionStorage } from './deployment';
+import { controlPlane, portalSite, regionStorage } from './deployment';
 import { guid, standInDeployerId, standInSubscriptionId } from './standIns';
 
 /** Azure's built-in roles by name (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
@@ -234,18 +235,52 @@ describeCompiled('role assignments', () => {
     const identities = apps(deployment).map(({ identity }) => identity.principalId);
     for (const resource of shared.values())
       expect(holders(resource), resource.name).toEqual([...identities].sort());
+    // But the portal's accounts, which the deployer publishes to (below).
+    const portal = portalAccounts(deployment);
     for (const grant of all.filter((g) => g.principalType !== undefined)) {
+      if (portal.some((account) => sameId(account.id, grant.scope))) continue;
       expect(grant.principalType).toBe('ServicePrincipal');
     }
   });
 
-  it('reach the deploying user only when grantDeployerDataAccess asks for it, and then with the app’s data roles', () => {
+  it('give the deployer, and nobody else, Storage Blob Data Contributor on each admin portal account, to publish it', () => {
+    for (const principalType of ['User', 'ServicePrincipal']) {
+      const deployment = deployed('westeurope', 'northeurope', {
+        env: principalType === 'User' ? {} : { AZURE_PRINCIPAL_TYPE: principalType },
+      });
+      const portal = portalAccounts(deployment);
+      expect(portal.map((account) => account.location)).toEqual(['westeurope', 'northeurope']);
+      const all = grants(deployment);
+      for (const account of portal) {
+        const on = all.filter((g) => sameId(g.scope, account.id));
+        expect(on.map((g) => [g.principalId, g.principalType, roleNames[g.role]])).toEqual([
+          [standInDeployerId, principalType, 'Storage Blob Data Contributor'],
+        ]);
+      }
+      // Tenants' data stays out of its reach: no portal account is one the app reads or writes.
+      for (const { settings } of apps(deployment)) {
+        for (const account of regionStorageOf(deployment, settings).values()) {
+          expect(portal.map((p) => p.id)).not.toContain(account.id);
+        }
+      }
+    }
+    const nobody = deployed('westeurope', 'northeurope', { env: { AZURE_PRINCIPAL_ID: '' } });
+    const portal = portalAccounts(nobody);
+    expect(grants(nobody).filter((g) => portal.some((account) => sameId(account.id, g.scope)))).toEqual([]);
+  });
+
+  it('reach the deploying user’s data only when grantDeployerDataAccess asks for it, and then with the app’s data roles', () => {
     const template = compiledTemplate();
     expect(template.parameters?.['grantDeployerDataAccess']).toMatchObject({
       type: 'bool',
       defaultValue: false,
     });
-    expect(grants(deployed()).filter((g) => g.principalId === standInDeployerId)).toEqual([]);
+    /** The grants on anything but the admin portal's files, which the deployer always publishes. */
+    const onData = (deployment: Deployment) => {
+      const portal = portalAccounts(deployment);
+      return grants(deployment).filter((g) => !portal.some((account) => sameId(account.id, g.scope)));
+    };
+    expect(onData(deployed()).filter((g) => g.principalId === standInDeployerId)).toEqual([]);
     expect(
       grants(
         deployed('westeurope', 'northeurope', {
@@ -261,7 +296,7 @@ describeCompiled('role assignments', () => {
         env: principalType === 'User' ? {} : { AZURE_PRINCIPAL_TYPE: principalType },
         parameters: { grantDeployerDataAccess: true },
       });
-      const all = grants(deployment);
+      const all = onData(deployment);
       const identities = new Set(apps(deployment).map(({ identity }) => identity.principalId));
       const access = (who: (g: Grant) => boolean) =>
         [...new Set(all.filter(who).map((g) => `${g.scope.toLowerCase()} ${g.role}`))].sort();
@@ -310,13 +345,16 @@ describeCompiled('keys', () => {
 
 describe('the Bicep text', () => {
   // Comments are not compiled: only the text shows which role each id is meant to be.
-  it.each([controlPlane, regionStorage])('names each built-in role beside its id ($path)', (file) => {
-    const lines = file.text.split('\n').filter((line) => /'[0-9a-f-]{36}'/.test(line));
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
-      const [, id, name] = /'([0-9a-f-]{36})'\s*\/\/\s*(.+?)\s*$/.exec(line) ?? [];
-      expect(name, `no role name beside: ${line.trim()}`).toBeDefined();
-      expect(builtInRoles[name!], `${name} is not the built-in role ${id}`).toBe(id);
-    }
-  });
+  it.each([controlPlane, regionStorage, portalSite])(
+    'names each built-in role beside its id ($path)',
+    (file) => {
+      const lines = file.text.split('\n').filter((line) => /'[0-9a-f-]{36}'/.test(line));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        const [, id, name] = /'([0-9a-f-]{36})'\s*\/\/\s*(.+?)\s*$/.exec(line) ?? [];
+        expect(name, `no role name beside: ${line.trim()}`).toBeDefined();
+        expect(builtInRoles[name!], `${name} is not the built-in role ${id}`).toBe(id);
+      }
+    },
+  );
 });

@@ -406,6 +406,10 @@ const functions: Record<string, (args: Value[], cx: Context) => Value> = {
     if (values.every(Array.isArray)) return values.flat();
     return values.map((value) => string(value, 'concat()')).join('');
   },
+  join: ([items, delimiter]) =>
+    array(items!, 'join()')
+      .map((item) => string(item, 'join()'))
+      .join(string(delimiter!, 'join()')),
   union: (args) => union(args.map((arg) => json(arg, 'union()'))),
   map: ([items, fn]) => array(items!, 'map()').map((item, i) => lambda(fn, 'map()').call(item, i)),
   toobject: ([items, key, value]) =>

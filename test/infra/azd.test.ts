@@ -12,7 +12,16 @@ import { PlatformRole, Roles } from '../../src/domain/roles';
 import { QueueNames } from '../../src/queueNames';
 import { asArray, at, infraDir, literal } from './bicepFile';
 import { azureYamlServices } from './deployed';
-import { controlPlane, declaredName, frontDoor, modules, regionStorage, stringLiteral } from './deployment';
+import {
+  controlPlane,
+  declaredName,
+  frontDoor,
+  frontDoorPortal,
+  modules,
+  portalSite,
+  regionStorage,
+  stringLiteral,
+} from './deployment';
 
 const root = join(infraDir, '..');
 const azureYaml = readFileSync(join(root, 'azure.yaml'), 'utf8');
@@ -103,6 +112,7 @@ describe('docs/deploy.md', () => {
       [controlPlane, 'serviceBus'],
       [controlPlane, 'appInsights'],
       [regionStorage, 'account'],
+      [portalSite, 'account'],
       [frontDoor, 'profile'],
       [frontDoor, 'endpoint'],
       [frontDoor, 'wafPolicy'],
@@ -125,16 +135,33 @@ describe('docs/deploy.md', () => {
     }
   });
 
-  it("states Front Door's health probe as configured", () => {
-    const probe = at(frontDoor.resource('originGroup').value, 'properties.healthProbeSettings');
+  it.each([
+    ['the API', frontDoor],
+    ['the portal', frontDoorPortal],
+  ])("states Front Door's health probe of %s as configured", (_what, file) => {
+    const probe = at(file.resource('originGroup').value, 'properties.healthProbeSettings');
     expect(section).toContain(
       `${stringLiteral(at(probe, 'probeRequestType'), 'type')} ${stringLiteral(at(probe, 'probePath'), 'path')}`,
     );
     expect(section).toContain(`every ${at(probe, 'probeIntervalInSeconds') as string} s`);
   });
 
+  it('has the section on the admin portal, naming its hooks and its Front Door routes', () => {
+    expect(section).toContain('## The admin portal');
+    for (const text of [
+      'postprovision',
+      'postdeploy',
+      '`/*`',
+      '`/api/*`',
+      '`/assets/*`',
+      '`PORTAL_CLIENT_ID`',
+    ]) {
+      expect(section, text).toContain(text);
+    }
+  });
+
   it('names every role it grants', () => {
-    for (const line of [controlPlane, regionStorage].flatMap((f) => f.text.split('\n'))) {
+    for (const line of [controlPlane, regionStorage, portalSite].flatMap((f) => f.text.split('\n'))) {
       const role = /'[0-9a-f-]{36}'\s*\/\/\s*(.+?)\s*$/.exec(line)?.[1];
       if (role) expect(section, role).toContain(role);
     }

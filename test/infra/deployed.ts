@@ -169,6 +169,19 @@ export function regionStorageOf(
   return new Map(entries.map(([region, endpoint]) => [region, storageAt(deployment, 'blob', endpoint)]));
 }
 
+/**
+ * The admin portal's static-website accounts, as infra/scripts/publishPortal.sh finds them: the
+ * space-separated names of the PORTAL_STORAGE_ACCOUNTS output.
+ */
+export function portalAccounts(deployment: Deployment): ArmResource[] {
+  const output = deployment.outputs['PORTAL_STORAGE_ACCOUNTS'];
+  expect(typeof output, 'PORTAL_STORAGE_ACCOUNTS').toBe('string');
+  const names = (output as string).split(' ');
+  return names.map((name) =>
+    theOne(deployment, 'Microsoft.Storage/storageAccounts', (r) => r.name === name, `named ${name}`),
+  );
+}
+
 /** The Service Bus namespace a `...__fullyQualifiedNamespace` setting names. */
 export function serviceBusAt(deployment: Deployment, namespace: string): ArmResource {
   return theOne(

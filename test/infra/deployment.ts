@@ -12,6 +12,8 @@ export const regionStorage = BicepFile.read('modules/regionStorage.bicep');
 export const frontDoor = BicepFile.read('modules/frontDoor.bicep');
 export const frontDoorOrigins = BicepFile.read('modules/frontDoorOrigins.bicep');
 export const gather = BicepFile.read('modules/gather.bicep');
+export const portalSite = BicepFile.read('modules/portalSite.bicep');
+export const frontDoorPortal = BicepFile.read('modules/frontDoorPortal.bicep');
 export const modules = [
   controlPlane,
   cosmos,
@@ -19,6 +21,8 @@ export const modules = [
   frontDoor,
   frontDoorOrigins,
   gather,
+  portalSite,
+  frontDoorPortal,
   BicepFile.read('modules/identity.bicep'),
   BicepFile.read('modules/logAnalytics.bicep'),
 ];

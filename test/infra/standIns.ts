@@ -93,12 +93,16 @@ export function runtimeProperties(resource: Deployed): Record<string, unknown> {
       };
     case 'microsoft.storage/storageaccounts':
       return {
-        primaryEndpoints: Object.fromEntries(
-          ['blob', 'queue', 'table', 'file', 'dfs'].map((service) => [
-            service,
-            `https://${name}.${service}.${publicCloud.suffixes.storage}/`,
-          ]),
-        ),
+        primaryEndpoints: {
+          ...Object.fromEntries(
+            ['blob', 'queue', 'table', 'file', 'dfs'].map((service) => [
+              service,
+              `https://${name}.${service}.${publicCloud.suffixes.storage}/`,
+            ]),
+          ),
+          // The static website's endpoint carries a zone Azure picks: z1 to z99 (storage-blob-static-website).
+          web: `https://${name}.z6.web.${publicCloud.suffixes.storage}/`,
+        },
       };
     case 'microsoft.web/sites':
       return { defaultHostName: `${name}.azurewebsites.net` };
