@@ -40,6 +40,21 @@ export function idempotencyKeyFor(
   return key;
 }
 
+/**
+ * The key already made for this intent, if it was submitted and has not succeeded since (its
+ * answer lost, a reload mid-request): without making one.
+ */
+export function pendingIdempotencyKey(store: KeyStore, action: string, intent: unknown): string | undefined {
+  const raw = store.getItem(prefix + action);
+  if (!raw) return undefined;
+  try {
+    const stored = JSON.parse(raw) as Stored;
+    return stored.intent === JSON.stringify(intent) ? stored.key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The intent succeeded: its next submission is a new request. */
 export function forgetIdempotencyKey(store: KeyStore, action: string): void {
   store.removeItem(prefix + action);

@@ -1,0 +1,24 @@
+/**
+ * A table's horizontal scroll box at phone width. It takes keyboard focus (and is named), since a
+ * box that scrolls must be scrollable without a mouse and its table may hold nothing focusable.
+ */
+import { mergeClasses, makeStyles } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
+
+const useStyles = makeStyles({
+  scroll: { overflowX: 'auto', '& td': { overflowWrap: 'anywhere' } },
+});
+
+export function ScrollRegion(props: { label: string; className?: string; children: ReactNode }) {
+  const styles = useStyles();
+  return (
+    <div
+      role="region"
+      aria-label={props.label}
+      tabIndex={0}
+      className={mergeClasses(styles.scroll, props.className)}
+    >
+      {props.children}
+    </div>
+  );
+}
