@@ -22,17 +22,20 @@ const useStyles = makeStyles({
 export function Pager<Size extends number>(props: {
   /** Names the list, so two pagers on a page are told apart ("Devices pages"). */
   label: string;
+  /** Where one page holds several paged lists: names the buttons' list ("Next page of failed devices"). */
+  of?: string;
   pageNumber: number;
   hasPrevious: boolean;
   hasNext: boolean;
   onPrevious: () => void;
   onNext: () => void;
-  pageSize: Size;
-  pageSizes: readonly Size[];
-  onPageSize: (size: Size) => void;
+  /** The page size picker, where the reader may choose it. */
+  size?: { pageSize: Size; pageSizes: readonly Size[]; onPageSize: (size: Size) => void };
   busy?: boolean;
 }) {
   const styles = useStyles();
+  const { size } = props;
+  const of = props.of ? ` of ${props.of}` : '';
   return (
     <nav className={styles.pager} aria-label={props.label}>
       <div className={styles.steps}>
@@ -40,7 +43,7 @@ export function Pager<Size extends number>(props: {
           icon={<ChevronLeftRegular />}
           disabled={!props.hasPrevious || props.busy}
           onClick={props.onPrevious}
-          aria-label="Previous page"
+          aria-label={`Previous page${of}`}
         >
           Previous
         </Button>
@@ -52,23 +55,25 @@ export function Pager<Size extends number>(props: {
           iconPosition="after"
           disabled={!props.hasNext || props.busy}
           onClick={props.onNext}
-          aria-label="Next page"
+          aria-label={`Next page${of}`}
         >
           Next
         </Button>
       </div>
-      <Field label="Rows per page" className={styles.size}>
-        <Select
-          value={String(props.pageSize)}
-          onChange={(_, data) => props.onPageSize(Number(data.value) as Size)}
-        >
-          {props.pageSizes.map((size) => (
-            <option key={size} value={size}>
-              {size}
-            </option>
-          ))}
-        </Select>
-      </Field>
+      {size && (
+        <Field label="Rows per page" className={styles.size}>
+          <Select
+            value={String(size.pageSize)}
+            onChange={(_, data) => size.onPageSize(Number(data.value) as Size)}
+          >
+            {size.pageSizes.map((choice) => (
+              <option key={choice} value={choice}>
+                {choice}
+              </option>
+            ))}
+          </Select>
+        </Field>
+      )}
     </nav>
   );
 }

@@ -11,7 +11,7 @@ import { GuardedButton } from '../components/GuardedButton';
 import { PageHeader } from '../components/PageHeader';
 import { navigate } from '../routes';
 import { ActivationsTable } from './activations/ActivationsTable';
-import { Pager } from './activations/Pager';
+import { Pager } from '../components/Pager';
 import { usePagedList } from './activations/usePagedList';
 
 const useStyles = makeStyles({
@@ -65,7 +65,18 @@ export function ActivationsPage() {
           <Text>No activation yet: this tenant has never activated disaster recovery.</Text>
         )}
         {list.page && list.page.items.length > 0 && <ActivationsTable items={list.page.items} />}
-        <Pager list={list} label="Activations" />
+        {(list.hasNext || list.hasPrevious) && (
+          <Pager
+            label="Activations pages"
+            of="activations"
+            pageNumber={list.pageNumber}
+            hasPrevious={list.hasPrevious}
+            hasNext={list.hasNext}
+            onPrevious={list.previous}
+            onNext={list.next}
+            busy={list.loading}
+          />
+        )}
       </div>
     </>
   );

@@ -93,9 +93,7 @@ export function AuditPage(props: { route: Route }) {
         hasNext={!!continuation}
         onPrevious={() => setPaging({ view, stack: previousPage(stack) })}
         onNext={() => continuation && setPaging({ view, stack: nextPage(stack, continuation) })}
-        pageSize={pageSize}
-        pageSizes={pageSizes}
-        onPageSize={setPageSize}
+        size={{ pageSize, pageSizes, onPageSize: setPageSize }}
         busy={page.loading}
       />
     </>

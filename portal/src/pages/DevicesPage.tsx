@@ -90,9 +90,7 @@ export function DevicesPage(props: { route: Route }) {
             const next = list.data?.continuationToken;
             if (next) go(nextPage(pages, next));
           }}
-          pageSize={view.pageSize}
-          pageSizes={pageSizes}
-          onPageSize={(pageSize) => show({ ...view, pageSize })}
+          size={{ pageSize: view.pageSize, pageSizes, onPageSize: (pageSize) => show({ ...view, pageSize }) }}
           busy={list.loading}
         />
       </div>

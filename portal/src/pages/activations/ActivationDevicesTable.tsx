@@ -20,8 +20,8 @@ import { ErrorBar } from '../../components/ErrorBar';
 import { recoveryStateLabels, skipReasonLabel } from '../../logic/activationStates';
 import type { RecoveryRow, RecoveryState } from '../../logic/activationTypes';
 import { formatTime } from '../../logic/durations';
-import { Pager } from './Pager';
-import { ScrollRegion } from './ScrollRegion';
+import { Pager } from '../../components/Pager';
+import { ScrollRegion } from '../../components/ScrollRegion';
 import { usePagedList } from './usePagedList';
 
 const useStyles = makeStyles({
@@ -77,7 +77,7 @@ export function ActivationDevicesTable(props: ActivationDevicesTableProps) {
         <Spinner size="small" label={`Loading ${title.toLowerCase()} devices`} />
       )}
       {list.page && (
-        <ScrollRegion label={`${title} devices, scrollable`}>
+        <ScrollRegion wrapCells label={`${title} devices, scrollable`}>
           <Table aria-label={`${title} devices`} size="small" className={styles.table}>
             <TableHeader>
               <TableRow>
@@ -104,7 +104,18 @@ export function ActivationDevicesTable(props: ActivationDevicesTableProps) {
           </Table>
         </ScrollRegion>
       )}
-      <Pager list={list} label={`${title} devices`} />
+      {(list.hasNext || list.hasPrevious) && (
+        <Pager
+          label={`${title} devices pages`}
+          of={`${title.toLowerCase()} devices`}
+          pageNumber={list.pageNumber}
+          hasPrevious={list.hasPrevious}
+          hasNext={list.hasNext}
+          onPrevious={list.previous}
+          onNext={list.next}
+          busy={list.loading}
+        />
+      )}
     </section>
   );
 }

@@ -13,7 +13,7 @@ import { describeScope } from '../../logic/activationStates';
 import type { ActivationResource } from '../../logic/activationTypes';
 import { formatTime } from '../../logic/durations';
 import { href } from '../../routes';
-import { ScrollRegion } from './ScrollRegion';
+import { ScrollRegion } from '../../components/ScrollRegion';
 import { ActivationStateBadge } from './StateBadges';
 
 const useStyles = makeStyles({
@@ -30,7 +30,7 @@ function endedAt(a: ActivationResource): string | undefined {
 export function ActivationsTable(props: { items: readonly ActivationResource[] }) {
   const styles = useStyles();
   return (
-    <ScrollRegion label="Activations, scrollable">
+    <ScrollRegion wrapCells label="Activations, scrollable">
       <Table aria-label="Activations, newest first" className={styles.table}>
         <TableHeader>
           <TableRow>

@@ -19,7 +19,7 @@ import {
 import { describeScope, skipReasonLabel, waveName } from '../../logic/activationStates';
 import type { ActivationBody, ActivationPreview } from '../../logic/activationTypes';
 import { someOf } from '../../logic/deviceListText';
-import { ScrollRegion } from './ScrollRegion';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
   figures: {
@@ -145,7 +145,7 @@ export function PreviewSummary(props: { preview: ActivationPreview }) {
               ? `The first ${count(preview.skippedDevices.length)} skipped devices`
               : 'The skipped devices'}
           </Text>
-          <ScrollRegion className={styles.skippedList} label="Skipped devices, scrollable">
+          <ScrollRegion wrapCells className={styles.skippedList} label="Skipped devices, scrollable">
             <Table aria-label="Skipped devices" size="small">
               <TableHeader>
                 <TableRow>

@@ -11,12 +11,12 @@ import {
 } from '@fluentui/react-components';
 import type { paths } from '../../api/schema';
 import { actorText, targetText } from '../../logic/auditRecordText';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 export type AuditRecord =
   paths['/api/tenants/{tenantId}/audit']['get']['responses'][200]['content']['application/json']['records'][number];
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   table: { minWidth: '1100px' },
   nowrap: { whiteSpace: 'nowrap' },
   code: { overflowWrap: 'anywhere' },
@@ -35,7 +35,7 @@ const outcomeColor = { succeeded: 'success', refused: 'warning', failed: 'danger
 export function AuditTable(props: { records: readonly AuditRecord[]; tenantId: string }) {
   const styles = useStyles();
   return (
-    <div className={styles.scroll}>
+    <ScrollRegion label="Audit records, scrollable">
       <Table aria-label="Audit records" size="small" className={styles.table}>
         <TableHeader>
           <TableRow>
@@ -82,6 +82,6 @@ export function AuditTable(props: { records: readonly AuditRecord[]; tenantId: s
           ))}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

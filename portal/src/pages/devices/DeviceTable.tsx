@@ -16,9 +16,9 @@ import { ageText } from '../../logic/ages';
 import { formatTime } from '../../logic/durations';
 import { href } from '../../routes';
 import type { DeviceListItem } from './deviceTypes';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   // Columns sized by their content (Fluent's default shares the width equally and clips ids and
   // names); on a narrow screen the wrapper scrolls rather than wrapping every cell.
   table: { tableLayout: 'auto', minWidth: '56rem' },
@@ -34,7 +34,7 @@ const useStyles = makeStyles({
 export function DeviceTable(props: { devices: DeviceListItem[]; now: number; caption: string }) {
   const styles = useStyles();
   return (
-    <div className={styles.scroll}>
+    <ScrollRegion label={`${props.caption}, scrollable`}>
       <Table size="small" aria-label={props.caption} className={styles.table}>
         <TableHeader>
           <TableRow>
@@ -85,6 +85,6 @@ export function DeviceTable(props: { devices: DeviceListItem[]; now: number; cap
           )}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

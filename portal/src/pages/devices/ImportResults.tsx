@@ -16,11 +16,12 @@ import {
 } from '@fluentui/react-components';
 import { describeImportRow, orderImportResults } from '../../logic/deviceImport';
 import type { ImportAnswer } from './deviceTypes';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const savedListed = 100;
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto', maxHeight: '40vh', overflowY: 'auto' },
+  scroll: { maxHeight: '40vh', overflowY: 'auto' },
   table: { minWidth: '28rem' },
   outcome: { width: '7rem' },
 });
@@ -40,7 +41,7 @@ export function ImportResults(props: { answer: ImportAnswer }) {
         </MessageBarBody>
       </MessageBar>
       {/* Focusable, so a keyboard can scroll it (nothing in it takes focus). */}
-      <div className={styles.scroll} tabIndex={0} role="region" aria-label="Import results table, scrollable">
+      <ScrollRegion label="Import results table, scrollable" className={styles.scroll}>
         <Table size="small" aria-label="Import results" className={styles.table}>
           <TableHeader>
             <TableRow>
@@ -77,7 +78,7 @@ export function ImportResults(props: { answer: ImportAnswer }) {
             )}
           </TableBody>
         </Table>
-      </div>
+      </ScrollRegion>
     </>
   );
 }

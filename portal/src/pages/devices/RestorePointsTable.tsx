@@ -12,9 +12,9 @@ import {
 import { byteSize, formatAge } from '../../logic/ages';
 import { formatTime } from '../../logic/durations';
 import type { RestorePoint } from './deviceTypes';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   table: { tableLayout: 'auto', minWidth: '40rem' },
   nowrap: { whiteSpace: 'nowrap' },
 });
@@ -23,7 +23,7 @@ export function RestorePointsTable(props: { points: RestorePoint[] }) {
   const styles = useStyles();
   return (
     // Focusable, so a keyboard can scroll it on a narrow screen (nothing in it takes focus).
-    <div className={styles.scroll} tabIndex={0} role="region" aria-label="Restore points table, scrollable">
+    <ScrollRegion label="Restore points table, scrollable">
       <Table size="small" aria-label="Restore points, newest first" className={styles.table}>
         <TableHeader>
           <TableRow>
@@ -63,6 +63,6 @@ export function RestorePointsTable(props: { points: RestorePoint[] }) {
           )}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

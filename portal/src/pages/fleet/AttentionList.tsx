@@ -19,9 +19,9 @@ import { statusLabel, type ComplianceStatus } from '../../logic/complianceStatus
 import { defaultView, queryOfView } from '../../logic/deviceListView';
 import { href } from '../../routes';
 import type { ComplianceRow } from './fleetTypes';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   // Columns sized by their content (Fluent's default shares the width equally and clips names).
   table: { tableLayout: 'auto', minWidth: '34rem' },
   footer: { display: 'block', marginTop: tokens.spacingVerticalS },
@@ -45,7 +45,7 @@ export function AttentionList(props: {
     return <Text>{props.status === 'breached' ? 'No device is breached.' : 'No device is at risk.'}</Text>;
   return (
     <>
-      <div className={styles.scroll}>
+      <ScrollRegion label={`${label} devices, scrollable`}>
         <Table size="small" aria-label={`${label} devices`} className={styles.table}>
           <TableHeader>
             <TableRow>
@@ -70,7 +70,7 @@ export function AttentionList(props: {
             ))}
           </TableBody>
         </Table>
-      </div>
+      </ScrollRegion>
       <Link className={styles.footer} href={allHref}>
         All {props.count.toLocaleString()} {noun} devices
       </Link>

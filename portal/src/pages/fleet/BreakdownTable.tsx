@@ -17,9 +17,9 @@ import type { ReactNode } from 'react';
 import { complianceStatuses, statusLabel, type StatusCounts } from '../../logic/complianceStatus';
 import { queryOfView, defaultView, type DeviceListView } from '../../logic/deviceListView';
 import { href } from '../../routes';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   // Narrower than this the columns crush their headings; the wrapper scrolls instead.
   table: { tableLayout: 'auto', minWidth: '46rem' },
   number: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
@@ -42,7 +42,7 @@ export function BreakdownTable(props: { label: string; keyHeader: string; rows: 
   const devicesHref = (filter: Partial<DeviceListView>) =>
     href(['devices'], queryOfView({ ...defaultView, ...filter }));
   return (
-    <div className={styles.scroll}>
+    <ScrollRegion label={`${props.label}, scrollable`}>
       <Table size="small" aria-label={props.label} className={styles.table}>
         <TableHeader>
           <TableRow>
@@ -85,6 +85,6 @@ export function BreakdownTable(props: { label: string; keyHeader: string; rows: 
           )}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }

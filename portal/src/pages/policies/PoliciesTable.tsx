@@ -16,9 +16,9 @@ import type { Policy } from '../../logic/policyForm';
 import type { PolicyPointsAnswer } from '../../logic/policyPointsSummary';
 import { href } from '../../routes';
 import { TakePointsButton } from './TakePointsButton';
+import { ScrollRegion } from '../../components/ScrollRegion';
 
 const useStyles = makeStyles({
-  scroll: { overflowX: 'auto' },
   table: { minWidth: '760px' },
   name: { width: '22%' },
   region: { width: '14%' },
@@ -42,7 +42,7 @@ export function PoliciesTable(props: {
 }) {
   const styles = useStyles();
   return (
-    <div className={styles.scroll}>
+    <ScrollRegion label="Policies, scrollable">
       <Table aria-label="Policies" className={styles.table}>
         <TableHeader>
           <TableRow>
@@ -96,6 +96,6 @@ export function PoliciesTable(props: {
           })}
         </TableBody>
       </Table>
-    </div>
+    </ScrollRegion>
   );
 }
