@@ -4,7 +4,7 @@
  * to portal/screenshots/ (git-ignored) for a reviewer to look at.
  */
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,6 +13,11 @@ export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const screenshotDir = join(__dirname, '..', '..', 'portal', 'screenshots');
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `No Chromium at ${chromiumPath}: the portal's browser tests need one (Debian: apt-get install chromium; or set CHROMIUM_PATH)`,
+    );
+  }
   return await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
