@@ -465,7 +465,14 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       },
       overrides.recovery,
     ),
-    sweeper: new TemporaryDeviceSweeper(activationStore, compute, tenantStore, [...regions], events),
+    sweeper: new TemporaryDeviceSweeper(
+      activationStore,
+      compute,
+      tenantStore,
+      [...regions],
+      events,
+      policyStore,
+    ),
     adopter: new ActivationAdopter(
       {
         store: activationStore,

@@ -100,4 +100,10 @@ export interface ComputeProvider {
   deleteTemporaryDevice(region: string, name: string, scope?: string, hostPoolId?: string): Promise<void>;
   /** Every temporary device in the region, for the sweeper. */
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice>;
+  /**
+   * For the sweeper: removes the DR host pool's session host records whose VM was one of this
+   * provider's temporary devices in `resourceGroups` (the tenant's backup groups) and no longer
+   * exists; returns their names. Absent where the provider registers no session hosts.
+   */
+  removeOrphanSessionHosts?(hostPoolId: string, resourceGroups: readonly string[]): Promise<string[]>;
 }

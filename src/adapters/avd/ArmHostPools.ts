@@ -10,7 +10,11 @@
  *   previous token working for hosts still registering with it.
  * Failures keep ARM's code and message (`armCodeOf`); a pool that does not exist is `undefined`.
  */
-import type { DesktopVirtualizationAPIClient, SessionHost } from '@azure/arm-desktopvirtualization';
+import {
+  getContinuationToken,
+  type DesktopVirtualizationAPIClient,
+  type SessionHost,
+} from '@azure/arm-desktopvirtualization';
 import type { Clock } from '../../ports/Clock';
 import { systemClock } from '../../ports/Clock';
 import type { HostPoolInfo, HostPools, SessionHostInfo } from '../../ports/HostPools';
@@ -39,6 +43,8 @@ interface ResourceRef {
 const POOL_ID =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.DesktopVirtualization\/hostPools\/([^/]+)$/i;
 const SUBSCRIPTION = /^\/subscriptions\/([^/]+)\//i;
+/** A walk of a pool that keeps changing gives up after this many page reads (the caller retries). */
+const maxWalkRequests = 200;
 
 function poolRef(hostPoolId: string): ResourceRef {
   const m = POOL_ID.exec(hostPoolId);
@@ -276,13 +282,77 @@ export class ArmHostPools implements HostPools {
   private async list(hostPoolId: string): Promise<Map<string, SessionHostInfo> | undefined> {
     const byVm = new Map<string, SessionHostInfo>();
     try {
-      for await (const host of this.listSessionHosts(hostPoolId))
-        if (host.vmId) byVm.set(host.vmId.toLowerCase(), host);
+      for (const host of await this.walk(hostPoolId)) if (host.vmId) byVm.set(host.vmId.toLowerCase(), host);
     } catch (err) {
       if (err instanceof HostPoolsError && err.statusCode === 404) return undefined;
       throw err;
     }
     return byVm;
+  }
+
+  /**
+   * Every session host of the pool that exists for the whole walk, even while other callers
+   * delete hosts. The list pages by position (`pageSize`, `initialSkip`: "Session Hosts - List",
+   * SessionHostCollection.GetAll on learn.microsoft.com/dotnet/api/azure.resourcemanager.
+   * desktopvirtualization.sessionhostcollection.getall), so
+   * following nextLink misses a host whenever a host before the page boundary is deleted between
+   * two pages: the rest move back one place, into the page already read. At 300 deletions at once
+   * that happened in about one deactivation in three, and the missed host's record outlived its VM.
+   * So each page after the first starts one host early and must show a host already seen (order
+   * being stable between requests: the spec promises no order, and a walk that finds none steps
+   * back a page until it does). Hosts added meanwhile may or may not be seen.
+   */
+  private async walk(hostPoolId: string): Promise<SessionHostInfo[]> {
+    const ref = poolRef(hostPoolId);
+    const seen = new Map<string, SessionHostInfo>();
+    const order: string[] = [];
+    let skip = 0;
+    let pageLength = 100;
+    for (let requests = 0; ; requests += 1) {
+      if (requests >= maxWalkRequests)
+        throw new HostPoolsError(
+          `Listing the session hosts of ${hostPoolId}`,
+          new Error(`the pool kept changing under ${maxWalkRequests} page reads`),
+        );
+      const { hosts, more } = await this.page(ref, hostPoolId, skip);
+      const anchored = skip === 0 || hosts.some((h) => seen.has(h.name.toLowerCase()));
+      if (!anchored) {
+        // Deletions moved unread hosts before this page's start: read from further back.
+        skip = Math.max(0, skip - pageLength);
+        continue;
+      }
+      for (const host of hosts) {
+        const key = host.name.toLowerCase();
+        if (!seen.has(key)) order.push(key);
+        seen.set(key, host);
+      }
+      if (!more || hosts.length === 0) break;
+      pageLength = hosts.length;
+      skip += hosts.length - 1;
+    }
+    return order.map((key) => seen.get(key)!);
+  }
+
+  /** One page of the pool's session hosts from position `skip`, and whether more follow. */
+  private async page(
+    ref: ResourceRef,
+    hostPoolId: string,
+    skip: number,
+  ): Promise<{ hosts: SessionHostInfo[]; more: boolean }> {
+    try {
+      const pages = this.client(ref)
+        .sessionHosts.list(ref.resourceGroup, ref.name, skip > 0 ? { initialSkip: skip } : {})
+        .byPage();
+      const first = await pages.next();
+      const page: SessionHost[] = first.done ? [] : first.value;
+      await pages.return?.(undefined);
+      return {
+        hosts: page.map((host) => sessionHostInfo(hostPoolId, host)),
+        more: getContinuationToken(page) !== undefined,
+      };
+    } catch (err) {
+      throw new HostPoolsError(`Listing the session hosts of ${hostPoolId}`, err);
+    }
   }
 
   /** Keeps a held listing in step with this process's own changes. */

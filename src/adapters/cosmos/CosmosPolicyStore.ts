@@ -30,6 +30,19 @@ export class CosmosPolicyStore implements PolicyStore {
     return resources.map(toPolicy);
   }
 
+  async drHostPools(backupRegion: string): Promise<{ tenantId: string; hostPoolId: string }[]> {
+    const { resources } = await this.container.items
+      .query<{ tenantId: string; hostPoolId: string }>({
+        query:
+          'SELECT c.tenantId, c.recovery.hostPoolId FROM c WHERE c.backupRegion = @region AND IS_DEFINED(c.recovery.hostPoolId)',
+        parameters: [{ name: '@region', value: backupRegion }],
+      })
+      .fetchAll();
+    // A pool several policies of a tenant name is one pool to sweep.
+    const unique = new Map(resources.map((r) => [`${r.tenantId}\n${r.hostPoolId.toLowerCase()}`, r]));
+    return [...unique.values()];
+  }
+
   async create(policy: Policy): Promise<Policy> {
     try {
       const { resource } = await this.container.items.create<PolicyDocument>(toDocument(policy));

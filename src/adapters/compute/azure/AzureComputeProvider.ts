@@ -28,6 +28,7 @@ import { DeviceResourceCreation } from './DeviceResourceCreation';
 import { deviceTargetOf } from './deviceTarget';
 import { GroupAssignmentCheck } from './GroupAssignmentCheck';
 import { NetworkClients } from './networkClients';
+import { OrphanSessionHosts } from './OrphanSessionHosts';
 import { PlacementPlans } from './PlacementPlans';
 import { ResourceDeletions } from './ResourceDeletions';
 import { ResourceGroupView } from './ResourceGroupView';
@@ -67,6 +68,7 @@ export class AzureComputeProvider implements ComputeProvider {
   private readonly withVm: StepsWithVm;
   private readonly deletion: TemporaryDeviceDeletion;
   private readonly listing: TemporaryDeviceListing;
+  private readonly orphanHosts: OrphanSessionHosts;
   private readonly inFlight = new Map<string, Promise<TemporaryDeviceState>>();
 
   constructor(
@@ -94,6 +96,7 @@ export class AzureComputeProvider implements ComputeProvider {
       options.provisioningDeadlineInMs ?? 30 * 60_000,
     );
     this.deletion = new TemporaryDeviceDeletion(this.view, deletions, registration);
+    this.orphanHosts = new OrphanSessionHosts(compute, this.view, deps.hostPools);
     this.listing = new TemporaryDeviceListing(this.view, clock, (region) => deps.resourceGroups(region));
   }
 
@@ -123,6 +126,10 @@ export class AzureComputeProvider implements ComputeProvider {
 
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice> {
     return this.listing.list(region);
+  }
+
+  async removeOrphanSessionHosts(hostPoolId: string, resourceGroups: readonly string[]): Promise<string[]> {
+    return await this.orphanHosts.remove(hostPoolId, resourceGroups);
   }
 
   /** One step: fail what cannot be placed or reached, else advance from what the listing shows. */

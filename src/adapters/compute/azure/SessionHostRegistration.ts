@@ -99,7 +99,11 @@ export class SessionHostRegistration {
     };
   }
 
-  /** Removes the VM's session host record from the pool, if a listing made now shows one. */
+  /**
+   * Removes the VM's session host record from the pool, if a listing started now shows one: a walk
+   * of the pool that holds while every other device of a deactivation removes its own host
+   * (`ArmHostPools`); a record still missed is the sweeper's (`OrphanSessionHosts`).
+   */
   async remove(hostPoolId: string, vmId: string): Promise<void> {
     const host = await this.hostPools.findSessionHostByVm(hostPoolId, vmId, { fresh: true });
     if (host) await this.hostPools.removeSessionHost(hostPoolId, host.name);

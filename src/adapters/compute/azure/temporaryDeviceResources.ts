@@ -16,6 +16,13 @@ export const zonesTriedTag = 'dr-zones-tried';
 export const registrationRunCommandName = 'dr-register';
 
 export const vmName = (name: string): string => name;
+
+/**
+ * Whether a VM name has the form of a temporary device's (`temporaryDeviceName` in
+ * domain/recoveryTask: `tmp-…`, or `tmh-…` when hashed to fit), so the sweeper can tell the
+ * provider's VMs from others in the same resource group once their tags are gone with them.
+ */
+export const isTemporaryDeviceVmName = (name: string): boolean => /^tm[ph]-/i.test(name);
 export const nicName = (name: string): string => `${name}-nic`;
 
 /** The id the device's VM has (or will have) in resource group `scope`. */
