@@ -121,7 +121,11 @@ describe('TemporaryDeviceSweeper: session host records of gone temporary devices
     await harness?.close();
   });
 
-  const names = (pool: string) => harness.double.avd.sessionHosts(pool).map((h) => h.name).sort();
+  const names = (pool: string) =>
+    harness.double.avd
+      .sessionHosts(pool)
+      .map((h) => h.name)
+      .sort();
 
   it('removes the records whose temporary VM is gone, keeps every other, and touches no other pool', async () => {
     const result = await sweeper.sweep();
