@@ -11,14 +11,15 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killChildrenNow } from './emulators';
 import { runBenchmark } from './harness';
+import { runPortalBenchmark } from './portalRun';
 import { runRecoveryArmBenchmark } from './recoveryArmRun';
 import { defaultDeviceCounts, defaultResultsDir } from './settings';
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
                              [--activation-latency MS] [--activation-capacity N]
-                             [--only cycle|activation|managed-cycle|recovery-arm] [--arm-time-scale S] [--disk-gib G]
-                             [--copy-poll-seconds P] [--subscriptions 1,4]
+                             [--only cycle|activation|managed-cycle|recovery-arm|portal] [--arm-time-scale S] [--disk-gib G]
+                             [--copy-poll-seconds P] [--subscriptions 1,4] [--portal-dir DIR]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
   --runs            runs per size (default 3 for N ≤ 10,000, 1 above); figures are medians
@@ -40,13 +41,17 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     against the bound ARM's limits imply; not part of the default run), or "recovery-arm"
                     (an activation's recovery onto Azure compute against the ARM double, through the
                     product's Azure provider and pacer without Cosmos DB or queues, against the bound
-                    ARM's and Compute's limits imply; no emulators; not part of the default run)
+                    ARM's and Compute's limits imply; no emulators; not part of the default run), or
+                    "portal" (the admin portal's Devices and Fleet pages loaded cold in Chromium, --runs
+                    times each (default 10), against one tenant of --devices (default 50,000) devices
+                    written straight into Cosmos DB; not part of the default run)
   --arm-time-scale  managed-cycle: the ARM double's simulated seconds per real second (default 4)
   --disk-gib        managed-cycle: each OS disk's size, what its seeding copy moves (default 16)
   --copy-poll-seconds managed-cycle: how often a running copy is looked at, simulated (default 10,
                     the worker's checkDelayInMs)
   --subscriptions   recovery-arm: subscriptions the fleet is spread over, comma-separated (default 1);
-                    each with each --devices (default 1000); --arm-time-scale defaults to 4 there too`;
+                    each with each --devices (default 1000); --arm-time-scale defaults to 4 there too
+  --portal-dir      portal: a built portal to serve (default: built with Vite into a temporary folder)`;
 
 /** A bad command line: reported with the usage and exit code 2, without a stack trace. */
 class UsageError extends Error {}
@@ -76,6 +81,7 @@ function parseCommandLine() {
         'disk-gib': { type: 'string' },
         'copy-poll-seconds': { type: 'string' },
         subscriptions: { type: 'string' },
+        'portal-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -97,10 +103,11 @@ async function main(): Promise<void> {
     only !== 'cycle' &&
     only !== 'activation' &&
     only !== 'managed-cycle' &&
-    only !== 'recovery-arm'
+    only !== 'recovery-arm' &&
+    only !== 'portal'
   )
     throw new UsageError(
-      `--only must be "cycle", "activation", "managed-cycle" or "recovery-arm"; got "${only}"`,
+      `--only must be "cycle", "activation", "managed-cycle", "recovery-arm" or "portal"; got "${only}"`,
     );
   const managed = {
     ...(values['arm-time-scale']
@@ -119,6 +126,22 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  if (only === 'portal') {
+    for (const size of devices ?? [50_000]) {
+      const outcome = await runPortalBenchmark({
+        devices: size,
+        runs: values.runs ? wholeNumber('runs', values.runs)! : 10,
+        ...(values['portal-dir'] ? { portalDir: values['portal-dir'] } : {}),
+        resultsDir: values.results ?? defaultResultsDir,
+      });
+      console.log(outcome.table);
+      console.log(
+        `\nWritten: ${relative(process.cwd(), outcome.jsonFile)}, ${relative(process.cwd(), outcome.markdownFile)}`,
+      );
+    }
+    return;
+  }
 
   if (only === 'recovery-arm') {
     const subscriptions = values.subscriptions

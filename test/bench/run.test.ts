@@ -15,7 +15,10 @@ async function bench(...args: string[]) {
 
 describe('npm run bench, refusing its command line', () => {
   it.each([
-    [['--only', 'foo'], '--only must be "cycle", "activation", "managed-cycle" or "recovery-arm"; got "foo"'],
+    [
+      ['--only', 'foo'],
+      '--only must be "cycle", "activation", "managed-cycle", "recovery-arm" or "portal"; got "foo"',
+    ],
     [['--devices', '1000,0'], '--devices must be a whole number ≥ 1; got "0"'],
     [['--probe-interval', 'fast'], '--probe-interval must be a whole number ≥ 1; got "fast"'],
     [['--fast'], "Unknown option '--fast'"],
