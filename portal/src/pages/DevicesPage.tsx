@@ -48,14 +48,18 @@ export function DevicesPage(props: { route: Route }) {
   const [generation, setGeneration] = useState(0);
   const options = useFilterOptions();
 
+  // Each answer keeps the page number it is of: while the next page loads, the rows shown (and
+  // the caption a screen reader reads with them) are still the previous page's.
   const list = useLoad(
-    (signal) =>
-      ok(
+    async (signal) => ({
+      ...(await ok(
         api.GET('/api/tenants/{tenantId}/devices', {
           params: { path: { tenantId: session.tenantId }, query: apiQueryOfView(view, token) },
           signal,
         }),
-      ),
+      )),
+      pageNumber: pageNumber(pages),
+    }),
     [api, session.tenantId, key, token, generation],
   );
   const show = (next: DeviceListView) => navigate(['devices'], queryOfView(next));
@@ -76,7 +80,7 @@ export function DevicesPage(props: { route: Route }) {
           <DeviceTable
             devices={list.data.items}
             now={Date.now()}
-            caption={`Devices, page ${pageNumber(pages)}`}
+            caption={`Devices, page ${list.data.pageNumber}`}
           />
         )}
         {!list.data && !list.loading && !list.error && <Text>No devices.</Text>}
