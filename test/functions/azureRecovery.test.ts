@@ -70,7 +70,9 @@ describe('recovery onto Azure compute: 300 devices end to end', () => {
 
   it('recovers every device onto one disk, NIC and VM from its latest verified point, its user assigned in the DR host pool', async () => {
     const activationId = await activateFleet(env, fleet);
-    await expectAllRecovered(env, fleet, activationId);
+    // A wait, not a speed target (the recovery benchmark measures that): 300 devices took 290 s
+    // or more in CI beside the other system-tier files, past the 300 s default.
+    await expectAllRecovered(env, fleet, activationId, 600_000);
 
     expectOneOfEach(double, fleet);
     for (const id of ids) {
@@ -121,5 +123,5 @@ describe('recovery onto Azure compute: 300 devices end to end', () => {
     // the other 299 removals paging the pool at once), and the sweeper removes any left over.
     expect(double.avd.sessionHosts(hostPoolId)).toEqual([]);
     expect(double.stats().overBudget).toBe(0);
-  }, 900_000);
+  }, 1_200_000);
 });
