@@ -73,43 +73,49 @@ export function TenantFields(props: {
           errors={errors}
           onChange={(pageBlobScopes) => onChange({ pageBlobScopes })}
         />
-        <Field
+        <JsonField
           label="Other disk scopes (JSON array)"
           hint='Managed disks, e.g. [{"kind":"managedDisk","armScope":"/subscriptions/{id}/resourceGroups/{name}"}]. Leave blank for none.'
-          {...(otherScopes ? { validationMessage: otherScopes, validationState: 'error' as const } : {})}
-        >
-          <Textarea
-            className={styles.json}
-            resize="vertical"
-            value={form.otherDiskScopes}
-            onChange={(_, data) => onChange({ otherDiskScopes: data.value })}
-          />
-        </Field>
-        <Field
+          state={otherScopes ? { validationMessage: otherScopes, validationState: 'error' } : {}}
+          value={form.otherDiskScopes}
+          onChange={(otherDiskScopes) => onChange({ otherDiskScopes })}
+        />
+        <JsonField
           label="Backup resource groups (JSON object)"
           hint='Managed disks only: per backup region, resource groups for restore points, e.g. {"northeurope":["/subscriptions/{id}/resourceGroups/{name}"]}. Leave blank for none.'
-          {...fieldState(errors, 'body.backupResourceGroups')}
-        >
-          <Textarea
-            className={styles.json}
-            resize="vertical"
-            value={form.backupResourceGroups}
-            onChange={(_, data) => onChange({ backupResourceGroups: data.value })}
-          />
-        </Field>
-        <Field
+          state={fieldState(errors, 'body.backupResourceGroups')}
+          value={form.backupResourceGroups}
+          onChange={(backupResourceGroups) => onChange({ backupResourceGroups })}
+        />
+        <JsonField
           label="Backup disk encryption sets (JSON object)"
           hint="Managed disks with customer-managed keys only: per backup region, disk encryption set ids. Leave blank for none."
-          {...fieldState(errors, 'body.backupDiskEncryptionSets')}
-        >
-          <Textarea
-            className={styles.json}
-            resize="vertical"
-            value={form.backupDiskEncryptionSets}
-            onChange={(_, data) => onChange({ backupDiskEncryptionSets: data.value })}
-          />
-        </Field>
+          state={fieldState(errors, 'body.backupDiskEncryptionSets')}
+          value={form.backupDiskEncryptionSets}
+          onChange={(backupDiskEncryptionSets) => onChange({ backupDiskEncryptionSets })}
+        />
       </div>
     </>
+  );
+}
+
+/** A labelled JSON text box for the entitlement's less common parts, with its validation. */
+function JsonField(props: {
+  label: string;
+  hint: string;
+  state: ReturnType<typeof fieldState>;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const styles = useStyles();
+  return (
+    <Field label={props.label} hint={props.hint} {...props.state}>
+      <Textarea
+        className={styles.json}
+        resize="vertical"
+        value={props.value}
+        onChange={(_, data) => props.onChange(data.value)}
+      />
+    </Field>
   );
 }
