@@ -86,6 +86,9 @@ param maximumInstanceCount int = 100
 @description('More subscriptions of this directory that hold tenants\' managed disks or backup resource groups: the managed-disk roles may be assigned there too.')
 param managedDiskSubscriptionIds string[] = []
 
+@description('Client id of the multi-tenant app registration whose federated credentials trust the Function Apps\' identities (docs/deploy.md, "Customers in other Entra tenants"): through it the control plane reaches tenants whose managed disks are in another Entra directory. Empty: none can be.')
+param crossDirectoryAppClientId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -247,6 +250,7 @@ module controlPlane 'modules/controlPlane.bicep' = [for (region, i) in controlPl
     maximumInstanceCount: maximumInstanceCount
     frontDoorId: frontDoor.outputs.frontDoorId
     breakGlassCidrs: breakGlassCidrs
+    crossDirectoryAppClientId: crossDirectoryAppClientId
   }
 }]
 
@@ -353,6 +357,7 @@ output PLATFORM_TENANT_ID string = controlPlane[0].outputs.settings.PLATFORM_TEN
 output RESTORE_POINT_SCHEDULE string = controlPlane[0].outputs.settings.RESTORE_POINT_SCHEDULE
 output ARM_ENDPOINT string = controlPlane[0].outputs.settings.ARM_ENDPOINT
 output MANAGED_DISK_CONTENT_SAMPLE_EVERY string = controlPlane[0].outputs.settings.MANAGED_DISK_CONTENT_SAMPLE_EVERY
+output CROSS_DIRECTORY_APP_CLIENT_ID string = controlPlane[0].outputs.settings.CROSS_DIRECTORY_APP_CLIENT_ID
 output ACTIVATION_LEASE_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_LEASE_SECONDS
 output ACTIVATION_POLL_SECONDS string = controlPlane[0].outputs.settings.ACTIVATION_POLL_SECONDS
 output COMPUTE_PROVIDER string = controlPlane[0].outputs.settings.COMPUTE_PROVIDER

@@ -29,6 +29,8 @@ import {
 import { sasRangeReader } from './adapters/arm/readSasRange';
 import { RestorePointCatalog } from './adapters/blob/RestorePointCatalog';
 import { getCredential } from './adapters/identity/credential';
+import type { DirectoryCredentialFactory } from './adapters/identity/ArmCredentials';
+import { createArmCredential } from './adapters/identity/createArmCredential';
 import type { TokenCredential } from '@azure/core-auth';
 import type { TlsSettings } from '@azure/core-rest-pipeline';
 import { CosmosDeviceStore } from './adapters/cosmos/CosmosDeviceStore';
@@ -195,6 +197,11 @@ export interface ArmOverrides {
   compute?: AzureComputeProviderOptions;
   /** The AVD adapter's clock (token expiry) and listing TTL. */
   hostPools?: ArmHostPoolsOptions;
+  /**
+   * Stands in for Entra's sign-in to a customer directory (`ClientAssertionCredential`), which
+   * cannot run here; `credential` then stands for the managed identity whose token is the assertion.
+   */
+  directoryCredential?: DirectoryCredentialFactory;
 }
 
 let current: Composition | undefined;
@@ -287,6 +294,10 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     taskHub: config.taskHub,
     clock,
     devices: deviceStore,
+    directories: {
+      home: config.auth.platformTenantId,
+      crossDirectoryApp: config.arm.crossDirectoryAppClientId !== undefined,
+    },
   });
   // The audit table of every region's storage: this region writes its own, reads merge them all.
   const auditLog =
@@ -322,7 +333,15 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
   // managed disk is registered, so the embedded runtime's page blobs never need a credential.
   const armPoll = overrides.arm?.pollIntervalInMs;
   const armClientOptions: ComputeClientOptions = {
-    credential: overrides.arm?.credential ?? getCredential(),
+    // The managed identity in this deployment's directory; the multi-tenant app in a tenant's other one.
+    credential: createArmCredential({
+      managedIdentity: overrides.arm?.credential ?? getCredential(),
+      appClientId: config.arm.crossDirectoryAppClientId,
+      claims: () => tenantStore.diskScopeClaims(),
+      ...(overrides.arm?.directoryCredential
+        ? { directoryCredential: overrides.arm.directoryCredential }
+        : {}),
+    }),
     ...((overrides.arm?.endpoint ?? config.arm.endpoint)
       ? { endpoint: overrides.arm?.endpoint ?? config.arm.endpoint }
       : {}),

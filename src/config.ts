@@ -53,11 +53,13 @@ export interface Config {
   computeProvider: 'simulated' | 'azure';
   simulatedCompute: SimulatedComputeSettings;
   /**
-   * Managed disks through ARM: its endpoint (Azure's public cloud when unset) and 1 in how many
-   * restore points has its content compared. The credential is the app's identity
-   * (DefaultAzureCredential, `AZURE_CLIENT_ID`).
+   * Managed disks through ARM: its endpoint (Azure's public cloud when unset), 1 in how many
+   * restore points has its content compared, and the multi-tenant app through which tenants in
+   * other Entra directories are reached (`CROSS_DIRECTORY_APP_CLIENT_ID`, lower case; unset: none
+   * are). The credential is the app's identity (DefaultAzureCredential, `AZURE_CLIENT_ID`) in its
+   * own directory, that app elsewhere (src/adapters/identity/ArmCredentials.ts).
    */
-  arm: { endpoint?: string; contentSampleEvery: number };
+  arm: { endpoint?: string; contentSampleEvery: number; crossDirectoryAppClientId?: string };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +168,12 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
   if (armEndpoint !== undefined && !isHttpUrl(armEndpoint))
     problems.push(`${SettingNames.armEndpoint}: "${armEndpoint}" is invalid; expected an http(s) URL`);
   const contentSampleEvery = reader.integer(SettingNames.managedDiskContentSampleEvery, 1, 10_000, 10);
+  const crossDirectoryAppClientId = env[SettingNames.crossDirectoryAppClientId]?.trim() || undefined;
+  if (crossDirectoryAppClientId !== undefined && !guidPattern.test(crossDirectoryAppClientId)) {
+    problems.push(
+      `${SettingNames.crossDirectoryAppClientId}: "${crossDirectoryAppClientId}" is invalid; expected the multi-tenant app registration's client id, a GUID`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -187,7 +195,13 @@ export function loadConfig(env: Env = process.env, host: AppHost = currentHost()
     activations: { leaseInMs: leaseSeconds! * 1000, pollIntervalInMs: pollSeconds! * 1000 },
     computeProvider: computeProvider!,
     simulatedCompute: simulatedCompute!,
-    arm: { ...(armEndpoint ? { endpoint: armEndpoint } : {}), contentSampleEvery: contentSampleEvery! },
+    arm: {
+      ...(armEndpoint ? { endpoint: armEndpoint } : {}),
+      contentSampleEvery: contentSampleEvery!,
+      ...(crossDirectoryAppClientId
+        ? { crossDirectoryAppClientId: crossDirectoryAppClientId.toLowerCase() }
+        : {}),
+    },
   };
 }
 

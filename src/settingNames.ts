@@ -34,6 +34,13 @@ export const SettingNames = {
    * (the Bicep sets the deployment cloud's own). Tests point it at the local ARM double.
    */
   armEndpoint: 'ARM_ENDPOINT',
+  /**
+   * Optional: the client id (a GUID) of the multi-tenant app registration whose federated credential
+   * trusts the Function Apps' managed identities. With it, a tenant whose `azureDirectoryId` names
+   * another Entra directory has its subscriptions reached as that app there; unset, no tenant may
+   * name one (docs/deploy.md, "Customers in other Entra tenants").
+   */
+  crossDirectoryAppClientId: 'CROSS_DIRECTORY_APP_CLIENT_ID',
   /** Managed-disk content is compared (sampled ranges through SAS) on 1 restore point in this many. */
   managedDiskContentSampleEvery: 'MANAGED_DISK_CONTENT_SAMPLE_EVERY',
   /** How long an activation's driver holds its lease without renewing it before another region adopts it. */

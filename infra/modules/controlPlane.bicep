@@ -43,6 +43,9 @@ param frontDoorId string
 @description('CIDR ranges that may also call the Function App directly, for when Front Door itself is out.')
 param breakGlassCidrs string[]
 
+@description('CROSS_DIRECTORY_APP_CLIENT_ID: the multi-tenant app registration through which tenants in other Entra directories are reached; empty for none.')
+param crossDirectoryAppClientId string
+
 var abbrs = loadJsonContent('../abbreviations.json')
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package'
@@ -115,6 +118,9 @@ var appSettings = {
   // Managed disks: this cloud's Resource Manager, and 1 restore point in 10 has its content compared.
   ARM_ENDPOINT: environment().resourceManager
   MANAGED_DISK_CONTENT_SAMPLE_EVERY: '10'
+  // Filled by the operator once the app registration exists (docs/deploy.md, "Customers in other
+  // Entra tenants"); empty, every subscription is reached with this region's identity.
+  CROSS_DIRECTORY_APP_CLIENT_ID: crossDirectoryAppClientId
   // The app trusts X-Azure-SocketIP (the client's address) only on requests whose X-Azure-FDID is this.
   FRONT_DOOR_ID: frontDoorId
   // REGION_STORAGE entries carry no client id: DefaultAzureCredential takes the identity from here.

@@ -50,18 +50,24 @@ var actions = [
   'Microsoft.Compute/snapshots/endGetAccess/action' // "Revoke the SAS URI of the Snapshot"
   // A scope or backup resource group exists and is in the region it is named for.
   'Microsoft.Resources/subscriptions/resourceGroups/read' // "Gets or lists resource groups."
+  // A customer-managed-key disk's CopyStart copy names the backup region's disk encryption set
+  // (backupDiskEncryptionSets), and so does the disk a recovery makes from that copy: Azure checks
+  // the caller may read a set a PUT names ("Required to read disk encryption set ID",
+  // https://learn.microsoft.com/azure/aks/aks-service-permissions). Every set lies inside the
+  // tenant's disk scopes (TenantService refuses one outside them), where this role is assigned, so
+  // `recoveryActions`, assigned with it on the backup resource groups, needs no copy of it.
+  'Microsoft.Compute/diskEncryptionSets/read' // "Get the properties of a disk encryption set"
   // Discovery (src/app/DeviceDiscovery.ts), on a primary host pool inside the tenant's disk scopes:
   // the pool exists and is a personal one...
   'Microsoft.DesktopVirtualization/hostpools/read' // "Read hostpools"
   // ...and its session hosts, each with its VM and assigned user, become devices.
   'Microsoft.DesktopVirtualization/hostpools/sessionhosts/read' // "Read hostpools/sessionhosts"
 ]
-// Not here, on purpose: anything that changes a disk, a VM or a host pool. This role is assigned on
-// the tenants' disk scopes, where their real desktops are; recovery's writes are `recoveryActions`,
-// assigned on the backup resource groups alone. A customer-managed key's disk encryption set
-// (diskEncryptionSets/read) is granted with the built-in Reader on each set (docs/deploy.md,
-// "Customer-managed keys"); delete locks on target snapshots (Microsoft.Authorization/locks/write)
-// are not used (docs/deploy.md, "Protecting restore points").
+// Not here, on purpose: anything that changes a disk, a VM, a host pool or a disk encryption set.
+// This role is assigned on the tenants' disk scopes, where their real desktops are; recovery's
+// writes are `recoveryActions`, assigned on the backup resource groups alone. Delete locks on
+// target snapshots (Microsoft.Authorization/locks/write) are not used (docs/deploy.md, "Protecting
+// restore points").
 
 // The temporary devices of a recovery (src/adapters/compute/azure/AzureComputeProvider.ts), in the
 // backup resource group that holds the restore point's snapshot, together with `actions` (assigned
@@ -165,7 +171,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, environmentName, 'managed-disk-protection')
   properties: {
     roleName: 'Cloud PC DR managed-disk protection (${environmentName})'
-    description: 'Snapshots a tenant\'s managed OS disks, copies them across regions with CopyStart, verifies and prunes them; reads the VMs and personal host pools they belong to. Assigned on a tenant\'s disk scopes and backup resource groups only.'
+    description: 'Snapshots a tenant\'s managed OS disks, copies them across regions with CopyStart (encrypted with the backup region\'s disk encryption set when the disk has a customer-managed key), verifies and prunes them; reads the VMs and personal host pools they belong to. Assigned on a tenant\'s disk scopes and backup resource groups only.'
     type: 'CustomRole'
     permissions: [
       {

@@ -3,6 +3,7 @@
  * and sets its licences and disk scopes; the tenant's own admin changes its name and backup regions.
  */
 import { armIdsEqual, subscriptionOfArmId } from '../domain/armId';
+import { findDirectoryConflict } from '../domain/azureDirectory';
 import {
   findOverlap,
   findSelfOverlap,
@@ -31,6 +32,19 @@ export interface TenantEntitlement extends TenantSettings {
   backupResourceGroups?: Record<string, string[]>;
   /** Per backup region, the disk encryption sets of customer-managed-key copies (see `Tenant`). */
   backupDiskEncryptionSets?: Record<string, string[]>;
+  /** The directory of its managed-disk subscriptions when not the deployment's own (see `Tenant`). */
+  azureDirectoryId?: string;
+}
+
+/** What the deployment knows of Entra directories, for `azureDirectoryId`. */
+export interface TenantDirectoryOptions {
+  /** The deployment's own directory (`PLATFORM_TENANT_ID`), where its managed identity acts. */
+  home: string;
+  /**
+   * Whether a multi-tenant app registration is configured (`CROSS_DIRECTORY_APP_CLIENT_ID`):
+   * without one no other directory can be reached, so a tenant naming one is refused.
+   */
+  crossDirectoryApp: boolean;
 }
 
 export interface TenantServiceOptions {
@@ -41,6 +55,8 @@ export interface TenantServiceOptions {
   clock: Clock;
   /** More licences hand themselves to devices waiting for one. */
   devices?: DeviceRegistry;
+  /** Absent: no other directory can be reached, so `azureDirectoryId` is refused. */
+  directories?: TenantDirectoryOptions;
 }
 
 export class TenantService {
@@ -85,6 +101,7 @@ export class TenantService {
     this.checkScopes(input.diskScopes);
     this.checkBackupResourceGroups(input);
     this.checkBackupDiskEncryptionSets(input);
+    const directory = this.checkDirectory(input.azureDirectoryId);
     const existing = await this.store.get(id);
     if (!existing && ifVersion)
       throw new ConflictError('precondition-failed', `Tenant ${id} does not exist, so If-Match cannot match`);
@@ -96,37 +113,49 @@ export class TenantService {
       );
 
     const kept = existing?.diskScopes ?? [];
-    await this.claim(id, [...kept, ...input.diskScopes]);
+    const keptDirectory = existing?.azureDirectoryId;
+    // The old and new scopes are claimed with the new directory: a tenant moving to another
+    // directory is refused while another tenant shares one of its subscriptions in the old one.
+    await this.claim(id, [...kept, ...input.diskScopes], directory);
     const timestamp = this.now();
+    const { azureDirectoryId: _given, ...entitlement } = input;
+    const withDirectory = directory ? { azureDirectoryId: directory } : {};
     let tenant: Tenant;
     try {
       if (!existing) {
         tenant = await this.store.create({
           id,
-          ...input,
+          ...entitlement,
+          ...withDirectory,
           regionsInOutage: [],
           createdAt: timestamp,
           updatedAt: timestamp,
         });
       } else {
-        const { version: _version, ...unversioned } = existing;
+        // A PUT replaces the entitlement: a directory it leaves out is the deployment's own again.
+        const { version: _version, azureDirectoryId: _old, ...unversioned } = existing;
         tenant = await this.store.replace(
-          { ...unversioned, ...input, updatedAt: timestamp },
+          { ...unversioned, ...entitlement, ...withDirectory, updatedAt: timestamp },
           ifVersion ?? existing.version,
         );
       }
     } catch (err) {
       // Changed or created meanwhile: the claims go back to what the tenant holds.
-      await this.claim(id, kept);
+      await this.claim(id, kept, keptDirectory);
       throw err;
     }
     try {
-      await this.claim(id, input.diskScopes);
+      await this.claim(id, input.diskScopes, directory);
     } catch (err) {
       // Only a claim written meanwhile in another region (Cosmos DB checks ETags within a region;
-      // across regions the last writer wins) can overlap now: the tenant gives its new scopes back.
-      const { version: _version, ...unversioned } = tenant;
-      await this.store.replace({ ...unversioned, diskScopes: kept });
+      // across regions the last writer wins) can overlap now: the tenant gives its new scopes back,
+      // and its directory with them.
+      const { version: _version, azureDirectoryId: _new, ...unversioned } = tenant;
+      await this.store.replace({
+        ...unversioned,
+        diskScopes: kept,
+        ...(keptDirectory ? { azureDirectoryId: keptDirectory } : {}),
+      });
       throw err;
     }
     // More licences protect devices that were waiting for one; fewer take none away.
@@ -135,8 +164,15 @@ export class TenantService {
     return { tenant, created: !existing };
   }
 
-  /** Sets the tenant's claims to `scopes`, refusing (409) any that overlaps another tenant's. */
-  private async claim(tenantId: string, scopes: readonly DiskScope[]): Promise<void> {
+  /**
+   * Sets the tenant's claims to `scopes` in `directory`, refusing (409) any that overlaps another
+   * tenant's, or lies in a subscription another tenant holds in another directory.
+   */
+  private async claim(
+    tenantId: string,
+    scopes: readonly DiskScope[],
+    directory: string | undefined,
+  ): Promise<void> {
     await this.store.updateDiskScopeClaims((claims): DiskScopeClaim[] => {
       const overlap = findOverlap(claims, tenantId, scopes);
       if (overlap) {
@@ -145,11 +181,48 @@ export class TenantService {
           `body.diskScopes: ${describeScope(scopes[overlap.index]!)} overlaps a disk scope of tenant ${overlap.tenantId}`,
         );
       }
+      const conflict = findDirectoryConflict(claims, tenantId, scopes, directory);
+      if (conflict) {
+        throw new ConflictError(
+          'directory-conflict',
+          `body.azureDirectoryId: subscription ${conflict.subscription} (of ${describeScope(scopes[conflict.index]!)}) also holds disk scopes of tenant ${conflict.tenantId}, whose Azure directory is ${conflict.azureDirectoryId ?? "this deployment's own"}, not ${directory ?? "this deployment's own"}; a subscription belongs to one directory`,
+        );
+      }
       // In place, so claims that did not change compare equal and are not written again.
-      const mine = scopes.length > 0 ? [{ tenantId, scopes: dedupe(scopes) }] : [];
+      const mine: DiskScopeClaim[] =
+        scopes.length > 0
+          ? [{ tenantId, scopes: dedupe(scopes), ...(directory ? { azureDirectoryId: directory } : {}) }]
+          : [];
       const at = claims.findIndex((claim) => claim.tenantId === tenantId);
       return at < 0 ? [...claims, ...mine] : [...claims.slice(0, at), ...mine, ...claims.slice(at + 1)];
     });
+  }
+
+  /**
+   * The directory, lower case, or undefined for the deployment's own. Its own id is refused rather
+   * than kept: the managed identity acts there, and one spelling per directory keeps the
+   * subscription check exact. Another directory needs the multi-tenant app to reach it.
+   */
+  private checkDirectory(azureDirectoryId: string | undefined): string | undefined {
+    if (azureDirectoryId === undefined) return undefined;
+    const directory = azureDirectoryId.toLowerCase();
+    const field = 'body.azureDirectoryId';
+    const options = this.options.directories;
+    if (options && directory === options.home.toLowerCase()) {
+      throw new RuleViolationError(
+        'own-directory',
+        `${directory} is this deployment's own directory (PLATFORM_TENANT_ID), where its managed identity acts: leave azureDirectoryId out`,
+        field,
+      );
+    }
+    if (!options?.crossDirectoryApp) {
+      throw new RuleViolationError(
+        'cross-directory-app-missing',
+        `This deployment has no multi-tenant app registration (CROSS_DIRECTORY_APP_CLIENT_ID is unset), so it cannot reach directory ${directory}; docs/deploy.md, "Customers in other Entra tenants"`,
+        field,
+      );
+    }
+    return directory;
   }
 
   private checkRegions(regions: readonly string[]): void {

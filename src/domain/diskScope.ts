@@ -19,6 +19,12 @@ export type DiskScope =
 export interface DiskScopeClaim {
   tenantId: string;
   scopes: DiskScope[];
+  /**
+   * The directory of the tenant's managed-disk subscriptions (`Tenant.azureDirectoryId`); absent,
+   * the deployment's own. Held here, beside the scopes, so one document says which principal
+   * reaches each subscription and a second tenant's claim in it is checked against it.
+   */
+  azureDirectoryId?: string;
 }
 
 /**

@@ -27,6 +27,15 @@ export interface Tenant {
    */
   backupDiskEncryptionSets?: Record<string, string[]>;
   /**
+   * The Entra tenant (directory) id, lower case, that the subscriptions of the tenant's managed-disk
+   * scopes belong to, set by the platform with the scopes. Absent: the deployment's own directory,
+   * reached with the control plane's managed identity; present: the customer's, reached as the
+   * multi-tenant app registration (`CROSS_DIRECTORY_APP_CLIENT_ID`) through its federated
+   * credential. Never the deployment's own id (that is the absent case), and never different from
+   * another tenant's with a scope in the same subscription.
+   */
+  azureDirectoryId?: string;
+  /**
    * Primary regions under an activation (outage mode): their devices' scheduling pauses instead
    * of piling up failures, and their restore points are never pruned.
    */

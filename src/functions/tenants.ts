@@ -72,7 +72,7 @@ defineHttp({
   method: 'PUT',
   route: 'platform/tenants/{tenantId}',
   summary: 'Create a tenant or set its licences and disk scopes (platform)',
-  description: `A disk scope overlapping another tenant's is refused (409). ${ifMatchNote}`,
+  description: `A disk scope overlapping another tenant's is refused (409), as is an \`azureDirectoryId\` other than that of a tenant already holding scopes in the same subscription. ${ifMatchNote}`,
   tags: ['Platform'],
   auth: { role: PlatformRole },
   params: tenantPathParams,
@@ -81,7 +81,10 @@ defineHttp({
   responses: {
     200: { description: 'Updated', schema: tenantResource },
     201: { description: 'Created', schema: tenantResource },
-    409: { description: "A disk scope overlaps another tenant's" },
+    409: {
+      description:
+        "A disk scope overlaps another tenant's, or lies in a subscription another tenant holds in another Azure directory",
+    },
     412: { description: 'The If-Match ETag is stale' },
   },
   handler: async ({ params, body, headers }) => {

@@ -16,6 +16,11 @@ export interface TenantStore {
    */
   updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void>;
   /**
+   * Every tenant's claims as they stand: one read, from which the ARM adapters learn which
+   * directory each subscription is in (`src/domain/azureDirectory.ts`).
+   */
+  diskScopeClaims(): Promise<DiskScopeClaim[]>;
+  /**
    * Every tenant's backup resource groups in the region: where the Azure compute provider may have
    * made temporary devices, for the sweeper. A query across tenants, for a timer, not a request.
    */

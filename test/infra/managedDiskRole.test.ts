@@ -19,8 +19,9 @@ import { standInSubscriptionId } from './standIns';
 /**
  * What the managed-disk path calls on a tenant's scopes (issue 28): the disk and its VM at
  * registration, the incremental snapshot and its CopyStart copy, a short-lived SAS for sampled
- * verification, and the resource groups; and what discovery reads of a primary host pool (issue
- * 29). Spelled as "Azure permissions for Compute" spells them
+ * verification, the resource groups, and the read of a disk encryption set that a copy of a
+ * customer-managed-key disk (and a recovered disk made from it) names; and what discovery reads of
+ * a primary host pool (issue 29). Spelled as "Azure permissions for Compute" spells them
  * (https://learn.microsoft.com/azure/role-based-access-control/permissions/compute).
  */
 const managedDiskActions = [
@@ -32,6 +33,7 @@ const managedDiskActions = [
   'Microsoft.Compute/snapshots/beginGetAccess/action',
   'Microsoft.Compute/snapshots/endGetAccess/action',
   'Microsoft.Resources/subscriptions/resourceGroups/read',
+  'Microsoft.Compute/diskEncryptionSets/read',
   'Microsoft.DesktopVirtualization/hostpools/read',
   'Microsoft.DesktopVirtualization/hostpools/sessionhosts/read',
 ];

@@ -35,6 +35,8 @@ export interface TenantForm {
   /** JSON objects by backup region; blank for none. */
   backupResourceGroups: string;
   backupDiskEncryptionSets: string;
+  /** The Entra tenant id of its managed disks' subscriptions; blank for this deployment's own. */
+  azureDirectoryId: string;
 }
 
 /** The form field of a client-side problem with the other scopes' JSON (not an API path). */
@@ -54,6 +56,7 @@ export function newTenantForm(id: string): TenantForm {
     otherDiskScopes: '',
     backupResourceGroups: '',
     backupDiskEncryptionSets: '',
+    azureDirectoryId: '',
   };
 }
 
@@ -74,6 +77,7 @@ export function tenantFormOf(tenant: Tenant): TenantForm {
     otherDiskScopes: others.length > 0 ? JSON.stringify(others, null, 2) : '',
     backupResourceGroups: jsonOrBlank(tenant.backupResourceGroups),
     backupDiskEncryptionSets: jsonOrBlank(tenant.backupDiskEncryptionSets),
+    azureDirectoryId: tenant.azureDirectoryId ?? '',
   };
 }
 
@@ -148,6 +152,8 @@ export function tenantBodyOf(form: TenantForm): { body: TenantBody } | { problem
   const others = parseJson(form.otherDiskScopes, otherDiskScopesField, 'array', problems) as DiskScope[];
   const groups = parseJson(form.backupResourceGroups, 'body.backupResourceGroups', 'object', problems);
   const sets = parseJson(form.backupDiskEncryptionSets, 'body.backupDiskEncryptionSets', 'object', problems);
+  // Left out when blank: a PUT without it puts the tenant back in this deployment's own directory.
+  const directory = form.azureDirectoryId.trim();
   if (problems.length > 0) return { problems };
   const rows: DiskScope[] = form.pageBlobScopes
     .filter((row) => !isBlank(row))
@@ -165,6 +171,7 @@ export function tenantBodyOf(form: TenantForm): { body: TenantBody } | { problem
       diskScopes: [...rows, ...others],
       backupResourceGroups: groups as Record<string, string[]>,
       backupDiskEncryptionSets: sets as Record<string, string[]>,
+      ...(directory ? { azureDirectoryId: directory } : {}),
     },
   };
 }

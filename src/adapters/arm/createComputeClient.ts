@@ -1,15 +1,20 @@
 /**
  * The Compute management client of one subscription, with the options every ARM call of the
- * product shares: the credential, the pacing policies (src/adapters/arm/pacing, built elsewhere)
- * and, in tests, the local ARM double's endpoint and CA. `@azure/arm-compute` accepts an endpoint
- * override and any TokenCredential (docs/PLATFORM_NOTES, "Azure Resource Manager").
+ * product shares: the credential (the principal of the subscription's directory), the pacing
+ * policies (src/adapters/arm/pacing, built elsewhere) and, in tests, the local ARM double's endpoint
+ * and CA. `@azure/arm-compute` accepts an endpoint override and any TokenCredential
+ * (docs/PLATFORM_NOTES, "Azure Resource Manager").
  */
 import { ComputeManagementClient } from '@azure/arm-compute';
-import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, TlsSettings } from '@azure/core-rest-pipeline';
+import { credentialFor, type ArmCredential } from '../identity/subscriptionCredentials';
 
 export interface ComputeClientOptions {
-  credential: TokenCredential;
+  /**
+   * One credential for every subscription, or one per subscription (`ArmCredentials`: the managed
+   * identity in the deployment's own directory, the multi-tenant app in a customer's).
+   */
+  credential: ArmCredential;
   /** ARM's endpoint; Azure's public cloud (`https://management.azure.com`) when unset. */
   endpoint?: string;
   /** A private CA (the ARM double's): never needed against Azure. */
@@ -56,12 +61,18 @@ export function createComputeClient(
   subscriptionId: string,
   options: ComputeClientOptions,
 ): ComputeManagementClient {
-  return new ComputeManagementClient(options.credential, subscriptionId, armPipelineOptions(options));
+  return new ComputeManagementClient(
+    credentialFor(options.credential, subscriptionId),
+    subscriptionId,
+    armPipelineOptions(options),
+  );
 }
 
 /**
  * One client per subscription, made on first use: a process reaches the few subscriptions its
- * tenants' disks and backup groups are in, each with its own pipeline.
+ * tenants' disks and backup groups are in, each with its own pipeline and credential. A
+ * subscription is in one directory, so its client's principal never changes with the caller; a
+ * tenant moved to another directory is followed inside the credential, not by a new client.
  */
 export class PerSubscription<T> {
   private readonly clients = new Map<string, T>();

@@ -1,8 +1,9 @@
 /**
  * The Desktop Virtualization and Authorization management clients of one subscription, made like
- * the Compute one (../arm/createComputeClient): same credential, endpoint, private CA and per-retry
- * policies, so the ARM pacer paces every AVD and role-assignment call too. These two SDKs are of the
- * older core-client generation: they build request URLs from `$host`, not `endpoint`, so both are set.
+ * the Compute one (../arm/createComputeClient): same credential (chosen per subscription), endpoint,
+ * private CA and per-retry policies, so the ARM pacer paces every AVD and role-assignment call too.
+ * These two SDKs are of the older core-client generation: they build request URLs from `$host`,
+ * not `endpoint`, so both are set.
  */
 import {
   AuthorizationManagementClient,
@@ -13,6 +14,7 @@ import {
   type DesktopVirtualizationAPIClientOptionalParams,
 } from '@azure/arm-desktopvirtualization';
 import { armPipelineOptions, PerSubscription, type ComputeClientOptions } from '../arm/createComputeClient';
+import { credentialFor } from '../identity/subscriptionCredentials';
 
 /** The options of createComputeClient: one set for every ARM client of the process. */
 export type ArmClientOptions = ComputeClientOptions;
@@ -30,14 +32,22 @@ export function createDesktopVirtualizationClient(
   subscriptionId: string,
   options: ArmClientOptions,
 ): DesktopVirtualizationAPIClient {
-  return new DesktopVirtualizationAPIClient(options.credential, subscriptionId, pipelineOptions(options));
+  return new DesktopVirtualizationAPIClient(
+    credentialFor(options.credential, subscriptionId),
+    subscriptionId,
+    pipelineOptions(options),
+  );
 }
 
 export function createAuthorizationClient(
   subscriptionId: string,
   options: ArmClientOptions,
 ): AuthorizationManagementClient {
-  return new AuthorizationManagementClient(options.credential, subscriptionId, pipelineOptions(options));
+  return new AuthorizationManagementClient(
+    credentialFor(options.credential, subscriptionId),
+    subscriptionId,
+    pipelineOptions(options),
+  );
 }
 
 /** One client of each kind per subscription, made on first use (as ComputeClients). */

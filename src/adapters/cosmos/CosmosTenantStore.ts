@@ -95,6 +95,11 @@ export class CosmosTenantStore implements TenantStore {
     return resources.flatMap((t) => t.backupResourceGroups?.[region] ?? []);
   }
 
+  async diskScopeClaims(): Promise<DiskScopeClaim[]> {
+    const { resource } = await this.container.item(claimsDocumentId, claimsDocumentId).read<ClaimsDocument>();
+    return resource?.claims ?? [];
+  }
+
   async updateDiskScopeClaims(update: (claims: DiskScopeClaim[]) => DiskScopeClaim[]): Promise<void> {
     const item = this.container.item(claimsDocumentId, claimsDocumentId);
     for (;;) {
@@ -130,6 +135,7 @@ function toTenant(document: TenantDocument): Tenant {
     diskScopes,
     backupResourceGroups,
     backupDiskEncryptionSets,
+    azureDirectoryId,
     regionsInOutage,
     createdAt,
     updatedAt,
@@ -149,6 +155,7 @@ function toTenant(document: TenantDocument): Tenant {
     tenant.backupResourceGroups = backupResourceGroups;
   if (backupDiskEncryptionSets && Object.keys(backupDiskEncryptionSets).length > 0)
     tenant.backupDiskEncryptionSets = backupDiskEncryptionSets;
+  if (azureDirectoryId) tenant.azureDirectoryId = azureDirectoryId;
   if (_etag) tenant.version = _etag;
   return tenant;
 }

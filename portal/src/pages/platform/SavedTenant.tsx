@@ -27,6 +27,12 @@ export function SavedTenant(props: { tenant: Tenant; created: boolean }) {
             : tenant.diskScopes.map(scopeText).join('; ')}
           .
         </Text>
+        {tenant.azureDirectoryId && (
+          <Text block>
+            Its managed disks are reached in Azure directory <code>{tenant.azureDirectoryId}</code>, as this
+            deployment's multi-tenant app.
+          </Text>
+        )}
         <Text block>
           Next: sign out and sign in as the tenant's DR.Admin, with tenant ID <code>{tenant.id}</code>, to
           create its policies and import its devices. A platform admin has no access to a tenant's data.

@@ -1,6 +1,7 @@
 /**
  * The entitlement fields of a tenant: name, licences, allowed backup regions, disk scopes (page
- * blobs as rows; other kinds and the managed-disk settings as JSON), each with the API's errors.
+ * blobs as rows; other kinds and the managed-disk settings as JSON) and the Azure directory of its
+ * managed disks, each with the API's errors.
  */
 import { Field, Input, Text, Textarea, makeStyles, tokens } from '@fluentui/react-components';
 import { fieldState, type FieldErrors } from '../../logic/fieldErrors';
@@ -94,6 +95,17 @@ export function TenantFields(props: {
           value={form.backupDiskEncryptionSets}
           onChange={(backupDiskEncryptionSets) => onChange({ backupDiskEncryptionSets })}
         />
+        <Field
+          label="Azure directory (Entra tenant ID)"
+          hint="Managed disks only: the directory their subscriptions are in when it is not this deployment's own, reached through the multi-tenant app registration the customer has consented to. Leave blank for this deployment's own directory."
+          {...fieldState(errors, 'body.azureDirectoryId')}
+        >
+          <Input
+            className={styles.json}
+            value={form.azureDirectoryId}
+            onChange={(_, data) => onChange({ azureDirectoryId: data.value })}
+          />
+        </Field>
       </div>
     </>
   );
