@@ -295,7 +295,7 @@ export class RecoveryWorker {
         task.backupRegion,
         temporaryDeviceName(task.activationId, task.deviceId),
         task.temporaryDevice?.scope,
-        task.temporaryDevice?.connection?.hostPoolId,
+        task.temporaryDevice?.connection,
       );
     }
     await this.devices.setRecovery(task.tenantId, task.deviceId, task.activationId, null);

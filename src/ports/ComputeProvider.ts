@@ -89,16 +89,23 @@ export interface ComputeProvider {
    * or quota; other errors are failures of the attempt.
    */
   ensureTemporaryDevice(request: TemporaryDeviceRequest): Promise<TemporaryDeviceState>;
+  /** The device as it is now: `ready` as `ensureTemporaryDevice` would report it, with its connection. */
   getTemporaryDevice(region: string, name: string): Promise<TemporaryDevice | undefined>;
   /**
    * Deletes the device and everything made for it (disk, network interface, session host record),
    * even while it is still provisioning; a missing one is success. `scope` is what a state reported
    * (the task records it); without it the provider looks where it could have made the device.
-   * `hostPoolId` is the pool a ready state's connection named: its session host record is removed
-   * even when the VM that named the pool is already gone (a deletion retried after a failure).
+   * `connection` is what a ready state reported (the task records it): its session host record is
+   * removed by that name, with no walk of the pool, even when the VM that named the pool is
+   * already gone (a deletion retried after a failure).
    */
-  deleteTemporaryDevice(region: string, name: string, scope?: string, hostPoolId?: string): Promise<void>;
-  /** Every temporary device in the region, for the sweeper. */
+  deleteTemporaryDevice(
+    region: string,
+    name: string,
+    scope?: string,
+    connection?: TemporaryDeviceConnection,
+  ): Promise<void>;
+  /** Every temporary device in the region, for the sweeper (a ready one's connection may be left out). */
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice>;
   /**
    * For the sweeper: removes the DR host pool's session host records whose VM was one of this

@@ -1123,6 +1123,34 @@ describe('RecoveryWorker: release', () => {
     expect(await s.compute.getTemporaryDevice(backup, s.name)).toBeUndefined();
   });
 
+  it('releases a device by the connection its ready state reported, so its session host goes by name', async () => {
+    const connection = {
+      hostPoolId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.DesktopVirtualization/hostPools/hp',
+      sessionHost: 'pc.contoso.com',
+    };
+    const deletions: unknown[][] = [];
+    const s = await scenario({
+      wrapCompute: (real) => ({
+        ensureTemporaryDevice: async (request) => {
+          const state = await real.ensureTemporaryDevice(request);
+          return state.state === 'ready' ? { ...state, connection } : state;
+        },
+        getTemporaryDevice: (region, name) => real.getTemporaryDevice(region, name),
+        deleteTemporaryDevice: async (...args) => {
+          deletions.push(args);
+          await real.deleteTemporaryDevice(args[0], args[1]);
+        },
+        listTemporaryDevices: (region) => real.listTemporaryDevices(region),
+      }),
+    });
+    expect(await s.worker.handle(s.message)).toBe('recovered');
+    expect(await s.task()).toMatchObject({ temporaryDevice: { connection } });
+
+    expect(await s.worker.handle(s.releaseMessage)).toBe('released');
+    expect(deletions).toEqual([[backup, s.name, undefined, connection]]);
+    expect(await s.compute.getTemporaryDevice(backup, s.name)).toBeUndefined();
+  });
+
   it('releases a failed task, deleting the failed device it left', async () => {
     const s = await scenario({ regions: { failureRate: 1 } });
     expect(await s.worker.handle(s.message)).toBe('retrying');

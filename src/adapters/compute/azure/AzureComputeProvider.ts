@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../../../ports/Clock';
 import type {
   ComputeProvider,
   TemporaryDevice,
+  TemporaryDeviceConnection,
   TemporaryDeviceRequest,
   TemporaryDeviceState,
 } from '../../../ports/ComputeProvider';
@@ -97,7 +98,9 @@ export class AzureComputeProvider implements ComputeProvider {
     );
     this.deletion = new TemporaryDeviceDeletion(this.view, deletions, registration);
     this.orphanHosts = new OrphanSessionHosts(compute, this.view, deps.hostPools);
-    this.listing = new TemporaryDeviceListing(this.view, clock, (region) => deps.resourceGroups(region));
+    this.listing = new TemporaryDeviceListing(this.view, deps.hostPools, clock, (region) =>
+      deps.resourceGroups(region),
+    );
   }
 
   async ensureTemporaryDevice(request: TemporaryDeviceRequest): Promise<TemporaryDeviceState> {
@@ -118,10 +121,10 @@ export class AzureComputeProvider implements ComputeProvider {
     region: string,
     name: string,
     scope?: string,
-    hostPoolId?: string,
+    connection?: TemporaryDeviceConnection,
   ): Promise<void> {
     const scopes = scope ? [scope] : await this.deps.resourceGroups(region);
-    await this.deletion.delete(region, name, scopes, hostPoolId);
+    await this.deletion.delete(region, name, scopes, connection);
   }
 
   listTemporaryDevices(region: string): AsyncIterable<TemporaryDevice> {

@@ -17,6 +17,7 @@
  * Command reports its exit code and error, which the device's failure then names.
  */
 import type { VirtualMachine, VirtualMachineRunCommand } from '@azure/arm-compute';
+import type { TemporaryDeviceConnection } from '../../../ports/ComputeProvider';
 import type { HostPools } from '../../../ports/HostPools';
 import { armStatusOf, isArmNotFound } from '../../arm/armErrors';
 import type { ComputeClients } from '../../arm/createComputeClient';
@@ -107,6 +108,11 @@ export class SessionHostRegistration {
   async remove(hostPoolId: string, vmId: string): Promise<void> {
     const host = await this.hostPools.findSessionHostByVm(hostPoolId, vmId, { fresh: true });
     if (host) await this.hostPools.removeSessionHost(hostPoolId, host.name);
+  }
+
+  /** Removes the session host a ready device reported, by its name: no look at the pool. */
+  async removeByName(connection: TemporaryDeviceConnection): Promise<void> {
+    await this.hostPools.removeSessionHost(connection.hostPoolId, connection.sessionHost);
   }
 
   private async runCommand(target: RegistrationTarget): Promise<VirtualMachineRunCommand | undefined> {

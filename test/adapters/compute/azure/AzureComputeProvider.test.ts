@@ -69,6 +69,28 @@ describe('AzureComputeProvider against the ARM double', () => {
     expect(h.double.avd.sessionHosts(hostPoolId).some((s) => s.name === 'pc-001.contoso.com')).toBe(false);
   });
 
+  it('reads a ready device with its connection, and removes its session host by that name, not by reading the pool', async () => {
+    const recorder = recordingPolicy();
+    const provider = h.provider({}, [recorder.policy]);
+    const { state } = await drive(h, provider, h.request('dr-named', withHostPool));
+    if (state.state !== 'ready') throw new Error(`not ready: ${JSON.stringify(state)}`);
+    const { connection } = state;
+    expect(connection).toEqual({ hostPoolId, sessionHost: 'pc-001.contoso.com' });
+    expect(await provider.getTemporaryDevice(region, 'dr-named')).toMatchObject({
+      status: { state: 'ready', connection },
+    });
+
+    recorder.calls.length = 0;
+    // What a release passes: the connection its task recorded.
+    await provider.deleteTemporaryDevice(region, 'dr-named', scope, connection);
+    // One DELETE by name: a walk of the pool (300 devices at once in a deactivation) is not needed.
+    expect(recorder.calls.filter((c) => c.startsWith('GET ') && c.includes('/sessionHosts'))).toEqual([]);
+    expect(recorder.calls).toContain(`DELETE ${hostPoolId}/sessionHosts/pc-001.contoso.com`);
+    h.double.advance(5 * 60_000);
+    expect(liveResources(h, 'dr-named')).toEqual({ vms: [], disks: [], nics: [] });
+    expect(h.double.avd.sessionHosts(hostPoolId).some((s) => s.name === 'pc-001.contoso.com')).toBe(false);
+  });
+
   it('moves to the next size when the first has no capacity', async () => {
     const remove = h.double.injectCapacity({
       region,

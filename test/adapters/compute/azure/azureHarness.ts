@@ -109,7 +109,10 @@ export async function startHarness(options: ArmDoubleOptions = {}): Promise<Harn
       new AzureComputeProvider(
         {
           clients: { ...clientOptions, additionalPolicies: policies },
-          hostPools: new ArmHostPools(new AvdClients(clientOptions), { clock, listingTtlInMs: 0 }),
+          hostPools: new ArmHostPools(new AvdClients({ ...clientOptions, additionalPolicies: policies }), {
+            clock,
+            listingTtlInMs: 0,
+          }),
           resourceGroups: () => Promise.resolve([scope]),
         },
         { clock, listingTtlInMs: 0, ...providerOptions },
