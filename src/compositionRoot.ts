@@ -42,6 +42,8 @@ import { CosmosActivationStore } from './adapters/cosmos/CosmosActivationStore';
 import { CosmosBulkPointRequests } from './adapters/cosmos/CosmosBulkPointRequests';
 import { CosmosCopySlots } from './adapters/cosmos/CosmosCopySlots';
 import { ArmPacer, type ArmPacerOptions } from './adapters/arm/pacing/ArmPacer';
+import { CosmosPacerRoster } from './adapters/arm/pacing/CosmosPacerRoster';
+import { processPacerRoster } from './adapters/arm/pacing/LocalPacerRoster';
 import { CopySlotScheduler } from './app/CopySlotScheduler';
 import type { CopySlots } from './ports/CopySlots';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
@@ -73,7 +75,7 @@ import { RestorePointService } from './app/RestorePointService';
 import { RestorePointWorker, type RestorePointWorkerOptions } from './app/RestorePointWorker';
 import { SecurityLog } from './app/SecurityLog';
 import { TenantService } from './app/TenantService';
-import { getConfig, resetConfig, type Config } from './config';
+import { currentHost, getConfig, resetConfig, type Config } from './config';
 import { TokenVerifier } from './http/auth/tokenVerifier';
 import { HttpLimits } from './http/limits';
 import { RateLimiter, type RateLimit } from './http/rateLimiter';
@@ -246,14 +248,26 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
   const budgets = budgetsWith(overrides.budgets);
   const breakerClock = overrides.breakerClock ?? systemClock;
   const guards = new DependencyGuards(budgets, events, () => breakerClock.now().getTime());
-  // One ARM budget governor per process: every ARM client built below carries `armPacer.policy()`
-  // (perRetry), so all of this region's calls draw on the same buckets.
-  const armPacer = new ArmPacer(events, { ...overrides.arm?.pacer, region: config.region });
   const cosmos: CosmosClient = createCosmosClient(config.cosmos.connection, config.region, {
     guard: guards.guard('state-store', 'cosmos'),
     budgets,
   });
   const database = cosmos.database(config.cosmos.database);
+  // One ARM budget governor per process: every ARM client built below carries `armPacer.policy()`
+  // (perRetry), so all of this region's calls draw on the same buckets, shared with the region's
+  // other processes through a roster: its other Function App instances (in Cosmos DB), or the
+  // other services built in this process (the embedded runtime, tests).
+  const armPacer = new ArmPacer(events, {
+    roster:
+      currentHost() === 'functions'
+        ? new CosmosPacerRoster(database.container(Containers.copySlots.id), {
+            region: config.region,
+            events,
+          })
+        : processPacerRoster(config.region),
+    ...overrides.arm?.pacer,
+    region: config.region,
+  });
   const storageOptions = { retryOptions: overrides.storageRetry ?? budgets.storageRetry };
   const blobClients = new Map(
     [...config.regionStorage].map(([region, connection]) => [
@@ -514,6 +528,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),
     async dispose() {
       await securityLog.close();
+      await armPacer.close();
       cosmos.dispose();
       await serviceBusQueue?.close();
       await serviceBus?.close();

@@ -15,7 +15,8 @@
  *
  * The subscription as a whole (every principal together) gets 15 times these; with one principal
  * per control-plane region the per-principal bucket is the one that binds. Each control-plane region
- * acts under its own identity, so each paces its own buckets.
+ * acts under its own identity, so each paces its own buckets, shared by its processes
+ * (./pacerRoster). Compute's own policies, which a call meets after these: ./computePolicies.
  */
 import type { TokenBucketLimits } from '../../../domain/tokenBucket';
 

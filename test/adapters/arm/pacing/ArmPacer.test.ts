@@ -1,8 +1,9 @@
 /**
- * The ARM budget governor (src/adapters/arm/pacing/ArmPacer.ts) against a small model of ARM's
- * buckets, on virtual time: the pacer's sleeps move a clock the test owns, so "when" is asserted in
- * virtual milliseconds and nothing depends on how fast this machine is. Then the pacer inside the
- * Azure SDK's own pipeline, to show one retry layer with its bound.
+ * The ARM budget governor of one process (src/adapters/arm/pacing/ArmPacer.ts) against a model of
+ * ARM's buckets (./armModel), on virtual time (./virtualTime): a lone pacer's conservative start
+ * and what it learns, a 429's pause, the bound on a wait, the pacer inside the Azure SDK's own
+ * pipeline (one retry layer). Sharing with other pacers, priorities and Compute's policies have
+ * their own files beside this one.
  */
 import {
   createHttpHeaders,
@@ -15,91 +16,11 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ArmPacer, type ArmPacerOptions } from '../../../../src/adapters/arm/pacing/ArmPacer';
 import { armMaxRetries } from '../../../../src/adapters/arm/pacing/armLimits';
-import type { PacerTimer } from '../../../../src/adapters/arm/pacing/pacerTimer';
 import { UnavailableError } from '../../../../src/domain/errors';
+import { ArmModel, other, snapshotUrl, subscription } from './armModel';
+import { quiesce, virtualTime, type VirtualTime } from './virtualTime';
 
-const subscription = '00000000-0000-0000-0000-00000000000a';
-const other = '00000000-0000-0000-0000-00000000000b';
-const snapshotUrl = (sub: string, name = 's1') =>
-  `https://management.azure.com/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/snapshots/${name}?api-version=2024-03-02`;
-
-/** Virtual time: a sleep moves the clock by its length and resolves. Waiters are served one at a time (FIFO), so this is exact. */
-function virtualTimer(): PacerTimer & { now: number } {
-  const timer = {
-    now: 1_000_000,
-    nowMs: () => timer.now,
-    sleep: async (ms: number) => {
-      timer.now += ms;
-    },
-  };
-  return timer;
-}
-
-/**
- * ARM's buckets as the documentation describes them, kept in whole tokens: refill by elapsed time,
- * 429 with `Retry-After` when empty, the remaining count on every answer. `spend` stands for
- * another process of the same identity.
- */
-class ArmModel {
-  readonly sent: { method: string; url: string; at: number; status: number }[] = [];
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  /** Answer the next n requests 429 with this Retry-After (seconds), whatever the bucket says. */
-  refuseNext: { count: number; retryAfterSeconds: number } = { count: 0, retryAfterSeconds: 0 };
-
-  constructor(
-    private readonly timer: { nowMs(): number },
-    private readonly limits = { read: [250, 25], write: [200, 10], delete: [200, 10] } as Record<
-      string,
-      [number, number]
-    >,
-  ) {}
-
-  spend(sub: string, kind: 'read' | 'write' | 'delete', count: number): void {
-    const bucket = this.bucket(sub, kind);
-    bucket.tokens -= count;
-  }
-
-  send = async (request: PipelineRequest): Promise<PipelineResponse> => {
-    const kind = request.method === 'GET' ? 'read' : request.method === 'DELETE' ? 'delete' : 'write';
-    const sub = /\/subscriptions\/([^/]+)/.exec(request.url)![1]!;
-    const bucket = this.bucket(sub, kind);
-    const headers = createHttpHeaders();
-    let status = 200;
-    if (this.refuseNext.count > 0) {
-      this.refuseNext.count -= 1;
-      status = 429;
-      headers.set('Retry-After', String(this.refuseNext.retryAfterSeconds));
-    } else if (bucket.tokens < 1) {
-      status = 429;
-      headers.set('Retry-After', String(Math.ceil((1 - bucket.tokens) / this.limits[kind]![1])));
-    } else bucket.tokens -= 1;
-    headers.set(
-      `x-ms-ratelimit-remaining-subscription-${kind}s`,
-      String(Math.max(0, Math.floor(bucket.tokens))),
-    );
-    this.sent.push({ method: request.method, url: request.url, at: this.timer.nowMs(), status });
-    return { request, status, headers };
-  };
-
-  private bucket(sub: string, kind: string): { tokens: number; at: number } {
-    const key = `${sub}/${kind}`;
-    const [capacity, rate] = this.limits[kind]!;
-    const now = this.timer.nowMs();
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    // Whole tokens only, so this model and the pacer's fractional estimate do not share a rounding.
-    const refill = Math.floor(((now - bucket.at) / 1000) * rate);
-    if (refill > 0) {
-      bucket.tokens = Math.min(capacity, bucket.tokens + refill);
-      bucket.at += (refill / rate) * 1000;
-    }
-    if (bucket.tokens >= capacity) bucket.at = now;
-    this.buckets.set(key, bucket);
-    return bucket;
-  }
-}
-
-function setUp(options: Partial<ArmPacerOptions> = {}) {
-  const timer = virtualTimer();
+function setUp(options: Partial<ArmPacerOptions> = {}, timer: VirtualTime = virtualTime()) {
   const events: { event: string; properties: Record<string, unknown> }[] = [];
   const pacer = new ArmPacer(
     { emit: (event, properties) => events.push({ event, properties }) },
@@ -111,8 +32,8 @@ function setUp(options: Partial<ArmPacerOptions> = {}) {
   return { timer, events, pacer, arm, call };
 }
 
-describe('ArmPacer', () => {
-  it('sends a burst up to the bucket at once, then one call per refill, with no 429', async () => {
+describe('ArmPacer, alone', () => {
+  it('starts conservative: its first call waits one token of refill, and that answer’s remaining count lets the rest of the bucket go at once', async () => {
     const { arm, call, pacer, timer } = setUp({ maxWaitInMs: 60_000 });
     const start = timer.now;
     const answers = await Promise.all(
@@ -120,17 +41,18 @@ describe('ArmPacer', () => {
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(arm.sent.filter((s) => s.status === 429)).toHaveLength(0);
-    expect(arm.sent.filter((s) => s.at === start)).toHaveLength(200);
-    // The other 100 at the documented refill, 10 a second: never sooner. A remaining count that
-    // arrives after the clock moved is applied as of its arrival, so it may cost a refill or two,
-    // never add one.
+    // The probe after one write token of refill (10 a second), alone; then the 199 its answer reported.
+    expect(arm.sent[0]!.at - start).toBe(100);
+    expect(arm.sent.filter((s) => s.at - start === 100)).toHaveLength(200);
+    // The other 100 at the documented refill, never sooner; a report that arrives after the clock
+    // moved is applied as of its arrival, so it may cost a refill or two, never add one.
     const last = arm.sent.at(-1)!.at - start;
-    expect(last).toBeGreaterThanOrEqual(10_000);
-    expect(last).toBeLessThanOrEqual(10_300);
-    expect(pacer.totals()).toMatchObject({ calls: 300, waits: 100, throttled: 0, refused: 0 });
+    expect(last).toBeGreaterThanOrEqual(10_100);
+    expect(last).toBeLessThanOrEqual(10_400);
+    expect(pacer.totals()).toMatchObject({ calls: 300, waits: 300, throttled: 0, refused: 0 });
   });
 
-  it('keeps one bucket per subscription and per kind (read, write, delete)', async () => {
+  it('keeps one bucket per subscription and per kind (read, write, delete), each learning its own', async () => {
     const { arm, call, pacer, timer } = setUp();
     const start = timer.now;
     await Promise.all([
@@ -139,8 +61,9 @@ describe('ArmPacer', () => {
       ...Array.from({ length: 250 }, () => call('GET', snapshotUrl(subscription))),
       ...Array.from({ length: 200 }, () => call('DELETE', snapshotUrl(subscription))),
     ]);
-    // Every bucket was full: nothing waited.
-    expect(arm.sent.every((s) => s.at === start && s.status === 200)).toBe(true);
+    // Every bucket was full: after its probe (one token of its own refill) all of it went at once.
+    expect(arm.sent.every((s) => s.status === 200)).toBe(true);
+    expect(Math.max(...arm.sent.map((s) => s.at - start))).toBe(100);
     expect(
       pacer
         .snapshot()
@@ -156,16 +79,15 @@ describe('ArmPacer', () => {
     );
   });
 
-  it('spends no more than the remaining count ARM reports, when another process of the same identity spent the bucket', async () => {
+  it('spends no more than the remaining count ARM reports, when another client of the same identity spent the bucket', async () => {
     const { arm, call, timer } = setUp({ maxWaitInMs: 60_000 });
     const start = timer.now;
     arm.spend(subscription, 'write', 190);
-    // One call learns the truth: 9 left after it.
-    await call('PUT', snapshotUrl(subscription));
-    await Promise.all(Array.from({ length: 30 }, () => call('PUT', snapshotUrl(subscription))));
+    await Promise.all(Array.from({ length: 31 }, () => call('PUT', snapshotUrl(subscription))));
     expect(arm.sent.filter((s) => s.status === 429)).toHaveLength(0);
-    expect(arm.sent.filter((s) => s.at === start)).toHaveLength(10);
-    // 21 more at 10 a second (a late report may cost a refill, as above).
+    // The probe at 100 ms finds 11 (10 + one refill) and leaves 10: those go with it.
+    expect(arm.sent.filter((s) => s.at - start === 100)).toHaveLength(11);
+    // 20 more at 10 a second (a late report may cost a refill, as above).
     const last = arm.sent.at(-1)!.at - start;
     expect(last).toBeGreaterThanOrEqual(2_100);
     expect(last).toBeLessThanOrEqual(2_400);
@@ -176,11 +98,7 @@ describe('ArmPacer', () => {
    * The two tests below hold calls "on the wire" (their answer is written when the test says) and
    * play ARM's bucket on the test's clock: a call that finds it empty counts as over budget.
    */
-  function wire(
-    pacer: ArmPacer,
-    timer: { now: number },
-    limits: { capacity: number; refillPerSecond: number },
-  ) {
+  function wire(timer: VirtualTime, limits: { capacity: number; refillPerSecond: number }) {
     let tokens = limits.capacity;
     let at = timer.now;
     const overBudget: string[] = [];
@@ -194,7 +112,6 @@ describe('ArmPacer', () => {
       headers.set('x-ms-ratelimit-remaining-subscription-writes', String(Math.floor(tokens)));
       return { request, status: 200, headers };
     };
-    /** Calls named in `hold` wait on the wire until `deliver`; the others arrive at once. */
     const send =
       (hold: readonly string[]) =>
       (request: PipelineRequest): Promise<PipelineResponse> => {
@@ -209,59 +126,80 @@ describe('ArmPacer', () => {
         responses.set(name, arrive(held.find((h) => h.name === name)!.request));
       for (const name of answerOrder) {
         held.find((h) => h.name === name)!.answer(responses.get(name)!);
-        await new Promise((resolve) => setImmediate(resolve));
+        await quiesce();
       }
     };
-    /** A PUT of snapshot `name` through the pacer; the calls `hold` names wait on the wire. */
-    const put = (name: string, hold: string[]) =>
+    return { send, deliver, overBudget, held };
+  }
+
+  function wiredPacer(limits: { capacity: number; refillPerSecond: number }, maxWaitInMs: number) {
+    const timer = virtualTime('manual');
+    const pacer = new ArmPacer(
+      { emit: () => undefined },
+      { region: 'westeurope', timer, limits: { write: limits }, maxWaitInMs },
+    );
+    const arm = wire(timer, limits);
+    const put = (name: string, hold: string[] = []) =>
       pacer
         .policy()
         .sendRequest(
           createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription, name) }),
-          send(hold),
+          arm.send(hold),
         );
-    return { put, deliver, overBudget };
+    return { timer, arm, put };
   }
 
   it('takes a call’s token as late as ARM may: refill ARM loses while its bucket is full is not spent twice', async () => {
     const limits = { capacity: 2, refillPerSecond: 1 };
-    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 60_000 });
-    const arm = wire(pacer, timer, limits);
-    const { put } = arm;
-    // Two calls leave a full bucket; they are a second on the wire, while ARM's bucket stays full.
+    const { timer, arm, put } = wiredPacer(limits, 60_000);
+    // The probe, after a second of refill: ARM reports 1 left, and a second later both are full.
+    const probe = put('probe');
+    await timer.advance(1_000);
+    await probe;
+    await timer.advance(1_000);
+    // Two calls leave a full share; they are a second on the wire, while ARM's bucket stays full.
     const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
-    await new Promise((resolve) => setImmediate(resolve));
-    timer.now += 1_000;
+    await quiesce();
+    expect(arm.held.map((h) => h.name)).toEqual(['a', 'b']);
+    await timer.advance(1_000);
     // A third asked now must not go before ARM has counted the two: it would meet an empty bucket
     // once they arrive (an estimate that took their tokens at sending has refilled one meanwhile).
-    const third = put('c', []);
-    await new Promise((resolve) => setImmediate(resolve));
+    const third = put('c');
+    await quiesce();
     await arm.deliver(['a', 'b']);
+    await timer.advance(1_000);
     await Promise.all([...first, third]);
     expect(arm.overBudget).toEqual([]);
   });
 
   it('never raises its estimate on a remaining count that comes back after a later one', async () => {
     const limits = { capacity: 3, refillPerSecond: 0.001 };
-    const { pacer, timer } = setUp({ limits: { write: limits }, maxWaitInMs: 10_000_000 });
-    const arm = wire(pacer, timer, limits);
-    const { put } = arm;
+    const { timer, arm, put } = wiredPacer(limits, 10_000_000);
+    const probe = put('probe');
+    await timer.advance(1_000_000);
+    await probe;
+    // ARM held 3, the probe left 2: two calls take them; ARM handles b then a (reports 1, then 0),
+    // and their answers come back b's last.
     const first = [put('a', ['a', 'b']), put('b', ['a', 'b'])];
-    await new Promise((resolve) => setImmediate(resolve));
-    // ARM handles b then a (reports 2, then 1); their answers come back b's last.
+    await quiesce();
     await arm.deliver(['b', 'a'], ['a', 'b']);
     await Promise.all(first);
-    // One token is left: of two more calls, the second waits for the refill, not for nothing.
-    await Promise.all([put('c', []), put('d', [])]);
+    // Nothing is left (b's answer is a debt of one): two more calls wait for the refill, not
+    // for b's late report of 1, which would send c into ARM's empty bucket at once.
+    const more = [put('c'), put('d')];
+    await quiesce();
+    expect(arm.overBudget).toEqual([]);
+    await timer.advance(3_000_000);
+    await Promise.all(more);
     expect(arm.overBudget).toEqual([]);
   });
 
   it('obeys Retry-After on a 429 for every caller in the process, and reports it', async () => {
     const { arm, call, events, timer, pacer } = setUp({ maxWaitInMs: 60_000 });
     arm.refuseNext = { count: 1, retryAfterSeconds: 5 };
-    const refusedAt = timer.now;
     const refused = await call('PUT', snapshotUrl(subscription, 'a'));
     expect(refused.status).toBe(429);
+    const refusedAt = arm.sent[0]!.at;
     await Promise.all([
       call('PUT', snapshotUrl(subscription, 'b')),
       call('PATCH', snapshotUrl(subscription, 'c')),
@@ -269,10 +207,10 @@ describe('ArmPacer', () => {
     const after = arm.sent.slice(1);
     expect(after).toHaveLength(2);
     for (const attempt of after) expect(attempt.at - refusedAt).toBeGreaterThanOrEqual(5_000);
-    // Reads are another bucket: not paused.
+    // Reads are another bucket: not paused (its probe waits one read token, 40 ms).
     const readAt = timer.now;
     await call('GET', snapshotUrl(subscription));
-    expect(arm.sent.at(-1)!.at).toBe(readAt);
+    expect(arm.sent.at(-1)!.at - readAt).toBe(40);
     expect(events.filter((e) => e.event === 'arm.throttled')).toEqual([
       {
         event: 'arm.throttled',
@@ -328,20 +266,21 @@ describe('ArmPacer', () => {
       .policy()
       .sendRequest(createPipelineRequest({ method: 'PUT', url: snapshotUrl(subscription) }), arm.send);
     const controller = new AbortController();
-    controller.abort();
     const aborted = createPipelineRequest({
       method: 'PUT',
       url: snapshotUrl(subscription),
       abortSignal: controller.signal,
     });
-    await expect(pacer.policy().sendRequest(aborted, arm.send)).rejects.toMatchObject({ name: 'AbortError' });
+    const waiting = pacer.policy().sendRequest(aborted, arm.send);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(arm.sent).toHaveLength(1);
   });
 });
 
 describe('ArmPacer in the Azure SDK pipeline', () => {
   it('is the only pacing of each attempt and the SDK retry the only retry: a 429 storm costs 1 + armMaxRetries attempts, each paced', async () => {
-    const timer = virtualTimer();
+    const timer = virtualTime();
     const pacer = new ArmPacer(
       { emit: () => undefined },
       { region: 'westeurope', timer, maxWaitInMs: 60_000 },

@@ -3,6 +3,7 @@
  * and AVD clients): the happy path to a desktop with its user assigned, and the ways it goes wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArmPriority, armPriorityHeader } from '../../../../src/adapters/arm/pacing/armPriority';
 import { CapacityUnavailableError } from '../../../../src/ports/ComputeProvider';
 import {
   applicationGroupId,
@@ -89,6 +90,29 @@ describe('AzureComputeProvider against the ARM double', () => {
     h.double.advance(5 * 60_000);
     expect(liveResources(h, 'dr-named')).toEqual({ vms: [], disks: [], nics: [] });
     expect(h.double.avd.sessionHosts(hostPoolId).some((s) => s.name === 'pc-001.contoso.com')).toBe(false);
+  });
+
+  it('marks each PUT with its step’s ARM priority: the VM before the NIC before the disk', async () => {
+    const marked: Record<string, string | undefined> = {};
+    const provider = h.provider({}, [
+      {
+        name: 'recordPriority',
+        async sendRequest(request, next) {
+          const kind = /\/(disks|networkInterfaces|virtualMachines)\/dr-prio/.exec(request.url)?.[1];
+          if (request.method === 'PUT' && kind) marked[kind] = request.headers.get(armPriorityHeader);
+          return await next(request);
+        },
+      },
+    ]);
+    await drive(h, provider, h.request('dr-prio'));
+    expect(marked).toEqual({
+      disks: String(ArmPriority.recoveryDisk),
+      networkInterfaces: String(ArmPriority.recoveryNic),
+      virtualMachines: String(ArmPriority.recoveryVm),
+    });
+    expect(ArmPriority.recoveryVm).toBeGreaterThan(ArmPriority.recoveryNic);
+    expect(ArmPriority.recoveryNic).toBeGreaterThan(ArmPriority.recoveryDisk);
+    await provider.deleteTemporaryDevice(region, 'dr-prio', scope);
   });
 
   it('moves to the next size when the first has no capacity', async () => {
