@@ -13,6 +13,8 @@ import { startQueueHost } from '../src/local/queueHost';
 import { startArmDouble } from '../test/support/arm/startArmDouble';
 import type { BenchClock, EventRecorder, WorkerLog } from './cycle';
 import { runManagedCycle, type ManagedCycleMeasurement } from './managedCycle';
+import { RecordedPoints } from './managedCycleRecorded';
+import type { SlotTimeline, Spread } from './managedCycleSlotTimeline';
 import { cycleBound, type CycleBound } from './managedCycleBound';
 import type { ManagedCycleSettings } from './managedCycleSettings';
 import { setUpManagedFleet } from './managedFleet';
@@ -77,6 +79,9 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
       events: ctx.events,
       worker: {
         checkDelayInMs: scaled(s.copyPollSeconds),
+        minCopyCheckDelayInMs: scaled(s.copyCheckSeconds.min),
+        maxCopyCheckDelayInMs: scaled(s.copyCheckSeconds.max),
+        slotWaitCheckDelayInMs: scaled(s.slotWaitCheckSeconds),
         snapshotCheckDelayInMs: scaled(s.snapshotCheckSeconds),
         retryBaseDelayInMs: scaled(15),
         retryMaxDelayInMs: scaled(600),
@@ -93,6 +98,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
         },
       },
     });
+    const recorded = new RecordedPoints();
     const setupStarted = performance.now();
     const fleet = await setUpManagedFleet(double, ctx.tenantId, ctx.ids, s.diskGiB);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
@@ -105,7 +111,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
       connection: services().config.workQueue.connection,
       functions: worker,
       options: { maxConcurrentCalls: ctx.concurrency, ...ctx.queueHost, maxDeliveryCount: 10 },
-      log: ctx.workerLog.handler,
+      log: recorded.handler(ctx.workerLog.handler),
     });
     stops.push(() => queueHost.stop());
     const slotTimer = startScaledTimer('grantCopySlots', scaled(s.slotTickSeconds));
@@ -131,6 +137,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
           devices,
           dueAt,
           fleet: { tenantId: ctx.tenantId, ids: ctx.ids },
+          recorded,
           // The run's limit, or three times the bound in real time: a cycle cannot beat its bound.
           timeoutMs: Math.max(ctx.timeoutMs, 60_000 + (3 * bound.seconds * 1000) / s.timeScale),
         });
@@ -144,7 +151,7 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
         `[bench]   managed ${name}: ${measured.simulatedSeconds.toFixed(0)} simulated s (${measured.realSeconds.toFixed(1)} real s), ` +
           `bound ${bound.seconds.toFixed(0)} s (${bound.binding}), ratio ${report.boundRatio.toFixed(2)}, ` +
           `${measured.armCallsPerDevice.total.toFixed(1)} ARM calls/device, 429s ${measured.throttled}, over budget ${measured.overBudget}, ` +
-          `max copies in flight ${measured.maxCopiesInFlight}`,
+          `max copies in flight ${measured.maxCopiesInFlight}; ${describeSlots(measured.slots)}, first protected ${measured.firstSimulatedSeconds.toFixed(0)} s`,
       );
       return report;
     };
@@ -180,4 +187,14 @@ export async function runManagedCycles(ctx: ManagedCycleContext): Promise<Manage
   } finally {
     for (const stop of stops.reverse()) await stop();
   }
+}
+
+/** The slot timeline in one line: when every slot was busy, and what a slot's handover cost. */
+function describeSlots(slots: SlotTimeline): string {
+  const each = (name: string, s: Spread | undefined) =>
+    s ? `${name} ${s.meanSeconds.toFixed(1)} mean / ${s.maxSeconds.toFixed(0)} max` : `${name} n/a`;
+  return (
+    `slots all busy at ${slots.allSlotsBusySeconds.toFixed(0)} s, last copy ended at ${slots.lastEndSeconds.toFixed(0)} s; ` +
+    `a slot's handover (s): ${each('idle', slots.idle)} = ${each('detect', slots.detect)} + ${each('grant', slots.grant)} + ${each('start', slots.start)}`
+  );
 }

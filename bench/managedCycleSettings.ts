@@ -16,8 +16,15 @@ export interface ManagedCycleSettings {
   /** Data a desktop changes per hour: what the steady cycle's copy moves, an hour after the seed. */
   changedGiBPerHour: number;
   copy: CopyModel;
-  /** The worker's `checkDelayInMs`: how often a running (or slot-waiting) copy is looked at. */
+  /**
+   * The worker's `checkDelayInMs`: how often a pending copy whose pace is not known yet is looked
+   * at (what the bound's polling reads assume for every running copy).
+   */
   copyPollSeconds: number;
+  /** The worker's `minCopyCheckDelayInMs` and `maxCopyCheckDelayInMs`: a running copy's looks, by its pace. */
+  copyCheckSeconds: { min: number; max: number };
+  /** The worker's `slotWaitCheckDelayInMs`: a copy waiting for a slot asks again itself (its grant wakes it). */
+  slotWaitCheckSeconds: number;
   /**
    * The worker's `snapshotCheckDelayInMs`: how long after a snapshot's PUT its copy is first asked
    * for (the create's operation is not polled: start–record–check).
@@ -36,8 +43,10 @@ const mibPerGib = 1024;
 /**
  * armCapacity.ts's assumed copy time, as the double can model it: 20 MiB/s (70.3 GiB/h) and a
  * 5-minute floor per copy (armCapacity adds its 5 fixed minutes; the double takes the larger of
- * the two), 1 GiB changed per hour. The product's own timings: copies looked at every 10 s and a
- * snapshot's copy first asked for 5 s after its PUT (RestorePointWorker), operations polled every
+ * the two), 1 GiB changed per hour. The product's own timings (RestorePointWorker's defaults): a
+ * copy without a known pace looked at every 10 s, a running one half way to its expected end
+ * (2–60 s), one waiting for a slot after 5 min unless its grant wakes it first, a snapshot's copy
+ * first asked for 5 s after its PUT; operations polled every
  * 2 s, slots granted every 5 s (grantCopySlots), content compared on 1 point in 10
  * (ManagedDiskRestorePointStore).
  */
@@ -50,6 +59,8 @@ export const defaultManagedCycleSettings: ManagedCycleSettings = {
     minimumSeconds: assumedCopyTime.fixedMinutes * 60,
   },
   copyPollSeconds: 10,
+  copyCheckSeconds: { min: 2, max: 60 },
+  slotWaitCheckSeconds: 300,
   snapshotCheckSeconds: 5,
   operationPollSeconds: 2,
   slotTickSeconds: 5,

@@ -45,7 +45,7 @@ import { ArmPacer, type ArmPacerOptions } from './adapters/arm/pacing/ArmPacer';
 import { CosmosPacerRoster } from './adapters/arm/pacing/CosmosPacerRoster';
 import { processPacerRoster } from './adapters/arm/pacing/LocalPacerRoster';
 import { CopySlotScheduler } from './app/CopySlotScheduler';
-import type { CopySlots } from './ports/CopySlots';
+import type { CopySlotKey, CopySlots } from './ports/CopySlots';
 import { SimulatedComputeProvider } from './adapters/compute/SimulatedComputeProvider';
 import {
   AzureComputeProvider,
@@ -368,6 +368,13 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
     pageBlob: pageBlobDisks,
     managedDisk: new ArmDiskSource(computeClients, armPoll ? { pollIntervalInMs: armPoll } : {}),
   });
+  const copySlotScheduler = new CopySlotScheduler({
+    slots: cosmosCopySlots,
+    region: config.region,
+    clock: systemClock,
+    events,
+    wakes: queue,
+  });
   const managedPoints = new ManagedDiskRestorePointStore(
     {
       clients: computeClients,
@@ -377,6 +384,12 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       readRange: sasRangeReader(
         typeof overrides.arm?.tlsOptions?.ca === 'string' ? { ca: overrides.arm.tlsOptions.ca } : {},
       ),
+      // Granted by the scheduler, which sends a grant's wake-up on this region's queue: a copy waiting
+      // for a slot is looked at only as a safety net, and one that ended hands its slot on at once.
+      // A test's own CopySlots does neither.
+      ...(overrides.arm?.copySlots
+        ? {}
+        : { slotWakes: true, slotFreed: (key: CopySlotKey) => copySlotScheduler.grant(key) }),
     },
     {
       contentSampleEvery: config.arm.contentSampleEvery,
@@ -517,13 +530,7 @@ function compose(config: Config, overrides: ServiceOverrides = {}): Composition 
       },
       { leaseInMs: config.activations.leaseInMs },
     ),
-    copySlotScheduler: new CopySlotScheduler({
-      slots: cosmosCopySlots,
-      region: config.region,
-      clock: systemClock,
-      events,
-      wakes: queue,
-    }),
+    copySlotScheduler,
     userDrStatus: new UserDrStatusService(deviceStore, tenantStore, activationStore),
     checkHealth: () => checkHealth(probes.map((probe) => circuitAwareProbe(probe, guards))),
     async dispose() {

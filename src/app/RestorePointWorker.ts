@@ -26,6 +26,7 @@ import type { TenantStore } from '../ports/TenantStore';
 import type { WorkQueue } from '../ports/WorkQueue';
 import type { SlotWake } from '../ports/CopySlots';
 import { QueueNames } from '../queueNames';
+import { copyCheckDelay } from './copyCheckDelay';
 import { ProtectionSettings } from './ProtectionSettings';
 import { restorePointMessageId, type RestorePointRequest } from './restorePointRequest';
 
@@ -46,8 +47,24 @@ export interface RestorePointWorkerDependencies {
 }
 
 export interface RestorePointWorkerOptions {
-  /** How long to wait before checking on a copy still running. */
+  /**
+   * How long to wait before checking on a pending copy whose pace is not known yet (just started,
+   * behind an earlier copy of its disk, its source still being created); a page blob's copy always.
+   */
   checkDelayInMs?: number;
+  /**
+   * How long a copy waiting for a CopyStart slot waits before it asks again itself, where the
+   * slot's grant sends its wake-up (`SlotWake`) at once: this look only catches a lost one.
+   * Default 30 × `checkDelayInMs` (5 min).
+   */
+  slotWaitCheckDelayInMs?: number;
+  /**
+   * Bounds of the look at a running copy whose pace is known (copyCheckDelay.ts): half way to when
+   * its pace says it will be done, not sooner than the first (default `checkDelayInMs` ÷ 5: 2 s),
+   * not later than the second (default 6 × `checkDelayInMs`: 1 min).
+   */
+  minCopyCheckDelayInMs?: number;
+  maxCopyCheckDelayInMs?: number;
   /**
    * How long after a managed disk's snapshot PUT was sent its copy is first asked for: the create
    * runs on in ARM (seconds) without holding a handler, and the copy step reads whether it is done.
@@ -92,8 +109,12 @@ export class RestorePointWorker {
     this.events = dependencies.events;
     this.clock = dependencies.clock;
     this.leaseClock = dependencies.leaseClock ?? systemClock;
+    const checkDelayInMs = options.checkDelayInMs ?? 10_000;
     this.options = {
-      checkDelayInMs: options.checkDelayInMs ?? 10_000,
+      checkDelayInMs,
+      slotWaitCheckDelayInMs: options.slotWaitCheckDelayInMs ?? 30 * checkDelayInMs,
+      minCopyCheckDelayInMs: options.minCopyCheckDelayInMs ?? checkDelayInMs / 5,
+      maxCopyCheckDelayInMs: options.maxCopyCheckDelayInMs ?? 6 * checkDelayInMs,
       snapshotCheckDelayInMs: options.snapshotCheckDelayInMs ?? 5_000,
       maxAttempts: options.maxAttempts ?? 5,
       retryBaseDelayInMs: options.retryBaseDelayInMs ?? 15_000,
@@ -197,7 +218,7 @@ export class RestorePointWorker {
     }
     switch (status.state) {
       case 'pending':
-        await this.send({ ...request, check: request.check + 1 }, this.options.checkDelayInMs);
+        await this.send({ ...request, check: request.check + 1 }, copyCheckDelay(status, this.options));
         return 'checking';
       case 'failed':
         // A managed disk's failed or stuck copy is deleted in ARM first (which also frees its
@@ -208,6 +229,14 @@ export class RestorePointWorker {
       case 'verified':
         return await this.finish(device, pending, target, undefined);
       case 'copied': {
+        if (status.handedOn && request.check < verifyCheck) {
+          // Its slot went to the copy waiting longest, whose wake-up is on the queue: this copy's
+          // verification, record and clean-up (ARM reads, deletes and their operations) go behind
+          // it, as the next message, so a fleet's copies ending together do not hold the handlers
+          // while the slots they freed stand idle.
+          await this.send({ ...request, check: Math.max(request.check + 1, verifyCheck) }, 0);
+          return 'checking';
+        }
         let verdict;
         try {
           verdict = await points.verify(pending.snapshot, target);
@@ -337,10 +366,15 @@ export class RestorePointWorker {
         lastVerifiedAt: recorded.lastVerifiedAt,
       });
     }
-    for (const snapshot of await this.storeFor(device).releaseSource(pending.snapshot, target)) {
-      await this.deleteSnapshot(device, snapshot);
-    }
-    await this.prune(recorded);
+    // The sources no longer needed are marked first (a record retention prunes must not vanish
+    // before its source is handed back); then they go in the primary region while retention
+    // prunes the backup region: independent work, side by side, so this invocation holds its
+    // handler for one delete's long-running operation rather than one after the other.
+    const released = await this.storeFor(device).releaseSource(pending.snapshot, target);
+    await Promise.all([
+      ...released.map((snapshot) => this.deleteSnapshot(device, snapshot)),
+      this.prune(recorded),
+    ]);
     return 'recorded';
   }
 
@@ -402,15 +436,32 @@ export class RestorePointWorker {
     return 'retrying';
   }
 
-  /** Gives up a slot's work in progress: its unverified point and its snapshot go. */
+  /**
+   * Gives up a slot's work in progress: its unverified point, its copy's claim on shared copy
+   * capacity and its snapshot go.
+   */
   private async abandon(device: Device, pending: PendingRestorePoint): Promise<Device> {
-    const name = restorePointName(device.tenantId, device.id, new Date(pending.takenAt));
+    const takenAt = new Date(pending.takenAt);
+    const name = restorePointName(device.tenantId, device.id, takenAt);
     const points = this.storeFor(device);
     const existing = (await points.list(device.protection.backupRegion, device.tenantId, device.id)).find(
       (p) => p.name === name,
     );
     // The copy goes before its source: a source is never deleted while its target is copying.
     if (existing && !existing.verified) await points.remove(existing.region, name);
+    // A managed disk's copy asks for its CopyStart slot before anything of it is recorded: that
+    // request, waiting or granted, goes back too (else a waiting one is granted later and held for
+    // ever, one of its subscription's 100), and a late start of this slot is refused.
+    if (!existing?.verified && points.closeCopy) {
+      await points.closeCopy({
+        region: device.protection.backupRegion,
+        tenantId: device.tenantId,
+        deviceId: device.id,
+        takenAt,
+        kind: pending.kind,
+        ...(await this.settings.placement(device)),
+      });
+    }
     await this.deleteSnapshot(device, pending.snapshot);
     return await this.devices.clearPending(device);
   }
@@ -471,6 +522,8 @@ export class RestorePointWorker {
 
 /** The check number of a slot grant's wake-up: more than any chain of checks reaches (10 s apart, 115 days). */
 const wakeCheck = 1_000_000;
+/** The check number of a verification put behind a freed slot's wake-up: beyond any wake-up's chain. */
+const verifyCheck = 2_000_000;
 
 /** Whether the message comes before the step a worker already took the slot up with. */
 function isBefore(request: RestorePointRequest, step: PendingRestorePoint['step']): boolean {

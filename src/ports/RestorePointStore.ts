@@ -32,11 +32,28 @@ export interface RestorePointTarget {
   slotWake?: SlotWake;
 }
 
+/** How far a running copy's data has moved, as its own resource says, and how long it has run. */
+export interface CopyProgress {
+  /** 0–99 while it runs (a managed disk's `completionPercent`). */
+  percent: number;
+  /** Since the copy was started (its record), on the store's clock. */
+  runningMs: number;
+}
+
 export type CopyStatus =
-  /** The copy is still running: check again later. */
-  | { state: 'pending' }
-  /** The data is in place, not yet verified. */
-  | { state: 'copied' }
+  /**
+   * The copy is still running, or not started yet: check again later. `waiting: 'copy-slot'` says
+   * it waits for a CopyStart slot whose grant sends the target's `slotWake`, so a check before that
+   * is only a safety net; `progress`, how far a running copy is, lets the caller look when it
+   * should be done.
+   */
+  | { state: 'pending'; waiting?: 'copy-slot'; progress?: CopyProgress }
+  /**
+   * The data is in place, not yet verified. `handedOn`: this look saw the copy end and handed its
+   * CopyStart slot to the copy waiting longest (woken now), so the caller may put the verification
+   * behind the copies that start.
+   */
+  | { state: 'copied'; handedOn?: boolean }
   /** The copy failed or was aborted; the partial point must be removed before trying again. */
   | { state: 'failed'; reason: string }
   /** This point already exists and is verified: nothing to do (a retried or duplicated message). */
@@ -81,6 +98,15 @@ export interface RestorePointStore {
    * as the base of the next diff and releases the one before it.
    */
   releaseSource(snapshot: DiskSnapshot, target: RestorePointTarget): Promise<DiskSnapshot[]>;
+  /**
+   * Gives the point's copy up for good (its slot was abandoned): whatever shared copy capacity it
+   * holds or asked for goes back (a managed disk's CopyStart slot requests, waiting or granted,
+   * under every generation it may have asked under), and a later `startCopy` of it answers
+   * `failed` without asking again. Idempotent. Called after `remove` of an unverified point, so a
+   * copy running in it is deleted before its slot is freed. A store whose copies hold no shared
+   * capacity (a page blob's full copy) need not have it.
+   */
+  closeCopy?(target: RestorePointTarget): Promise<void>;
   /**
    * Removes a point (a failed copy, or pruned by retention); a missing one is success. The name
    * (as `list` returns it) holds the tenant and the device, so it removes that tenant's point only.

@@ -210,6 +210,35 @@ describe('CopySlotScheduler with CosmosCopySlots', () => {
     expect(await west.scheduler.run()).toEqual({ keys: 1, owned: 1, granted: 1 });
   });
 
+  it('grants a freed slot at once through grant(key), only in the region owning the key, and waking its copy', async () => {
+    const key = freshKey();
+    const west = region('westeurope', 2);
+    const north = region('northeurope', 2);
+    const wake = (copy: string): SlotWake => ({ queue: 'restore-points', id: copy, body: { copy } });
+    for (const copy of ['a', 'b', 'c', 'd']) {
+      west.clock.ms += 1_000;
+      await west.slots.request(key, copy, wake(copy));
+    }
+    expect((await west.scheduler.run()).granted).toBe(2);
+    expect(west.woken.map((m) => m.id)).toEqual(['a', 'b']);
+    // A copy ends and its worker, in the region that does not own the key, asks for a grant: none.
+    await north.slots.release(key, 'a');
+    expect(await north.scheduler.grant(key)).toBe(0);
+    expect(north.woken).toEqual([]);
+    // In the owning region, the oldest waiting copy gets the slot and its wake-up, with no tick.
+    expect(await west.scheduler.grant(key)).toBe(1);
+    expect(west.woken.map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    expect((await grantedNow(key)).map((r) => r.copyId).sort()).toEqual(['b', 'c']);
+    // Nothing came free: nothing is granted, and the limit holds.
+    expect(await west.scheduler.grant(key)).toBe(0);
+    // A grant and a tick at once grant the next freed slot once.
+    await west.slots.release(key, 'b');
+    const [granted, tick] = await Promise.all([west.scheduler.grant(key), west.scheduler.run()]);
+    expect(granted + tick.granted).toBe(1);
+    expect((await grantedNow(key)).map((r) => r.copyId).sort()).toEqual(['c', 'd']);
+    expect(west.woken.map((m) => m.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('sends a granted copy’s wake-up once, from the region that granted it, as its requester last asked', async () => {
     const key = freshKey();
     const west = region('westeurope', 2);

@@ -8,6 +8,7 @@
  * a copy started under is recorded with its point, so its check, its end and its removal release
  * that very id.
  */
+import { parseArmResourceId } from '../../domain/armId';
 import { DomainError } from '../../domain/errors';
 import { PointMetadata } from '../blob/restorePointMetadata';
 import type { CopySlotKey, CopySlots, SlotWake } from '../../ports/CopySlots';
@@ -52,4 +53,28 @@ export async function requestCopySlot(
     }
   }
   return { state: 'exhausted', generations: maxCopyGenerations };
+}
+
+/**
+ * Releases the point's copy slot under every generation it may have asked under, waiting or
+ * granted or never asked (a release without a request leaves a tombstone): its requests stop
+ * holding or waiting for a slot, and a later request for the point finds every generation
+ * released and is refused (`exhausted`). Idempotent: a release is.
+ */
+export async function releaseEveryGeneration(
+  slots: CopySlots,
+  key: CopySlotKey,
+  targetId: string,
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: maxCopyGenerations }, (_, generation) =>
+      slots.release(key, copyIdOf(targetId, generation)),
+    ),
+  );
+}
+
+/** The CopyStart key of a copy: its target's subscription and region. */
+export function slotKeyOf(targetId: string, region: string): CopySlotKey | undefined {
+  const id = parseArmResourceId(targetId);
+  return id ? { subscriptionId: id.subscriptionId.toLowerCase(), targetRegion: region } : undefined;
 }

@@ -246,7 +246,16 @@ describe('ManagedDiskRestorePointStore and ArmDiskSource against the ARM double'
       .find((s) => s.createOption === 'CopyStart' && s.tags['clouddr-device'] === 'pc-lro')!;
     expect(copy.provisioningState).toBe('Succeeded');
     expect(copy.completionPercent).toBeLessThan(100);
-    expect(await store.checkCopy(t)).toEqual({ state: 'pending' });
+    // Pending, with how far the copy's own resource says it is (the worker's next look follows it).
+    const pending = await store.checkCopy(t);
+    expect(pending).toEqual({
+      state: 'pending',
+      progress: { percent: expect.any(Number), runningMs: expect.any(Number) },
+    });
+    const { progress } = pending as { progress: { percent: number; runningMs: number } };
+    expect(progress.percent).toBeGreaterThanOrEqual(copy.completionPercent!);
+    expect(progress.percent).toBeLessThan(100);
+    expect(progress.runningMs).toBeGreaterThanOrEqual(0);
     expect((await store.verify(snapshot, t)).ok).toBe(false);
 
     const { status } = await untilCopied(snapshot, t);
