@@ -30,6 +30,8 @@ export const systemTier = [
   // `npm run bench`'s smoke runs: a protection cycle, an activation and their floors.
   'test/bench/bench.test.ts',
   'test/bench/benchFailure.test.ts',
+  // Emulators of its own, a protection cycle and an activation in Azure settings: about a minute.
+  'test/bench/recoveryArmProduct.test.ts',
 ];
 
 export default defineConfig({

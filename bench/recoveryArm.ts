@@ -16,14 +16,20 @@ import { ArmPacer } from '../src/adapters/arm/pacing/ArmPacer';
 import type { BucketCounters } from '../src/adapters/arm/pacing/PacedBucket';
 import { systemPacerTimer, type PacerTimer } from '../src/adapters/arm/pacing/pacerTimer';
 import { AzureComputeProvider } from '../src/adapters/compute/azure/AzureComputeProvider';
-import { temporaryDeviceTag } from '../src/adapters/compute/azure/temporaryDeviceResources';
 import type { Clock } from '../src/ports/Clock';
 import type { EventLog } from '../src/ports/EventLog';
-import { startArmDouble } from '../test/support/arm/startArmDouble';
 import { armCallCounter } from './armCallCounter';
 import { devicesWithoutHostPool, recoveryBound, type RecoveryBound } from './recoveryBound';
 import { driveRecovery, type DriverCounts } from './recoveryDriver';
+import {
+  exactlyOnce,
+  lastVmPutSeconds,
+  readyFigures,
+  type ExactlyOnce,
+  type ReadyFigures,
+} from './recoveryFigures';
 import { recoveryRegion, seedRecoveryFleet } from './recoveryFleet';
+import { startThreadedArmDouble } from './threadedArmDouble';
 
 export interface RecoveryArmSettings {
   devices: number;
@@ -60,16 +66,11 @@ export const defaultRecoveryArmSettings: Omit<RecoveryArmSettings, 'devices' | '
   timeoutMinutes: 120,
 };
 
-export interface RecoveryArmResult {
+export interface RecoveryArmResult extends ReadyFigures {
+  path: 'direct';
   settings: Omit<RecoveryArmSettings, 'log'>;
   seedSeconds: number;
   realSeconds: number;
-  /** Simulated seconds from the first handler to the last device ready (the RTO Azure would see). */
-  rtoSeconds: number;
-  firstReadySeconds: number;
-  /** Simulated seconds from the start to each device ready: the median and the mean (what users wait). */
-  medianReadySeconds: number;
-  meanReadySeconds: number;
   /** Simulated seconds from the start to the last VM PUT Compute accepted. */
   lastVmPutSeconds: number;
   bound: RecoveryBound;
@@ -77,7 +78,7 @@ export interface RecoveryArmResult {
   boundRatio: number;
   devices: DriverCounts & { timedOut: boolean };
   /** One live VM, disk and NIC per device, each disk copied from its own device's snapshot. */
-  exactlyOnce: { vms: number; disks: number; nics: number; wrongSource: number; ok: boolean };
+  exactlyOnce: ExactlyOnce;
   armCallsPerDevice: {
     total: number;
     read: number;
@@ -98,13 +99,13 @@ export interface RecoveryArmResult {
 }
 
 const max = (a: number, b: number) => Math.max(a, b);
-const min = (a: number, b: number) => Math.min(a, b);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export async function runRecoveryArm(s: RecoveryArmSettings): Promise<RecoveryArmResult> {
   const { log, ...settings } = s;
   const scaled = (simulatedMs: number) => Math.max(1, Math.round(simulatedMs / s.timeScale));
-  const double = await startArmDouble({
+  // In a thread of its own: the double's work is not the control plane's (threadedArmDouble.ts).
+  const double = await startThreadedArmDouble({
     timeScale: s.timeScale,
     throttling: 'enforce',
     vmProvisionSeconds: s.vmProvisionSeconds,
@@ -156,7 +157,7 @@ export async function runRecoveryArm(s: RecoveryArmSettings): Promise<RecoveryAr
 
     // Every bucket full at the start, as the bound assumes (the seeder's calls were in the past).
     double.advance(60_000);
-    const before = double.stats();
+    const before = await double.stats();
     const startedAt = double.clock();
     const driven = await driveRecovery(provider, fleet.requests, {
       concurrency: s.concurrency,
@@ -175,39 +176,17 @@ export async function runRecoveryArm(s: RecoveryArmSettings): Promise<RecoveryAr
         ),
       progressEveryInMs: 15_000,
     });
-    const after = double.stats();
+    const after = await double.stats();
 
-    const ready = driven.outcomes.filter((o) => o.state === 'ready');
-    const settledAt = ready.map((o) => o.settledAt!);
-    const rtoSeconds = settledAt.length ? (settledAt.reduce(max) - startedAt) / 1000 : Number.NaN;
-    const firstReadySeconds = settledAt.length ? (settledAt.reduce(min) - startedAt) / 1000 : Number.NaN;
-    const sorted = settledAt.map((t) => (t - startedAt) / 1000).sort((a, b) => a - b);
-    const medianReadySeconds = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : Number.NaN;
-    const meanReadySeconds = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : Number.NaN;
-
-    const vms = double.vms();
-    const liveVms = vms.filter((v) => !v.deleted);
-    const liveDisks = double.disks().filter((d) => !d.deleted);
-    const liveNics = double.nics().filter((n) => !n.deleted);
-    const snapshotOf = new Map(
-      fleet.requests.map((r) => [
-        r.name.toLowerCase(),
-        r.image.kind === 'managedSnapshot' ? r.image.snapshotId.toLowerCase() : '',
-      ]),
-    );
-    const wrongSource = liveDisks.filter((d) => {
-      const owner = d.tags[temporaryDeviceTag]?.toLowerCase();
-      return !owner || d.sourceResourceId?.toLowerCase() !== snapshotOf.get(owner);
-    }).length;
+    const ready = driven.outcomes.filter((o) => o.state === 'ready').map((o) => o.settledAt!);
     const n = s.devices;
-    const exactlyOnce = {
-      vms: liveVms.length,
-      disks: liveDisks.length,
-      nics: liveNics.length,
-      wrongSource,
-      ok: liveVms.length === n && liveDisks.length === n && liveNics.length === n && wrongSource === 0,
-    };
-    const lastVmPut = vms.map((v) => v.timeCreated).reduce(max, startedAt);
+    const made = { vms: await double.vms(), disks: await double.disks(), nics: await double.nics() };
+    const exactly = exactlyOnce(
+      made,
+      new Map(
+        fleet.requests.map((r) => [r.name, r.image.kind === 'managedSnapshot' ? r.image.snapshotId : '']),
+      ),
+    );
 
     const bound = recoveryBound(
       { devices: n, subscriptions: s.subscriptions, ...devicesWithoutHostPool },
@@ -221,19 +200,18 @@ export async function runRecoveryArm(s: RecoveryArmSettings): Promise<RecoveryAr
     );
     const { read, write } = counter.counts.byKind;
     const del = counter.counts.byKind.delete;
+    const figures = readyFigures(startedAt, ready);
     return {
+      path: 'direct',
       settings,
       seedSeconds: round(fleet.seedSeconds),
       realSeconds: round(driven.realSeconds),
-      rtoSeconds: round(rtoSeconds),
-      firstReadySeconds: round(firstReadySeconds),
-      medianReadySeconds: round(medianReadySeconds),
-      meanReadySeconds: round(meanReadySeconds),
-      lastVmPutSeconds: round((lastVmPut - startedAt) / 1000),
+      ...figures,
+      lastVmPutSeconds: lastVmPutSeconds(made.vms, startedAt),
       bound,
-      boundRatio: round(bound.seconds / rtoSeconds, 3),
+      boundRatio: round(bound.seconds / figures.rtoSeconds, 3),
       devices: { ...driven.counts, timedOut: driven.timedOut },
-      exactlyOnce,
+      exactlyOnce: exactly,
       armCallsPerDevice: {
         total: perDevice(read + write + del),
         read: perDevice(read),

@@ -3,6 +3,10 @@
  * one after the other; prints a table and the sizing table the bound implies for 50,000 devices,
  * and writes `<results>/recovery-arm-<ISO timestamp>.json` (every figure, the commit, the machine).
  * Needs no emulators: the product's provider talks to the ARM double only (recoveryArm.ts).
+ *
+ * `--only recovery-arm-product`: the same recovery through the product's whole path
+ * (recoveryArmProduct.ts: emulators, HTTP, the orchestration and the queue worker), one run per
+ * device count on one subscription, in the same table and file (`recovery-arm-product-<timestamp>.json`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,10 +18,18 @@ import {
   type RecoveryArmResult,
   type RecoveryArmSettings,
 } from './recoveryArm';
+import {
+  defaultRecoveryArmProductSettings,
+  runRecoveryArmProduct,
+  type RecoveryArmProductResult,
+} from './recoveryArmProduct';
 import { sizingTable } from './recoverySizing';
 
 export interface RecoveryArmRunOptions {
+  /** `direct`: the provider driven as RecoveryWorker drives it; `product`: the activation over HTTP. */
+  path?: 'direct' | 'product';
   devices: number[];
+  /** direct only: the product path runs on one subscription. */
   subscriptions: number[];
   timeScale?: number;
   concurrency?: number;
@@ -39,13 +51,15 @@ const fmt = (x: number, digits = 0) =>
     ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a';
 
-export function recoveryTable(results: RecoveryArmResult[]): string {
+export type RecoveryResult = RecoveryArmResult | RecoveryArmProductResult;
+
+export function recoveryTable(results: RecoveryResult[]): string {
   const head =
-    '| devices | S | scale | wall s | RTO s (sim) | first / median ready s | last VM PUT s | bound s | bound ÷ RTO | ARM calls/device (W / R / D) | 429s | over budget | recovered once |\n' +
-    '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |';
+    '| path | devices | S | scale | wall s | RTO s (sim) | first / median ready s | last VM PUT s | bound s | bound ÷ RTO | ARM calls/device (W / R / D) | 429s | over budget | recovered once |\n' +
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |';
   const rows = results.map((r) => {
     const c = r.armCallsPerDevice;
-    return `| ${fmt(r.settings.devices)} | ${r.settings.subscriptions} | ${r.settings.timeScale} | ${fmt(r.realSeconds, 1)} | ${fmt(r.rtoSeconds, 1)} | ${fmt(r.firstReadySeconds, 1)} / ${fmt(r.medianReadySeconds, 1)} | ${fmt(r.lastVmPutSeconds, 1)} | ${fmt(r.bound.seconds, 1)} (${r.bound.binding}) | ${fmt(r.boundRatio, 3)} | ${fmt(c.write, 2)} / ${fmt(c.read, 2)} / ${fmt(c.delete, 2)} | ${r.throttled.arm + r.throttled.computePutVm} | ${r.overBudget} | ${r.exactlyOnce.ok ? 'yes' : 'NO'} (${r.devices.ready} ready, ${r.devices.failed} failed) |`;
+    return `| ${r.path} | ${fmt(r.settings.devices)} | ${r.settings.subscriptions} | ${r.settings.timeScale} | ${fmt(r.realSeconds, 1)} | ${fmt(r.rtoSeconds, 1)} | ${fmt(r.firstReadySeconds, 1)} / ${fmt(r.medianReadySeconds, 1)} | ${fmt(r.lastVmPutSeconds, 1)} | ${fmt(r.bound.seconds, 1)} (${r.bound.binding}) | ${fmt(r.boundRatio, 3)} | ${fmt(c.write, 2)} / ${fmt(c.read, 2)} / ${fmt(c.delete, 2)} | ${r.throttled.arm + r.throttled.computePutVm} | ${r.overBudget} | ${r.exactlyOnce.ok ? 'yes' : 'NO'} (${r.devices.ready} ready, ${r.devices.failed} failed) |`;
   });
   return [head, ...rows].join('\n');
 }
@@ -64,11 +78,17 @@ export async function runRecoveryArmBenchmark(
   o: RecoveryArmRunOptions,
 ): Promise<{ table: string; jsonFile: string }> {
   const log = o.log ?? ((line: string) => console.log(line));
-  const results: RecoveryArmResult[] = [];
+  const path = o.path ?? 'direct';
+  if (path === 'product' && o.subscriptions.some((n) => n !== 1))
+    throw new RangeError('The product path runs on one subscription: --subscriptions 1');
+  const results: RecoveryResult[] = [];
   const failures: { devices: number; subscriptions: number; error: string }[] = [];
-  const stamp = new Date().toISOString().replace(/:/g, '-');
+  const started = new Date().toISOString();
+  const stamp = started.replace(/:/g, '-');
+  // Another change to the pacer may be in the working tree: the figures measure whatever is there.
+  const pacerChanges = git('diff', '--stat', 'HEAD', '--', 'src/adapters/arm/pacing');
   await mkdir(o.resultsDir, { recursive: true });
-  const jsonFile = join(o.resultsDir, `recovery-arm-${stamp}.json`);
+  const jsonFile = join(o.resultsDir, `recovery-arm${path === 'product' ? '-product' : ''}-${stamp}.json`);
   const save = async () =>
     await writeFile(
       jsonFile,
@@ -76,6 +96,8 @@ export async function runRecoveryArmBenchmark(
         {
           commit: git('rev-parse', 'HEAD'),
           dirty: git('status', '--porcelain') !== '',
+          started,
+          pacerChanges,
           machine: {
             cpus: cpus().length,
             model: cpus()[0]?.model,
@@ -91,18 +113,11 @@ export async function runRecoveryArmBenchmark(
     );
   for (const devices of o.devices)
     for (const subscriptions of o.subscriptions) {
-      const settings: RecoveryArmSettings = {
-        ...defaultRecoveryArmSettings,
-        devices,
-        subscriptions,
-        ...(o.timeScale ? { timeScale: o.timeScale } : {}),
-        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-        ...(o.timeoutMinutes ? { timeoutMinutes: o.timeoutMinutes } : {}),
-        log,
-      };
-      log(`[bench] recovery-arm: N = ${devices}, S = ${subscriptions}, time scale ${settings.timeScale}`);
       try {
-        const r = await runRecoveryArm(settings);
+        const r =
+          path === 'product'
+            ? await runProduct(o, devices, log)
+            : await runDirect(o, devices, subscriptions, log);
         results.push(r);
         log(
           `[bench]   RTO ${r.rtoSeconds} simulated s (${r.realSeconds} real s), bound ${r.bound.seconds} s (${r.bound.binding}), ratio ${r.boundRatio}, ` +
@@ -122,4 +137,39 @@ export async function runRecoveryArmBenchmark(
   if (failures.length > 0)
     throw new Error(`${failures.length} recovery-arm run(s) failed; see ${jsonFile}\n${table}`);
   return { table, jsonFile };
+}
+
+async function runDirect(
+  o: RecoveryArmRunOptions,
+  devices: number,
+  subscriptions: number,
+  log: (line: string) => void,
+): Promise<RecoveryArmResult> {
+  const settings: RecoveryArmSettings = {
+    ...defaultRecoveryArmSettings,
+    devices,
+    subscriptions,
+    ...(o.timeScale ? { timeScale: o.timeScale } : {}),
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.timeoutMinutes ? { timeoutMinutes: o.timeoutMinutes } : {}),
+    log,
+  };
+  log(`[bench] recovery-arm: N = ${devices}, S = ${subscriptions}, time scale ${settings.timeScale}`);
+  return await runRecoveryArm(settings);
+}
+
+async function runProduct(
+  o: RecoveryArmRunOptions,
+  devices: number,
+  log: (line: string) => void,
+): Promise<RecoveryArmProductResult> {
+  const settings = {
+    ...defaultRecoveryArmProductSettings,
+    devices,
+    ...(o.timeScale ? { timeScale: o.timeScale } : {}),
+    ...(o.timeoutMinutes ? { timeoutMinutes: o.timeoutMinutes } : {}),
+    log,
+  };
+  log(`[bench] recovery-arm-product: N = ${devices}, S = 1, time scale ${settings.timeScale}`);
+  return await runRecoveryArmProduct(settings);
 }

@@ -9,11 +9,12 @@
  * in rounds of the write burst, the double's clock moved on after each so the seeder never waits;
  * the run then moves the clock on once more so the control plane's buckets start full.
  */
+import { ComputeManagementClient } from '@azure/arm-compute';
 import type { ManagedDiskFacts } from '../src/domain/managedDisk';
 import type { RecoverySettings } from '../src/domain/recoverySettings';
 import type { TemporaryDeviceRequest } from '../src/ports/ComputeProvider';
-import { computeClient } from '../test/support/arm/armTestClient';
-import type { ArmDouble } from '../test/support/arm/startArmDouble';
+import type { SeedDisk } from '../test/support/arm/startArmDouble';
+import type { ThreadedArmDouble } from './threadedArmDouble';
 
 export const recoveryRegion = 'northeurope';
 const seeder = 'seeder';
@@ -22,6 +23,7 @@ const roundSize = 200;
 /** Long enough for the seeder's buckets to refill and the snapshots' operations to end. */
 const roundAdvanceMs = 30_000;
 const inFlight = 32;
+const seedChunk = 1_000;
 
 export interface RecoveryFleetOptions {
   devices: number;
@@ -48,14 +50,23 @@ export function subscriptionId(index: number): string {
   return `00000000-0000-4000-8000-${(index + 1).toString(16).padStart(12, '0')}`;
 }
 
-export async function seedRecoveryFleet(double: ArmDouble, o: RecoveryFleetOptions): Promise<RecoveryFleet> {
+/** What seeding needs of the double (threadedArmDouble.ts). */
+export type SeedingDouble = Pick<
+  ThreadedArmDouble,
+  'seedSubnet' | 'seedDisks' | 'credentialFor' | 'clientOptions' | 'advance'
+>;
+
+export async function seedRecoveryFleet(
+  double: SeedingDouble,
+  o: RecoveryFleetOptions,
+): Promise<RecoveryFleet> {
   const started = performance.now();
   const subscriptionIds = Array.from({ length: o.subscriptions }, (_, i) => subscriptionId(i));
   const subnets = subscriptionIds.map(
     (sub) =>
       `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-dr/subnets/desktops`,
   );
-  for (const subnet of subnets) double.seedSubnet(subnet, recoveryRegion);
+  for (const subnet of subnets) await double.seedSubnet(subnet, recoveryRegion);
   const group = (g: number) => `rg-dr-${g + 1}`;
   const backupGroups = subscriptionIds.flatMap((sub) =>
     Array.from(
@@ -71,6 +82,7 @@ export async function seedRecoveryFleet(double: ArmDouble, o: RecoveryFleetOptio
 
   const requests: TemporaryDeviceRequest[] = [];
   const snapshots: { sub: string; group: string; name: string; diskId: string }[] = [];
+  const seeds: SeedDisk[] = [];
   for (let i = 0; i < o.devices; i += 1) {
     const s = i % o.subscriptions;
     const sub = subscriptionIds[s]!;
@@ -79,7 +91,7 @@ export async function seedRecoveryFleet(double: ArmDouble, o: RecoveryFleetOptio
     const zone = String((i % 3) + 1);
     // The device's own disk, standing in for what the cycle copied: in the backup region so its
     // snapshot there is a plain Copy (a CopyStart would wait out a copy the run does not measure).
-    const diskId = await double.seedDisk({
+    seeds.push({
       subscriptionId: sub,
       resourceGroup: 'rg-sources',
       name: `${deviceId}-os`,
@@ -91,7 +103,7 @@ export async function seedRecoveryFleet(double: ArmDouble, o: RecoveryFleetOptio
       diskControllerTypes: 'SCSI',
     });
     const name = `rp-${deviceId}`;
-    snapshots.push({ sub, group: resourceGroup, name, diskId });
+    snapshots.push({ sub, group: resourceGroup, name, diskId: '' });
     const disk: ManagedDiskFacts = {
       sizeGB: o.diskGiB,
       sizeBytes: o.diskGiB * 2 ** 30,
@@ -121,9 +133,17 @@ export async function seedRecoveryFleet(double: ArmDouble, o: RecoveryFleetOptio
     });
   }
 
+  // The disks in one message to the double's thread per chunk, not one per disk.
+  for (let start = 0; start < seeds.length; start += seedChunk) {
+    const ids = await double.seedDisks(seeds.slice(start, start + seedChunk));
+    ids.forEach((id, i) => (snapshots[start + i]!.diskId = id));
+  }
+
   const credential = double.credentialFor(seeder);
   const clients = new Map(
-    subscriptionIds.map((sub) => [sub, computeClient(double, sub, { credential })] as const),
+    subscriptionIds.map(
+      (sub) => [sub, new ComputeManagementClient(credential, sub, double.clientOptions())] as const,
+    ),
   );
   for (let start = 0; start < snapshots.length; start += roundSize) {
     const round = snapshots.slice(start, start + roundSize);

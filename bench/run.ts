@@ -12,13 +12,15 @@ import { parseArgs } from 'node:util';
 import { killChildrenNow } from './emulators';
 import { runBenchmark } from './harness';
 import { runPortalBenchmark } from './portalRun';
+import { runManagedCycleArmBenchmark } from './managedCycleArmRun';
 import { runRecoveryArmBenchmark } from './recoveryArmRun';
 import { defaultDeviceCounts, defaultResultsDir } from './settings';
 
 const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [--concurrency 16] [--probe-interval 100]
                              [--results DIR] [--timeout-minutes M]
                              [--activation-latency MS] [--activation-capacity N]
-                             [--only cycle|activation|managed-cycle|recovery-arm|portal] [--arm-time-scale S] [--disk-gib G]
+                             [--only cycle|activation|managed-cycle|managed-cycle-arm|recovery-arm|recovery-arm-product|portal]
+                             [--arm-time-scale S] [--disk-gib G] [--catalogue azurite|memory] [--arm-thread]
                              [--copy-poll-seconds P] [--subscriptions 1,4] [--portal-dir DIR]
 
   --devices         fleet sizes, comma-separated (default ${defaultDeviceCounts.join(',')})
@@ -38,18 +40,31 @@ const usage = `usage: npm run bench -- [--devices 1000,10000,50000] [--runs N] [
                     (the set-up, one seeded verified restore point per device in place of the cycle,
                     the activation, the deactivation and the activation's floor), or "managed-cycle"
                     (managed disks against the ARM double: a seeding cycle and a steady one, each
-                    against the bound ARM's limits imply; not part of the default run), or "recovery-arm"
+                    against the bound ARM's limits imply; not part of the default run), or
+                    "managed-cycle-arm" (the same two cycles driven directly through the product's
+                    ArmDiskSource and ManagedDiskRestorePointStore as RestorePointWorker sequences them,
+                    without Cosmos DB or queues, the fleet over --subscriptions, for 1,000–50,000
+                    devices; not part of the default run), or "recovery-arm"
                     (an activation's recovery onto Azure compute against the ARM double, through the
                     product's Azure provider and pacer without Cosmos DB or queues, against the bound
                     ARM's and Compute's limits imply; no emulators; not part of the default run), or
-                    "portal" (the admin portal's Devices and Fleet pages loaded cold in Chromium, --runs
+                    "recovery-arm-product" (the same recovery through the product's whole path: the
+                    fleet registered and protected, the region activated over HTTP with
+                    COMPUTE_PROVIDER=azure, recovered by the orchestration and the queue worker through
+                    Cosmos DB and the queue, one subscription, the same bound; not part of the
+                    default run), or "portal" (the admin portal's Devices and Fleet pages loaded cold in Chromium, --runs
                     times each (default 10), against one tenant of --devices (default 50,000) devices
                     written straight into Cosmos DB; not part of the default run)
-  --arm-time-scale  managed-cycle: the ARM double's simulated seconds per real second (default 4)
-  --disk-gib        managed-cycle: each OS disk's size, what its seeding copy moves (default 16)
+  --arm-time-scale  managed-cycle: the ARM double's simulated seconds per real second (default 4);
+                    recovery-arm-product: during the activation (default 1; its set-up runs at 600);
+                    managed-cycle-arm: default 4 (choose it so handlers' lateness stays small)
+  --disk-gib        managed-cycle, managed-cycle-arm: each OS disk's size, what its seeding copy moves (default 16)
   --copy-poll-seconds managed-cycle: how often a running copy is looked at, simulated (default 10,
                     the worker's checkDelayInMs)
-  --subscriptions   recovery-arm: subscriptions the fleet is spread over, comma-separated (default 1);
+  --catalogue       managed-cycle-arm: the restore-point catalogue on "azurite" (default) or on
+                    "memory", an in-process stand-in for Blob Storage (bench/catalogueBlobDouble.ts)
+  --arm-thread      managed-cycle-arm: the ARM double (and the catalogue stand-in) in a thread of its own
+  --subscriptions   recovery-arm, managed-cycle-arm: subscriptions the fleet is spread over, comma-separated (default 1);
                     each with each --devices (default 1000); --arm-time-scale defaults to 4 there too
   --portal-dir      portal: a built portal to serve (default: built with Vite into a temporary folder)`;
 
@@ -81,6 +96,8 @@ function parseCommandLine() {
         'disk-gib': { type: 'string' },
         'copy-poll-seconds': { type: 'string' },
         subscriptions: { type: 'string' },
+        catalogue: { type: 'string' },
+        'arm-thread': { type: 'boolean' },
         'portal-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -103,11 +120,13 @@ async function main(): Promise<void> {
     only !== 'cycle' &&
     only !== 'activation' &&
     only !== 'managed-cycle' &&
+    only !== 'managed-cycle-arm' &&
     only !== 'recovery-arm' &&
+    only !== 'recovery-arm-product' &&
     only !== 'portal'
   )
     throw new UsageError(
-      `--only must be "cycle", "activation", "managed-cycle", "recovery-arm" or "portal"; got "${only}"`,
+      `--only must be "cycle", "activation", "managed-cycle", "managed-cycle-arm", "recovery-arm", "recovery-arm-product" or "portal"; got "${only}"`,
     );
   const managed = {
     ...(values['arm-time-scale']
@@ -143,11 +162,38 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (only === 'recovery-arm') {
+  if (only === 'managed-cycle-arm') {
+    const catalogue = values.catalogue ?? 'azurite';
+    if (catalogue !== 'azurite' && catalogue !== 'memory')
+      throw new UsageError(`--catalogue must be "azurite" or "memory"; got "${catalogue}"`);
+    const outcome = await runManagedCycleArmBenchmark({
+      devices: devices ?? [1_000],
+      subscriptions: values.subscriptions?.split(',').map((n) => wholeNumber('subscriptions', n.trim())!) ?? [
+        1,
+      ],
+      catalogue,
+      ...(values['arm-thread'] ? { threaded: true } : {}),
+      ...(managed.timeScale ? { timeScale: managed.timeScale } : {}),
+      ...(managed.diskGiB ? { diskGiB: managed.diskGiB } : {}),
+      ...(values.concurrency ? { concurrency: wholeNumber('concurrency', values.concurrency)! } : {}),
+      ...(values['timeout-minutes']
+        ? { timeoutMinutes: wholeNumber('timeout-minutes', values['timeout-minutes'])! }
+        : {}),
+      resultsDir: values.results ?? defaultResultsDir,
+    });
+    console.log(outcome.table);
+    console.log(`\nWritten: ${relative(process.cwd(), outcome.jsonFile)}`);
+    return;
+  }
+
+  if (only === 'recovery-arm' || only === 'recovery-arm-product') {
     const subscriptions = values.subscriptions
       ?.split(',')
       .map((n) => wholeNumber('subscriptions', n.trim())!);
+    if (only === 'recovery-arm-product' && subscriptions?.some((n) => n !== 1))
+      throw new UsageError('--subscriptions: recovery-arm-product runs on one subscription');
     const outcome = await runRecoveryArmBenchmark({
+      path: only === 'recovery-arm-product' ? 'product' : 'direct',
       devices: devices ?? [1_000],
       subscriptions: subscriptions ?? [1],
       ...(managed.timeScale ? { timeScale: managed.timeScale } : {}),

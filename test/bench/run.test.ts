@@ -17,11 +17,19 @@ describe('npm run bench, refusing its command line', () => {
   it.each([
     [
       ['--only', 'foo'],
-      '--only must be "cycle", "activation", "managed-cycle", "recovery-arm" or "portal"; got "foo"',
+      '--only must be "cycle", "activation", "managed-cycle", "managed-cycle-arm", "recovery-arm", "recovery-arm-product" or "portal"; got "foo"',
     ],
     [['--devices', '1000,0'], '--devices must be a whole number ≥ 1; got "0"'],
     [['--probe-interval', 'fast'], '--probe-interval must be a whole number ≥ 1; got "fast"'],
     [['--fast'], "Unknown option '--fast'"],
+    [
+      ['--only', 'recovery-arm-product', '--subscriptions', '2'],
+      '--subscriptions: recovery-arm-product runs on one subscription',
+    ],
+    [
+      ['--only', 'managed-cycle-arm', '--catalogue', 'disk'],
+      '--catalogue must be "azurite" or "memory"; got "disk"',
+    ],
   ])('%j: the reason and the usage, exit code 2, no stack trace', async (args, reason) => {
     const failure = await bench(...args);
     expect(failure?.code).toBe(2);

@@ -12,6 +12,15 @@ export interface CopyModel {
 }
 
 export class CopyEngine {
+  /**
+   * Before this simulated time no copy that has not ended can start, complete or fail (the
+   * earliest such moment the last settle found), unless a copy was filed, removed or failed since
+   * (`store.copiesChanged`, `failCopiesOf`): a settle before it has nothing to do. Every request
+   * settles, so this keeps a request O(1) between events rather than O(copies not ended).
+   */
+  private quietUntil = Number.NEGATIVE_INFINITY;
+  private settledChanges = -1;
+
   constructor(
     private readonly store: ArmStore,
     private readonly model: CopyModel,
@@ -19,16 +28,24 @@ export class CopyEngine {
 
   /** Brings every copy up to `now`: starts, completes and fails them in the order they would have. */
   settle(now: number): void {
-    const byDisk = new Map<string, SnapshotRecord[]>();
-    for (const record of this.store.copies) {
-      const queue = byDisk.get(record.diskKey) ?? [];
-      queue.push(record);
-      byDisk.set(record.diskKey, queue);
-    }
-    for (const queue of byDisk.values()) this.settleQueue(queue, now);
+    if (now < this.quietUntil && this.settledChanges === this.store.copiesChanged) return;
+    this.settledChanges = this.store.copiesChanged;
+    // Only a disk with a copy not ended can change; its queue holds its ended copies too, which
+    // say from when the disk is free.
+    const disks = new Set<string>();
+    for (const record of this.store.copies) disks.add(record.diskKey);
+    let next = Number.POSITIVE_INFINITY;
+    for (const diskKey of disks) next = Math.min(next, this.settleQueue(this.queueOf(diskKey), now));
+    this.quietUntil = next;
   }
 
-  private settleQueue(queue: SnapshotRecord[], now: number): void {
+  /** The disk's live copies, ended or not, in creation order. */
+  private queueOf(diskKey: string): SnapshotRecord[] {
+    return this.store.liveSnapshotsOf(diskKey).filter((s) => s.copy !== undefined);
+  }
+
+  /** Settles one disk's queue; returns when the next of its copies changes on its own (or Infinity). */
+  private settleQueue(queue: SnapshotRecord[], now: number): number {
     // The disk is free from when its previous copy ended (or was removed).
     let freeAt = 0;
     for (const record of queue) {
@@ -39,7 +56,7 @@ export class CopyEngine {
       }
       if (copy.startedAt === undefined) {
         const startAt = Math.max(copy.readyAt, freeAt);
-        if (startAt > now) return;
+        if (startAt > now) return startAt;
         this.start(record, startAt);
       }
       const startedAt = copy.startedAt as number;
@@ -49,17 +66,20 @@ export class CopyEngine {
         if (failAt <= now) {
           copy.failedAt = failAt;
           copy.error = copy.failError;
+          this.store.copies.delete(record);
           freeAt = failAt;
           continue;
         }
-        return;
+        return failAt;
       }
-      if (copy.stall) return; // a stuck copy blocks the disk's later copies (copy.onePerDisk)
+      if (copy.stall) return Number.POSITIVE_INFINITY; // a stuck copy blocks the disk's later copies (copy.onePerDisk)
       const doneAt = startedAt + duration;
-      if (doneAt > now) return;
+      if (doneAt > now) return doneAt;
       copy.completedAt = doneAt;
+      this.store.copies.delete(record);
       freeAt = doneAt;
     }
+    return Number.POSITIVE_INFINITY;
   }
 
   private start(record: SnapshotRecord, at: number): void {
@@ -112,7 +132,7 @@ export class CopyEngine {
   }
 
   inFlight(subscriptionId: string, location: string): number {
-    // Only CopyStart copies have a copy in flight: the store keeps them apart from the fleet's snapshots.
+    // The store keeps the copies not ended apart from the fleet's snapshots and its finished copies.
     return [...this.store.copies].filter(
       (s) =>
         this.isInFlight(s) &&
@@ -133,6 +153,9 @@ export class CopyEngine {
         errorCode: 'CopySourceNotFound',
         errorMessage: `The source snapshot '${source.id}' was deleted while the copy was in progress.`,
       };
+      this.store.copies.delete(record);
+      // The disk's next copy may start now rather than when this one would have ended.
+      this.quietUntil = Number.NEGATIVE_INFINITY;
     }
   }
 }

@@ -17,8 +17,8 @@ export interface RequestFacts {
   method: string;
   path: string;
   principalId: string;
-  /** Location of the resource the call is about, when the double knows it. */
-  location: string | undefined;
+  /** Location of the resource the call is about, when the double knows it (read only when needed). */
+  readonly location: string | undefined;
 }
 
 export class FaultBook {
@@ -50,7 +50,8 @@ export class FaultBook {
   }
 
   unreachable(facts: RequestFacts): UnreachableRegionFault | undefined {
-    if (!facts.location) return undefined;
+    // Without a rule the request's location is not asked for (looking it up has a cost).
+    if (this.regions.length === 0 || !facts.location) return undefined;
     const location = facts.location.toLowerCase().replace(/\s+/g, '');
     return this.regions.find((e) => e.rule.unreachableRegion.toLowerCase().replace(/\s+/g, '') === location)
       ?.rule;

@@ -18,8 +18,9 @@ export function serveSas(
   rangeHeader: string | undefined,
 ): HandlerResult {
   const now = ctx.clock.now();
-  const record = ctx.store.liveSnapshots().find((s) => s.sasToken === token && (s.sasUntil ?? 0) > now);
-  if (!record)
+  // Live snapshots only: a deleted one leaves the token index with its record.
+  const record = ctx.store.sasTokens.get(token);
+  if (!record || (record.sasUntil ?? 0) <= now)
     return { status: 403, body: 'AuthenticationFailed: the SAS is not valid or has been revoked.' };
   const disk = ctx.store.disks.get(record.diskKey);
   const length = (disk?.seed.sizeGB ?? 0) * GIB;

@@ -121,11 +121,17 @@ export class ArmServer {
     const subscriptionId = subscriptionOf(url.pathname) ?? '-';
     ctx.stats.call(caller.principalId, subscriptionId, caller.callerRegion, method);
 
+    // The region is looked up only when an unreachable-region rule asks for it: for a list it
+    // walks the group's records, a cost per call that grew with the fleet (recovery-arm, 50,000).
+    let location: { value: string | undefined } | undefined;
     const facts = {
       method,
       path: url.pathname,
       principalId: caller.principalId,
-      location: router.locationOf(request),
+      get location(): string | undefined {
+        location ??= { value: router.locationOf(request) };
+        return location.value;
+      },
     };
     const unreachable = ctx.faults.unreachable(facts);
     if (unreachable) {
@@ -196,17 +202,18 @@ export class ArmServer {
 
   private write(res: ServerResponse, result: HandlerResult, headers: Record<string, string>): void {
     const all: Record<string, string> = { ...headers, ...(result.headers ?? {}) };
-    let payload: Buffer | string | undefined;
+    let payload: Buffer | undefined;
     if (Buffer.isBuffer(result.body)) payload = result.body;
     else if (typeof result.body === 'string') {
-      payload = result.body;
+      payload = Buffer.from(result.body);
       all['Content-Type'] ??= 'text/plain';
     } else if (result.body !== undefined) {
-      payload = JSON.stringify(result.body);
+      // Encoded once: the length of a string answer is another pass over it (a group's listing
+      // is megabytes at 50,000 devices), and the socket would encode it again.
+      payload = Buffer.from(JSON.stringify(result.body));
       all['Content-Type'] = 'application/json; charset=utf-8';
     }
-    if (payload !== undefined && !('Content-Length' in all))
-      all['Content-Length'] = String(Buffer.byteLength(payload));
+    if (payload !== undefined && !('Content-Length' in all)) all['Content-Length'] = String(payload.length);
     res.writeHead(result.status, all);
     res.end(payload);
   }

@@ -357,7 +357,9 @@ export class SnapshotsHandler {
         ? body.durationInSeconds
         : 3600;
     record.sasUntil = now + seconds * 1000;
+    if (record.sasToken) store.sasTokens.delete(record.sasToken);
     record.sasToken = randomBytes(16).toString('hex');
+    store.sasTokens.set(record.sasToken, record);
     const accessSAS = `${this.ctx.endpoint()}/sas/${record.sasToken}?sv=2018-03-28&sr=b&sp=r&se=${encodeURIComponent(new Date(record.sasUntil).toISOString())}&sig=${record.sasToken}`;
     const operation = operations.start({
       subscriptionId: ref.subscriptionId,
@@ -375,6 +377,7 @@ export class SnapshotsHandler {
     const record = store.snapshot(resourceId(ref));
     if (!record) throw this.notFound(ref);
     record.sasUntil = undefined;
+    if (record.sasToken) store.sasTokens.delete(record.sasToken);
     record.sasToken = undefined;
     const operation = operations.start({
       subscriptionId: ref.subscriptionId,

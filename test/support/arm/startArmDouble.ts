@@ -51,7 +51,7 @@ export const DEFAULT_CALLER_REGION = 'default';
 export async function startArmDouble(options: ArmDoubleOptions = {}): Promise<ArmDouble> {
   const overridden: Partial<ArmLimits> = { ...(options.limits ?? {}) };
   const limits: ArmLimits = { ...DOCUMENTED_LIMITS, ...overridden };
-  const clock = new SimulatedClock(options.timeScale ?? DEFAULT_TIME_SCALE);
+  const clock = new SimulatedClock(options.timeScale ?? DEFAULT_TIME_SCALE, Date.now(), options.clockState);
   const store = new ArmStore();
   const copies = new CopyEngine(store, {
     gibPerHour: options.copyGiBPerHour ?? DEFAULT_COPY_GIB_PER_HOUR,

@@ -187,15 +187,24 @@ export class ArmStore {
   }
 
   /**
-   * The live snapshots that are CopyStart copies, in creation order: what the copy engine settles on
-   * every request, without walking every snapshot (a fleet of 50,000 points made that O(N) per call).
+   * The live CopyStart copies that have not ended (neither completed nor failed), in creation
+   * order: what the copy engine settles and counts in flight, without walking every snapshot or
+   * every finished copy (a fleet of 50,000 points kept 50,000 finished copies here, and walking
+   * them made each request O(N)). The copy engine drops a copy when it ends.
    */
   readonly copies = new Set<SnapshotRecord>();
+  /** Bumped when a copy is filed or a live one removed: the copy engine's cue to settle again. */
+  copiesChanged = 0;
+  /** Live snapshots by their active SAS token (beginGetAccess), so a SAS read finds its snapshot at once. */
+  readonly sasTokens = new Map<string, SnapshotRecord>();
 
   /** Files a new snapshot (live, and in its disk's history). */
   addSnapshot(record: SnapshotRecord): void {
     this.snapshots.set(idKey(record.id), record);
-    if (record.copy) this.copies.add(record);
+    if (record.copy) {
+      this.copies.add(record);
+      this.copiesChanged += 1;
+    }
     const history = this.snapshotHistory.get(record.diskKey);
     if (history) history.push(record);
     else this.snapshotHistory.set(record.diskKey, [record]);
@@ -237,7 +246,9 @@ export class ArmStore {
   }
 
   removeSnapshot(record: SnapshotRecord): void {
+    if (record.copy) this.copiesChanged += 1;
     this.copies.delete(record);
+    if (record.sasToken) this.sasTokens.delete(record.sasToken);
     this.snapshots.delete(idKey(record.id));
     record.deleted = true;
     this.deletedSnapshots.push(record);

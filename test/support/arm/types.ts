@@ -53,6 +53,11 @@ export interface ArmDoubleOptions {
   agentReadySeconds?: number;
   /** Simulated seconds an allocation takes to fail when capacity is missing (default 30). */
   allocationFailureSeconds?: number;
+  /**
+   * Addition: the clock's state in memory shared with another thread (simulatedClock.ts), which
+   * then reads the same simulated time and may move it on: for a double run in a thread of its own.
+   */
+  clockState?: Float64Array;
 }
 
 export interface SeedDisk {
