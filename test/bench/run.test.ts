@@ -22,6 +22,7 @@ describe('npm run bench, refusing its command line', () => {
     [['--devices', '1000,0'], '--devices must be a whole number ≥ 1; got "0"'],
     [['--probe-interval', 'fast'], '--probe-interval must be a whole number ≥ 1; got "fast"'],
     [['--fast'], "Unknown option '--fast'"],
+    [['--arm-time-scale', '0'], '--arm-time-scale must be a number > 0; got "0"'],
     [
       ['--only', 'recovery-arm-product', '--subscriptions', '2'],
       '--subscriptions: recovery-arm-product runs on one subscription',
